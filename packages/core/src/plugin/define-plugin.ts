@@ -1,0 +1,46 @@
+import type { Result, ResultAsync } from 'neverthrow';
+import type { Logger } from '../logger.js';
+import type { PluginError } from './errors.js';
+import type { Codec, Notifier, Sink, Source, Transform } from './types.js';
+
+/** The plugin API version this core speaks. A plugin built for another version is refused before it runs. */
+export const PLUGIN_API_VERSION = 1;
+
+export interface PluginInstances {
+  source: Source;
+  transform: Transform;
+  codec: Codec;
+  sink: Sink;
+  notifier: Notifier;
+}
+export type PluginKind = keyof PluginInstances;
+export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'transform', 'codec', 'sink', 'notifier'];
+
+/** A JSON Schema (draft 2020-12) object. Secret-valued properties carry `"x-cxarchive-secret": true`. */
+export type JsonSchema = { readonly [key: string]: unknown };
+
+export interface PluginContext {
+  readonly tenant: string;
+  /** Directory of the pipeline file: relative paths in options resolve against it. */
+  readonly baseDir: string;
+  /** This plugin's entry name in reports, e.g. `sinks[0]:fs`. */
+  readonly label: string;
+  readonly logger: Logger;
+}
+
+export interface PluginDefinition<K extends PluginKind = PluginKind, C = unknown> {
+  readonly kind: K;
+  readonly name: string;
+  readonly apiVersion: number;
+  /** The single source of the plugin's options: validation, docs and editor support. */
+  readonly configSchema: JsonSchema;
+  /** `config` has passed `configSchema`, with defaults applied and secrets wrapped in `Redacted`. */
+  create(
+    config: C,
+    context: PluginContext,
+  ): Result<PluginInstances[K], PluginError> | ResultAsync<PluginInstances[K], PluginError>;
+}
+
+export const definePlugin = <K extends PluginKind, C>(
+  definition: PluginDefinition<K, C>,
+): PluginDefinition<K, C> => Object.freeze({ ...definition });

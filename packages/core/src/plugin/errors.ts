@@ -1,0 +1,101 @@
+/**
+ * The closed error taxonomy of the plugin boundary (DESIGN §4).
+ * Plugins classify every failure into one of these tags; the runtime alone decides
+ * whether to retry (`isRetryable`), never the plugin.
+ */
+export type PluginError =
+  | { readonly _tag: 'Transient'; readonly message: string; readonly cause?: unknown }
+  | { readonly _tag: 'Throttled'; readonly message: string; readonly retryAfterMs?: number }
+  | { readonly _tag: 'Auth'; readonly message: string }
+  | { readonly _tag: 'NotFound'; readonly message: string }
+  | { readonly _tag: 'AlreadyExists'; readonly message: string; readonly checksum?: string }
+  | { readonly _tag: 'InvalidInput'; readonly message: string; readonly path?: string }
+  | { readonly _tag: 'Permanent'; readonly message: string; readonly cause?: unknown };
+
+export type PluginErrorTag = PluginError['_tag'];
+
+export const PLUGIN_ERROR_TAGS: readonly PluginErrorTag[] = [
+  'Transient',
+  'Throttled',
+  'Auth',
+  'NotFound',
+  'AlreadyExists',
+  'InvalidInput',
+  'Permanent',
+];
+
+const RETRYABLE: ReadonlySet<PluginErrorTag> = new Set(['Transient', 'Throttled']);
+
+/** Retryability is derived from the tag alone. */
+export const isRetryable = (error: PluginError): boolean => RETRYABLE.has(error._tag);
+
+export const isPluginError = (value: unknown): value is PluginError =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as { _tag?: unknown })._tag === 'string' &&
+  PLUGIN_ERROR_TAGS.includes((value as { _tag: PluginErrorTag })._tag) &&
+  typeof (value as { message?: unknown }).message === 'string';
+
+/** Constructors, so plugin code reads `PluginErrors.transient('…')`. */
+export const PluginErrors = {
+  transient: (message: string, cause?: unknown): PluginError => ({ _tag: 'Transient', message, cause }),
+  throttled: (message: string, retryAfterMs?: number): PluginError =>
+    retryAfterMs === undefined
+      ? { _tag: 'Throttled', message }
+      : { _tag: 'Throttled', message, retryAfterMs },
+  auth: (message: string): PluginError => ({ _tag: 'Auth', message }),
+  notFound: (message: string): PluginError => ({ _tag: 'NotFound', message }),
+  alreadyExists: (message: string, checksum?: string): PluginError =>
+    checksum === undefined
+      ? { _tag: 'AlreadyExists', message }
+      : { _tag: 'AlreadyExists', message, checksum },
+  invalidInput: (message: string, path?: string): PluginError =>
+    path === undefined ? { _tag: 'InvalidInput', message } : { _tag: 'InvalidInput', message, path },
+  permanent: (message: string, cause?: unknown): PluginError => ({ _tag: 'Permanent', message, cause }),
+} as const;
+
+/**
+ * Streams cannot return a Result: a plugin that fails *while* a stream flows
+ * (an artifact body, a decoded archive) destroys the stream with this error,
+ * so the runtime can still classify the failure.
+ */
+export class PluginStreamError extends Error {
+  readonly error: PluginError;
+  constructor(error: PluginError) {
+    super(error.message);
+    this.name = 'PluginStreamError';
+    this.error = error;
+  }
+}
+
+/** Classifies an error thrown out of a stream: tagged if a plugin tagged it, else transient I/O. */
+export const fromStreamError = (cause: unknown): PluginError => {
+  if (cause instanceof PluginStreamError) return cause.error;
+  if (isPluginError(cause)) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return PluginErrors.transient(`stream failed: ${message}`, cause);
+};
+
+/** HTTP status → tag, for plugins that speak HTTP. 401/403 are Auth (after the plugin's own refresh). */
+export const classifyHttpStatus = (status: number, message: string, retryAfterMs?: number): PluginError => {
+  if (status === 429) return PluginErrors.throttled(message, retryAfterMs);
+  if (status === 401 || status === 403) return PluginErrors.auth(message);
+  if (status === 404 || status === 410) return PluginErrors.notFound(message);
+  if (status === 409 || status === 412) return PluginErrors.alreadyExists(message);
+  if (status === 408 || status >= 500) return PluginErrors.transient(message);
+  if (status >= 400) return PluginErrors.invalidInput(message);
+  return PluginErrors.permanent(message);
+};
+
+/** Parses a `Retry-After` header (delta-seconds or HTTP date) into milliseconds from `now`. */
+export const parseRetryAfter = (
+  value: string | null | undefined,
+  now: number = Date.now(),
+): number | undefined => {
+  if (value === null || value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  if (Number.isNaN(at)) return undefined;
+  return Math.max(0, at - now);
+};

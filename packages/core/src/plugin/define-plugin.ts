@@ -26,6 +26,8 @@ export interface PluginContext {
   /** This plugin's entry name in reports, e.g. `sinks[0]:fs`. */
   readonly label: string;
   readonly logger: Logger;
+  /** The runtime's clock; plugins use it instead of `Date.now()` so tests can control time. */
+  now(): Date;
 }
 
 export interface PluginDefinition<K extends PluginKind = PluginKind, C = unknown> {

@@ -18,6 +18,10 @@ export class HashingStream extends Transform {
   get size(): number {
     return this.#size;
   }
+  /** True once every byte has passed and the digest is final. */
+  get complete(): boolean {
+    return this.#digest !== undefined;
+  }
   /** Hex SHA-256 of everything that passed; only once the stream has ended. */
   get sha256(): string {
     if (this.#digest === undefined) throw new Error('HashingStream: digest read before the stream ended');

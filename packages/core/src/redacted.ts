@@ -1,7 +1,12 @@
 import { inspect } from 'node:util';
 
 const REDACTED = '[redacted]';
-const values = new WeakMap<Redacted<unknown>, unknown>();
+// One registry per process, shared by every copy of core that may be loaded (a plugin can bring
+// its own copy), so a secret wrapped by one copy can be read by another.
+const REGISTRY = Symbol.for('@cxarchive/core/redacted');
+const holder = globalThis as { [REGISTRY]?: WeakMap<object, unknown> };
+holder[REGISTRY] ??= new WeakMap<object, unknown>();
+const values = holder[REGISTRY];
 
 /**
  * A secret. Printing it in any way (`String()`, template literals, `JSON.stringify`,
@@ -21,7 +26,7 @@ export class Redacted<T = string> {
     return values.get(secret) as T;
   }
   static is(value: unknown): value is Redacted<unknown> {
-    return value instanceof Redacted;
+    return typeof value === 'object' && value !== null && values.has(value);
   }
   toString(): string {
     return REDACTED;

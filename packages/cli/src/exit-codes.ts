@@ -1,0 +1,10 @@
+/** Exit codes, stable for scripts and schedulers. */
+export const EXIT = {
+  ok: 0,
+  /** The run finished, but some items failed, or the run itself failed part-way. */
+  runFailed: 1,
+  /** The pipeline file is invalid (or missing). */
+  invalidPipeline: 2,
+  /** The run could not start: the tenant is locked by another run, or a plugin refused to start. */
+  cannotStart: 3,
+} as const;

@@ -1,0 +1,65 @@
+import { Transform, type TransformCallback } from 'node:stream';
+import { PluginErrors, PluginStreamError } from '@cxarchive/core';
+import { ByteQueue } from './byte-queue.js';
+import { type ChunkKeys, sealChunk } from './chunk-cipher.js';
+import { MAX_CHUNKS } from './constants.js';
+import { sealFailure } from './errors.js';
+
+/**
+ * Plaintext in, CXAR object out: the header first, then full chunks, then one final chunk
+ * (short, full, or empty for an empty payload). Holds at most one chunk plus one input buffer.
+ */
+export class ChunkEncryptor extends Transform {
+  readonly #header: Buffer;
+  readonly #keys: ChunkKeys;
+  readonly #chunkSize: number;
+  readonly #queue = new ByteQueue();
+  #index = 0;
+  #headerSent = false;
+
+  constructor(header: Buffer, keys: ChunkKeys, chunkSize: number) {
+    super();
+    this.#header = header;
+    this.#keys = keys;
+    this.#chunkSize = chunkSize;
+  }
+
+  #sendHeader(): void {
+    if (this.#headerSent) return;
+    this.#headerSent = true;
+    this.push(this.#header);
+  }
+
+  #seal(plaintext: Buffer, last: boolean): Buffer {
+    if (this.#index >= MAX_CHUNKS)
+      throw new PluginStreamError(
+        PluginErrors.invalidInput('the payload is too large: more than 2^32 chunks'),
+      );
+    const sealed = sealChunk(this.#keys, this.#index, last, plaintext);
+    this.#index += 1;
+    return sealed;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.#sendHeader();
+      this.#queue.push(chunk);
+      // A full chunk is known not to be the last only once a byte after it has arrived.
+      while (this.#queue.length > this.#chunkSize)
+        this.push(this.#seal(this.#queue.take(this.#chunkSize), false));
+      callback();
+    } catch (cause) {
+      callback(cause instanceof PluginStreamError ? cause : new PluginStreamError(sealFailure(cause)));
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.#sendHeader();
+      this.push(this.#seal(this.#queue.takeAll(), true));
+      callback();
+    } catch (cause) {
+      callback(cause instanceof PluginStreamError ? cause : new PluginStreamError(sealFailure(cause)));
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { type PluginError, PluginErrors } from '@cxarchive/core';
+
+/**
+ * Every failure of node's crypto, zlib and fs calls is classified here, once
+ * (DESIGN §11). Messages name chunks, paths, variables and key ids — never key material.
+ */
+
+const codeOf = (cause: unknown): string | undefined => {
+  const code = (cause as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+};
+
+const messageOf = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
+
+/** OpenSSL's message when a GCM tag does not verify. */
+const GCM_AUTH_FAILURE = /unable to authenticate/i;
+
+/** `decipher.final()` of chunk `index` threw. */
+export const chunkOpenFailure = (index: number, cause: unknown): PluginError =>
+  GCM_AUTH_FAILURE.test(messageOf(cause))
+    ? PluginErrors.permanent(
+        `chunk ${index} failed authentication (the object was tampered with, truncated, reordered or spliced)`,
+      )
+    : PluginErrors.permanent(`chunk ${index} could not be decrypted: ${messageOf(cause)}`, cause);
+
+/** A cipher call threw while encrypting (never expected with valid keys: a defect made visible). */
+export const sealFailure = (cause: unknown): PluginError =>
+  PluginErrors.permanent(`encryption failed: ${messageOf(cause)}`, cause);
+
+/** The wrapped data key did not open under the configured KEK. */
+export const unwrapFailure = (keyId: string, cause: unknown): PluginError =>
+  GCM_AUTH_FAILURE.test(messageOf(cause))
+    ? PluginErrors.permanent(
+        `the data key could not be unwrapped with key ${keyId} (the header was tampered with or the key is wrong)`,
+      )
+    : PluginErrors.permanent(`the data key could not be unwrapped: ${messageOf(cause)}`, cause);
+
+/** zlib failed while compressing (encode) or decompressing (decode). */
+export const zlibFailure = (operation: 'compress' | 'decompress', cause: unknown): PluginError => {
+  const code = codeOf(cause) ?? 'unknown';
+  if (code === 'Z_MEM_ERROR')
+    return PluginErrors.transient(`gzip ran out of memory while ${operation}ing`, cause);
+  if (operation === 'decompress')
+    return PluginErrors.permanent(
+      `the gzip payload inside the object is corrupt (${code}: ${messageOf(cause)})`,
+    );
+  return PluginErrors.permanent(`gzip failed while compressing (${code}: ${messageOf(cause)})`, cause);
+};
+
+/** Reading the key file failed. The message names the path, never the contents. */
+export const keyFileReadFailure = (path: string, cause: unknown): PluginError => {
+  const code = codeOf(cause);
+  if (code === 'ENOENT') return PluginErrors.invalidInput(`key file not found: ${path}`, 'key.path');
+  if (code === 'EACCES' || code === 'EPERM')
+    return PluginErrors.invalidInput(`key file is not readable: ${path}`, 'key.path');
+  if (code === 'EISDIR') return PluginErrors.invalidInput(`key file is a directory: ${path}`, 'key.path');
+  return PluginErrors.permanent(`could not read key file ${path} (${code ?? messageOf(cause)})`, cause);
+};

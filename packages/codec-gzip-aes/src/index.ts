@@ -1,0 +1,36 @@
+import { definePlugin, errAsync, PLUGIN_API_VERSION } from '@cxarchive/core';
+import { createCodec } from './codec.js';
+import { type GzipAesOptions, resolveOptions } from './options.js';
+import { configSchema } from './schema.js';
+
+/** The `gzip-aes` codec: gzip inside chunked AES-256-GCM, the CXAR v1 archive format. */
+const plugin = definePlugin<'codec', GzipAesOptions>({
+  kind: 'codec',
+  name: 'gzip-aes',
+  apiVersion: PLUGIN_API_VERSION,
+  configSchema,
+  create: (config, context) => {
+    const options = resolveOptions(config);
+    return options.isErr() ? errAsync(options.error) : createCodec(options.value, context.baseDir);
+  },
+});
+export default plugin;
+
+export { createCodec, type GzipAesCodec } from './codec.js';
+export * from './constants.js';
+export type { CxarContext } from './context.js';
+export { decodeObject } from './decode.js';
+export { encodeObject } from './encode.js';
+export { type CxarHeader, readCxarHeader } from './header.js';
+export { writeKeyFile } from './key-file.js';
+export { generateKey, keyIdOf, parseKeyText } from './key-material.js';
+export { type LoadedKek, loadKek } from './key-provider.js';
+export {
+  type Compression,
+  DEFAULTS,
+  type GzipAesOptions,
+  type KeyOption,
+  type ResolvedGzipAesOptions,
+  resolveOptions,
+} from './options.js';
+export { configSchema } from './schema.js';

@@ -1,0 +1,37 @@
+/** One problem in a pipeline file, located so a person can jump to it. */
+export interface ConfigIssue {
+  readonly file: string;
+  /** 1-based; undefined when the problem has no place in the file (e.g. the file is missing). */
+  readonly line?: number;
+  readonly column?: number;
+  /** JSON path inside the file, e.g. `sinks[0].with.root`. */
+  readonly path: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+export const formatIssue = (issue: ConfigIssue): string => {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
+  const at = issue.path === '' ? '' : ` (at ${issue.path})`;
+  const hint = issue.hint ? `\n    ${issue.hint}` : '';
+  return `${where}: ${issue.message}${at}${hint}`;
+};
+
+/** A pipeline file that cannot be used, with every problem found (not just the first). */
+export class ConfigError extends Error {
+  readonly issues: readonly ConfigIssue[];
+  constructor(issues: readonly ConfigIssue[]) {
+    const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
+    super(`${count} in the pipeline file:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** `['sinks', 0, 'with', 'root']` → `sinks[0].with.root` */
+export const formatPath = (segments: readonly (string | number)[]): string =>
+  segments.reduce<string>((acc, seg) => {
+    if (typeof seg === 'number') return `${acc}[${seg}]`;
+    const safe = /^[A-Za-z_$][\w$-]*$/.test(seg) ? seg : JSON.stringify(seg);
+    return acc === '' ? safe : `${acc}.${safe}`;
+  }, '');

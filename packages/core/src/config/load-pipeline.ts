@@ -1,0 +1,89 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { cosmiconfig } from 'cosmiconfig';
+import { ConfigError, type ConfigIssue } from './config-error.js';
+import { type Environment, interpolate } from './interpolate.js';
+import { type PipelineConfig, pipelineSchema } from './pipeline-schema.js';
+import { validateAt } from './validate.js';
+import { parseYamlSource, type YamlSource } from './yaml-source.js';
+
+export const PIPELINE_FILE_NAMES = [
+  'archive.pipeline.yaml',
+  'archive.pipeline.yml',
+  '.cxarchiverc',
+  '.cxarchiverc.yaml',
+  '.cxarchiverc.yml',
+] as const;
+
+export interface LoadedPipeline {
+  /** Absolute path of the pipeline file. */
+  readonly file: string;
+  /** Its directory: relative paths and plugin packages resolve from here. */
+  readonly dir: string;
+  readonly config: PipelineConfig;
+  readonly source: YamlSource;
+}
+
+export interface LoadOptions {
+  /** The pipeline file; without it, the names in PIPELINE_FILE_NAMES are searched upward from `cwd`. */
+  readonly file?: string;
+  readonly cwd?: string;
+  readonly env?: Environment;
+}
+
+const notFound = (file: string, message: string, hint: string): ConfigError =>
+  new ConfigError([{ file, path: '', message, hint }]);
+
+/** Finds the pipeline file: the given path, or the nearest default name searched upward. */
+export const findPipelineFile = async (options: LoadOptions): Promise<string> => {
+  const cwd = options.cwd ?? process.cwd();
+  if (options.file !== undefined) {
+    const file = path.resolve(cwd, options.file);
+    if (!existsSync(file)) throw notFound(file, 'no such file', 'check the path, or run from the directory that holds archive.pipeline.yaml');
+    if (statSync(file).isDirectory()) {
+      for (const name of PIPELINE_FILE_NAMES) {
+        if (existsSync(path.join(file, name))) return path.join(file, name);
+      }
+      throw notFound(file, 'is a directory without a pipeline file', `expected one of: ${PIPELINE_FILE_NAMES.join(', ')}`);
+    }
+    return file;
+  }
+  const explorer = cosmiconfig('cxarchive', {
+    searchPlaces: [...PIPELINE_FILE_NAMES],
+    searchStrategy: 'global',
+    // Only locate the file here; it is parsed below with positions kept.
+    loaders: { '.yaml': (f) => ({ f }), '.yml': (f) => ({ f }), noExt: (f) => ({ f }) },
+    cache: false,
+  });
+  const found = await explorer.search(cwd);
+  if (!found) {
+    throw notFound(
+      cwd,
+      'no pipeline file found here or in any parent directory',
+      `create archive.pipeline.yaml (see examples/quickstart), or pass its path`,
+    );
+  }
+  return found.filepath;
+};
+
+/**
+ * Reads, interpolates and validates a pipeline file. Plugin options are validated later,
+ * when the plugins are resolved (their schemas come with them). Throws ConfigError listing
+ * every problem with its file, line, column and path.
+ */
+export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPipeline> => {
+  const file = await findPipelineFile(options);
+  const text = await readFile(file, 'utf8');
+  const { source, issues } = parseYamlSource(file, text);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const envIssues = interpolate(source, options.env ?? process.env);
+  const value: unknown = source.doc.toJS({ maxAliasCount: 100 });
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: 'the file must be a YAML mapping (key: value lines)' }]);
+  }
+  const schemaIssues: ConfigIssue[] = validateAt(pipelineSchema, value, source, []);
+  const all = [...envIssues, ...schemaIssues];
+  if (all.length > 0) throw new ConfigError(all);
+  return { file, dir: path.dirname(file), config: value as PipelineConfig, source };
+};

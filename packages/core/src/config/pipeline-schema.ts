@@ -1,0 +1,87 @@
+import { DURATION_PATTERN } from '../duration.js';
+import type { JsonSchema } from '../plugin/define-plugin.js';
+
+export const TENANT_PATTERN = '^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$';
+
+const pluginRef = (what: string): JsonSchema => ({
+  type: 'object',
+  description: `The ${what} plugin and its options.`,
+  additionalProperties: false,
+  required: ['use'],
+  properties: {
+    use: {
+      type: 'string',
+      minLength: 1,
+      description:
+        'Plugin to use: a short name (`fs` → @cxarchive/sink-fs, then cxarchive-sink-fs), a package name, or a path starting with `.`.',
+    },
+    with: { type: 'object', description: "The plugin's options, validated against its own schema.", default: {} },
+  },
+});
+
+/** The JSON Schema of `archive.pipeline.yaml` without plugin options (each plugin brings its own). */
+export const pipelineSchema: JsonSchema = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'cxarchive pipeline',
+  type: 'object',
+  additionalProperties: false,
+  required: ['version', 'tenant', 'source', 'codec', 'sinks'],
+  properties: {
+    version: { const: 1, description: 'Version of the pipeline file format. Always 1.' },
+    tenant: {
+      type: 'string',
+      pattern: TENANT_PATTERN,
+      description: 'Tenant name: lowercase letters, digits and inner hyphens, at most 63 characters. Part of every object key.',
+    },
+    source: pluginRef('source'),
+    transforms: { type: 'array', items: pluginRef('transform'), default: [], description: 'Transforms applied to each item, in order.' },
+    codec: pluginRef('codec'),
+    sinks: { type: 'array', items: pluginRef('sink'), minItems: 1, description: 'Where objects are stored. Every sink must hold every object.' },
+    notifiers: { type: 'array', items: pluginRef('notifier'), default: [], description: 'Who is told about run and item events.' },
+    retry: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'Retries of transient and throttled failures: exponential backoff with full jitter.',
+      properties: {
+        attempts: { type: 'integer', minimum: 1, maximum: 20, default: 5, description: 'Attempts per operation, the first included.' },
+        initialDelay: { type: 'string', pattern: DURATION_PATTERN, default: '500ms', description: 'Backoff base delay.' },
+        maxDelay: { type: 'string', pattern: DURATION_PATTERN, default: '20s', description: 'Longest wait between attempts.' },
+      },
+    },
+    concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 8, description: 'Items processed at once.' },
+    state: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'The ledger: which items are archived, and where the source is in its change feed.',
+      properties: {
+        store: { enum: ['sqlite'], default: 'sqlite', description: 'Ledger backend.' },
+        path: {
+          type: 'string',
+          minLength: 1,
+          description: 'Ledger file, relative to the pipeline file. Default: .cxarchive/<tenant>.db beside it.',
+        },
+      },
+    },
+  },
+};
+
+export interface PluginRef {
+  readonly use: string;
+  readonly with: Record<string, unknown>;
+}
+
+/** The pipeline file after validation, with defaults applied. */
+export interface PipelineConfig {
+  readonly version: 1;
+  readonly tenant: string;
+  readonly source: PluginRef;
+  readonly transforms: readonly PluginRef[];
+  readonly codec: PluginRef;
+  readonly sinks: readonly PluginRef[];
+  readonly notifiers: readonly PluginRef[];
+  readonly retry: { readonly attempts: number; readonly initialDelay: string; readonly maxDelay: string };
+  readonly concurrency: number;
+  readonly state: { readonly store: 'sqlite'; readonly path?: string };
+}

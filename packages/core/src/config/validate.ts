@@ -1,0 +1,129 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { JsonSchema } from '../plugin/define-plugin.js';
+import { type ConfigIssue, formatPath } from './config-error.js';
+import { nearest } from './suggest.js';
+import { locate, type YamlSource } from './yaml-source.js';
+
+export const SECRET_KEYWORD = 'x-cxarchive-secret';
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+/** The one ajv instance of core: the pipeline schema and every plugin's schema compile here. */
+const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, discriminator: true });
+addFormats(ajv);
+ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
+
+const compiled = new WeakMap<object, ValidateFunction>();
+const compile = (schema: JsonSchema): ValidateFunction => {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema as object);
+    compiled.set(schema, fn);
+  }
+  return fn;
+};
+
+/** Checks that a plugin's schema compiles; a broken schema is the plugin's defect, not the user's. */
+export const schemaProblem = (schema: JsonSchema): string | undefined => {
+  try {
+    compile(schema);
+    return undefined;
+  } catch (e) {
+    return e instanceof Error ? e.message : String(e);
+  }
+};
+
+const pointerToPath = (pointer: string): (string | number)[] =>
+  pointer === ''
+    ? []
+    : pointer
+        .slice(1)
+        .split('/')
+        .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+
+const describe = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
+
+const issueFor = (
+  error: ErrorObject,
+  source: YamlSource,
+  base: readonly (string | number)[],
+): Omit<ConfigIssue, 'file'> & { path: string } => {
+  const at = [...base, ...pointerToPath(error.instancePath)];
+  const parent = (error.parentSchema ?? {}) as { properties?: Record<string, unknown>; description?: string };
+  switch (error.keyword) {
+    case 'additionalProperties': {
+      const key = String((error.params as { additionalProperty: string }).additionalProperty);
+      const known = Object.keys(parent.properties ?? {});
+      const guess = nearest(key, known);
+      return {
+        ...locate(source, at, key),
+        path: formatPath([...at, key]),
+        message: `unknown key "${key}"`,
+        hint: guess ? `did you mean "${guess}"?` : known.length ? `valid keys here: ${known.join(', ')}` : undefined,
+      } as Omit<ConfigIssue, 'file'> & { path: string };
+    }
+    case 'required': {
+      const key = String((error.params as { missingProperty: string }).missingProperty);
+      const property = parent.properties?.[key] as { description?: string } | undefined;
+      return {
+        ...locate(source, at),
+        path: formatPath(at),
+        message: `missing required key "${key}"`,
+        ...(property?.description ? { hint: `${key}: ${property.description}` } : {}),
+      };
+    }
+    case 'enum': {
+      const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
+      const guess = typeof error.data === 'string' ? nearest(error.data, allowed.map(String)) : undefined;
+      return {
+        ...locate(source, at),
+        path: formatPath(at),
+        message: `${describe(error.data)} is not one of ${allowed.map(describe).join(', ')}`,
+        ...(guess ? { hint: `did you mean ${describe(guess)}?` } : {}),
+      };
+    }
+    case 'const':
+      return {
+        ...locate(source, at),
+        path: formatPath(at),
+        message: `must be ${describe((error.params as { allowedValue: unknown }).allowedValue)}`,
+      };
+    default: {
+      const description = (error.parentSchema as { description?: string } | undefined)?.description;
+      return {
+        ...locate(source, at),
+        path: formatPath(at),
+        message: `${describe(error.data)} ${error.message ?? 'is invalid'}`,
+        ...(description ? { hint: description } : {}),
+      };
+    }
+  }
+};
+
+/**
+ * Validates `value` (which lives at `base` in the file) against `schema`, applying defaults in place.
+ * Every issue carries the file, line and column of the offending YAML node.
+ */
+export const validateAt = (
+  schema: JsonSchema,
+  value: unknown,
+  source: YamlSource,
+  base: readonly (string | number)[],
+): ConfigIssue[] => {
+  const validate = compile(schema);
+  if (validate(value)) return [];
+  const seen = new Set<string>();
+  const issues: ConfigIssue[] = [];
+  for (const error of validate.errors ?? []) {
+    // oneOf/anyOf summaries repeat what the branch errors already say.
+    if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
+    const issue = { file: source.file, ...issueFor(error, source, base) };
+    const id = `${issue.path}|${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    issues.push(issue);
+  }
+  return issues;
+};

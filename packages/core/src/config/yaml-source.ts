@@ -1,0 +1,68 @@
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import type { ConfigIssue } from './config-error.js';
+
+/** A parsed pipeline file that remembers where every value came from. */
+export interface YamlSource {
+  readonly file: string;
+  readonly doc: Document.Parsed;
+  readonly lines: LineCounter;
+}
+
+export const parseYamlSource = (file: string, text: string): { source: YamlSource; issues: ConfigIssue[] } => {
+  const lines = new LineCounter();
+  // Core schema: no custom tags, no language-specific types; a bounded alias count stops alias bombs.
+  const doc = parseDocument(text, { lineCounter: lines, schema: 'core', prettyErrors: false, uniqueKeys: true });
+  const source = { file, doc, lines };
+  const issues: ConfigIssue[] = [];
+  for (const error of [...doc.errors, ...doc.warnings]) {
+    const pos = lines.linePos(error.pos[0]);
+    issues.push({
+      file,
+      ...(pos ? { line: pos.line, column: pos.col } : {}),
+      path: '',
+      message: `YAML: ${error.message.split('\n')[0]}`,
+    });
+  }
+  return { source, issues };
+};
+
+/** Line and column (1-based) of a node's start. */
+export const positionOf = (source: YamlSource, node: Node | null | undefined): { line: number; column: number } | undefined => {
+  const offset = node?.range?.[0];
+  if (offset === undefined) return undefined;
+  const pos = source.lines.linePos(offset);
+  return { line: pos.line, column: pos.col };
+};
+
+/**
+ * The node at a JSON path, or the nearest ancestor that exists. With `keyOf`, the key node of
+ * that property instead of its value (to point at a mistyped key).
+ */
+export const nodeAt = (source: YamlSource, path: readonly (string | number)[], keyOf?: string): Node | undefined => {
+  let node: unknown = source.doc.contents;
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      if (!pair || pair.value === null) return node as Node;
+      node = pair.value;
+    } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+      node = node.items[segment];
+    } else {
+      return node as Node;
+    }
+  }
+  if (keyOf !== undefined && isMap(node)) {
+    const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === keyOf);
+    if (pair && isScalar(pair.key)) return pair.key as Node;
+  }
+  return node as Node;
+};
+
+export const locate = (
+  source: YamlSource,
+  path: readonly (string | number)[],
+  keyOf?: string,
+): { line?: number; column?: number } => {
+  const pos = positionOf(source, nodeAt(source, path, keyOf));
+  return pos ? { line: pos.line, column: pos.column } : {};
+};

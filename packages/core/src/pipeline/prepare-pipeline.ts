@@ -1,0 +1,114 @@
+import { ConfigError, type ConfigIssue } from '../config/config-error.js';
+import { formatPath } from '../config/config-error.js';
+import type { LoadedPipeline } from '../config/load-pipeline.js';
+import type { PluginRef } from '../config/pipeline-schema.js';
+import { wrapSecrets } from '../config/secrets.js';
+import { schemaProblem, validateAt } from '../config/validate.js';
+import { locate } from '../config/yaml-source.js';
+import type { PluginDefinition, PluginKind } from '../plugin/define-plugin.js';
+import { PluginResolutionError, type ResolveOptions, resolvePlugin } from '../plugin/resolve-plugin.js';
+import type { SecretScrubber } from '../redacted.js';
+
+/** A plugin reference from the file, resolved and with its options validated. */
+export interface PreparedPlugin<K extends PluginKind = PluginKind> {
+  readonly kind: K;
+  /** Where it sits in the file, e.g. `sinks[0]`. Also its name in reports and ledger rows. */
+  readonly label: string;
+  readonly use: string;
+  readonly packageName: string;
+  readonly version: string;
+  readonly definition: PluginDefinition<K>;
+  /** Validated options, defaults applied, secrets wrapped in Redacted. */
+  readonly config: Record<string, unknown>;
+}
+
+export interface PreparedPipeline {
+  readonly loaded: LoadedPipeline;
+  readonly source: PreparedPlugin<'source'>;
+  readonly transforms: readonly PreparedPlugin<'transform'>[];
+  readonly codec: PreparedPlugin<'codec'>;
+  readonly sinks: readonly PreparedPlugin<'sink'>[];
+  readonly notifiers: readonly PreparedPlugin<'notifier'>[];
+}
+
+export interface PrepareOptions {
+  /** Directories tried after the pipeline file's own (the CLI passes its installation). */
+  readonly fallbackFrom?: readonly string[];
+  readonly conditions?: ResolveOptions['conditions'];
+  readonly scrubber: SecretScrubber;
+}
+
+/**
+ * Resolves every plugin the file names and validates each `with` block against that plugin's
+ * own schema. Collects every problem in the file before throwing one ConfigError.
+ */
+export const preparePipeline = async (loaded: LoadedPipeline, options: PrepareOptions): Promise<PreparedPipeline> => {
+  const issues: ConfigIssue[] = [];
+  const resolveOptions: ResolveOptions = {
+    from: [loaded.dir, ...(options.fallbackFrom ?? [])],
+    ...(options.conditions ? { conditions: options.conditions } : {}),
+  };
+
+  const prepare = async <K extends PluginKind>(
+    kind: K,
+    ref: PluginRef,
+    at: (string | number)[],
+  ): Promise<PreparedPlugin<K> | undefined> => {
+    const label = formatPath(at);
+    try {
+      const resolved = await resolvePlugin(kind, ref.use, resolveOptions);
+      const problem = schemaProblem(resolved.definition.configSchema);
+      if (problem) {
+        issues.push({
+          file: loaded.file,
+          ...locate(loaded.source, [...at, 'use']),
+          path: `${label}.use`,
+          message: `plugin ${resolved.packageName} has an invalid options schema: ${problem}`,
+          hint: 'this is a defect in the plugin; report it to its authors',
+        });
+        return undefined;
+      }
+      const withValue = structuredClone(ref.with ?? {});
+      const optionIssues = validateAt(resolved.definition.configSchema, withValue, loaded.source, [...at, 'with']);
+      if (optionIssues.length > 0) {
+        issues.push(...optionIssues);
+        return undefined;
+      }
+      return {
+        kind,
+        label,
+        use: ref.use,
+        packageName: resolved.packageName,
+        version: resolved.version,
+        definition: resolved.definition,
+        config: wrapSecrets(withValue, resolved.definition.configSchema, options.scrubber) as Record<string, unknown>,
+      };
+    } catch (error) {
+      if (!(error instanceof PluginResolutionError)) throw error;
+      issues.push({
+        file: loaded.file,
+        ...locate(loaded.source, [...at, 'use']),
+        path: `${label}.use`,
+        message: error.message,
+        hint: `${error.hint}\n    tried:\n${error.tried.map((t) => `      ${t}`).join('\n')}`,
+      });
+      return undefined;
+    }
+  };
+
+  const { config } = loaded;
+  const source = await prepare('source', config.source, ['source']);
+  const transforms = await Promise.all(config.transforms.map((t, i) => prepare('transform', t, ['transforms', i])));
+  const codec = await prepare('codec', config.codec, ['codec']);
+  const sinks = await Promise.all(config.sinks.map((s, i) => prepare('sink', s, ['sinks', i])));
+  const notifiers = await Promise.all(config.notifiers.map((n, i) => prepare('notifier', n, ['notifiers', i])));
+  if (issues.length > 0) throw new ConfigError(issues);
+  return {
+    loaded,
+    source: source!,
+    transforms: transforms as PreparedPlugin<'transform'>[],
+    codec: codec!,
+    sinks: sinks as PreparedPlugin<'sink'>[],
+    notifiers: notifiers as PreparedPlugin<'notifier'>[],
+  };
+};

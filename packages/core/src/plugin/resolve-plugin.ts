@@ -1,0 +1,191 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './define-plugin.js';
+
+export interface ResolveOptions {
+  /** Where to look, in order: the pipeline file's directory first, then the CLI's installation. */
+  readonly from: readonly string[];
+  /** Export conditions, in order of preference. */
+  readonly conditions?: readonly string[];
+}
+
+export interface ResolvedPlugin<K extends PluginKind = PluginKind> {
+  readonly definition: PluginDefinition<K>;
+  /** Package name (or the path, for a path plugin). */
+  readonly packageName: string;
+  readonly version: string;
+  readonly entry: string;
+}
+
+export class PluginResolutionError extends Error {
+  readonly tried: readonly string[];
+  readonly hint: string;
+  constructor(message: string, tried: readonly string[], hint: string) {
+    super(message);
+    this.name = 'PluginResolutionError';
+    this.tried = tried;
+    this.hint = hint;
+  }
+}
+
+const DEFAULT_CONDITIONS = ['import', 'node', 'default'] as const;
+
+/** `use: s3` for a sink → `@cxarchive/sink-s3`, then `cxarchive-sink-s3`; full names and paths as given. */
+export const candidateNames = (kind: PluginKind, use: string): string[] => {
+  if (use.startsWith('.') || path.isAbsolute(use) || use.includes('/')) return [use];
+  return [`@cxarchive/${kind}-${use}`, `cxarchive-${kind}-${use}`];
+};
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  main?: string;
+  exports?: unknown;
+  cxarchive?: { kind?: string; name?: string; apiVersion?: number };
+}
+
+const readPackageJson = (dir: string): PackageJson => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+
+const pickCondition = (target: unknown, conditions: readonly string[]): string | undefined => {
+  if (typeof target === 'string') return target;
+  if (Array.isArray(target)) {
+    for (const t of target) {
+      const picked = pickCondition(t, conditions);
+      if (picked) return picked;
+    }
+    return undefined;
+  }
+  if (target && typeof target === 'object') {
+    for (const [condition, value] of Object.entries(target)) {
+      if (conditions.includes(condition)) {
+        const picked = pickCondition(value, conditions);
+        if (picked) return picked;
+      }
+    }
+  }
+  return undefined;
+};
+
+/** The package's main entry, following `exports` like Node does for `import`. */
+export const packageEntry = (dir: string, pkg: PackageJson, conditions: readonly string[]): string | undefined => {
+  let target: string | undefined;
+  if (pkg.exports !== undefined) {
+    const exp = pkg.exports as Record<string, unknown> | string;
+    const root =
+      typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.')) ? exp['.'] : exp;
+    target = pickCondition(root, conditions);
+  } else {
+    target = pkg.main ?? 'index.js';
+  }
+  if (!target) return undefined;
+  const file = path.resolve(dir, target);
+  return existsSync(file) ? file : undefined;
+};
+
+/** Directories Node would search for a bare package name, nearest first. */
+const nodeModulesDirs = (from: string): string[] => {
+  const out: string[] = [];
+  let dir = path.resolve(from);
+  for (;;) {
+    if (path.basename(dir) !== 'node_modules') out.push(path.join(dir, 'node_modules'));
+    const parent = path.dirname(dir);
+    if (parent === dir) return out;
+    dir = parent;
+  }
+};
+
+const shapeProblem = (value: unknown, kind: PluginKind): string | undefined => {
+  if (!value || typeof value !== 'object') return 'its default export is not a plugin (use definePlugin from @cxarchive/core)';
+  const def = value as Partial<PluginDefinition>;
+  if (!PLUGIN_KINDS.includes(def.kind as PluginKind)) return `its default export has no valid kind (got ${String(def.kind)})`;
+  if (def.kind !== kind) return `it is a ${def.kind} plugin, but it is used as a ${kind}`;
+  if (typeof def.name !== 'string') return 'its default export has no name';
+  if (def.apiVersion !== PLUGIN_API_VERSION)
+    return `it was built for plugin API ${String(def.apiVersion)}, this cxarchive speaks ${PLUGIN_API_VERSION}`;
+  if (!def.configSchema || typeof def.configSchema !== 'object') return 'its default export has no configSchema';
+  if (typeof def.create !== 'function') return 'its default export has no create function';
+  return undefined;
+};
+
+const loadDefinition = async <K extends PluginKind>(entry: string, kind: K, label: string): Promise<PluginDefinition<K>> => {
+  const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  const problem = shapeProblem(mod.default, kind);
+  if (problem) throw new PluginResolutionError(`${label}: ${problem}`, [entry], 'check that the package is a cxarchive plugin of this kind');
+  return mod.default as PluginDefinition<K>;
+};
+
+/**
+ * Resolves `use:` to a plugin definition. The package's `cxarchive.apiVersion` (package.json) is
+ * checked before any of its code is imported. Throws PluginResolutionError listing every name and
+ * place tried.
+ */
+export const resolvePlugin = async <K extends PluginKind>(
+  kind: K,
+  use: string,
+  options: ResolveOptions,
+): Promise<ResolvedPlugin<K>> => {
+  const conditions = options.conditions ?? DEFAULT_CONDITIONS;
+  const tried: string[] = [];
+  const base = options.from[0] ?? process.cwd();
+
+  if (use.startsWith('.') || path.isAbsolute(use)) {
+    const target = path.resolve(base, use);
+    tried.push(target);
+    if (!existsSync(target)) {
+      throw new PluginResolutionError(`cannot find ${kind} plugin "${use}"`, tried, `no file or directory at ${target}`);
+    }
+    if (statSync(target).isDirectory()) return fromPackageDir(kind, use, target, conditions, tried);
+    const definition = await loadDefinition(target, kind, `"${use}"`);
+    return { definition, packageName: use, version: '0.0.0', entry: target };
+  }
+
+  for (const name of candidateNames(kind, use)) {
+    for (const from of options.from) {
+      for (const dir of nodeModulesDirs(from)) {
+        const pkgDir = path.join(dir, name);
+        tried.push(pkgDir);
+        if (existsSync(path.join(pkgDir, 'package.json'))) return fromPackageDir(kind, name, pkgDir, conditions, tried);
+      }
+    }
+  }
+  const names = candidateNames(kind, use);
+  throw new PluginResolutionError(
+    `cannot find ${kind} plugin "${use}" (looked for ${names.join(' and ')})`,
+    tried,
+    `install it beside the pipeline file (npm install ${names[0]}), or check the spelling of "use"`,
+  );
+};
+
+const fromPackageDir = async <K extends PluginKind>(
+  kind: K,
+  name: string,
+  pkgDir: string,
+  conditions: readonly string[],
+  tried: readonly string[],
+): Promise<ResolvedPlugin<K>> => {
+  const pkg = readPackageJson(pkgDir);
+  const declared = pkg.cxarchive;
+  const label = `package ${pkg.name ?? name}@${pkg.version ?? '?'}`;
+  if (!declared || typeof declared.apiVersion !== 'number') {
+    throw new PluginResolutionError(
+      `${label} is not a cxarchive plugin: its package.json has no "cxarchive": { "kind", "apiVersion" }`,
+      tried,
+      'plugins declare the plugin API they were built for in package.json',
+    );
+  }
+  if (declared.apiVersion !== PLUGIN_API_VERSION) {
+    throw new PluginResolutionError(
+      `${label} was built for plugin API ${declared.apiVersion}, this cxarchive speaks ${PLUGIN_API_VERSION}`,
+      tried,
+      'install a version of the plugin built for this cxarchive, or a cxarchive that matches the plugin',
+    );
+  }
+  if (declared.kind !== kind) {
+    throw new PluginResolutionError(`${label} is a ${declared.kind} plugin, but it is used as a ${kind}`, tried, 'move it to the right section');
+  }
+  const entry = packageEntry(pkgDir, pkg, conditions);
+  if (!entry) throw new PluginResolutionError(`${label} has no entry file (is it built?)`, tried, `look in ${pkgDir}`);
+  const definition = await loadDefinition(entry, kind, label);
+  return { definition, packageName: pkg.name ?? name, version: pkg.version ?? '0.0.0', entry };
+};

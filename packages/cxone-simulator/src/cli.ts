@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { DEFAULTS, DEMO_CREDENTIALS, type SimulatorOptions } from './options.js';
+import { type RunningSimulator, startSimulator } from './server.js';
+
+export interface CliIo {
+  out(line: string): void;
+  err(line: string): void;
+  /** Registers the handler that stops the simulator; by default on SIGINT and SIGTERM. */
+  onShutdown(handler: () => void): void;
+}
+
+export interface CliResult {
+  /** 0 on success (help, or a running simulator), 2 on bad flags, 1 when the server could not start. */
+  readonly exitCode: number;
+  /** The running simulator, when one was started. */
+  readonly simulator?: RunningSimulator;
+}
+
+export type ParsedCli =
+  | { readonly ok: true; readonly help: true }
+  | { readonly ok: true; readonly help: false; readonly options: SimulatorOptions }
+  | { readonly ok: false; readonly message: string };
+
+export const USAGE = `Usage: cxone-simulator [--port N] [--seed S] [--contacts C] [--host H] [--token-ttl S] [--media-url-ttl S]
+
+A local NICE CXone API (OpenID discovery, /auth/token, cxone-configuration, contacts/completed,
+Media Playback and signed recording downloads) serving a seeded, deterministic data set.
+
+Options:
+  --port N           TCP port to listen on; 0 picks a free port (default ${DEFAULTS.port})
+  --seed S           seed of the data set, 0..4294967295 (default ${DEFAULTS.seed})
+  --contacts C       number of contact legs to generate, 0..1000000 (default ${DEFAULTS.contacts})
+  --host H           interface to listen on (default ${DEFAULTS.host})
+  --token-ttl S      access token lifetime in seconds (default ${DEFAULTS.tokenTtlSeconds})
+  --media-url-ttl S  lifetime of signed recording URLs in seconds (default ${DEFAULTS.mediaUrlTtlSeconds})
+  -h, --help         show this help
+
+Demo credentials (public simulator constants, valid only against this simulator):
+  access key id      ${DEMO_CREDENTIALS.accessKeyId}
+  access key secret  ${DEMO_CREDENTIALS.accessKeySecret}
+  client id          ${DEMO_CREDENTIALS.clientId}
+  client secret      ${DEMO_CREDENTIALS.clientSecret}`;
+
+const INTEGER_FLAGS = {
+  port: { option: 'port', min: 0, max: 65_535 },
+  seed: { option: 'seed', min: 0, max: 0xffff_ffff },
+  contacts: { option: 'contacts', min: 0, max: 1_000_000 },
+  'token-ttl': { option: 'tokenTtlSeconds', min: 1, max: 31_536_000 },
+  'media-url-ttl': { option: 'mediaUrlTtlSeconds', min: 1, max: 31_536_000 },
+} as const;
+
+type IntegerFlag = keyof typeof INTEGER_FLAGS;
+
+/** Parses the command line without side effects. */
+export function parseCliArgs(argv: readonly string[]): ParsedCli {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        seed: { type: 'string' },
+        contacts: { type: 'string' },
+        host: { type: 'string' },
+        'token-ttl': { type: 'string' },
+        'media-url-ttl': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+  if (values.help === true) return { ok: true, help: true };
+  const options: Record<string, unknown> = {};
+  for (const flag of Object.keys(INTEGER_FLAGS) as IntegerFlag[]) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    const { option, min, max } = INTEGER_FLAGS[flag];
+    const value = /^\d{1,10}$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!(value >= min && value <= max)) {
+      return { ok: false, message: `--${flag} must be an integer between ${min} and ${max} (got '${raw}')` };
+    }
+    options[option] = value;
+  }
+  if (typeof values.host === 'string') {
+    if (values.host.trim() === '') return { ok: false, message: '--host must not be empty' };
+    options.host = values.host;
+  }
+  return { ok: true, help: false, options: options as SimulatorOptions };
+}
+
+const processIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  onShutdown: (handler) => {
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+  },
+};
+
+/** The `cxone-simulator` command: parse flags, start the simulator, print how to reach it, stop on a signal. */
+export async function main(argv: readonly string[], io: CliIo = processIo): Promise<CliResult> {
+  const parsed = parseCliArgs(argv);
+  if (!parsed.ok) {
+    io.err(`cxone-simulator: ${parsed.message}`);
+    io.err('Run cxone-simulator --help for usage.');
+    return { exitCode: 2 };
+  }
+  if (parsed.help) {
+    io.out(USAGE);
+    return { exitCode: 0 };
+  }
+  let simulator: RunningSimulator;
+  try {
+    simulator = await startSimulator(parsed.options);
+  } catch (error) {
+    io.err(`cxone-simulator: could not start: ${error instanceof Error ? error.message : String(error)}`);
+    return { exitCode: 1 };
+  }
+  const { credentials, dataset } = simulator;
+  io.out(`CXone simulator listening on ${simulator.url}`);
+  io.out(`  tenant id          ${simulator.tenantId}`);
+  io.out(`  access key id      ${credentials.accessKeyId}`);
+  io.out(`  access key secret  ${credentials.accessKeySecret}`);
+  io.out(`  client id          ${credentials.clientId}`);
+  io.out(`  client secret      ${credentials.clientSecret}`);
+  io.out(
+    `  data set           ${dataset.contacts.length} contact legs, ${dataset.recordings.size} recordings (seed ${parsed.options.seed ?? DEFAULTS.seed})`,
+  );
+  io.out('Press Ctrl+C to stop.');
+  io.onShutdown(() => {
+    simulator.stop().then(
+      () => io.out('cxone-simulator: stopped'),
+      (error: unknown) => io.err(`cxone-simulator: stop failed: ${error instanceof Error ? error.message : String(error)}`),
+    );
+  });
+  return { exitCode: 0, simulator };
+}

@@ -1,0 +1,146 @@
+import { err, type JsonObject, ok, type PluginError, type Result } from '@cxarchive/core';
+import type { ApiClient } from './api-client.js';
+import { unexpectedBody } from './errors.js';
+import { discard, readJsonObject } from './http.js';
+import { queryString } from './urls.js';
+
+/**
+ * Media Playback (reference §4): `GET {api}/media-playback/v1/contacts?acd-call-id={masterContactId}`.
+ * The interactions array is `interactions` or `Interactions` depending on the deployment, and the
+ * help-page sample wraps entries as `{Interaction: {...}}` and the body as `{value: {...}}`: all are accepted.
+ */
+export interface PlaybackInteraction {
+  readonly fileToPlayUrl?: string;
+  readonly startTime?: string;
+  readonly endTime?: string;
+  readonly participants: readonly JsonObject[];
+}
+
+const PARTICIPANT_FIELDS = ['participantType', 'agentName', 'userId', 'participantId'] as const;
+
+const asObject = (value: unknown): Record<string, unknown> | undefined =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+
+const nonEmptyString = (value: unknown): string | undefined =>
+  typeof value === 'string' && value !== '' ? value : undefined;
+
+/** A participant without phone numbers or anything else beyond who took part and in which role. */
+export const mapParticipant = (raw: Record<string, unknown>): JsonObject => {
+  const out: JsonObject = {};
+  for (const field of PARTICIPANT_FIELDS) {
+    const value = raw[field];
+    if (typeof value === 'string' && value !== '') out[field] = value;
+    else if (typeof value === 'number' && Number.isFinite(value)) out[field] = String(value);
+  }
+  return out;
+};
+
+const interactionsOf = (body: Record<string, unknown>): unknown[] | undefined => {
+  for (const root of [body, asObject(body.value)]) {
+    const list = root?.interactions ?? root?.Interactions;
+    if (Array.isArray(list)) return list;
+  }
+  return undefined;
+};
+
+/** The interactions of a playback response, or undefined when the body has no interactions array. */
+export const parsePlayback = (body: Record<string, unknown>): PlaybackInteraction[] | undefined => {
+  const list = interactionsOf(body);
+  if (list === undefined) return undefined;
+  const out: PlaybackInteraction[] = [];
+  for (const entry of list) {
+    const wrapper = asObject(entry);
+    const interaction = asObject(wrapper?.Interaction) ?? asObject(wrapper?.interaction) ?? wrapper;
+    if (interaction === undefined) continue;
+    const data = asObject(interaction.data) ?? asObject(interaction.Data) ?? {};
+    const participants = Array.isArray(data.participantDataList)
+      ? data.participantDataList.flatMap((p) => {
+          const o = asObject(p);
+          return o === undefined ? [] : [mapParticipant(o)];
+        })
+      : [];
+    const fileToPlayUrl = nonEmptyString(data.fileToPlayUrl);
+    const startTime = nonEmptyString(interaction.startTime) ?? nonEmptyString(data.startTime);
+    const endTime = nonEmptyString(interaction.endTime) ?? nonEmptyString(data.endTime);
+    out.push({
+      participants,
+      ...(fileToPlayUrl === undefined ? {} : { fileToPlayUrl }),
+      ...(startTime === undefined ? {} : { startTime }),
+      ...(endTime === undefined ? {} : { endTime }),
+    });
+  }
+  return out;
+};
+
+/** Participants of all interactions, each once. */
+export const uniqueParticipants = (interactions: readonly PlaybackInteraction[]): JsonObject[] => {
+  const seen = new Map<string, JsonObject>();
+  for (const i of interactions) {
+    for (const p of i.participants) {
+      const key = JSON.stringify(PARTICIPANT_FIELDS.map((f) => p[f] ?? null));
+      if (!seen.has(key)) seen.set(key, p);
+    }
+  }
+  return [...seen.values()];
+};
+
+export const playbackUrl = (apiBase: string, masterContactId: string): string =>
+  `${apiBase}/media-playback/v1/contacts?${queryString({
+    'acd-call-id': masterContactId,
+    'media-type': 'voice-only',
+    'exclude-waveforms': true,
+    isDownload: false,
+  })}`;
+
+/** The voice interactions of a master contact; `undefined` when Media Playback has none (404). */
+export const lookupPlayback = async (
+  api: ApiClient,
+  apiBase: string,
+  masterContactId: string,
+  timeoutMs: number,
+): Promise<Result<PlaybackInteraction[] | undefined, PluginError>> => {
+  const url = playbackUrl(apiBase, masterContactId);
+  const sent = await api.get(url, 'media-playback');
+  if (sent.isErr()) return err(sent.error);
+  const res = sent.value;
+  if (res.status === 404) {
+    await discard(res);
+    return ok(undefined);
+  }
+  if (res.status !== 200) return err(await api.fail('media-playback', url, res));
+  const body = await readJsonObject({ method: 'GET', url }, res, timeoutMs);
+  if (body.isErr()) return err(body.error);
+  const interactions = parsePlayback(body.value);
+  return interactions === undefined
+    ? err(unexpectedBody({ method: 'GET', url }, 'no interactions array'))
+    : ok(interactions);
+};
+
+/** Extension of a media URL's path, confined to `[a-z0-9]`; `bin` when there is none. */
+export const extensionOf = (url: string): string => {
+  let path: string;
+  try {
+    path = new URL(url).pathname;
+  } catch {
+    return 'bin';
+  }
+  const last = path.split('/').pop() ?? '';
+  const dot = last.lastIndexOf('.');
+  if (dot < 0) return 'bin';
+  const ext = last.slice(dot + 1).toLowerCase();
+  return /^[a-z0-9]{1,10}$/.test(ext) ? ext : 'bin';
+};
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  mp4: 'audio/mp4',
+};
+
+export const contentTypeOf = (extension: string): string | undefined => CONTENT_TYPES[extension];
+
+/** `recording.wav`, then `recording-2.wav`, `recording-3.mp4`, … */
+export const recordingName = (index: number, extension: string): string =>
+  index === 0 ? `recording.${extension}` : `recording-${index + 1}.${extension}`;

@@ -1,0 +1,120 @@
+import { err, ok, parseDuration, type PluginError, PluginErrors, Redacted, Result } from '@cxarchive/core';
+import { type ClientAuth, type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
+import { trimBase, urlProblem } from './urls.js';
+
+/** The resolved options in the units the code works with (milliseconds, epoch times, revealed secrets stay wrapped). */
+export interface Settings {
+  readonly issuer: string;
+  readonly apiBaseUrl: string | undefined;
+  readonly accessKeyId: Redacted<string>;
+  readonly accessKeySecret: Redacted<string>;
+  readonly clientId: string;
+  readonly clientSecret: Redacted<string>;
+  readonly clientAuth: ClientAuth;
+  readonly sinceMs: number;
+  readonly settleLagMs: number;
+  readonly overlapMs: number;
+  readonly media: ReadonlySet<MediaKind>;
+  readonly apiVersion: string;
+  readonly pageSize: number;
+  readonly requestTimeoutMs: number;
+  readonly tokenRefreshSkewMs: number;
+}
+
+type Secret = Redacted<string> | string;
+const wrap = (value: Secret): Redacted<string> => (Redacted.is(value) ? value : Redacted.make(value));
+
+const baseUrl = (name: string, raw: unknown): Result<string, PluginError> => {
+  if (typeof raw !== 'string') return err(PluginErrors.invalidInput(`${name} must be a URL`, name));
+  const problem = urlProblem(raw);
+  if (problem !== undefined) return err(PluginErrors.invalidInput(`${name} ${problem}`, name));
+  const url = new URL(raw);
+  if (url.search !== '' || url.hash !== '') {
+    return err(PluginErrors.invalidInput(`${name} must not have a query string or fragment`, name));
+  }
+  return ok(trimBase(`${url.origin}${url.pathname}`));
+};
+
+const duration = (name: string, raw: string): Result<number, PluginError> => {
+  try {
+    return ok(parseDuration(raw));
+  } catch (cause) {
+    return err(PluginErrors.invalidInput(`${name}: ${(cause as Error).message}`, name));
+  }
+};
+
+const nonEmpty = (name: string, value: Secret | undefined): Result<Secret, PluginError> => {
+  const raw = value === undefined ? '' : Redacted.is(value) ? Redacted.value(value) : value;
+  return typeof raw === 'string' && raw.length > 0
+    ? ok(value as Secret)
+    : err(PluginErrors.invalidInput(`${name} is required`, name));
+};
+
+/**
+ * Checks what the schema cannot (URL scheme rule, parseable dates and durations) and converts.
+ * Defaults are applied again so a direct create() call without core's validation still works.
+ */
+export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, PluginError> => {
+  const o = { ...DEFAULTS, ...options };
+  const sinceMs = typeof o.since === 'string' ? Date.parse(o.since) : Number.NaN;
+  if (Number.isNaN(sinceMs)) {
+    return err(PluginErrors.invalidInput('since must be an ISO 8601 date-time', 'since'));
+  }
+  if (!Number.isInteger(o.pageSize) || o.pageSize < 1 || o.pageSize > 10_000) {
+    return err(PluginErrors.invalidInput('pageSize must be an integer between 1 and 10000', 'pageSize'));
+  }
+  if (!/^v\d+\.0$/.test(o.apiVersion)) {
+    return err(PluginErrors.invalidInput('apiVersion must look like v29.0', 'apiVersion'));
+  }
+  if (o.clientAuth !== 'basic' && o.clientAuth !== 'post') {
+    return err(PluginErrors.invalidInput('clientAuth must be "basic" or "post"', 'clientAuth'));
+  }
+  for (const kind of o.media) {
+    if (kind !== 'voice') return err(PluginErrors.invalidInput(`unknown media kind "${kind}"`, 'media'));
+  }
+  const issuer = baseUrl('issuer', o.issuer);
+  if (issuer.isErr()) return err(issuer.error);
+  const apiBaseUrl = o.apiBaseUrl === undefined ? ok(undefined) : baseUrl('apiBaseUrl', o.apiBaseUrl);
+  if (apiBaseUrl.isErr()) return err(apiBaseUrl.error);
+  const durations = Result.combine([
+    duration('settleLag', o.settleLag),
+    duration('overlap', o.overlap),
+    duration('requestTimeout', o.requestTimeout),
+    duration('tokenRefreshSkew', o.tokenRefreshSkew),
+  ]);
+  if (durations.isErr()) return err(durations.error);
+  const [settleLagMs, overlapMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (requestTimeoutMs <= 0) {
+    return err(PluginErrors.invalidInput('requestTimeout must be longer than 0', 'requestTimeout'));
+  }
+  const secrets = Result.combine([
+    nonEmpty('accessKeyId', o.accessKeyId),
+    nonEmpty('accessKeySecret', o.accessKeySecret),
+    nonEmpty('clientId', o.clientId),
+    nonEmpty('clientSecret', o.clientSecret),
+  ]);
+  if (secrets.isErr()) return err(secrets.error);
+  const [accessKeyId, accessKeySecret, clientId, clientSecret] = secrets.value as [Secret, Secret, Secret, Secret];
+  return ok({
+    issuer: issuer.value,
+    apiBaseUrl: apiBaseUrl.value,
+    accessKeyId: wrap(accessKeyId),
+    accessKeySecret: wrap(accessKeySecret),
+    clientId: Redacted.is(clientId) ? Redacted.value(clientId) : clientId,
+    clientSecret: wrap(clientSecret),
+    clientAuth: o.clientAuth,
+    sinceMs,
+    settleLagMs,
+    overlapMs,
+    media: new Set(o.media),
+    apiVersion: o.apiVersion,
+    pageSize: o.pageSize,
+    requestTimeoutMs,
+    tokenRefreshSkewMs,
+  });
+};

@@ -16,7 +16,10 @@ const run = (cmd, args, options = {}) => {
 
 const pnpmVersion = () => {
   try {
-    return execFileSync('pnpm', ['--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync('pnpm', ['--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -26,7 +29,9 @@ if (pnpmVersion() !== PNPM_VERSION) {
   console.error(`bootstrap: installing pnpm ${PNPM_VERSION}`);
   run('npm', ['install', '--global', '--no-fund', '--no-audit', `pnpm@${PNPM_VERSION}`]);
   if (pnpmVersion() !== PNPM_VERSION) {
-    console.error(`bootstrap: pnpm ${PNPM_VERSION} is not on PATH after installing it (npm prefix: ${execFileSync('npm', ['prefix', '-g'], { encoding: 'utf8' }).trim()})`);
+    console.error(
+      `bootstrap: pnpm ${PNPM_VERSION} is not on PATH after installing it (npm prefix: ${execFileSync('npm', ['prefix', '-g'], { encoding: 'utf8' }).trim()})`,
+    );
     process.exit(1);
   }
 }

@@ -13,7 +13,11 @@ const { writeKeyFile } = await import('../packages/codec-gzip-aes/dist/index.js'
 
 mkdirSync(path.join(out, 'keys'), { recursive: true });
 const key = await writeKeyFile(path.join(out, 'keys', 'quickstart.key'));
-console.log(key.created ? `made a new key ${key.keyId} in demo-output/keys/` : `using the key ${key.keyId} in demo-output/keys/`);
+console.log(
+  key.created
+    ? `made a new key ${key.keyId} in demo-output/keys/`
+    : `using the key ${key.keyId} in demo-output/keys/`,
+);
 
 const contacts = Number(process.env.DEMO_CONTACTS ?? 25);
 const simulator = await startSimulator({ seed: 1, contacts });

@@ -3,7 +3,8 @@ import type { LogFields, Logger, SecretScrubber } from '@cxarchive/core';
 /** Log lines on stderr, scrubbed of every known secret; debug only with --verbose. */
 export const createCliLogger = (scrubber: SecretScrubber, verbose: boolean): Logger => {
   const write = (level: string, message: string, fields?: LogFields) => {
-    const extra = fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(scrubber.scrubValue(fields))}` : '';
+    const extra =
+      fields && Object.keys(fields).length > 0 ? ` ${JSON.stringify(scrubber.scrubValue(fields))}` : '';
     process.stderr.write(`${level} ${scrubber.scrub(message)}${extra}\n`);
   };
   return {

@@ -1,10 +1,5 @@
 import { Readable } from 'node:stream';
-import {
-  type DecodeContext,
-  type EncodeContext,
-  type PluginError,
-  PluginStreamError,
-} from '@cxarchive/core';
+import { type DecodeContext, type EncodeContext, type PluginError, PluginStreamError } from '@cxarchive/core';
 import { decodeObject } from '../src/decode.js';
 import { type EncodeSettings, encodeObject, encodeWithSecrets, type ObjectSecrets } from '../src/encode.js';
 import { keyIdOf } from '../src/key-material.js';
@@ -49,33 +44,48 @@ export const collect = async (stream: Readable): Promise<Buffer> => {
 
 export const encodeBuffer = async (
   plaintext: Buffer,
-  options: { settings?: EncodeSettings; ctx?: EncodeContext; secrets?: ObjectSecrets; pieceSize?: number } = {},
+  options: {
+    settings?: EncodeSettings;
+    ctx?: EncodeContext;
+    secrets?: ObjectSecrets;
+    pieceSize?: number;
+  } = {},
 ): Promise<Buffer> => {
   const input = readableOf(plaintext, options.pieceSize);
   const ctx = options.ctx ?? CTX;
   const s = options.settings ?? settings();
   const encoded =
-    options.secrets === undefined ? encodeObject(input, ctx, s) : encodeWithSecrets(input, ctx, s, options.secrets);
+    options.secrets === undefined
+      ? encodeObject(input, ctx, s)
+      : encodeWithSecrets(input, ctx, s, options.secrets);
   if (encoded.isErr()) throw new Error(`encode failed: ${encoded.error.message}`);
   return collect(encoded.value.stream);
 };
 
 export type DecodeOutcome =
   | { readonly ok: true; readonly plaintext: Buffer }
-  | { readonly ok: false; readonly stage: 'header' | 'stream'; readonly error: PluginError };
+  | { readonly ok: false; readonly stage: 'header'; readonly error: PluginError }
+  /** `emitted`: the plaintext the stream gave before it failed. */
+  | { readonly ok: false; readonly stage: 'stream'; readonly error: PluginError; readonly emitted: Buffer };
 
 /** Decodes a whole object and reports where it failed: in the Result (header) or in the stream (body). */
 export const decodeBuffer = async (
   object: Buffer,
   options: { kek?: LoadedKek; expected?: DecodeContext; pieceSize?: number } = {},
 ): Promise<DecodeOutcome> => {
-  const result = await decodeObject(readableOf(object, options.pieceSize), options.expected ?? {}, options.kek ?? KEK_A);
+  const result = await decodeObject(
+    readableOf(object, options.pieceSize),
+    options.expected ?? {},
+    options.kek ?? KEK_A,
+  );
   if (result.isErr()) return { ok: false, stage: 'header', error: result.error };
+  const parts: Buffer[] = [];
   try {
-    return { ok: true, plaintext: await collect(result.value) };
+    for await (const part of result.value) parts.push(part as Buffer);
+    return { ok: true, plaintext: Buffer.concat(parts) };
   } catch (cause) {
     if (!(cause instanceof PluginStreamError)) throw cause;
-    return { ok: false, stage: 'stream', error: cause.error };
+    return { ok: false, stage: 'stream', error: cause.error, emitted: Buffer.concat(parts) };
   }
 };
 

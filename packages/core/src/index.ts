@@ -17,5 +17,11 @@ export * from './plugin/resolve-plugin.js';
 export type * from './plugin/types.js';
 export * from './redacted.js';
 export * from './runtime/report.js';
-export { backoffCeiling, callPlugin, type RetryPolicy, retryDelay, retryPolicyFrom } from './runtime/retry.js';
+export {
+  backoffCeiling,
+  callPlugin,
+  type RetryPolicy,
+  retryDelay,
+  retryPolicyFrom,
+} from './runtime/retry.js';
 export { ledgerPath, type RunOptions, RunSetupError, runPipeline } from './runtime/run-pipeline.js';

@@ -24,9 +24,9 @@ export const objectKeyProblem = (key: string): string | undefined => {
 };
 
 /**
- * Encodes one template variable into the safe charset: every byte outside `[A-Za-z0-9_-]` and a
- * leading `.` become `~XX` (uppercase hex of the UTF-8 byte). The encoding is injective, so two
- * different ids never share a key.
+ * Encodes one template variable into the safe charset itself: every byte outside `[A-Za-z0-9-]`
+ * and `.`, plus a leading `.` and every `_`, becomes `_XX` (uppercase hex of the UTF-8 byte).
+ * Since `_` is always an escape, the encoding is injective: two different ids never share a key.
  */
 export const encodeKeyVariable = (value: string): string => {
   if (value.length === 0) throw new RangeError('a key variable is empty');
@@ -37,8 +37,8 @@ export const encodeKeyVariable = (value: string): string => {
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
     const ch = String.fromCharCode(byte);
-    const plain = /[A-Za-z0-9_-]/.test(ch) || (ch === '.' && i > 0);
-    out += plain ? ch : `~${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    const plain = /[A-Za-z0-9-]/.test(ch) || (ch === '.' && i > 0);
+    out += plain ? ch : `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 };

@@ -32,7 +32,8 @@ export const mapFsError = (error: unknown, what: string): PluginError => {
   const cause = { code, syscall: typeof syscall === 'string' ? syscall : undefined };
   if (code === 'EEXIST') return PluginErrors.alreadyExists(`fs sink: ${what}: the object already exists`);
   if (code === 'ENOENT') return PluginErrors.notFound(`fs sink: ${what}: no such object`);
-  if (AUTH.has(code)) return PluginErrors.auth(`fs sink: ${what}: permission denied on the sink root (${code})`);
+  if (AUTH.has(code))
+    return PluginErrors.auth(`fs sink: ${what}: permission denied on the sink root (${code})`);
   if (NO_SPACE.has(code)) return PluginErrors.permanent(`fs sink: ${what}: no space left (${code})`, cause);
   if (TRANSIENT.has(code)) return PluginErrors.transient(`fs sink: ${what}: I/O error (${code})`, cause);
   const detail = code === 'unknown' && error instanceof Error ? error.name : code;

@@ -1,4 +1,14 @@
-import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -18,7 +28,11 @@ const contextFor = (baseDir: string): PluginContext => ({
   now: () => new Date('2026-10-01T00:00:00Z'),
 });
 
-const makeSink = async (baseDir: string, root: string, extra: Record<string, unknown> = {}): Promise<Sink> => {
+const makeSink = async (
+  baseDir: string,
+  root: string,
+  extra: Record<string, unknown> = {},
+): Promise<Sink> => {
   const created = await plugin.create({ root, ...extra }, contextFor(baseDir));
   return created._unsafeUnwrap();
 };
@@ -152,7 +166,9 @@ describe('fs sink', () => {
       });
       const error = (await sink.put('t/v.cxar', bytes('clean bytes'), {}))._unsafeUnwrapErr();
       expect(error._tag).toBe('Permanent');
-      expect(error.message).toMatch(/verification failed for t\/v\.cxar: wrote 11 bytes .* read back 12 bytes/);
+      expect(error.message).toMatch(
+        /verification failed for t\/v\.cxar: wrote 11 bytes .* read back 12 bytes/,
+      );
       expect(error.message).not.toContain('clean bytes');
     });
 

@@ -7,8 +7,8 @@ import {
   fromStreamError,
   HashingStream,
   type Logger,
-  PluginErrors,
   type PluginError,
+  PluginErrors,
   ResultAsync,
   type Sink,
   type Stored,
@@ -97,7 +97,9 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
   const alreadyExists = async (file: string, key: string): Promise<PluginError> => {
     const existing = await hashObject(file, key).catch(() => undefined);
     if (existing === undefined || existing === null)
-      return PluginErrors.permanent(`fs sink: ${key} is taken by something that is not a readable object file`);
+      return PluginErrors.permanent(
+        `fs sink: ${key} is taken by something that is not a readable object file`,
+      );
     return PluginErrors.alreadyExists(`fs sink: ${key} already exists`, existing.sha256);
   };
 
@@ -128,7 +130,7 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
     }
     if (options.fsync) await syncDirectories(location, key);
     if (deps.afterLink) await deps.afterLink(final);
-    const verified = (await import("@cxarchive/core")).ok(written);
+    const verified = await verifyFile(final, written, key);
     if (verified.isErr()) throw new SinkFailure(verified.error);
     return { key, size: verified.value.size, sha256: verified.value.sha256 };
   };
@@ -157,7 +159,8 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
       const run = async (): Promise<Readable> => {
         assertSafeKey(key);
         const location = await locateKey(realRoot, key);
-        const handle = location === null ? null : await openObject(path.join(location.dir, location.name), key);
+        const handle =
+          location === null ? null : await openObject(path.join(location.dir, location.name), key);
         if (handle === null) throw new SinkFailure(PluginErrors.notFound(`fs sink: no object at ${key}`));
         return handle.createReadStream(); // closes the file when it ends or is destroyed
       };

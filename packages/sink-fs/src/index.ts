@@ -14,7 +14,13 @@ import { configSchema, type FsSinkOptions, resolveOptions } from './schema.js';
 
 export { mapFsError } from './errors.js';
 export { createFsSink, type FsSinkDependencies, TEMP_PREFIX } from './fs-sink.js';
-export { configSchema, DEFAULTS, type FsSinkOptions, type ResolvedFsSinkOptions, resolveOptions } from './schema.js';
+export {
+  configSchema,
+  DEFAULTS,
+  type FsSinkOptions,
+  type ResolvedFsSinkOptions,
+  resolveOptions,
+} from './schema.js';
 export { type Digest, verifyFile } from './verify.js';
 
 export default definePlugin<'sink', FsSinkOptions>({

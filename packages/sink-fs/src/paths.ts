@@ -7,14 +7,16 @@ import { errnoCode, mapFsError, SinkFailure } from './errors.js';
 export const isInside = (root: string, candidate: string): boolean => {
   const relative = path.relative(root, candidate);
   return (
-    relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
+    relative === '' ||
+    (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative))
   );
 };
 
 /** Throws `InvalidInput` naming the problem when `key` is not a safe object key (core's rule). */
 export const assertSafeKey = (key: string): void => {
   const problem = objectKeyProblem(key);
-  if (problem !== undefined) throw new SinkFailure(PluginErrors.invalidInput(`fs sink: invalid object key: ${problem}`));
+  if (problem !== undefined)
+    throw new SinkFailure(PluginErrors.invalidInput(`fs sink: invalid object key: ${problem}`));
 };
 
 export interface KeyLocation {
@@ -28,7 +30,9 @@ export interface KeyLocation {
 
 const escapes = (key: string): SinkFailure =>
   new SinkFailure(
-    PluginErrors.invalidInput(`fs sink: ${key} resolves outside the sink root (through a symbolic link); refused`),
+    PluginErrors.invalidInput(
+      `fs sink: ${key} resolves outside the sink root (through a symbolic link); refused`,
+    ),
   );
 
 /**
@@ -47,7 +51,8 @@ export const prepareKeyDirectory = async (realRoot: string, key: string): Promis
       await mkdir(next);
       created.push(next);
     } catch (error) {
-      if (errnoCode(error) !== 'EEXIST') throw new SinkFailure(mapFsError(error, `creating the directory of ${key}`));
+      if (errnoCode(error) !== 'EEXIST')
+        throw new SinkFailure(mapFsError(error, `creating the directory of ${key}`));
     }
     let real: string;
     try {
@@ -73,7 +78,10 @@ export const prepareKeyDirectory = async (realRoot: string, key: string): Promis
  * Finds where `key` would be, without creating anything: the real directory inside the root, or
  * null when a directory on the way does not exist. `key` must already be safe.
  */
-export const locateKey = async (realRoot: string, key: string): Promise<{ dir: string; name: string } | null> => {
+export const locateKey = async (
+  realRoot: string,
+  key: string,
+): Promise<{ dir: string; name: string } | null> => {
   const segments = key.split('/');
   const name = segments.pop()!;
   let dir: string;

@@ -18,7 +18,9 @@ export const openObject = async (file: string, key: string): Promise<FileHandle 
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     if (code === 'ELOOP')
-      throw new SinkFailure(PluginErrors.invalidInput(`fs sink: ${key} is a symbolic link; refusing to follow it`));
+      throw new SinkFailure(
+        PluginErrors.invalidInput(`fs sink: ${key} is a symbolic link; refusing to follow it`),
+      );
     throw new SinkFailure(mapFsError(error, `opening ${key}`));
   }
   const info = await handle.stat().catch(async (error: unknown) => {
@@ -36,7 +38,10 @@ export const openObject = async (file: string, key: string): Promise<FileHandle 
  * Size and hex SHA-256 of an object's file, read in full (one chunk in memory at a time);
  * null when it does not exist. Its cost is a full read of the file.
  */
-export const hashObject = async (file: string, key: string): Promise<{ size: number; sha256: string } | null> => {
+export const hashObject = async (
+  file: string,
+  key: string,
+): Promise<{ size: number; sha256: string } | null> => {
   const handle = await openObject(file, key);
   if (handle === null) return null;
   try {

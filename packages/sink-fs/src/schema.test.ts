@@ -29,7 +29,10 @@ describe('resolveOptions', () => {
   });
 
   it('keeps an absolute root and explicit values', () => {
-    const resolved = resolveOptions({ root: '/data/archive', fsync: false, fileMode: '600' }, '/x')._unsafeUnwrap();
+    const resolved = resolveOptions(
+      { root: '/data/archive', fsync: false, fileMode: '600' },
+      '/x',
+    )._unsafeUnwrap();
     expect(resolved.root).toBe(path.resolve('/data/archive'));
     expect(resolved.fsync).toBe(false);
     expect(resolved.fileMode).toBe(0o600);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { err, ok, PluginErrors, type PluginError, type Result } from '@cxarchive/core';
+import { err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
 
 /** The `with` block of an `fs` sink, as the user writes it (after schema defaults). */
 export interface FsSinkOptions {
@@ -27,7 +27,8 @@ const FILE_MODE = /^0?[0-7]{3}$/;
 
 export const configSchema = {
   title: 'fs sink options',
-  description: 'Writes each object as a file under a root directory: create-only, fsynced and verified by read-back.',
+  description:
+    'Writes each object as a file under a root directory: create-only, fsynced and verified by read-back.',
   type: 'object',
   additionalProperties: false,
   required: ['root'],
@@ -48,7 +49,8 @@ export const configSchema = {
       type: 'string',
       pattern: FILE_MODE.source,
       default: DEFAULTS.fileMode,
-      description: 'Permission bits of written files, in octal (e.g. "0640"); applied exactly, regardless of the umask.',
+      description:
+        'Permission bits of written files, in octal (e.g. "0640"); applied exactly, regardless of the umask.',
     },
   },
 } as const;
@@ -62,7 +64,9 @@ export const resolveOptions = (
     return err(PluginErrors.invalidInput('the fs sink needs a root directory', 'root'));
   const fileMode = options.fileMode ?? DEFAULTS.fileMode;
   if (!FILE_MODE.test(fileMode))
-    return err(PluginErrors.invalidInput(`fileMode "${fileMode}" is not an octal mode like "0640"`, 'fileMode'));
+    return err(
+      PluginErrors.invalidInput(`fileMode "${fileMode}" is not an octal mode like "0640"`, 'fileMode'),
+    );
   return ok({
     root: path.resolve(baseDir, options.root),
     rootLabel: options.root,

@@ -1,4 +1,4 @@
-import { PluginErrors, type PluginError, ResultAsync } from '@cxarchive/core';
+import { type PluginError, PluginErrors, ResultAsync } from '@cxarchive/core';
 import { classify, SinkFailure } from './errors.js';
 import { hashObject } from './read-file.js';
 

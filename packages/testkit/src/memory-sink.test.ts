@@ -11,7 +11,11 @@ import {
 } from '@cxarchive/core';
 import { describe, expect, it } from 'vitest';
 import { createMemorySink } from './memory-sink.js';
-import { describeSinkConformance, type SinkConformanceCaseId, sinkConformanceCases } from './sink-conformance.js';
+import {
+  describeSinkConformance,
+  type SinkConformanceCaseId,
+  sinkConformanceCases,
+} from './sink-conformance.js';
 
 describeSinkConformance('memory', async () => ({ sink: createMemorySink(), cleanup: async () => {} }));
 
@@ -29,7 +33,9 @@ const flawedSink = (flaws: Flaws): Sink => {
   const objects = new Map<string, Buffer>();
   const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
   const invalid = (key: string) =>
-    !flaws.skipKeyCheck && objectKeyProblem(key) !== undefined ? PluginErrors.invalidInput('bad key') : undefined;
+    !flaws.skipKeyCheck && objectKeyProblem(key) !== undefined
+      ? PluginErrors.invalidInput('bad key')
+      : undefined;
   return {
     put(key, body) {
       const bad = invalid(key);
@@ -45,7 +51,11 @@ const flawedSink = (flaws: Flaws): Sink => {
       }).andThen((bytes) => {
         if (!flaws.overwrite && objects.has(key)) return errAsync(PluginErrors.alreadyExists('exists'));
         objects.set(key, bytes);
-        return okAsync({ key, size: bytes.length, sha256: flaws.wrongSha ? sha(Buffer.from('x')) : sha(bytes) });
+        return okAsync({
+          key,
+          size: bytes.length,
+          sha256: flaws.wrongSha ? sha(Buffer.from('x')) : sha(bytes),
+        });
       });
     },
     head(key) {

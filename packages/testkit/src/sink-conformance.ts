@@ -4,8 +4,8 @@ import {
   fromStreamError,
   objectKeyProblem,
   type PluginError,
-  type PluginErrorTag,
   PluginErrors,
+  type PluginErrorTag,
   PluginStreamError,
   type Result,
   type ResultAsync,
@@ -135,7 +135,11 @@ const failingBodies: readonly { label: string; bytes: number; error: () => Error
     bytes: 50,
     error: () => new PluginStreamError(PluginErrors.permanent('injected: archive authentication failed')),
   },
-  { label: 'a plain Error after 200001 bytes', bytes: 200_001, error: () => new Error('injected: socket hang up') },
+  {
+    label: 'a plain Error after 200001 bytes',
+    bytes: 200_001,
+    error: () => new Error('injected: socket hang up'),
+  },
 ];
 
 const failingBody = (variant: (typeof failingBodies)[number]): SinkConformanceCase => ({
@@ -145,8 +149,15 @@ const failingBody = (variant: (typeof failingBodies)[number]): SinkConformanceCa
     const key = `conformance/failing-body/${variant.bytes}.bin`;
     const error = variant.error();
     const expectedTag = fromStreamError(error)._tag;
-    await expectErr('put of a failing body', sink.put(key, failingStream(variant.bytes, error), {}), expectedTag);
-    expect(await expectOk('head after the failed put', sink.head(key)), 'no object after a failed put').toBeNull();
+    await expectErr(
+      'put of a failing body',
+      sink.put(key, failingStream(variant.bytes, error), {}),
+      expectedTag,
+    );
+    expect(
+      await expectOk('head after the failed put', sink.head(key)),
+      'no object after a failed put',
+    ).toBeNull();
     await expectErr('get after the failed put', sink.get(key), 'NotFound');
     const expected = await generatedDigest(300, 5);
     const stored = await expectOk('put after the failed put', sink.put(key, generatedStream(300, 5), {}));
@@ -230,7 +241,9 @@ export const sinkConformanceCases = (options: SinkConformanceOptions = {}): Sink
       const loser = results.find((r) => r.isErr());
       expect(loser?.isErr() ? loser.error._tag : undefined).toBe('AlreadyExists');
       const winner = digests[winners[0]!]!;
-      expect(await sha256OfStream(await expectOk('get', sink.get(key))), 'the winner is stored').toEqual(winner);
+      expect(await sha256OfStream(await expectOk('get', sink.get(key))), 'the winner is stored').toEqual(
+        winner,
+      );
     },
   },
   ...failingBodies.map(failingBody),
@@ -241,7 +254,10 @@ export const sinkConformanceCases = (options: SinkConformanceOptions = {}): Sink
     async run(sink) {
       const body = Buffer.from('{"contactId":702100000001}');
       expect(objectKeyProblem(NESTED_KEY)).toBeUndefined();
-      const stored = await expectOk('put', sink.put(NESTED_KEY, Readable.from([body], { objectMode: false }), {}));
+      const stored = await expectOk(
+        'put',
+        sink.put(NESTED_KEY, Readable.from([body], { objectMode: false }), {}),
+      );
       expect(stored.sha256).toBe(sha256Of(body));
       expect((await expectOk('head', sink.head(NESTED_KEY)))?.size).toBe(body.length);
       expect((await collect(await expectOk('get', sink.get(NESTED_KEY)))).equals(body)).toBe(true);

@@ -7,7 +7,8 @@ import { createProgress } from '../progress.js';
 
 export default class Run extends Command {
   static override summary = 'Archive what the source has that the archive does not.';
-  static override description = `Runs the pipeline once: first retries items earlier runs left pending or failed, then archives every item the source lists after the stored checkpoint. Each artifact is encoded once, written create-only to every sink and verified before the item is recorded as archived in the ledger; re-running never stores anything twice. A run interrupted at any point (Ctrl-C, a crash) resumes where it stopped.
+  static override description =
+    `Runs the pipeline once: first retries items earlier runs left pending or failed, then archives every item the source lists after the stored checkpoint. Each artifact is encoded once, written create-only to every sink and verified before the item is recorded as archived in the ledger; re-running never stores anything twice. A run interrupted at any point (Ctrl-C, a crash) resumes where it stopped.
 
 The report (JSON) is written beside the ledger under reports/<runId>.json, and to --report when given. Progress and logs go to stderr; the summary (or the report with --json) to stdout.
 
@@ -18,10 +19,16 @@ Exit status: 0 all items archived; 1 some items failed or the run stopped early;
     '<%= config.bin %> <%= command.id %> --json > report.json',
   ];
   static override args = {
-    pipeline: Args.string({ description: 'Pipeline file (default: archive.pipeline.yaml here or above).', required: false }),
+    pipeline: Args.string({
+      description: 'Pipeline file (default: archive.pipeline.yaml here or above).',
+      required: false,
+    }),
   };
   static override flags = {
-    report: Flags.string({ description: 'Also write the run report (JSON) to this file.', helpValue: '<file>' }),
+    report: Flags.string({
+      description: 'Also write the run report (JSON) to this file.',
+      helpValue: '<file>',
+    }),
     json: Flags.boolean({ description: 'Print the report as JSON on stdout instead of the summary.' }),
     verbose: Flags.boolean({ char: 'v', description: 'Log retries and other details to stderr.' }),
   };
@@ -44,7 +51,9 @@ Exit status: 0 all items archived; 1 some items failed or the run stopped early;
     const stop = new AbortController();
     const onSignal = () => {
       if (stop.signal.aborted) process.exit(130);
-      process.stderr.write('\nstopping: items in flight are abandoned and resume on the next run (Ctrl-C again to quit now)\n');
+      process.stderr.write(
+        '\nstopping: items in flight are abandoned and resume on the next run (Ctrl-C again to quit now)\n',
+      );
       stop.abort();
     };
     process.on('SIGINT', onSignal);

@@ -5,7 +5,8 @@ import { setUpPipeline } from '../pipeline-setup.js';
 
 export default class Validate extends Command {
   static override summary = 'Check a pipeline file without running it.';
-  static override description = `Loads the pipeline file, expands \${VAR} references from the environment, validates it and every plugin's options against their schemas, and resolves every plugin. Each problem is reported with its file, line, column and path, with a suggestion for mistyped keys. Nothing is contacted or written.
+  static override description =
+    `Loads the pipeline file, expands \${VAR} references from the environment, validates it and every plugin's options against their schemas, and resolves every plugin. Each problem is reported with its file, line, column and path, with a suggestion for mistyped keys. Nothing is contacted or written.
 
 Exit status: 0 when the file is valid, 2 when it is not.`;
   static override examples = [
@@ -13,7 +14,10 @@ Exit status: 0 when the file is valid, 2 when it is not.`;
     '<%= config.bin %> <%= command.id %>            # finds archive.pipeline.yaml here or in a parent directory',
   ];
   static override args = {
-    pipeline: Args.string({ description: 'Pipeline file (default: archive.pipeline.yaml here or above).', required: false }),
+    pipeline: Args.string({
+      description: 'Pipeline file (default: archive.pipeline.yaml here or above).',
+      required: false,
+    }),
   };
   static override flags = {
     quiet: Flags.boolean({ char: 'q', description: 'Print nothing when the file is valid.' }),
@@ -28,7 +32,13 @@ Exit status: 0 when the file is valid, 2 when it is not.`;
       const describe = (p: { label: string; packageName: string; version: string }) =>
         `  ${p.label.padEnd(14)} ${p.packageName}@${p.version}`;
       this.log(`${loaded.file} is valid (tenant ${loaded.config.tenant})`);
-      for (const p of [prepared.source, ...prepared.transforms, prepared.codec, ...prepared.sinks, ...prepared.notifiers]) {
+      for (const p of [
+        prepared.source,
+        ...prepared.transforms,
+        prepared.codec,
+        ...prepared.sinks,
+        ...prepared.notifiers,
+      ]) {
         this.log(describe(p));
       }
     } catch (error) {

@@ -38,20 +38,23 @@ export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[]
         return;
       }
       let whole = false;
-      const out = text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined, offset) => {
-        if (name === undefined) return '${';
-        whole = offset === 0 && match.length === text.length;
-        const value = env[name];
-        if (value !== undefined && value !== '') return value;
-        if (fallback !== undefined) return fallback;
-        issues.push({
-          ...where(),
-          path: jsonPath(),
-          message: `environment variable ${name} is not set`,
-          hint: `set ${name}, or give a default: \${${name}:-value}`,
-        });
-        return match;
-      });
+      const out = text.replace(
+        REFERENCE,
+        (match, name: string | undefined, fallback: string | undefined, offset) => {
+          if (name === undefined) return '${';
+          whole = offset === 0 && match.length === text.length;
+          const value = env[name];
+          if (value !== undefined && value !== '') return value;
+          if (fallback !== undefined) return fallback;
+          issues.push({
+            ...where(),
+            path: jsonPath(),
+            message: `environment variable ${name} is not set`,
+            hint: `set ${name}, or give a default: \${${name}:-value}`,
+          });
+          return match;
+        },
+      );
       if (out === text) return;
       if (whole && node.type === Scalar.PLAIN) {
         const reread: unknown = safeScalar(out);

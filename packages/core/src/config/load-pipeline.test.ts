@@ -57,7 +57,9 @@ describe('loadPipeline', () => {
   });
 
   it('locates a bad value deep in the file with its JSON path', async () => {
-    const { issues } = await issuesOf(`${VALID}concurrency: eight\nretry:\n  attempts: 0\n  initialDelay: soon\n`);
+    const { issues } = await issuesOf(
+      `${VALID}concurrency: eight\nretry:\n  attempts: 0\n  initialDelay: soon\n`,
+    );
     expect(issues.find((i) => i.path === 'concurrency')).toMatchObject({ line: 11, column: 14 });
     expect(issues.find((i) => i.path === 'retry.attempts')).toMatchObject({ line: 13, column: 13 });
     const delay = issues.find((i) => i.path === 'retry.initialDelay');
@@ -92,7 +94,12 @@ describe('loadPipeline', () => {
 
   it('stops an alias bomb', async () => {
     const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-    for (let i = 1; i < 9; i++) bomb.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+    for (let i = 1; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
     const file = write(`${bomb.join('\n')}\n`);
     await expect(loadPipeline({ file, env: {} })).rejects.toThrow(/alias|ConfigError|problem/i);
   });
@@ -120,7 +127,10 @@ describe('loadPipeline', () => {
 describe('interpolation', () => {
   // A replacer function: a replacement string would turn the `$$` under test into `$`.
   const withSource = (extra: string) =>
-    VALID.replace('with: { since: 2026-01-01T00:00:00Z }', () => `with: { since: 2026-01-01T00:00:00Z, ${extra} }`);
+    VALID.replace(
+      'with: { since: 2026-01-01T00:00:00Z }',
+      () => `with: { since: 2026-01-01T00:00:00Z, ${extra} }`,
+    );
 
   it('expands ${VAR} and ${VAR:-default}', async () => {
     const file = write(withSource('a: "${A}", b: "${B:-fallback}", c: "x-${A}-y"'));
@@ -131,7 +141,11 @@ describe('interpolation', () => {
   it('names an unset variable without default, with its place', async () => {
     const { issues } = await issuesOf(withSource('key: "${CXONE_SECRET}"'));
     expect(issues).toHaveLength(1);
-    expect(issues[0]).toMatchObject({ line: 5, path: 'source.with.key', message: 'environment variable CXONE_SECRET is not set' });
+    expect(issues[0]).toMatchObject({
+      line: 5,
+      path: 'source.with.key',
+      message: 'environment variable CXONE_SECRET is not set',
+    });
     expect(issues[0]?.hint).toContain('${CXONE_SECRET:-value}');
   });
 

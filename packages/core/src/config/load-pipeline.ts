@@ -40,12 +40,21 @@ export const findPipelineFile = async (options: LoadOptions): Promise<string> =>
   const cwd = options.cwd ?? process.cwd();
   if (options.file !== undefined) {
     const file = path.resolve(cwd, options.file);
-    if (!existsSync(file)) throw notFound(file, 'no such file', 'check the path, or run from the directory that holds archive.pipeline.yaml');
+    if (!existsSync(file))
+      throw notFound(
+        file,
+        'no such file',
+        'check the path, or run from the directory that holds archive.pipeline.yaml',
+      );
     if (statSync(file).isDirectory()) {
       for (const name of PIPELINE_FILE_NAMES) {
         if (existsSync(path.join(file, name))) return path.join(file, name);
       }
-      throw notFound(file, 'is a directory without a pipeline file', `expected one of: ${PIPELINE_FILE_NAMES.join(', ')}`);
+      throw notFound(
+        file,
+        'is a directory without a pipeline file',
+        `expected one of: ${PIPELINE_FILE_NAMES.join(', ')}`,
+      );
     }
     return file;
   }
@@ -80,7 +89,9 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
   const envIssues = interpolate(source, options.env ?? process.env);
   const value: unknown = source.doc.toJS({ maxAliasCount: 100 });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError([{ file, line: 1, column: 1, path: '', message: 'the file must be a YAML mapping (key: value lines)' }]);
+    throw new ConfigError([
+      { file, line: 1, column: 1, path: '', message: 'the file must be a YAML mapping (key: value lines)' },
+    ]);
   }
   const schemaIssues: ConfigIssue[] = validateAt(pipelineSchema, value, source, []);
   const all = [...envIssues, ...schemaIssues];

@@ -15,7 +15,11 @@ const pluginRef = (what: string): JsonSchema => ({
       description:
         'Plugin to use: a short name (`fs` → @cxarchive/sink-fs, then cxarchive-sink-fs), a package name, or a path starting with `.`.',
     },
-    with: { type: 'object', description: "The plugin's options, validated against its own schema.", default: {} },
+    with: {
+      type: 'object',
+      description: "The plugin's options, validated against its own schema.",
+      default: {},
+    },
   },
 });
 
@@ -31,25 +35,63 @@ export const pipelineSchema: JsonSchema = {
     tenant: {
       type: 'string',
       pattern: TENANT_PATTERN,
-      description: 'Tenant name: lowercase letters, digits and inner hyphens, at most 63 characters. Part of every object key.',
+      description:
+        'Tenant name: lowercase letters, digits and inner hyphens, at most 63 characters. Part of every object key.',
     },
     source: pluginRef('source'),
-    transforms: { type: 'array', items: pluginRef('transform'), default: [], description: 'Transforms applied to each item, in order.' },
+    transforms: {
+      type: 'array',
+      items: pluginRef('transform'),
+      default: [],
+      description: 'Transforms applied to each item, in order.',
+    },
     codec: pluginRef('codec'),
-    sinks: { type: 'array', items: pluginRef('sink'), minItems: 1, description: 'Where objects are stored. Every sink must hold every object.' },
-    notifiers: { type: 'array', items: pluginRef('notifier'), default: [], description: 'Who is told about run and item events.' },
+    sinks: {
+      type: 'array',
+      items: pluginRef('sink'),
+      minItems: 1,
+      description: 'Where objects are stored. Every sink must hold every object.',
+    },
+    notifiers: {
+      type: 'array',
+      items: pluginRef('notifier'),
+      default: [],
+      description: 'Who is told about run and item events.',
+    },
     retry: {
       type: 'object',
       additionalProperties: false,
       default: {},
       description: 'Retries of transient and throttled failures: exponential backoff with full jitter.',
       properties: {
-        attempts: { type: 'integer', minimum: 1, maximum: 20, default: 5, description: 'Attempts per operation, the first included.' },
-        initialDelay: { type: 'string', pattern: DURATION_PATTERN, default: '500ms', description: 'Backoff base delay.' },
-        maxDelay: { type: 'string', pattern: DURATION_PATTERN, default: '20s', description: 'Longest wait between attempts.' },
+        attempts: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 20,
+          default: 5,
+          description: 'Attempts per operation, the first included.',
+        },
+        initialDelay: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '500ms',
+          description: 'Backoff base delay.',
+        },
+        maxDelay: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '20s',
+          description: 'Longest wait between attempts.',
+        },
       },
     },
-    concurrency: { type: 'integer', minimum: 1, maximum: 256, default: 8, description: 'Items processed at once.' },
+    concurrency: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 256,
+      default: 8,
+      description: 'Items processed at once.',
+    },
     state: {
       type: 'object',
       additionalProperties: false,
@@ -60,7 +102,8 @@ export const pipelineSchema: JsonSchema = {
         path: {
           type: 'string',
           minLength: 1,
-          description: 'Ledger file, relative to the pipeline file. Default: .cxarchive/<tenant>.db beside it.',
+          description:
+            'Ledger file, relative to the pipeline file. Default: .cxarchive/<tenant>.db beside it.',
         },
       },
     },

@@ -10,7 +10,13 @@ export const SECRET_KEYWORD = 'x-cxarchive-secret';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The one ajv instance of core: the pipeline schema and every plugin's schema compile here. */
-const ajv = new Ajv({ allErrors: true, useDefaults: true, verbose: true, strict: false, discriminator: true });
+const ajv = new Ajv({
+  allErrors: true,
+  useDefaults: true,
+  verbose: true,
+  strict: false,
+  discriminator: true,
+});
 addFormats(ajv);
 ajv.addKeyword({ keyword: SECRET_KEYWORD, schemaType: 'boolean' });
 
@@ -43,7 +49,8 @@ const pointerToPath = (pointer: string): (string | number)[] =>
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
         .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 
-const describe = (value: unknown): string => (typeof value === 'string' ? `"${value}"` : JSON.stringify(value));
+const describe = (value: unknown): string =>
+  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 
 const issueFor = (
   error: ErrorObject,
@@ -61,7 +68,11 @@ const issueFor = (
         ...locate(source, at, key),
         path: formatPath([...at, key]),
         message: `unknown key "${key}"`,
-        hint: guess ? `did you mean "${guess}"?` : known.length ? `valid keys here: ${known.join(', ')}` : undefined,
+        hint: guess
+          ? `did you mean "${guess}"?`
+          : known.length
+            ? `valid keys here: ${known.join(', ')}`
+            : undefined,
       } as Omit<ConfigIssue, 'file'> & { path: string };
     }
     case 'required': {

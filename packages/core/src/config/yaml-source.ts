@@ -8,10 +8,18 @@ export interface YamlSource {
   readonly lines: LineCounter;
 }
 
-export const parseYamlSource = (file: string, text: string): { source: YamlSource; issues: ConfigIssue[] } => {
+export const parseYamlSource = (
+  file: string,
+  text: string,
+): { source: YamlSource; issues: ConfigIssue[] } => {
   const lines = new LineCounter();
   // Core schema: no custom tags, no language-specific types; a bounded alias count stops alias bombs.
-  const doc = parseDocument(text, { lineCounter: lines, schema: 'core', prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    schema: 'core',
+    prettyErrors: false,
+    uniqueKeys: true,
+  });
   const source = { file, doc, lines };
   const issues: ConfigIssue[] = [];
   for (const error of [...doc.errors, ...doc.warnings]) {
@@ -27,7 +35,10 @@ export const parseYamlSource = (file: string, text: string): { source: YamlSourc
 };
 
 /** Line and column (1-based) of a node's start. */
-export const positionOf = (source: YamlSource, node: Node | null | undefined): { line: number; column: number } | undefined => {
+export const positionOf = (
+  source: YamlSource,
+  node: Node | null | undefined,
+): { line: number; column: number } | undefined => {
   const offset = node?.range?.[0];
   if (offset === undefined) return undefined;
   const pos = source.lines.linePos(offset);
@@ -38,11 +49,17 @@ export const positionOf = (source: YamlSource, node: Node | null | undefined): {
  * The node at a JSON path, or the nearest ancestor that exists. With `keyOf`, the key node of
  * that property instead of its value (to point at a mistyped key).
  */
-export const nodeAt = (source: YamlSource, path: readonly (string | number)[], keyOf?: string): Node | undefined => {
+export const nodeAt = (
+  source: YamlSource,
+  path: readonly (string | number)[],
+  keyOf?: string,
+): Node | undefined => {
   let node: unknown = source.doc.contents;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment));
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
       if (!pair || pair.value === null) return node as Node;
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {

@@ -66,11 +66,16 @@ export const openSqliteLedger = (file: string): Ledger => {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.exec(MIGRATION);
-  const version = db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'").get();
-  if (!version) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
+  const version = db
+    .prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'schema_version'")
+    .get();
+  if (!version)
+    db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   else if (Number(version.value) > SCHEMA_VERSION) {
     db.close();
-    throw new Error(`the ledger ${file} was written by a newer cxarchive (schema ${version.value}); upgrade cxarchive`);
+    throw new Error(
+      `the ledger ${file} was written by a newer cxarchive (schema ${version.value}); upgrade cxarchive`,
+    );
   }
 
   const q = {
@@ -121,7 +126,9 @@ export const openSqliteLedger = (file: string): Ledger => {
        ON CONFLICT (tenant) DO UPDATE SET run_id = excluded.run_id, pid = excluded.pid, host = excluded.host, since = excluded.since`,
     ),
     dropLock: db.prepare('DELETE FROM locks WHERE tenant = ? AND run_id = ?'),
-    recordRun: db.prepare("INSERT INTO runs (run_id, tenant, started_at, status) VALUES (?, ?, ?, 'running')"),
+    recordRun: db.prepare(
+      "INSERT INTO runs (run_id, tenant, started_at, status) VALUES (?, ?, ?, 'running')",
+    ),
     finishRun: db.prepare('UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?'),
   };
 
@@ -151,7 +158,11 @@ export const openSqliteLedger = (file: string): Ledger => {
     const current = q.getLock.get(tenant);
     if (current) {
       const stale = current.host === hostname() && !processAlive(current.pid);
-      if (!stale) return { ok: false as const, holder: { runId: current.run_id, pid: current.pid, host: current.host, since: current.since } };
+      if (!stale)
+        return {
+          ok: false as const,
+          holder: { runId: current.run_id, pid: current.pid, host: current.host, since: current.since },
+        };
     }
     q.putLock.run(tenant, holder.runId, holder.pid, holder.host, holder.since);
     return { ok: true as const };
@@ -171,7 +182,19 @@ export const openSqliteLedger = (file: string): Ledger => {
       return getItem(tenant, source, ref.id)!;
     },
     recordObject(tenant, source, itemId, o: LedgerObject, at) {
-      q.recordObject.run(tenant, source, itemId, o.artifact, o.sink, o.key, o.size, o.sha256, o.versionId ?? null, o.keyId, at.toISOString());
+      q.recordObject.run(
+        tenant,
+        source,
+        itemId,
+        o.artifact,
+        o.sink,
+        o.key,
+        o.size,
+        o.sha256,
+        o.versionId ?? null,
+        o.keyId,
+        at.toISOString(),
+      );
     },
     settleItem(tenant, source, itemId, status, runId, at, error) {
       q.settle.run({ tenant, source, itemId, status, runId, at: at.toISOString(), error: error ?? null });

@@ -1,5 +1,4 @@
-import { ConfigError, type ConfigIssue } from '../config/config-error.js';
-import { formatPath } from '../config/config-error.js';
+import { ConfigError, type ConfigIssue, formatPath } from '../config/config-error.js';
 import type { LoadedPipeline } from '../config/load-pipeline.js';
 import type { PluginRef } from '../config/pipeline-schema.js';
 import { wrapSecrets } from '../config/secrets.js';
@@ -42,7 +41,10 @@ export interface PrepareOptions {
  * Resolves every plugin the file names and validates each `with` block against that plugin's
  * own schema. Collects every problem in the file before throwing one ConfigError.
  */
-export const preparePipeline = async (loaded: LoadedPipeline, options: PrepareOptions): Promise<PreparedPipeline> => {
+export const preparePipeline = async (
+  loaded: LoadedPipeline,
+  options: PrepareOptions,
+): Promise<PreparedPipeline> => {
   const issues: ConfigIssue[] = [];
   const resolveOptions: ResolveOptions = {
     from: [loaded.dir, ...(options.fallbackFrom ?? [])],
@@ -69,7 +71,10 @@ export const preparePipeline = async (loaded: LoadedPipeline, options: PrepareOp
         return undefined;
       }
       const withValue = structuredClone(ref.with ?? {});
-      const optionIssues = validateAt(resolved.definition.configSchema, withValue, loaded.source, [...at, 'with']);
+      const optionIssues = validateAt(resolved.definition.configSchema, withValue, loaded.source, [
+        ...at,
+        'with',
+      ]);
       if (optionIssues.length > 0) {
         issues.push(...optionIssues);
         return undefined;
@@ -81,7 +86,10 @@ export const preparePipeline = async (loaded: LoadedPipeline, options: PrepareOp
         packageName: resolved.packageName,
         version: resolved.version,
         definition: resolved.definition,
-        config: wrapSecrets(withValue, resolved.definition.configSchema, options.scrubber) as Record<string, unknown>,
+        config: wrapSecrets(withValue, resolved.definition.configSchema, options.scrubber) as Record<
+          string,
+          unknown
+        >,
       };
     } catch (error) {
       if (!(error instanceof PluginResolutionError)) throw error;
@@ -98,10 +106,14 @@ export const preparePipeline = async (loaded: LoadedPipeline, options: PrepareOp
 
   const { config } = loaded;
   const source = await prepare('source', config.source, ['source']);
-  const transforms = await Promise.all(config.transforms.map((t, i) => prepare('transform', t, ['transforms', i])));
+  const transforms = await Promise.all(
+    config.transforms.map((t, i) => prepare('transform', t, ['transforms', i])),
+  );
   const codec = await prepare('codec', config.codec, ['codec']);
   const sinks = await Promise.all(config.sinks.map((s, i) => prepare('sink', s, ['sinks', i])));
-  const notifiers = await Promise.all(config.notifiers.map((n, i) => prepare('notifier', n, ['notifiers', i])));
+  const notifiers = await Promise.all(
+    config.notifiers.map((n, i) => prepare('notifier', n, ['notifiers', i])),
+  );
   if (issues.length > 0) throw new ConfigError(issues);
   return {
     loaded,

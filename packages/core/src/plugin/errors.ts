@@ -73,7 +73,8 @@ export const fromStreamError = (cause: unknown): PluginError => {
   if (cause instanceof PluginStreamError) return cause.error;
   // A plugin may bring its own copy of core: recognise its PluginStreamError by shape.
   const tagged = (cause as { name?: unknown; error?: unknown } | null)?.error;
-  if ((cause as { name?: unknown } | null)?.name === 'PluginStreamError' && isPluginError(tagged)) return tagged;
+  if ((cause as { name?: unknown } | null)?.name === 'PluginStreamError' && isPluginError(tagged))
+    return tagged;
   if (isPluginError(cause)) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
   return PluginErrors.transient(`stream failed: ${message}`, cause);

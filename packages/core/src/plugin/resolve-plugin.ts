@@ -45,7 +45,8 @@ interface PackageJson {
   cxarchive?: { kind?: string; name?: string; apiVersion?: number };
 }
 
-const readPackageJson = (dir: string): PackageJson => JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+const readPackageJson = (dir: string): PackageJson =>
+  JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
 
 const pickCondition = (target: unknown, conditions: readonly string[]): string | undefined => {
   if (typeof target === 'string') return target;
@@ -68,12 +69,18 @@ const pickCondition = (target: unknown, conditions: readonly string[]): string |
 };
 
 /** The package's main entry, following `exports` like Node does for `import`. */
-export const packageEntry = (dir: string, pkg: PackageJson, conditions: readonly string[]): string | undefined => {
+export const packageEntry = (
+  dir: string,
+  pkg: PackageJson,
+  conditions: readonly string[],
+): string | undefined => {
   let target: string | undefined;
   if (pkg.exports !== undefined) {
     const exp = pkg.exports as Record<string, unknown> | string;
     const root =
-      typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.')) ? exp['.'] : exp;
+      typeof exp === 'object' && !Array.isArray(exp) && Object.keys(exp).some((k) => k.startsWith('.'))
+        ? exp['.']
+        : exp;
     target = pickCondition(root, conditions);
   } else {
     target = pkg.main ?? 'index.js';
@@ -96,22 +103,34 @@ const nodeModulesDirs = (from: string): string[] => {
 };
 
 const shapeProblem = (value: unknown, kind: PluginKind): string | undefined => {
-  if (!value || typeof value !== 'object') return 'its default export is not a plugin (use definePlugin from @cxarchive/core)';
+  if (!value || typeof value !== 'object')
+    return 'its default export is not a plugin (use definePlugin from @cxarchive/core)';
   const def = value as Partial<PluginDefinition>;
-  if (!PLUGIN_KINDS.includes(def.kind as PluginKind)) return `its default export has no valid kind (got ${String(def.kind)})`;
+  if (!PLUGIN_KINDS.includes(def.kind as PluginKind))
+    return `its default export has no valid kind (got ${String(def.kind)})`;
   if (def.kind !== kind) return `it is a ${def.kind} plugin, but it is used as a ${kind}`;
   if (typeof def.name !== 'string') return 'its default export has no name';
   if (def.apiVersion !== PLUGIN_API_VERSION)
     return `it was built for plugin API ${String(def.apiVersion)}, this cxarchive speaks ${PLUGIN_API_VERSION}`;
-  if (!def.configSchema || typeof def.configSchema !== 'object') return 'its default export has no configSchema';
+  if (!def.configSchema || typeof def.configSchema !== 'object')
+    return 'its default export has no configSchema';
   if (typeof def.create !== 'function') return 'its default export has no create function';
   return undefined;
 };
 
-const loadDefinition = async <K extends PluginKind>(entry: string, kind: K, label: string): Promise<PluginDefinition<K>> => {
+const loadDefinition = async <K extends PluginKind>(
+  entry: string,
+  kind: K,
+  label: string,
+): Promise<PluginDefinition<K>> => {
   const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
   const problem = shapeProblem(mod.default, kind);
-  if (problem) throw new PluginResolutionError(`${label}: ${problem}`, [entry], 'check that the package is a cxarchive plugin of this kind');
+  if (problem)
+    throw new PluginResolutionError(
+      `${label}: ${problem}`,
+      [entry],
+      'check that the package is a cxarchive plugin of this kind',
+    );
   return mod.default as PluginDefinition<K>;
 };
 
@@ -133,7 +152,11 @@ export const resolvePlugin = async <K extends PluginKind>(
     const target = path.resolve(base, use);
     tried.push(target);
     if (!existsSync(target)) {
-      throw new PluginResolutionError(`cannot find ${kind} plugin "${use}"`, tried, `no file or directory at ${target}`);
+      throw new PluginResolutionError(
+        `cannot find ${kind} plugin "${use}"`,
+        tried,
+        `no file or directory at ${target}`,
+      );
     }
     if (statSync(target).isDirectory()) return fromPackageDir(kind, use, target, conditions, tried);
     const definition = await loadDefinition(target, kind, `"${use}"`);
@@ -145,7 +168,8 @@ export const resolvePlugin = async <K extends PluginKind>(
       for (const dir of nodeModulesDirs(from)) {
         const pkgDir = path.join(dir, name);
         tried.push(pkgDir);
-        if (existsSync(path.join(pkgDir, 'package.json'))) return fromPackageDir(kind, name, pkgDir, conditions, tried);
+        if (existsSync(path.join(pkgDir, 'package.json')))
+          return fromPackageDir(kind, name, pkgDir, conditions, tried);
       }
     }
   }
@@ -182,10 +206,15 @@ const fromPackageDir = async <K extends PluginKind>(
     );
   }
   if (declared.kind !== kind) {
-    throw new PluginResolutionError(`${label} is a ${declared.kind} plugin, but it is used as a ${kind}`, tried, 'move it to the right section');
+    throw new PluginResolutionError(
+      `${label} is a ${declared.kind} plugin, but it is used as a ${kind}`,
+      tried,
+      'move it to the right section',
+    );
   }
   const entry = packageEntry(pkgDir, pkg, conditions);
-  if (!entry) throw new PluginResolutionError(`${label} has no entry file (is it built?)`, tried, `look in ${pkgDir}`);
+  if (!entry)
+    throw new PluginResolutionError(`${label} has no entry file (is it built?)`, tried, `look in ${pkgDir}`);
   const definition = await loadDefinition(entry, kind, label);
   return { definition, packageName: pkg.name ?? name, version: pkg.version ?? '0.0.0', entry };
 };

@@ -14,14 +14,20 @@ export type Element =
  * followed by its checkpoint. A listing that fails retryably is resumed from the last page it
  * delivered; items listed twice are processed once.
  */
-export const runElements = (ctx: RunContext, start: Checkpoint | undefined): Stream.Stream<Element, PluginError> => {
+export const runElements = (
+  ctx: RunContext,
+  start: Checkpoint | undefined,
+): Stream.Stream<Element, PluginError> => {
   const unsettled = Stream.suspend(() =>
     Stream.fromIterable(
       ctx.ledger.unsettled(ctx.tenant, ctx.sourceId).map((i): Element => ({ kind: 'item', ref: i.ref })),
     ),
   );
   let lastListed = start;
-  const listFrom = (checkpoint: Checkpoint | undefined, attempt: number): Stream.Stream<Element, PluginError> =>
+  const listFrom = (
+    checkpoint: Checkpoint | undefined,
+    attempt: number,
+  ): Stream.Stream<Element, PluginError> =>
     Stream.suspend(() =>
       Stream.fromAsyncIterable(ctx.source.instance.pages(checkpoint), (defect) =>
         PluginErrors.permanent(
@@ -29,7 +35,9 @@ export const runElements = (ctx: RunContext, start: Checkpoint | undefined): Str
         ),
       ),
     ).pipe(
-      Stream.mapEffect((result) => (result.isOk() ? Effect.succeed(result.value) : Effect.fail(result.error))),
+      Stream.mapEffect((result) =>
+        result.isOk() ? Effect.succeed(result.value) : Effect.fail(result.error),
+      ),
       Stream.flatMap((page) => {
         lastListed = page.checkpoint;
         return Stream.fromIterable<Element>([
@@ -44,7 +52,10 @@ export const runElements = (ctx: RunContext, start: Checkpoint | undefined): Str
             Effect.tap((delay) =>
               Effect.sync(() => {
                 ctx.stats.retries++;
-                ctx.logger.debug('listing failed; resuming from the last page', { errorTag: error._tag, delayMs: delay });
+                ctx.logger.debug('listing failed; resuming from the last page', {
+                  errorTag: error._tag,
+                  delayMs: delay,
+                });
               }),
             ),
             Effect.flatMap((delay) => Effect.sleep(delay)),

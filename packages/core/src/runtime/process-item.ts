@@ -30,7 +30,8 @@ const checkArtifacts = (item: Item, all: readonly Artifact[]): PluginError | und
     if (names.has(a.name)) return PluginErrors.permanent(`item ${item.id} has two artifacts named ${a.name}`);
     names.add(a.name);
   }
-  if (Number.isNaN(item.occurredAt.getTime())) return PluginErrors.invalidInput(`item ${item.id} has no valid date`);
+  if (Number.isNaN(item.occurredAt.getTime()))
+    return PluginErrors.invalidInput(`item ${item.id} has no valid date`);
   return undefined;
 };
 
@@ -46,7 +47,9 @@ const archiveItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<'archived' | 
       retryEvents(ctx, ref.id, 'fetch'),
     );
     if (item.id !== ref.id) {
-      return yield* Effect.fail(PluginErrors.permanent(`${source.label}.fetch returned item ${item.id} for ${ref.id}`));
+      return yield* Effect.fail(
+        PluginErrors.permanent(`${source.label}.fetch returned item ${item.id} for ${ref.id}`),
+      );
     }
     for (const transform of ctx.transforms) {
       const current = item;
@@ -57,7 +60,8 @@ const archiveItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<'archived' | 
         retryEvents(ctx, ref.id, 'transform'),
       );
       if (next === null) return 'dropped' as const;
-      if (next.id !== ref.id) return yield* Effect.fail(PluginErrors.permanent(`${transform.label} changed the item id`));
+      if (next.id !== ref.id)
+        return yield* Effect.fail(PluginErrors.permanent(`${transform.label} changed the item id`));
       item = next;
     }
     const recordName = `${source.instance.recordName ?? 'record'}.json`;
@@ -68,7 +72,12 @@ const archiveItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<'archived' | 
     for (const artifact of artifacts) {
       const upload = planUpload(ctx, item, artifact, known);
       if (upload.remaining.length === 0) continue;
-      yield* callPlugin(`store ${artifact.name}`, () => uploadOnce(ctx, upload), policy, retryEvents(ctx, ref.id, `store ${artifact.name}`));
+      yield* callPlugin(
+        `store ${artifact.name}`,
+        () => uploadOnce(ctx, upload),
+        policy,
+        retryEvents(ctx, ref.id, `store ${artifact.name}`),
+      );
     }
     return 'archived' as const;
   });
@@ -99,7 +108,15 @@ export const processItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<ItemRe
         onFailure: (error) =>
           Effect.sync((): ItemResult => {
             const reason = ctx.scrubber.scrub(error.message);
-            ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, 'failed', ctx.runId, ctx.now(), `[${error._tag}] ${reason}`);
+            ctx.ledger.settleItem(
+              ctx.tenant,
+              ctx.sourceId,
+              ref.id,
+              'failed',
+              ctx.runId,
+              ctx.now(),
+              `[${error._tag}] ${reason}`,
+            );
             ctx.stats.failed++;
             ctx.stats.failures.push({ itemId: ref.id, errorTag: error._tag, reason });
             ctx.emit({ type: 'item.failed', ...base, errorTag: error._tag, reason, at: at() });
@@ -113,9 +130,9 @@ export const processItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<ItemRe
               ctx.emit({ type: 'item.skipped', ...base, reason: 'dropped by a transform', at: at() });
               return 'skipped' as const;
             }
-            const objects: StoredObject[] = (ctx.ledger.getItem(ctx.tenant, ctx.sourceId, ref.id)?.objects ?? []).map(
-              ({ keyId: _keyId, ...o }) => o,
-            );
+            const objects: StoredObject[] = (
+              ctx.ledger.getItem(ctx.tenant, ctx.sourceId, ref.id)?.objects ?? []
+            ).map(({ keyId: _keyId, ...o }) => o);
             ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, 'archived', ctx.runId, ctx.now());
             ctx.stats.archived++;
             const acknowledge = ctx.source.instance.acknowledge?.bind(ctx.source.instance);

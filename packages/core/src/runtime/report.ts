@@ -61,7 +61,10 @@ const formatBytes = (n: number): string => {
 /** The short human summary printed after a run. */
 export const summarize = (report: RunReport): string => {
   const { counts } = report;
-  const rate = report.successRate === null ? 'no items attempted' : `${(report.successRate * 100).toFixed(1)}% succeeded`;
+  const rate =
+    report.successRate === null
+      ? 'no items attempted'
+      : `${(report.successRate * 100).toFixed(1)}% succeeded`;
   const lines = [
     `cxarchive run ${report.runId} for tenant ${report.tenant}: ${report.status.replace(/_/g, ' ')}`,
     `  archived ${counts.archived}, failed ${counts.failed}, skipped ${counts.skipped}` +
@@ -70,8 +73,10 @@ export const summarize = (report: RunReport): string => {
     `  ${report.objects} objects, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
       `${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`,
   ];
-  for (const f of report.failures.slice(0, 10)) lines.push(`  failed ${f.itemId}: [${f.errorTag}] ${f.reason}`);
-  if (report.failures.length > 10) lines.push(`  … and ${report.failures.length - 10} more failures (see the report)`);
+  for (const f of report.failures.slice(0, 10))
+    lines.push(`  failed ${f.itemId}: [${f.errorTag}] ${f.reason}`);
+  if (report.failures.length > 10)
+    lines.push(`  … and ${report.failures.length - 10} more failures (see the report)`);
   if (report.error) lines.push(`  run error: [${report.error.errorTag}] ${report.error.reason}`);
   return lines.join('\n');
 };

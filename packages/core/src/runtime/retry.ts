@@ -10,7 +10,11 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-export const retryPolicyFrom = (retry: { attempts: number; initialDelay: string; maxDelay: string }): RetryPolicy => ({
+export const retryPolicyFrom = (retry: {
+  attempts: number;
+  initialDelay: string;
+  maxDelay: string;
+}): RetryPolicy => ({
   attempts: retry.attempts,
   initialDelayMs: parseDuration(retry.initialDelay),
   maxDelayMs: parseDuration(retry.maxDelay),
@@ -24,7 +28,11 @@ export const backoffCeiling = (policy: RetryPolicy, attempt: number): number =>
  * The wait after a failed attempt: the server's `Retry-After` when it gave one (capped at
  * maxDelay), else full jitter: uniform in [0, ceiling].
  */
-export const retryDelay = (policy: RetryPolicy, attempt: number, error: PluginError): Effect.Effect<number> => {
+export const retryDelay = (
+  policy: RetryPolicy,
+  attempt: number,
+  error: PluginError,
+): Effect.Effect<number> => {
   if (error._tag === 'Throttled' && error.retryAfterMs !== undefined) {
     return Effect.succeed(Math.min(policy.maxDelayMs, Math.max(0, error.retryAfterMs)));
   }
@@ -49,8 +57,13 @@ export const callPlugin = <A>(
   const once = Effect.tryPromise({
     try: async () => operation(),
     catch: (defect): PluginError =>
-      PluginErrors.permanent(`${label}: defect (the plugin threw instead of returning an error): ${describeDefect(defect)}`, defect),
-  }).pipe(Effect.flatMap((result) => (result.isOk() ? Effect.succeed(result.value) : Effect.fail(result.error))));
+      PluginErrors.permanent(
+        `${label}: defect (the plugin threw instead of returning an error): ${describeDefect(defect)}`,
+        defect,
+      ),
+  }).pipe(
+    Effect.flatMap((result) => (result.isOk() ? Effect.succeed(result.value) : Effect.fail(result.error))),
+  );
 
   const attempt = (n: number): Effect.Effect<A, PluginError> =>
     Effect.catch(once, (error) => {
@@ -64,4 +77,5 @@ export const callPlugin = <A>(
   return attempt(1);
 };
 
-const describeDefect = (defect: unknown): string => (defect instanceof Error ? defect.message : String(defect));
+const describeDefect = (defect: unknown): string =>
+  defect instanceof Error ? defect.message : String(defect);

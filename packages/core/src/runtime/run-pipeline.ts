@@ -6,10 +6,10 @@ import { Effect, Result, Stream } from 'effect';
 import type { Ledger } from '../ledger/ledger.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { type Logger, silentLogger } from '../logger.js';
+import type { PreparedPipeline, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
 import type { PluginInstances, PluginKind } from '../plugin/define-plugin.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Notifier, PipelineEvent, PluginLimits } from '../plugin/types.js';
-import type { PreparedPipeline, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
 import type { SecretScrubber } from '../redacted.js';
 import { createLimiter } from './limiter.js';
 import { type Element, runElements } from './listing.js';
@@ -40,10 +40,16 @@ export class RunSetupError extends Error {
 }
 
 export const ledgerPath = (prepared: PreparedPipeline): string =>
-  path.resolve(prepared.loaded.dir, prepared.loaded.config.state.path ?? `.cxarchive/${prepared.loaded.config.tenant}.db`);
+  path.resolve(
+    prepared.loaded.dir,
+    prepared.loaded.config.state.path ?? `.cxarchive/${prepared.loaded.config.tenant}.db`,
+  );
 
 const newRunId = (at: Date): string =>
-  `${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+  `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
 
 const instantiate = async <K extends PluginKind>(
   plugin: PreparedPlugin<K>,
@@ -55,17 +61,31 @@ const instantiate = async <K extends PluginKind>(
 ): Promise<Bound<PluginInstances[K]>> => {
   let result: Awaited<ReturnType<typeof plugin.definition.create>>;
   try {
-    result = await plugin.definition.create(plugin.config, { tenant, baseDir, label: plugin.label, logger, now });
+    result = await plugin.definition.create(plugin.config, {
+      tenant,
+      baseDir,
+      label: plugin.label,
+      logger,
+      now,
+    });
   } catch (defect) {
     throw new RunSetupError(
       `${plugin.label} (${plugin.packageName}) crashed while starting: ${scrubber.scrub(defect instanceof Error ? defect.message : String(defect))}`,
     );
   }
   if (result.isErr()) {
-    throw new RunSetupError(`${plugin.label} (${plugin.packageName}) could not start: [${result.error._tag}] ${scrubber.scrub(result.error.message)}`);
+    throw new RunSetupError(
+      `${plugin.label} (${plugin.packageName}) could not start: [${result.error._tag}] ${scrubber.scrub(result.error.message)}`,
+    );
   }
   const instance = result.value;
-  return { label: plugin.label, instance, limit: createLimiter((instance as { limits?: PluginLimits }).limits?.maxInFlight ?? Number.POSITIVE_INFINITY) };
+  return {
+    label: plugin.label,
+    instance,
+    limit: createLimiter(
+      (instance as { limits?: PluginLimits }).limits?.maxInFlight ?? Number.POSITIVE_INFINITY,
+    ),
+  };
 };
 
 const closeAll = async (instances: readonly { instance: { close?(): Promise<void> } }[]) => {
@@ -90,7 +110,12 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
   const ledger: Ledger = openSqliteLedger(dbFile);
   const sourceId = prepared.source.use;
 
-  const lock = ledger.acquireLock(tenant, { runId, pid: process.pid, host: hostname(), since: startedAt.toISOString() });
+  const lock = ledger.acquireLock(tenant, {
+    runId,
+    pid: process.pid,
+    host: hostname(),
+    since: startedAt.toISOString(),
+  });
   if (!lock.ok) {
     ledger.close();
     const h = lock.holder;
@@ -123,19 +148,46 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
       options.onEvent?.(safe);
       for (const n of notifiers) {
         notifying = notifying.then(async () => {
-          const r = await Promise.resolve(n.instance.notify(safe)).catch((e: unknown) => ({ isErr: () => true, error: e }));
-          if (r.isErr()) logger.warn(`${n.label} could not deliver ${safe.type}`, { reason: scrubber.scrub(String((r as { error: { message?: string } }).error?.message ?? r)) });
+          const r = await Promise.resolve(n.instance.notify(safe)).catch((e: unknown) => ({
+            isErr: () => true,
+            error: e,
+          }));
+          if (r.isErr())
+            logger.warn(`${n.label} could not deliver ${safe.type}`, {
+              reason: scrubber.scrub(String((r as { error: { message?: string } }).error?.message ?? r)),
+            });
         });
       }
     };
 
     const stats: RunStats = {
-      seen: 0, archived: 0, failed: 0, skipped: 0, duplicates: 0, objects: 0,
-      plaintextBytes: 0, storedBytes: 0, retries: 0, failures: [],
+      seen: 0,
+      archived: 0,
+      failed: 0,
+      skipped: 0,
+      duplicates: 0,
+      objects: 0,
+      plaintextBytes: 0,
+      storedBytes: 0,
+      retries: 0,
+      failures: [],
     };
     const ctx: RunContext = {
-      runId, tenant, sourceId, source, transforms, codec, sinks, ledger,
-      policy: retryPolicyFrom(config.retry), scrubber, logger, now, stats, seenIds: new Set(), emit,
+      runId,
+      tenant,
+      sourceId,
+      source,
+      transforms,
+      codec,
+      sinks,
+      ledger,
+      policy: retryPolicyFrom(config.retry),
+      scrubber,
+      logger,
+      now,
+      stats,
+      seenIds: new Set(),
+      emit,
     };
 
     ledger.recordRun(runId, tenant, startedAt);
@@ -143,27 +195,43 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
     const before = ledger.getCheckpoint(tenant, sourceId) ?? null;
 
     const program = runElements(ctx, before ?? undefined).pipe(
-      Stream.mapEffect((el: Element): Effect.Effect<Element> => (el.kind === 'item' ? Effect.as(processItem(ctx, el.ref), el) : Effect.succeed(el)), {
-        concurrency: config.concurrency,
-      }),
+      Stream.mapEffect(
+        (el: Element): Effect.Effect<Element> =>
+          el.kind === 'item' ? Effect.as(processItem(ctx, el.ref), el) : Effect.succeed(el),
+        {
+          concurrency: config.concurrency,
+        },
+      ),
       Stream.runForEach((el: Element) =>
-        el.kind === 'checkpoint' ? Effect.sync(() => ledger.setCheckpoint(tenant, sourceId, el.checkpoint, now())) : Effect.void,
+        el.kind === 'checkpoint'
+          ? Effect.sync(() => ledger.setCheckpoint(tenant, sourceId, el.checkpoint, now()))
+          : Effect.void,
       ),
     );
-    const outcome = await Effect.runPromise(Effect.result(program), options.signal ? { signal: options.signal } : undefined).then(
+    const outcome = await Effect.runPromise(
+      Effect.result(program),
+      options.signal ? { signal: options.signal } : undefined,
+    ).then(
       (result) => result,
       () => 'interrupted' as const,
     );
     let runError: { errorTag: string; reason: string } | undefined;
     if (outcome === 'interrupted') {
-      runError = { errorTag: 'Interrupted', reason: 'the run was stopped; the next run resumes where it left off' };
+      runError = {
+        errorTag: 'Interrupted',
+        reason: 'the run was stopped; the next run resumes where it left off',
+      };
     } else if (Result.isFailure(outcome)) {
       const error: PluginError = outcome.failure;
       runError = { errorTag: error._tag, reason: scrubber.scrub(error.message) };
     }
 
     const finishedAt = now();
-    const status: RunStatus = runError ? 'failed' : stats.failed > 0 ? 'completed_with_failures' : 'succeeded';
+    const status: RunStatus = runError
+      ? 'failed'
+      : stats.failed > 0
+        ? 'completed_with_failures'
+        : 'succeeded';
     const after = ledger.getCheckpoint(tenant, sourceId) ?? null;
     const report: RunReport = {
       reportVersion: REPORT_VERSION,
@@ -188,14 +256,26 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
       checkpoint: { before, after },
       failures: stats.failures.map((f) => ({ ...f, errorTag: f.errorTag as PluginError['_tag'] })),
       ...(runError ? { error: runError } : {}),
-      plugins: [prepared.source, ...prepared.transforms, prepared.codec, ...prepared.sinks, ...prepared.notifiers].map((p) => ({
+      plugins: [
+        prepared.source,
+        ...prepared.transforms,
+        prepared.codec,
+        ...prepared.sinks,
+        ...prepared.notifiers,
+      ].map((p) => ({
         label: p.label,
         package: p.packageName,
         version: p.version,
       })),
     };
     const safeReport = scrubber.scrubValue(report);
-    emit({ type: 'run.completed', runId, tenant, counts: { archived: stats.archived, failed: stats.failed, skipped: stats.skipped }, at: finishedAt.toISOString() });
+    emit({
+      type: 'run.completed',
+      runId,
+      tenant,
+      counts: { archived: stats.archived, failed: stats.failed, skipped: stats.skipped },
+      at: finishedAt.toISOString(),
+    });
     await notifying;
     ledger.finishRun(runId, finishedAt, status, safeReport);
     writeReport(path.join(stateDir, 'reports', `${runId}.json`), safeReport);

@@ -44,7 +44,11 @@ const settleStream = (stream: Readable): Promise<void> =>
  * artifact's bytes: then it is adopted, never duplicated. Anything else is a conflict, and the
  * existing object is left untouched.
  */
-const adoptExisting = async (ctx: RunContext, upload: ArtifactUpload, sink: Bound<Sink>): Promise<Result<Stored, PluginError>> => {
+const adoptExisting = async (
+  ctx: RunContext,
+  upload: ArtifactUpload,
+  sink: Bound<Sink>,
+): Promise<Result<Stored, PluginError>> => {
   const { item, artifact, key } = upload;
   const got = await sink.limit(() => Promise.resolve(sink.instance.get(key)));
   if (got.isErr()) return err(got.error);
@@ -59,7 +63,11 @@ const adoptExisting = async (ctx: RunContext, upload: ArtifactUpload, sink: Boun
   });
   if (decoded.isErr()) {
     raw.destroy();
-    return err(PluginErrors.permanent(`${sink.label}: an object that is not ours exists at ${key} (${decoded.error.message}); it was left untouched`));
+    return err(
+      PluginErrors.permanent(
+        `${sink.label}: an object that is not ours exists at ${key} (${decoded.error.message}); it was left untouched`,
+      ),
+    );
   }
   let existing: { sha256: string };
   try {
@@ -67,7 +75,11 @@ const adoptExisting = async (ctx: RunContext, upload: ArtifactUpload, sink: Boun
   } catch (e) {
     const cause = fromStreamError(e);
     if (isRetryable(cause)) return err(cause);
-    return err(PluginErrors.permanent(`${sink.label}: the object at ${key} fails verification (${cause.message}); it was left untouched`));
+    return err(
+      PluginErrors.permanent(
+        `${sink.label}: the object at ${key} fails verification (${cause.message}); it was left untouched`,
+      ),
+    );
   }
   const reopened = await upload.artifact.open();
   if (reopened.isErr()) return err(reopened.error);
@@ -79,7 +91,9 @@ const adoptExisting = async (ctx: RunContext, upload: ArtifactUpload, sink: Boun
   }
   if (existing.sha256 !== expected.sha256) {
     return err(
-      PluginErrors.permanent(`${sink.label}: a different object already exists at ${key}; it was not overwritten (the source data changed since it was archived?)`),
+      PluginErrors.permanent(
+        `${sink.label}: a different object already exists at ${key}; it was not overwritten (the source data changed since it was archived?)`,
+      ),
     );
   }
   return ok({ key, size: raw.size, sha256: raw.sha256 });
@@ -90,7 +104,10 @@ const adoptExisting = async (ctx: RunContext, upload: ArtifactUpload, sink: Boun
  * still missing it, at the pace of the slowest. Each sink that stores and verifies the object
  * is recorded in the ledger at once, so a retry or a re-run only targets the others.
  */
-export const uploadOnce = async (ctx: RunContext, upload: ArtifactUpload): Promise<Result<void, PluginError>> => {
+export const uploadOnce = async (
+  ctx: RunContext,
+  upload: ArtifactUpload,
+): Promise<Result<void, PluginError>> => {
   const { item, artifact, key } = upload;
   const opened = await upload.artifact.open();
   if (opened.isErr()) return err(opened.error);
@@ -130,7 +147,9 @@ export const uploadOnce = async (ctx: RunContext, upload: ArtifactUpload): Promi
         )
         .catch((defect: unknown) =>
           err<Stored, PluginError>(
-            PluginErrors.permanent(`${sink.label}.put: defect: ${defect instanceof Error ? defect.message : String(defect)}`),
+            PluginErrors.permanent(
+              `${sink.label}.put: defect: ${defect instanceof Error ? defect.message : String(defect)}`,
+            ),
           ),
         );
       // A sink that gave up must not hold back the others: discard what it would have read.
@@ -147,11 +166,14 @@ export const uploadOnce = async (ctx: RunContext, upload: ArtifactUpload): Promi
   const still: Bound<Sink>[] = [];
   for (const [i, sink] of targets.entries()) {
     let result = results[i]!;
-    if (result.isErr() && result.error._tag === 'AlreadyExists') result = await adoptExisting(ctx, upload, sink);
+    if (result.isErr() && result.error._tag === 'AlreadyExists')
+      result = await adoptExisting(ctx, upload, sink);
     else if (result.isOk()) {
       const sent = stored.complete ? { size: stored.size, sha256: stored.sha256 } : undefined;
       if (!sent || result.value.sha256 !== sent.sha256 || result.value.size !== sent.size) {
-        result = err(PluginErrors.permanent(`${sink.label}: the stored object at ${key} does not match the bytes sent`));
+        result = err(
+          PluginErrors.permanent(`${sink.label}: the stored object at ${key} does not match the bytes sent`),
+        );
       }
     }
     if (result.isOk()) {

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { type CliIo, main, parseCliArgs } from './cli.js';
+import { DEMO_CREDENTIALS } from './options.js';
+
+function fakeIo(): CliIo & { lines: string[]; errors: string[]; shutdown: (() => void) | undefined } {
+  const io = {
+    lines: [] as string[],
+    errors: [] as string[],
+    shutdown: undefined as (() => void) | undefined,
+    out: (line: string) => io.lines.push(line),
+    err: (line: string) => io.errors.push(line),
+    onShutdown: (handler: () => void) => {
+      io.shutdown = handler;
+    },
+  };
+  return io;
+}
+
+describe('parseCliArgs', () => {
+  it('maps every flag to a simulator option', () => {
+    expect(
+      parseCliArgs([
+        '--port',
+        '8123',
+        '--seed',
+        '42',
+        '--contacts=500',
+        '--host',
+        '0.0.0.0',
+        '--token-ttl',
+        '60',
+        '--media-url-ttl',
+        '30',
+      ]),
+    ).toEqual({
+      ok: true,
+      help: false,
+      options: { port: 8123, seed: 42, contacts: 500, host: '0.0.0.0', tokenTtlSeconds: 60, mediaUrlTtlSeconds: 30 },
+    });
+    expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });
+    expect(parseCliArgs(['-h'])).toEqual({ ok: true, help: true });
+  });
+
+  it.each([
+    [['--port', 'abc'], /--port must be an integer between 0 and 65535 \(got 'abc'\)/],
+    [['--port', '70000'], /--port must be an integer/],
+    [['--contacts', '1.5'], /--contacts must be an integer/],
+    [['--token-ttl', '0'], /--token-ttl must be an integer between 1/],
+    [['--seed', '99999999999'], /--seed must be an integer/],
+    [['--host', ''], /--host must not be empty/],
+    [['--bogus'], /Unknown option '--bogus'/],
+    [['extra'], /positional argument/],
+  ])('rejects %j', (argv, message) => {
+    const parsed = parseCliArgs(argv);
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.message).toMatch(message);
+  });
+});
+
+describe('main', () => {
+  it('prints a clear message and exits 2 on bad flags', async () => {
+    const io = fakeIo();
+    const result = await main(['--contacts', 'many'], io);
+    expect(result).toEqual({ exitCode: 2 });
+    expect(io.errors[0]).toBe("cxone-simulator: --contacts must be an integer between 0 and 1000000 (got 'many')");
+    expect(io.errors[1]).toMatch(/--help/);
+    expect(io.shutdown).toBeUndefined();
+  });
+
+  it('prints usage with every flag and the demo credentials for --help', async () => {
+    const io = fakeIo();
+    expect(await main(['--help'], io)).toEqual({ exitCode: 0 });
+    const text = io.lines.join('\n');
+    for (const flag of ['--port', '--seed', '--contacts', '--host', '--token-ttl', '--media-url-ttl', '--help']) {
+      expect(text).toContain(flag);
+    }
+    for (const value of Object.values(DEMO_CREDENTIALS)) expect(text).toContain(value);
+  });
+
+  it('starts the simulator, prints its URL, tenant and credentials, and stops on the shutdown signal', async () => {
+    const io = fakeIo();
+    const result = await main(['--port', '0', '--seed', '7', '--contacts', '5'], io);
+    const simulator = result.simulator;
+    if (simulator === undefined) throw new Error(`did not start: ${io.errors.join('\n')}`);
+    try {
+      expect(result.exitCode).toBe(0);
+      expect(simulator.dataset.contacts).toHaveLength(5);
+      const text = io.lines.join('\n');
+      expect(text).toContain(`listening on ${simulator.url}`);
+      expect(text).toContain(simulator.tenantId);
+      expect(text).toContain(DEMO_CREDENTIALS.accessKeyId);
+      expect(text).toContain(DEMO_CREDENTIALS.clientSecret);
+      expect(text).toContain('seed 7');
+      expect((await fetch(`${simulator.url}/.well-known/openid-configuration`)).status).toBe(200);
+      expect(io.shutdown).toBeTypeOf('function');
+      io.shutdown?.();
+    } finally {
+      await simulator.stop();
+    }
+    await expect(fetch(`${simulator.url}/.well-known/openid-configuration`)).rejects.toThrow();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(io.lines.at(-1)).toBe('cxone-simulator: stopped');
+  });
+
+  it('reports a port that is already taken with exit code 1', async () => {
+    const first = await main(['--port', '0', '--contacts', '1'], fakeIo());
+    const port = new URL(first.simulator?.url ?? '').port;
+    try {
+      const io = fakeIo();
+      const second = await main(['--port', port, '--contacts', '1'], io);
+      expect(second.exitCode).toBe(1);
+      expect(second.simulator).toBeUndefined();
+      expect(io.errors[0]).toMatch(/could not start: .*EADDRINUSE/);
+    } finally {
+      await first.simulator?.stop();
+    }
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { classifyResponse, errorFromResponse, networkError, bodyReadError, unexpectedBody } from './errors.js';
+
+const NOW = Date.parse('2026-10-10T12:00:00Z');
+const acdReq = {
+  method: 'GET',
+  url: 'https://api-na1.niceincontact.com/incontactapi/services/v29.0/contacts/completed?updatedSince=2026&skip=0',
+};
+const tokenReq = { method: 'POST', url: 'https://cxone.niceincontact.com/auth/token' };
+const mediaReq = {
+  method: 'GET',
+  url: 'https://api-na1.niceincontact.com/media-playback/v1/contacts?acd-call-id=1&media-type=voice-only',
+};
+const fileReq = { method: 'GET', url: 'https://media.example.com/f/1.wav?expires=1&signature=deadbeef' };
+
+const facts = (status: number, bodyText = '', headers: Record<string, string> = {}) => ({
+  status,
+  headers: new Headers(headers),
+  bodyText,
+});
+
+describe('token endpoint {error, error_description}', () => {
+  it('maps invalid_client (401) to Auth with the description', () => {
+    const e = classifyResponse(
+      'token',
+      tokenReq,
+      facts(401, JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' })),
+      NOW,
+    );
+    expect(e._tag).toBe('Auth');
+    expect(e.message).toBe(
+      'POST https://cxone.niceincontact.com/auth/token: HTTP 401 invalid_client: Client authentication failed',
+    );
+  });
+
+  it('maps invalid_grant (400: wrong access key) to Auth, not InvalidInput', () => {
+    const e = classifyResponse('token', tokenReq, facts(400, JSON.stringify({ error: 'invalid_grant' })), NOW);
+    expect(e._tag).toBe('Auth');
+    expect(e.message).toContain('invalid_grant');
+  });
+
+  it('maps other 400s (unsupported_grant_type) to InvalidInput', () => {
+    const e = classifyResponse(
+      'token',
+      tokenReq,
+      facts(400, JSON.stringify({ error: 'unsupported_grant_type' })),
+      NOW,
+    );
+    expect(e._tag).toBe('InvalidInput');
+  });
+
+  it('maps a 503 with an error code to Transient', () => {
+    const e = classifyResponse('token', tokenReq, facts(503, JSON.stringify({ error: 'invalid_client' })), NOW);
+    expect(e._tag).toBe('Transient');
+  });
+});
+
+describe('ACD API (icStatusDescription header)', () => {
+  it('maps 401 to Auth with the header text and no query string', () => {
+    const e = classifyResponse('acd', acdReq, facts(401, '', { icStatusDescription: 'Invalid token' }), NOW);
+    expect(e).toEqual({
+      _tag: 'Auth',
+      message:
+        'GET https://api-na1.niceincontact.com/incontactapi/services/v29.0/contacts/completed: HTTP 401 Invalid token',
+    });
+  });
+
+  it('maps 500 to Transient and 400 to InvalidInput', () => {
+    expect(classifyResponse('acd', acdReq, facts(500), NOW)._tag).toBe('Transient');
+    const bad = classifyResponse('acd', acdReq, facts(400, '', { icStatusDescription: 'Invalid updatedSince' }), NOW);
+    expect(bad._tag).toBe('InvalidInput');
+    expect(bad.message).toContain('Invalid updatedSince');
+  });
+
+  it('maps 406 (Accept not JSON) to InvalidInput', () => {
+    const e = classifyResponse(
+      'acd',
+      acdReq,
+      facts(406, '', { icStatusDescription: 'No known way to render data' }),
+      NOW,
+    );
+    expect(e._tag).toBe('InvalidInput');
+  });
+
+  it('maps 429 with Retry-After seconds to Throttled with the delay', () => {
+    const e = classifyResponse('acd', acdReq, facts(429, '', { 'Retry-After': '7' }), NOW);
+    expect(e).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000 });
+  });
+
+  it('maps 429 with an HTTP-date Retry-After against the injected clock', () => {
+    const e = classifyResponse(
+      'acd',
+      acdReq,
+      facts(429, '', { 'Retry-After': new Date(NOW + 12_000).toUTCString() }),
+      NOW,
+    );
+    expect(e).toMatchObject({ _tag: 'Throttled', retryAfterMs: 12_000 });
+  });
+
+  it('maps 429 without Retry-After to Throttled without a delay', () => {
+    const e = classifyResponse('acd', acdReq, facts(429), NOW);
+    expect(e._tag).toBe('Throttled');
+    expect(e).not.toHaveProperty('retryAfterMs');
+  });
+});
+
+describe('Media Playback {internalCode, message}', () => {
+  it('maps 404 to NotFound with the body text', () => {
+    const e = classifyResponse(
+      'media-playback',
+      mediaReq,
+      facts(404, JSON.stringify({ internalCode: 'NotFound', message: 'No interactions found' })),
+      NOW,
+    );
+    expect(e._tag).toBe('NotFound');
+    expect(e.message).toBe(
+      'GET https://api-na1.niceincontact.com/media-playback/v1/contacts: HTTP 404 NotFound: No interactions found',
+    );
+  });
+
+  it('maps 403 (missing Play Any permission) to Auth', () => {
+    const e = classifyResponse(
+      'media-playback',
+      mediaReq,
+      facts(403, JSON.stringify({ internalCode: 'Forbidden', message: 'no permission' })),
+      NOW,
+    );
+    expect(e._tag).toBe('Auth');
+  });
+
+  it('maps the throttling body {message, route} to Throttled', () => {
+    const e = classifyResponse(
+      'media-playback',
+      mediaReq,
+      facts(429, JSON.stringify({ message: 'Too Many Requests', route: '/media-playback' })),
+      NOW,
+    );
+    expect(e._tag).toBe('Throttled');
+    expect(e.message).toContain('Too Many Requests');
+  });
+
+  it('falls back to the status when the body is not the documented shape', () => {
+    const e = classifyResponse('media-playback', mediaReq, facts(502, '<html>Bad gateway</html>'), NOW);
+    expect(e).toEqual({
+      _tag: 'Transient',
+      message: 'GET https://api-na1.niceincontact.com/media-playback/v1/contacts: HTTP 502',
+    });
+  });
+});
+
+describe('other (signed media files, discovery): status only', () => {
+  it('never repeats the body (it can echo the signed request) nor the query string', async () => {
+    const res = new Response(
+      '<Error><Code>SignatureDoesNotMatch</Code><StringToSign>signature=deadbeef</StringToSign></Error>',
+      { status: 403 },
+    );
+    const e = await errorFromResponse('other', fileReq, res, NOW);
+    expect(e).toEqual({ _tag: 'Auth', message: 'GET https://media.example.com/f/1.wav: HTTP 403' });
+    expect(e.message).not.toContain('deadbeef');
+  });
+
+  it('maps 404 to NotFound', () => {
+    expect(classifyResponse('other', fileReq, facts(404), NOW)._tag).toBe('NotFound');
+  });
+});
+
+describe('errorFromResponse', () => {
+  it('reads the family body from a real Response', async () => {
+    const res = new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad key' }), {
+      status: 400,
+    });
+    const e = await errorFromResponse('token', tokenReq, res, NOW);
+    expect(e).toEqual({
+      _tag: 'Auth',
+      message: 'POST https://cxone.niceincontact.com/auth/token: HTTP 400 invalid_grant: bad key',
+    });
+  });
+
+  it('reduces URLs inside a body message to origin and path', async () => {
+    const res = new Response(
+      JSON.stringify({ internalCode: 'Gone', message: 'see https://x.example/f.wav?signature=abc now' }),
+      { status: 410 },
+    );
+    const e = await errorFromResponse('media-playback', mediaReq, res, NOW);
+    expect(e.message).toContain('see https://x.example/f.wav now');
+    expect(e.message).not.toContain('signature');
+  });
+
+  it('bounds a huge body message', async () => {
+    const res = new Response(JSON.stringify({ internalCode: 'X', message: 'y'.repeat(100_000) }), {
+      status: 500,
+    });
+    const e = await errorFromResponse('media-playback', mediaReq, res, NOW);
+    expect(e._tag).toBe('Transient');
+    expect(e.message.length).toBeLessThan(500);
+  });
+});
+
+describe('failures without a response', () => {
+  it('maps a timeout to Transient', () => {
+    const cause = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    const e = networkError(acdReq, cause, 30_000);
+    expect(e._tag).toBe('Transient');
+    expect(e.message).toBe(
+      'GET https://api-na1.niceincontact.com/incontactapi/services/v29.0/contacts/completed: timed out after 30000 ms',
+    );
+  });
+
+  it('maps a refused connection to Transient with its code', () => {
+    const cause = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const e = networkError(fileReq, cause);
+    expect(e).toEqual({
+      _tag: 'Transient',
+      message: 'GET https://media.example.com/f/1.wav: network error (ECONNREFUSED)',
+    });
+  });
+
+  it('maps an unparsable success body to Permanent and a broken one to Transient', () => {
+    expect(bodyReadError(acdReq, new SyntaxError('Unexpected token'))._tag).toBe('Permanent');
+    expect(bodyReadError(acdReq, new TypeError('terminated'))._tag).toBe('Transient');
+    expect(unexpectedBody(acdReq, 'no completedContacts array').message).toContain('no completedContacts array');
+  });
+});

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
 const out = path.join(root, 'demo-output');
-const { startSimulator } = await import('../packages/cxone-simulator/dist/index.js');
-const { writeKeyFile } = await import('../packages/codec-gzip-aes/dist/index.js');
+const { startSimulator } = await import('@cxarchive/cxone-simulator');
+const { writeKeyFile } = await import('@cxarchive/codec-gzip-aes');
 
 mkdirSync(path.join(out, 'keys'), { recursive: true });
 const key = await writeKeyFile(path.join(out, 'keys', 'quickstart.key'));

@@ -15,12 +15,13 @@ const EXPECTED = 'expected 32 bytes as base64 or 64 hex characters';
 /** A key file is a few dozen bytes; reading is capped so a wrong path (a log, /dev/zero) cannot hurt. */
 const MAX_KEY_FILE_BYTES = 4096;
 
-const readKeyText = async (path: string): Promise<string> => {
+/** The file's text, or undefined when it is larger than any key file. */
+const readKeyText = async (path: string): Promise<string | undefined> => {
   const handle = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(MAX_KEY_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    return buffer.subarray(0, bytesRead).toString('utf8');
+    return bytesRead > MAX_KEY_FILE_BYTES ? undefined : buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();
   }
@@ -29,6 +30,13 @@ const readKeyText = async (path: string): Promise<string> => {
 /** Reads and parses a key file. Errors name the path, never its contents. */
 export const readKeyFile = (path: string): ResultAsync<LoadedKek, PluginError> =>
   ResultAsync.fromPromise(readKeyText(path), (cause) => keyFileReadFailure(path, cause)).andThen((text) => {
+    if (text === undefined)
+      return errAsync(
+        PluginErrors.invalidInput(
+          `key file ${path} is larger than ${MAX_KEY_FILE_BYTES} bytes: not a key file`,
+          'key.path',
+        ),
+      );
     const key = parseKeyText(text);
     return key === undefined
       ? errAsync(

@@ -44,13 +44,18 @@ export const readUpTo = (stream: Readable, n: number): Promise<Buffer> =>
     };
     function onReadable(): void {
       if (settled) return;
-      let chunk: unknown = null;
-      while (have < n) {
-        chunk = stream.read();
-        if (chunk === null) break;
-        const bytes = toBuffer(chunk);
-        parts.push(bytes);
-        have += bytes.length;
+      try {
+        while (have < n) {
+          const chunk: unknown = stream.read();
+          if (chunk === null) break;
+          const bytes = toBuffer(chunk);
+          parts.push(bytes);
+          have += bytes.length;
+        }
+      } catch (cause) {
+        // A stream of something other than bytes (object mode): reject instead of throwing into an emitter.
+        onError(cause);
+        return;
       }
       if (have >= n) finish();
     }

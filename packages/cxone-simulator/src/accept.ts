@@ -8,6 +8,8 @@ export function acceptsJson(accept: string | undefined): boolean {
     const [type = '', ...params] = range.split(';').map((part) => part.trim().toLowerCase());
     const q = params.find((param) => param.startsWith('q='));
     if (q !== undefined && !(Number(q.slice(2)) > 0)) return false;
-    return type === '*/*' || type === 'application/*' || type === 'application/json' || type.endsWith('+json');
+    return (
+      type === '*/*' || type === 'application/*' || type === 'application/json' || type.endsWith('+json')
+    );
   });
 }

@@ -35,7 +35,14 @@ describe('parseCliArgs', () => {
     ).toEqual({
       ok: true,
       help: false,
-      options: { port: 8123, seed: 42, contacts: 500, host: '0.0.0.0', tokenTtlSeconds: 60, mediaUrlTtlSeconds: 30 },
+      options: {
+        port: 8123,
+        seed: 42,
+        contacts: 500,
+        host: '0.0.0.0',
+        tokenTtlSeconds: 60,
+        mediaUrlTtlSeconds: 30,
+      },
     });
     expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });
     expect(parseCliArgs(['-h'])).toEqual({ ok: true, help: true });
@@ -62,7 +69,9 @@ describe('main', () => {
     const io = fakeIo();
     const result = await main(['--contacts', 'many'], io);
     expect(result).toEqual({ exitCode: 2 });
-    expect(io.errors[0]).toBe("cxone-simulator: --contacts must be an integer between 0 and 1000000 (got 'many')");
+    expect(io.errors[0]).toBe(
+      "cxone-simulator: --contacts must be an integer between 0 and 1000000 (got 'many')",
+    );
     expect(io.errors[1]).toMatch(/--help/);
     expect(io.shutdown).toBeUndefined();
   });
@@ -71,7 +80,15 @@ describe('main', () => {
     const io = fakeIo();
     expect(await main(['--help'], io)).toEqual({ exitCode: 0 });
     const text = io.lines.join('\n');
-    for (const flag of ['--port', '--seed', '--contacts', '--host', '--token-ttl', '--media-url-ttl', '--help']) {
+    for (const flag of [
+      '--port',
+      '--seed',
+      '--contacts',
+      '--host',
+      '--token-ttl',
+      '--media-url-ttl',
+      '--help',
+    ]) {
       expect(text).toContain(flag);
     }
     for (const value of Object.values(DEMO_CREDENTIALS)) expect(text).toContain(value);

@@ -133,7 +133,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   io.onShutdown(() => {
     simulator.stop().then(
       () => io.out('cxone-simulator: stopped'),
-      (error: unknown) => io.err(`cxone-simulator: stop failed: ${error instanceof Error ? error.message : String(error)}`),
+      (error: unknown) =>
+        io.err(`cxone-simulator: stop failed: ${error instanceof Error ? error.message : String(error)}`),
     );
   });
   return { exitCode: 0, simulator };

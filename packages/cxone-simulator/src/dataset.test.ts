@@ -12,7 +12,9 @@ describe('buildDataset', () => {
     expect(a).toEqual(b);
     expect(JSON.stringify(a.contacts)).toBe(JSON.stringify(b.contacts));
     expect(a.contacts).not.toEqual(c.contacts);
-    expect([...a.recordings.values()].map((r) => r.id)).not.toEqual([...c.recordings.values()].map((r) => r.id));
+    expect([...a.recordings.values()].map((r) => r.id)).not.toEqual(
+      [...c.recordings.values()].map((r) => r.id),
+    );
   });
 
   it('generates exactly the requested number of legs, ordered by numeric contactId', () => {
@@ -68,7 +70,8 @@ describe('buildDataset', () => {
     expect(new Set(masters.filter((m) => m.mediaTypeId !== 4).map((m) => m.mediaTypeName))).toEqual(
       new Set(['Chat', 'Email']),
     );
-    for (const master of masters.filter((m) => m.mediaTypeId !== 4)) expect(recordings.has(master.contactId)).toBe(false);
+    for (const master of masters.filter((m) => m.mediaTypeId !== 4))
+      expect(recordings.has(master.contactId)).toBe(false);
   });
 
   it('sizes recordings as seconds × 8000 + 44 within the bounds', () => {
@@ -88,6 +91,8 @@ describe('buildDataset', () => {
   it('rejects bad options', () => {
     expect(() => buildDataset({ seed: -1, contacts: 1 })).toThrow(/seed/);
     expect(() => buildDataset({ seed: 1, contacts: 1.5 })).toThrow(/contacts/);
-    expect(() => buildDataset({ seed: 1, contacts: 1, recordingSeconds: [20, 10] })).toThrow(/recordingSeconds/);
+    expect(() => buildDataset({ seed: 1, contacts: 1, recordingSeconds: [20, 10] })).toThrow(
+      /recordingSeconds/,
+    );
   });
 });

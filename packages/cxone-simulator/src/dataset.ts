@@ -1,4 +1,13 @@
-import { AGENTS, DISPOSITIONS, MEDIA_TYPES, type MediaKind, SKILLS, type SimAgent, type SimSkill, TAGS } from './catalog.js';
+import {
+  AGENTS,
+  DISPOSITIONS,
+  MEDIA_TYPES,
+  type MediaKind,
+  type SimAgent,
+  type SimSkill,
+  SKILLS,
+  TAGS,
+} from './catalog.js';
 import { resolveRecordingSeconds } from './options.js';
 import { createRng, type Rng } from './prng.js';
 
@@ -144,7 +153,12 @@ function endReason(rng: Rng): string {
   return rng.chance(0.6) ? 'Contact Hung Up' : 'Agent Hung Up';
 }
 
-function draftMaster(rng: Rng, index: number, wantsTwoLegs: boolean, bounds: readonly [number, number]): MasterDraft {
+function draftMaster(
+  rng: Rng,
+  index: number,
+  wantsTwoLegs: boolean,
+  bounds: readonly [number, number],
+): MasterDraft {
   const roll = rng.next();
   const kind: MediaKind = roll < SHARE_VOICE ? 'voice' : roll < SHARE_VOICE + SHARE_CHAT ? 'chat' : 'email';
   const skill = rng.pick(SKILLS[kind]);
@@ -202,7 +216,13 @@ function draftMaster(rng: Rng, index: number, wantsTwoLegs: boolean, bounds: rea
   return { index, kind, skill, customerAddress: address, legs, recording };
 }
 
-function toContact(rng: Rng, master: MasterDraft, leg: LegDraft, contactId: string, masterContactId: string): SimContact {
+function toContact(
+  rng: Rng,
+  master: MasterDraft,
+  leg: LegDraft,
+  contactId: string,
+  masterContactId: string,
+): SimContact {
   const media = MEDIA_TYPES[master.kind];
   const holdCount = master.kind === 'voice' && rng.chance(0.3) ? rng.int(1, 2) : 0;
   const holdSeconds = holdCount > 0 ? rng.int(1, Math.max(1, Math.floor(leg.agentSeconds / 4))) : 0;
@@ -333,7 +353,9 @@ export function buildDataset(options: BuildDatasetOptions): Dataset {
 
   return Object.freeze({
     contacts: Object.freeze(contactList.map((contact) => Object.freeze(contact))),
-    recordings: new Map(recordingList.map((recording) => [recording.masterContactId, Object.freeze(recording)])),
+    recordings: new Map(
+      recordingList.map((recording) => [recording.masterContactId, Object.freeze(recording)]),
+    ),
   });
 }
 

@@ -1,5 +1,11 @@
 export { type CliIo, type CliResult, main, parseCliArgs } from './cli.js';
-export { buildDataset, type BuildDatasetOptions, type Dataset, type SimContact, type SimRecording } from './dataset.js';
+export {
+  type BuildDatasetOptions,
+  buildDataset,
+  type Dataset,
+  type SimContact,
+  type SimRecording,
+} from './dataset.js';
 export { DEFAULTS, DEMO_CREDENTIALS, type DemoCredentials, type SimulatorOptions } from './options.js';
 export { type RequestLogEntry, type RunningSimulator, startSimulator } from './server.js';
 export { openRecording } from './wav.js';

@@ -17,7 +17,10 @@ describe('HS256 JWT', () => {
     expect(verifyJwt(token, Buffer.alloc(32, 8), now)).toEqual({ ok: false, reason: 'signature' });
     const [header, , signature] = token.split('.');
     const forged = Buffer.from(JSON.stringify({ sub: 'admin', exp: now / 1000 + 60 })).toString('base64url');
-    expect(verifyJwt(`${header}.${forged}.${signature}`, secret, now)).toEqual({ ok: false, reason: 'signature' });
+    expect(verifyJwt(`${header}.${forged}.${signature}`, secret, now)).toEqual({
+      ok: false,
+      reason: 'signature',
+    });
     expect(verifyJwt('not-a-token', secret, now)).toEqual({ ok: false, reason: 'malformed' });
   });
 

@@ -71,7 +71,9 @@ function requireInteger(name: string, value: number, min: number, max: number): 
 }
 
 /** Validates recording bounds: two integers, 1 <= min <= max <= 86400. */
-export function resolveRecordingSeconds(value: readonly [number, number] | undefined): readonly [number, number] {
+export function resolveRecordingSeconds(
+  value: readonly [number, number] | undefined,
+): readonly [number, number] {
   const [min, max] = value ?? DEFAULTS.recordingSeconds;
   requireInteger('recordingSeconds[0]', min, 1, 86_400);
   requireInteger('recordingSeconds[1]', max, min, 86_400);
@@ -89,7 +91,12 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     seed: requireInteger('seed', options.seed ?? DEFAULTS.seed, 0, 0xffff_ffff),
     contacts: requireInteger('contacts', options.contacts ?? DEFAULTS.contacts, 0, 1_000_000),
     tenantId,
-    tokenTtlSeconds: requireInteger('tokenTtlSeconds', options.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds, 1, 31_536_000),
+    tokenTtlSeconds: requireInteger(
+      'tokenTtlSeconds',
+      options.tokenTtlSeconds ?? DEFAULTS.tokenTtlSeconds,
+      1,
+      31_536_000,
+    ),
     mediaUrlTtlSeconds: requireInteger(
       'mediaUrlTtlSeconds',
       options.mediaUrlTtlSeconds ?? DEFAULTS.mediaUrlTtlSeconds,

@@ -81,7 +81,9 @@ export function createRng(seed: number): Rng {
 /** A generator seeded by an arbitrary string (through SHA-256), e.g. a recording id. */
 export function createRngFromString(seed: string): Rng {
   const digest = createHash('sha256').update(seed).digest();
-  return wrap(sfc32(digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)));
+  return wrap(
+    sfc32(digest.readUInt32BE(0), digest.readUInt32BE(4), digest.readUInt32BE(8), digest.readUInt32BE(12)),
+  );
 }
 
 /** Formats 16 bytes as a version-4 UUID string (sets the version and variant bits). */

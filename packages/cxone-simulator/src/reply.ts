@@ -35,7 +35,11 @@ export function createReply(res: ServerResponse, onHead: (status: number) => voi
     },
     text(status, body, headers = {}) {
       const payload = Buffer.from(body);
-      head(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': payload.length, ...headers });
+      head(status, {
+        'content-type': 'text/plain; charset=utf-8',
+        'content-length': payload.length,
+        ...headers,
+      });
       res.end(payload);
     },
     empty(status, headers = {}) {

@@ -58,7 +58,8 @@ describe('POST /auth/token', () => {
       expires_in: 900,
       issued_token_type: 'urn:ietf:params:oauth:token-type:access_token',
     });
-    for (const name of ['access_token', 'id_token', 'refresh_token']) expect(typeof body[name]).toBe('string');
+    for (const name of ['access_token', 'id_token', 'refresh_token'])
+      expect(typeof body[name]).toBe('string');
     for (const name of ['access_token', 'id_token']) {
       const token = body[name] as string;
       expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toEqual({
@@ -126,7 +127,11 @@ describe('POST /auth/token', () => {
 
   it('rejects unsupported grants, a missing grant and a non-form body', async () => {
     const s = await start();
-    const response = await postToken(s, new URLSearchParams({ grant_type: 'client_credentials' }), DEMO_BASIC);
+    const response = await postToken(
+      s,
+      new URLSearchParams({ grant_type: 'client_credentials' }),
+      DEMO_BASIC,
+    );
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: string }).error).toBe('unsupported_grant_type');
     const missing = await postToken(s, new URLSearchParams(), DEMO_BASIC);
@@ -175,7 +180,8 @@ describe('bearer tokens on the API', () => {
     const { access_token } = (await (await postToken(s, PASSWORD_GRANT, DEMO_BASIC)).json()) as {
       access_token: string;
     };
-    const call = () => fetch(api(s), { headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' } });
+    const call = () =>
+      fetch(api(s), { headers: { authorization: `Bearer ${access_token}`, accept: 'application/json' } });
     expect((await call()).status).toBe(200);
     now = new Date(now.getTime() + 59_000);
     expect((await call()).status).toBe(200);
@@ -191,7 +197,10 @@ describe('bearer tokens on the API', () => {
     const other = await startSimulator({ contacts: 1 });
     try {
       const own = (await (await postToken(s, PASSWORD_GRANT, DEMO_BASIC)).json()) as Record<string, string>;
-      const foreign = (await (await postToken(other, PASSWORD_GRANT, DEMO_BASIC)).json()) as Record<string, string>;
+      const foreign = (await (await postToken(other, PASSWORD_GRANT, DEMO_BASIC)).json()) as Record<
+        string,
+        string
+      >;
       const cases: [string | undefined, string][] = [
         [undefined, 'Missing bearer token'],
         ['Bearer abc.def.ghi', 'Invalid token'],
@@ -231,7 +240,9 @@ describe('GET /.well-known/cxone-configuration', () => {
   it('honours a custom tenant id and answers 404 for another tenant and 400 without one', async () => {
     const s = await start({ tenantId: 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee' });
     expect(s.tenantId).toBe('aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee');
-    const unknown = await fetch(`${s.url}/.well-known/cxone-configuration?tenantId=11111111-2222-4333-8444-555555555555`);
+    const unknown = await fetch(
+      `${s.url}/.well-known/cxone-configuration?tenantId=11111111-2222-4333-8444-555555555555`,
+    );
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: string }).error).toBe('not_found');
     expect((await fetch(`${s.url}/.well-known/cxone-configuration`)).status).toBe(400);

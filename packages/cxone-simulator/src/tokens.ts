@@ -53,7 +53,9 @@ export function issueTokens(ctx: SimContext, clientId: string): IssuedTokens {
   };
 }
 
-export type TokenCheck = { readonly ok: true; readonly claims: JwtClaims } | { readonly ok: false; readonly reason: string };
+export type TokenCheck =
+  | { readonly ok: true; readonly claims: JwtClaims }
+  | { readonly ok: false; readonly reason: string };
 
 /** Verifies a token issued by this simulator for this tenant, of the expected use. */
 export function checkToken(ctx: SimContext, token: string, use: TokenUse): TokenCheck {

@@ -1,7 +1,12 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Builds the signed, expiring download URL of a recording. */
-export function signMediaUrl(baseUrl: string, recordingId: string, expiresEpochSeconds: number, secret: Buffer): string {
+export function signMediaUrl(
+  baseUrl: string,
+  recordingId: string,
+  expiresEpochSeconds: number,
+  secret: Buffer,
+): string {
   const signature = mediaSignature(recordingId, expiresEpochSeconds, secret);
   return `${baseUrl}/media/files/${recordingId}.wav?expires=${expiresEpochSeconds}&signature=${signature}`;
 }
@@ -20,7 +25,12 @@ export function checkMediaUrl(
   secret: Buffer,
   nowMs: number,
 ): MediaUrlCheck {
-  if (expires === null || signature === null || !/^\d{1,12}$/.test(expires) || !/^[0-9a-f]{64}$/.test(signature)) {
+  if (
+    expires === null ||
+    signature === null ||
+    !/^\d{1,12}$/.test(expires) ||
+    !/^[0-9a-f]{64}$/.test(signature)
+  ) {
     return 'bad-signature';
   }
   const expected = Buffer.from(mediaSignature(recordingId, Number(expires), secret), 'hex');

@@ -50,7 +50,9 @@ describe('WAV recordings', () => {
     const b = buildDataset({ seed: 21, ...options });
     const c = buildDataset({ seed: 22, ...options });
     const hashes = async (dataset: typeof a) =>
-      Promise.all([...dataset.recordings.keys()].map(async (id) => (await digest(openRecording(dataset, id))).sha256));
+      Promise.all(
+        [...dataset.recordings.keys()].map(async (id) => (await digest(openRecording(dataset, id))).sha256),
+      );
     const [hashesA, hashesB, hashesC] = await Promise.all([hashes(a), hashes(b), hashes(c)]);
     expect(hashesA.length).toBeGreaterThan(1);
     expect(hashesA).toEqual(hashesB);

@@ -13,9 +13,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { type PluginContext, type Sink, silentLogger } from '@cxarchive/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // The lead should add "@cxarchive/testkit": "workspace:*" to devDependencies and import it by name.
-import { collect, describeSinkConformance, failingStream, generatedStream } from '../../testkit/src/index.js';
+import { collect, describeSinkConformance, failingStream, generatedStream } from '@cxarchive/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createFsSink, TEMP_PREFIX } from './fs-sink.js';
 import plugin from './index.js';
 import { resolveOptions } from './schema.js';

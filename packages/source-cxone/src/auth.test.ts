@@ -34,7 +34,11 @@ describe('token lifetime', () => {
 describe('apiBaseFromConfiguration', () => {
   it('prefers api_endpoint', () => {
     expect(
-      apiBaseFromConfiguration({ api_endpoint: 'https://api-na1.niceincontact.com/', area: 'x', domain: 'y' }),
+      apiBaseFromConfiguration({
+        api_endpoint: 'https://api-na1.niceincontact.com/',
+        area: 'x',
+        domain: 'y',
+      }),
     ).toBe('https://api-na1.niceincontact.com');
   });
 

@@ -1,4 +1,12 @@
-import { err, ok, type PluginError, PluginErrors, Redacted, type Result, type SecretScrubber } from '@cxarchive/core';
+import {
+  err,
+  ok,
+  type PluginError,
+  PluginErrors,
+  Redacted,
+  type Result,
+  type SecretScrubber,
+} from '@cxarchive/core';
 import { errorFromResponse, unexpectedBody } from './errors.js';
 import { readJsonObject, send } from './http.js';
 import { decodeJwtClaims, stringClaim } from './jwt.js';
@@ -85,7 +93,10 @@ export const createAuth = (deps: AuthDeps): Auth => {
   const timeout = settings.requestTimeoutMs;
   const nowMs = () => deps.now().getTime();
 
-  const getJson = async (url: string, label: string): Promise<Result<Record<string, unknown>, PluginError>> => {
+  const getJson = async (
+    url: string,
+    label: string,
+  ): Promise<Result<Record<string, unknown>, PluginError>> => {
     const req = { method: 'GET', url, headers: JSON_ACCEPT };
     const sent = await send(req, timeout, deps.fetchImpl);
     if (sent.isErr()) return err(sent.error);
@@ -158,12 +169,17 @@ export const createAuth = (deps: AuthDeps): Auth => {
   };
 
   const token = async (): Promise<Result<string, PluginError>> => {
-    if (current !== undefined && isFresh(current, settings.tokenRefreshSkewMs, nowMs())) return ok(current.value);
+    if (current !== undefined && isFresh(current, settings.tokenRefreshSkewMs, nowMs()))
+      return ok(current.value);
     return (await refresh()).map((t) => t.value);
   };
 
   const renew = async (rejected: string): Promise<Result<string, PluginError>> => {
-    if (current !== undefined && current.value !== rejected && isFresh(current, settings.tokenRefreshSkewMs, nowMs())) {
+    if (
+      current !== undefined &&
+      current.value !== rejected &&
+      isFresh(current, settings.tokenRefreshSkewMs, nowMs())
+    ) {
       return ok(current.value);
     }
     if (current?.value === rejected) current = undefined;
@@ -176,7 +192,9 @@ export const createAuth = (deps: AuthDeps): Auth => {
     const tenantId = stringClaim(decodeJwtClaims(bearer.value), 'tenantId');
     if (tenantId === undefined) {
       return err(
-        PluginErrors.permanent('the access token has no tenantId claim; set apiBaseUrl to skip tenant discovery'),
+        PluginErrors.permanent(
+          'the access token has no tenantId claim; set apiBaseUrl to skip tenant discovery',
+        ),
       );
     }
     const url = `${settings.issuer}/.well-known/cxone-configuration?${queryString({ tenantId })}`;

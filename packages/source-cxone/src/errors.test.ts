@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { classifyResponse, errorFromResponse, networkError, bodyReadError, unexpectedBody } from './errors.js';
+import {
+  bodyReadError,
+  classifyResponse,
+  errorFromResponse,
+  networkError,
+  unexpectedBody,
+} from './errors.js';
 
 const NOW = Date.parse('2026-10-10T12:00:00Z');
 const acdReq = {
@@ -24,7 +30,10 @@ describe('token endpoint {error, error_description}', () => {
     const e = classifyResponse(
       'token',
       tokenReq,
-      facts(401, JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' })),
+      facts(
+        401,
+        JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' }),
+      ),
       NOW,
     );
     expect(e._tag).toBe('Auth');
@@ -34,7 +43,12 @@ describe('token endpoint {error, error_description}', () => {
   });
 
   it('maps invalid_grant (400: wrong access key) to Auth, not InvalidInput', () => {
-    const e = classifyResponse('token', tokenReq, facts(400, JSON.stringify({ error: 'invalid_grant' })), NOW);
+    const e = classifyResponse(
+      'token',
+      tokenReq,
+      facts(400, JSON.stringify({ error: 'invalid_grant' })),
+      NOW,
+    );
     expect(e._tag).toBe('Auth');
     expect(e.message).toContain('invalid_grant');
   });
@@ -50,7 +64,12 @@ describe('token endpoint {error, error_description}', () => {
   });
 
   it('maps a 503 with an error code to Transient', () => {
-    const e = classifyResponse('token', tokenReq, facts(503, JSON.stringify({ error: 'invalid_client' })), NOW);
+    const e = classifyResponse(
+      'token',
+      tokenReq,
+      facts(503, JSON.stringify({ error: 'invalid_client' })),
+      NOW,
+    );
     expect(e._tag).toBe('Transient');
   });
 });
@@ -67,7 +86,12 @@ describe('ACD API (icStatusDescription header)', () => {
 
   it('maps 500 to Transient and 400 to InvalidInput', () => {
     expect(classifyResponse('acd', acdReq, facts(500), NOW)._tag).toBe('Transient');
-    const bad = classifyResponse('acd', acdReq, facts(400, '', { icStatusDescription: 'Invalid updatedSince' }), NOW);
+    const bad = classifyResponse(
+      'acd',
+      acdReq,
+      facts(400, '', { icStatusDescription: 'Invalid updatedSince' }),
+      NOW,
+    );
     expect(bad._tag).toBe('InvalidInput');
     expect(bad.message).toContain('Invalid updatedSince');
   });
@@ -207,7 +231,9 @@ describe('failures without a response', () => {
   });
 
   it('maps a refused connection to Transient with its code', () => {
-    const cause = new TypeError('fetch failed', { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
+    const cause = new TypeError('fetch failed', {
+      cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }),
+    });
     const e = networkError(fileReq, cause);
     expect(e).toEqual({
       _tag: 'Transient',
@@ -218,6 +244,8 @@ describe('failures without a response', () => {
   it('maps an unparsable success body to Permanent and a broken one to Transient', () => {
     expect(bodyReadError(acdReq, new SyntaxError('Unexpected token'))._tag).toBe('Permanent');
     expect(bodyReadError(acdReq, new TypeError('terminated'))._tag).toBe('Transient');
-    expect(unexpectedBody(acdReq, 'no completedContacts array').message).toContain('no completedContacts array');
+    expect(unexpectedBody(acdReq, 'no completedContacts array').message).toContain(
+      'no completedContacts array',
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { classifyHttpStatus, parseRetryAfter, type PluginError, PluginErrors } from '@cxarchive/core';
+import { classifyHttpStatus, type PluginError, PluginErrors, parseRetryAfter } from '@cxarchive/core';
 import { redactUrl } from './urls.js';
 
 /**
@@ -151,7 +151,9 @@ export const networkError = (req: RequestInfo, cause: unknown, timeoutMs?: numbe
     typeof inner === 'object' && inner !== null && typeof (inner as { code?: unknown }).code === 'string'
       ? (inner as { code: string }).code
       : undefined;
-  return PluginErrors.transient(`${describeRequest(req)}: network error${code === undefined ? '' : ` (${code})`}`);
+  return PluginErrors.transient(
+    `${describeRequest(req)}: network error${code === undefined ? '' : ` (${code})`}`,
+  );
 };
 
 /** A success status whose body is not what the API documents. */

@@ -40,7 +40,9 @@ export interface FetchDeps {
 export const MEDIA_URL_MAX_AGE_MS = 120_000;
 
 const withUrl = (interactions: readonly PlaybackInteraction[]) =>
-  interactions.filter((i): i is PlaybackInteraction & { fileToPlayUrl: string } => i.fileToPlayUrl !== undefined);
+  interactions.filter(
+    (i): i is PlaybackInteraction & { fileToPlayUrl: string } => i.fileToPlayUrl !== undefined,
+  );
 
 /**
  * Builds the item of one contact leg. The record comes from the listing (carried in the ref).
@@ -55,7 +57,9 @@ export const fetchContact = async (deps: FetchDeps, ref: ItemRef): Promise<Resul
   const record = mapContactRecord(raw);
   const startMs = dateMs(record, 'contactStartDate');
   if (startMs === undefined) {
-    return err(PluginErrors.invalidInput(`contact ${ref.id} has no valid contactStartDate`, 'contactStartDate'));
+    return err(
+      PluginErrors.invalidInput(`contact ${ref.id} has no valid contactStartDate`, 'contactStartDate'),
+    );
   }
   const occurredAt = new Date(startMs);
   const wantsVoice = deps.settings.media.has('voice');
@@ -74,7 +78,9 @@ export const fetchContact = async (deps: FetchDeps, ref: ItemRef): Promise<Resul
   for (const r of recorded) {
     const problem = urlProblem(r.fileToPlayUrl);
     if (problem !== undefined) {
-      return err(PluginErrors.permanent(`contact ${ref.id}: Media Playback gave a fileToPlayUrl that ${problem}`));
+      return err(
+        PluginErrors.permanent(`contact ${ref.id}: Media Playback gave a fileToPlayUrl that ${problem}`),
+      );
     }
   }
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { checkpointMs, formatUpdatedSince, listingWindow, makeCheckpoint, RecentIds } from './listing-window.js';
+import {
+  checkpointMs,
+  formatUpdatedSince,
+  listingWindow,
+  makeCheckpoint,
+  RecentIds,
+} from './listing-window.js';
 
 const MIN = 60_000;
 const t = (iso: string) => Date.parse(iso);

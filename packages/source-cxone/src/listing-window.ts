@@ -27,7 +27,9 @@ export const checkpointMs = (checkpoint: Checkpoint | undefined): Result<number 
   const value = checkpoint.updatedSince;
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   return Number.isNaN(ms)
-    ? err(PluginErrors.invalidInput('the checkpoint has no valid updatedSince date', 'checkpoint.updatedSince'))
+    ? err(
+        PluginErrors.invalidInput('the checkpoint has no valid updatedSince date', 'checkpoint.updatedSince'),
+      )
     : ok(ms);
 };
 

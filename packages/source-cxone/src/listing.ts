@@ -49,7 +49,10 @@ export const completedContactsUrl = (
     top,
   })}`;
 
-type Next = { readonly kind: 'end' } | { readonly kind: 'url'; readonly url: string } | { readonly kind: 'skip' };
+type Next =
+  | { readonly kind: 'end' }
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'skip' };
 
 /** What `_links.next` says: a URL to follow, the end (null or empty), or nothing (page by skip). */
 export const nextLink = (body: Readonly<Record<string, unknown>>, currentUrl: string): Next | PluginError => {
@@ -57,7 +60,8 @@ export const nextLink = (body: Readonly<Record<string, unknown>>, currentUrl: st
   if (typeof links !== 'object' || links === null || !('next' in links)) return { kind: 'skip' };
   const next = (links as { next?: unknown }).next;
   if (next === null || next === undefined || next === '') return { kind: 'end' };
-  if (typeof next !== 'string') return unexpectedBody({ method: 'GET', url: currentUrl }, '_links.next is not a URL');
+  if (typeof next !== 'string')
+    return unexpectedBody({ method: 'GET', url: currentUrl }, '_links.next is not a URL');
   let url: string;
   try {
     url = new URL(next, currentUrl).toString();

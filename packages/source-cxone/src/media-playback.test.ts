@@ -80,13 +80,21 @@ describe('parsePlayback', () => {
 describe('participants', () => {
   it('keep role, name and ids only: no phone numbers', () => {
     const p = mapParticipant({ ...agent, userId: 42 });
-    expect(p).toEqual({ participantType: 'AGENT', agentName: 'Ada Lovelace', userId: '42', participantId: 'p-1' });
+    expect(p).toEqual({
+      participantType: 'AGENT',
+      agentName: 'Ada Lovelace',
+      userId: '42',
+      participantId: 'p-1',
+    });
     expect(JSON.stringify(p)).not.toContain('+1555');
   });
 
   it('are listed once across interactions', () => {
     const parsed = parsePlayback({
-      interactions: [interaction('https://m/1.wav', [agent, customer]), interaction('https://m/2.wav', [agent])],
+      interactions: [
+        interaction('https://m/1.wav', [agent, customer]),
+        interaction('https://m/2.wav', [agent]),
+      ],
     });
     expect(uniqueParticipants(parsed ?? [])).toHaveLength(2);
   });

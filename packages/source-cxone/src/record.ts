@@ -128,7 +128,10 @@ export const isVoiceContact = (record: Readonly<Record<string, unknown>>): boole
   record.mediaTypeName === 'Call' || Number(record.mediaTypeId) === 4;
 
 /** Epoch milliseconds of a date field, or undefined when missing or not a date. */
-export const dateMs = (record: Readonly<Record<string, unknown>>, field: ContactField): number | undefined => {
+export const dateMs = (
+  record: Readonly<Record<string, unknown>>,
+  field: ContactField,
+): number | undefined => {
   const value = record[field];
   if (typeof value !== 'string') return undefined;
   const ms = Date.parse(value);

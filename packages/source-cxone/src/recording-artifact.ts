@@ -39,7 +39,9 @@ export interface RecordingArtifactDeps {
 /** Statuses with which signed-URL services answer an expired (or otherwise stale) signature. */
 const EXPIRED_STATUSES: ReadonlySet<number> = new Set([403, 410]);
 
-type Download = { readonly kind: 'stream'; readonly stream: Readable } | { readonly kind: 'expired'; readonly res: Response };
+type Download =
+  | { readonly kind: 'stream'; readonly stream: Readable }
+  | { readonly kind: 'expired'; readonly res: Response };
 
 const toBuffer = (chunk: unknown): Buffer =>
   Buffer.isBuffer(chunk)
@@ -91,7 +93,10 @@ const relayBody = (
       throw fail(`${describeRequest(req)}: the recording ended after ${received} of ${expected} bytes`);
     }
   }
-  return Readable.from(relay(), { objectMode: false });
+  const stream = Readable.from(relay(), { objectMode: false });
+  // A consumer that gives up early (destroy) releases the connection at once.
+  stream.once('close', () => controller.abort());
+  return stream;
 };
 
 export const createRecordingArtifact = (deps: RecordingArtifactDeps): Artifact => {
@@ -157,7 +162,9 @@ export const createRecordingArtifact = (deps: RecordingArtifactDeps): Artifact =
     if (first.isErr()) return err(first.error);
     if (first.value.kind === 'stream') return ok(first.value.stream);
     if (renewed) {
-      return err(await errorFromResponse('other', { method: 'GET', url }, first.value.res, deps.now().getTime()));
+      return err(
+        await errorFromResponse('other', { method: 'GET', url }, first.value.res, deps.now().getTime()),
+      );
     }
     await discard(first.value.res);
     const r = await renew();
@@ -165,7 +172,9 @@ export const createRecordingArtifact = (deps: RecordingArtifactDeps): Artifact =
     const second = await download(url);
     if (second.isErr()) return err(second.error);
     if (second.value.kind === 'stream') return ok(second.value.stream);
-    return err(await errorFromResponse('other', { method: 'GET', url }, second.value.res, deps.now().getTime()));
+    return err(
+      await errorFromResponse('other', { method: 'GET', url }, second.value.res, deps.now().getTime()),
+    );
   };
 
   return {

@@ -1,4 +1,4 @@
-import { err, ok, parseDuration, type PluginError, PluginErrors, Redacted, Result } from '@cxarchive/core';
+import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
 import { type ClientAuth, type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
 import { trimBase, urlProblem } from './urls.js';
 
@@ -99,7 +99,12 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     nonEmpty('clientSecret', o.clientSecret),
   ]);
   if (secrets.isErr()) return err(secrets.error);
-  const [accessKeyId, accessKeySecret, clientId, clientSecret] = secrets.value as [Secret, Secret, Secret, Secret];
+  const [accessKeyId, accessKeySecret, clientId, clientSecret] = secrets.value as [
+    Secret,
+    Secret,
+    Secret,
+    Secret,
+  ];
   return ok({
     issuer: issuer.value,
     apiBaseUrl: apiBaseUrl.value,

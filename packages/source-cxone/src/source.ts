@@ -27,7 +27,8 @@ export const createCxoneSource = (
   const settings = resolved.value;
 
   const scrubber = new SecretScrubber();
-  for (const secret of [settings.accessKeyId, settings.accessKeySecret, settings.clientSecret]) scrubber.add(secret);
+  for (const secret of [settings.accessKeyId, settings.accessKeySecret, settings.clientSecret])
+    scrubber.add(secret);
   const scrub = (error: PluginError): PluginError => ({ ...error, message: scrubber.scrub(error.message) });
 
   const now = () => context.now();
@@ -39,7 +40,9 @@ export const createCxoneSource = (
     ...(fetchImpl === undefined ? {} : { fetchImpl }),
   });
 
-  async function* pages(checkpoint: Parameters<Source['pages']>[0]): AsyncGenerator<Result<Page, PluginError>> {
+  async function* pages(
+    checkpoint: Parameters<Source['pages']>[0],
+  ): AsyncGenerator<Result<Page, PluginError>> {
     for await (const page of listContacts({ settings, auth, api, now, logger: context.logger }, checkpoint)) {
       yield page.mapErr(scrub);
     }
@@ -51,9 +54,10 @@ export const createCxoneSource = (
     pages,
     fetch: (ref) =>
       new ResultAsync(
-        fetchContact({ settings, auth, api, now, scrub, ...(fetchImpl === undefined ? {} : { fetchImpl }) }, ref).then(
-          (r) => r.mapErr(scrub),
-        ),
+        fetchContact(
+          { settings, auth, api, now, scrub, ...(fetchImpl === undefined ? {} : { fetchImpl }) },
+          ref,
+        ).then((r) => r.mapErr(scrub)),
       ),
   });
 };

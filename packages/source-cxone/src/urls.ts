@@ -8,7 +8,7 @@ const isLoopbackHost = (hostname: string): boolean => {
   const host = hostname.toLowerCase();
   if (host === 'localhost' || host === '[::1]') return true;
   const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  return octets !== null && octets.slice(1).every((o) => Number(o) <= 255);
+  return octets?.slice(1).every((o) => Number(o) <= 255) === true;
 };
 
 /** Why `raw` may not be used, or undefined when it is an allowed URL. */

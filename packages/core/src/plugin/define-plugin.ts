@@ -16,7 +16,7 @@ export interface PluginInstances {
 export type PluginKind = keyof PluginInstances;
 export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'transform', 'codec', 'sink', 'notifier'];
 
-/** A JSON Schema (draft 2020-12) object. Secret-valued properties carry `"x-cxarchive-secret": true`. */
+/** A JSON Schema (draft-07) object. Secret-valued properties carry `"x-cxarchive-secret": true`. */
 export type JsonSchema = { readonly [key: string]: unknown };
 
 export interface PluginContext {

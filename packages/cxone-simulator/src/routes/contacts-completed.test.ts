@@ -42,7 +42,8 @@ function expectedOrder(since?: string): SimContact[] {
     .filter((contact) => Date.parse(contact.lastUpdateTime) >= sinceMs)
     .sort(
       (a, b) =>
-        Date.parse(a.lastUpdateTime) - Date.parse(b.lastUpdateTime) || compareContactIds(a.contactId, b.contactId),
+        Date.parse(a.lastUpdateTime) - Date.parse(b.lastUpdateTime) ||
+        compareContactIds(a.contactId, b.contactId),
     );
 }
 
@@ -66,7 +67,9 @@ describe('GET contacts/completed', () => {
       skip += page.completedContacts.length;
     }
     expect(seen).toEqual(expectedOrder());
-    expect(seen.map((contact) => contact.contactId)).not.toEqual(sim.dataset.contacts.map((c) => c.contactId));
+    expect(seen.map((contact) => contact.contactId)).not.toEqual(
+      sim.dataset.contacts.map((c) => c.contactId),
+    );
   });
 
   it('pages by following _links.next until null; past the end is 204', async () => {
@@ -99,7 +102,9 @@ describe('GET contacts/completed', () => {
   it('filters updatedSince inclusively and answers 204 when nothing is newer', async () => {
     const last = expectedOrder().at(-1) as SimContact;
     const atLast = (await (
-      await get(`${sim.url}${path()}?updatedSince=${encodeURIComponent(last.lastUpdateTime)}&orderBy=lastUpdateTime asc`)
+      await get(
+        `${sim.url}${path()}?updatedSince=${encodeURIComponent(last.lastUpdateTime)}&orderBy=lastUpdateTime asc`,
+      )
     ).json()) as CompletedPage;
     expect(atLast.completedContacts.map((contact) => contact.contactId)).toEqual(
       expectedOrder(last.lastUpdateTime).map((contact) => contact.contactId),
@@ -115,7 +120,8 @@ describe('GET contacts/completed', () => {
       expect(page.completedContacts).toHaveLength(57);
       expect(page._links.next).toBeNull();
     }
-    for (const version of ['v6.0', 'v34.0']) expect((await get(`${sim.url}${path(version)}`)).status).toBe(404);
+    for (const version of ['v6.0', 'v34.0'])
+      expect((await get(`${sim.url}${path(version)}`)).status).toBe(404);
   });
 
   it('returns records with the GEN field names', async () => {

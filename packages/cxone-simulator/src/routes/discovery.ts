@@ -13,7 +13,18 @@ export const openidConfiguration: RouteHandler = ({ reply, ctx }) => {
     response_types_supported: ['code'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['HS256'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'tenantId', 'tenant', 'area', 'icClusterId', 'icBUId'],
+    claims_supported: [
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'tenantId',
+      'tenant',
+      'area',
+      'icClusterId',
+      'icBUId',
+    ],
   });
 };
 

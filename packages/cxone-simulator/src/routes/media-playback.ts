@@ -25,7 +25,11 @@ export function interactionsKey(masterPosition: number): 'interactions' | 'Inter
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-function segmentTimes(leg: SimContact, recording: SimRecording, last: boolean): { start: number; end: number } {
+function segmentTimes(
+  leg: SimContact,
+  recording: SimRecording,
+  last: boolean,
+): { start: number; end: number } {
   const answered = Date.parse(leg.contactStartDate) + (leg.preQueueSeconds + leg.inQueueSeconds) * 1000;
   const start = Math.max(answered, Date.parse(recording.startTime));
   const end = last ? Date.parse(recording.endTime) : start + leg.agentSeconds * 1000;
@@ -124,7 +128,12 @@ export const mediaPlaybackContacts: RouteHandler = ({ req, url, reply, ctx }) =>
   const recording = ctx.dataset.recordings.get(acdCallId);
   const legs = ctx.index.legsByMaster.get(acdCallId);
   const position = ctx.index.masterPosition.get(acdCallId);
-  if (recording === undefined || legs === undefined || position === undefined || !VOICE_MEDIA_TYPES.includes(mediaType)) {
+  if (
+    recording === undefined ||
+    legs === undefined ||
+    position === undefined ||
+    !VOICE_MEDIA_TYPES.includes(mediaType)
+  ) {
     playbackError(reply, 404, 'NotFound', `No interactions found for acd-call-id ${acdCallId}`);
     return;
   }

@@ -39,9 +39,12 @@ interface Interaction {
 }
 
 const playback = (id: string, auth = true) =>
-  fetch(`${sim.url}/media-playback/v1/contacts?acd-call-id=${id}&media-type=voice-only&exclude-waveforms=true&isDownload=false`, {
-    headers: auth ? { authorization: `Bearer ${token}` } : {},
-  });
+  fetch(
+    `${sim.url}/media-playback/v1/contacts?acd-call-id=${id}&media-type=voice-only&exclude-waveforms=true&isDownload=false`,
+    {
+      headers: auth ? { authorization: `Bearer ${token}` } : {},
+    },
+  );
 
 const interactionsOf = (body: Body): Interaction[] =>
   ((body.interactions ?? body.Interactions) as Interaction[] | undefined) ?? [];
@@ -104,7 +107,8 @@ describe('GET /media-playback/v1/contacts', () => {
         legs.length,
       );
       const segmentIds = new Set(interaction.data.segmentsDataList.map((segment) => segment.segmentId));
-      for (const participant of interaction.data.participantDataList) expect(segmentIds).toContain(participant.segmentId);
+      for (const participant of interaction.data.participantDataList)
+        expect(segmentIds).toContain(participant.segmentId);
       expect(interaction.data.segmentsDataList[0]?.startTime).toBe(recording.startTime);
       expect(interaction.data.segmentsDataList.at(-1)?.endTime).toBe(recording.endTime);
       const url = new URL(interaction.data.fileToPlayUrl);
@@ -117,7 +121,9 @@ describe('GET /media-playback/v1/contacts', () => {
   });
 
   it('answers 404 {internalCode, message} without a recording or for an unknown id', async () => {
-    const voiceWithout = masters().find((m) => m.mediaTypeId === 4 && !sim.dataset.recordings.has(m.contactId));
+    const voiceWithout = masters().find(
+      (m) => m.mediaTypeId === 4 && !sim.dataset.recordings.has(m.contactId),
+    );
     const digital = masters().find((m) => m.mediaTypeId !== 4);
     expect(voiceWithout).toBeDefined();
     expect(digital).toBeDefined();
@@ -186,7 +192,10 @@ describe('GET fileToPlayUrl', () => {
       new URL(url.href.replace(first?.id as string, second?.id as string)),
       new URL(url),
     ];
-    tampered[0]?.searchParams.set('signature', `${signature.slice(0, -1)}${signature.endsWith('a') ? 'b' : 'a'}`);
+    tampered[0]?.searchParams.set(
+      'signature',
+      `${signature.slice(0, -1)}${signature.endsWith('a') ? 'b' : 'a'}`,
+    );
     tampered[1]?.searchParams.set('expires', String(Number(url.searchParams.get('expires')) + 3600));
     tampered[3]?.searchParams.delete('signature');
     for (const candidate of tampered) {
@@ -194,8 +203,10 @@ describe('GET fileToPlayUrl', () => {
       expect(response.status, candidate.href).toBe(403);
       expect(await response.text()).toBe('Signature does not match');
     }
-    expect(sim.requests.filter((entry) => entry.path.startsWith('/media/files/')).every((e) => !e.path.includes('?'))).toBe(
-      true,
-    );
+    expect(
+      sim.requests
+        .filter((entry) => entry.path.startsWith('/media/files/'))
+        .every((e) => !e.path.includes('?')),
+    ).toBe(true);
   });
 });

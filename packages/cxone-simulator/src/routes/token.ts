@@ -41,7 +41,10 @@ export const token: RouteHandler = async ({ req, reply, ctx }) => {
   if (contentType !== 'application/x-www-form-urlencoded') {
     reply.json(
       400,
-      { error: 'invalid_request', error_description: 'Content-Type must be application/x-www-form-urlencoded' },
+      {
+        error: 'invalid_request',
+        error_description: 'Content-Type must be application/x-www-form-urlencoded',
+      },
       NO_STORE,
     );
     return;
@@ -81,7 +84,11 @@ export const token: RouteHandler = async ({ req, reply, ctx }) => {
     const refreshToken = form.get('refresh_token') ?? '';
     const check = checkToken(ctx, refreshToken, 'refresh');
     if (!check.ok || check.claims.aud !== client.clientId) {
-      reply.json(400, { error: 'invalid_grant', error_description: 'Invalid or expired refresh token' }, NO_STORE);
+      reply.json(
+        400,
+        { error: 'invalid_grant', error_description: 'Invalid or expired refresh token' },
+        NO_STORE,
+      );
       return;
     }
     reply.json(200, issueTokens(ctx, client.clientId), NO_STORE);

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPipeline, type PreparedPipeline, preparePipeline, SecretScrubber } from '@cxarchive/core';
+import { loadPipeline, openPipeline, type PreparedPipeline, SecretScrubber } from '@cxarchive/core';
 
 /** The CLI's own installation: first-party plugins resolve from here when the pipeline's directory has none. */
 export const CLI_PACKAGE_DIR = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
@@ -13,7 +13,9 @@ export interface Setup {
 /** Load, interpolate, validate and resolve: everything short of running. Throws ConfigError. */
 export const setUpPipeline = async (file: string | undefined): Promise<Setup> => {
   const scrubber = new SecretScrubber();
-  const loaded = await loadPipeline(file === undefined ? {} : { file });
-  const prepared = await preparePipeline(loaded, { fallbackFrom: [CLI_PACKAGE_DIR], scrubber });
+  const prepared = await openPipeline(() => loadPipeline(file === undefined ? {} : { file }), {
+    fallbackFrom: [CLI_PACKAGE_DIR],
+    scrubber,
+  });
   return { prepared, scrubber };
 };

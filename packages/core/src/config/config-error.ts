@@ -20,6 +20,11 @@ export const formatIssue = (issue: ConfigIssue): string => {
 /** A pipeline file that cannot be used, with every problem found (not just the first). */
 export class ConfigError extends Error {
   readonly issues: readonly ConfigIssue[];
+  /**
+   * Set when the file parsed and its plugin references are usable despite the issues, so the
+   * plugins' own options can still be checked and every problem reported in one go.
+   */
+  partial?: unknown;
   constructor(issues: readonly ConfigIssue[]) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
     super(`${count} in the pipeline file:\n${issues.map((i) => `  ${formatIssue(i)}`).join('\n')}`);

@@ -95,6 +95,11 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
   }
   const schemaIssues: ConfigIssue[] = validateAt(pipelineSchema, value, source, []);
   const all = [...envIssues, ...schemaIssues];
-  if (all.length > 0) throw new ConfigError(all);
-  return { file, dir: path.dirname(file), config: value as PipelineConfig, source };
+  const loaded: LoadedPipeline = { file, dir: path.dirname(file), config: value as PipelineConfig, source };
+  if (all.length > 0) {
+    const error = new ConfigError(all);
+    error.partial = loaded;
+    throw error;
+  }
+  return loaded;
 };

@@ -124,3 +124,31 @@ export const preparePipeline = async (
     notifiers: notifiers as PreparedPlugin<'notifier'>[],
   };
 };
+
+/**
+ * Loads and prepares a pipeline file, reporting every problem at once: when the file itself has
+ * problems but its plugin references are usable, the plugins' options are checked too.
+ */
+export const openPipeline = async (
+  load: () => Promise<LoadedPipeline>,
+  options: PrepareOptions,
+): Promise<PreparedPipeline> => {
+  let loaded: LoadedPipeline;
+  try {
+    loaded = await load();
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.partial === undefined) throw error;
+    let pluginIssues: readonly ConfigIssue[] = [];
+    try {
+      await preparePipeline(error.partial as LoadedPipeline, options);
+    } catch (more) {
+      if (!(more instanceof ConfigError)) throw more;
+      pluginIssues = more.issues;
+    }
+    const all = [...error.issues, ...pluginIssues].sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
+    throw new ConfigError(all);
+  }
+  return preparePipeline(loaded, options);
+};

@@ -116,7 +116,8 @@ describe('end to end: simulator → source-cxone → gzip-aes → sink-fs', () =
     const archive = path.join(t.dir, 'archive');
     const victim = listFiles(archive).find((f) => f.endsWith('contact.json.cxar'))!;
     const tampered = readFileSync(path.join(archive, victim));
-    tampered[tampered.length - 5] ^= 0xff;
+    const at = tampered.length - 5;
+    tampered.writeUInt8(tampered.readUInt8(at) ^ 0xff, at);
     rmSync(path.join(archive, victim));
     writeFileSync(path.join(archive, victim), tampered);
     rmSync(path.join(t.dir, '.cxarchive'), { recursive: true });

@@ -136,6 +136,9 @@ describe('end to end: simulator → source-cxone → gzip-aes → sink-fs', () =
     expect(report.retries).toBeGreaterThanOrEqual((2 * report.objects) / 2);
     expect(listFiles(path.join(t.dir, 'faulty'))).toHaveLength(report.objects / 2);
     expect(listFiles(path.join(t.dir, 'archive'))).toHaveLength(report.objects / 2);
+    // Source bytes are counted once per artifact, however many attempts and sinks it took.
+    const single = await runTenant(await tenant(FS_SINK, { contacts: 4 }));
+    expect(report.bytes.plaintext).toBe(single.bytes.plaintext);
   });
 
   it('leaves an item failed (not archived) when a required sink refuses it, and retries it next run', async () => {
@@ -161,6 +164,20 @@ describe('end to end: simulator → source-cxone → gzip-aes → sink-fs', () =
     const second = await runTenant(t);
     expect(second.counts).toMatchObject({ archived: 1, failed: 0 });
     expect(second.status).toBe('succeeded');
+  });
+
+  it('tells notifiers about the run and every item, in order', async () => {
+    const notifier = `notifiers:\n  - use: ${path.resolve('test/fixtures/recording-notifier.ts')}\n    with: { file: ./events.jsonl }\n`;
+    const t = await tenant(FS_SINK, { contacts: 3, extra: notifier });
+    const report = await runTenant(t);
+    const events = readFileSync(path.join(t.dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ type: 'run.started', runId: report.runId, tenant: 'e2e' });
+    expect(events.at(-1)).toMatchObject({ type: 'run.completed', counts: { archived: 3, failed: 0, skipped: 0 } });
+    const archived = events.filter((e) => e.type === 'item.archived');
+    expect(archived.map((e) => e.itemId).sort()).toEqual(t.simulator.dataset.contacts.map((c) => c.contactId).sort());
+    expect(archived.every((e) => e.objects.length >= 1 && e.objects.every((o: { sha256: string }) => /^[0-9a-f]{64}$/.test(o.sha256)))).toBe(true);
+    const text = JSON.stringify(events);
+    for (const secret of [t.env.CXONE_ACCESS_KEY_SECRET!, t.env.CXONE_CLIENT_SECRET!]) expect(text).not.toContain(secret);
   });
 
   it('never writes a secret into the report, audit log or ledger', async () => {

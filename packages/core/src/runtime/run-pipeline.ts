@@ -148,14 +148,11 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
       options.onEvent?.(safe);
       for (const n of notifiers) {
         notifying = notifying.then(async () => {
-          const r = await Promise.resolve(n.instance.notify(safe)).catch((e: unknown) => ({
-            isErr: () => true,
-            error: e,
-          }));
-          if (r.isErr())
-            logger.warn(`${n.label} could not deliver ${safe.type}`, {
-              reason: scrubber.scrub(String((r as { error: { message?: string } }).error?.message ?? r)),
-            });
+          const failure = await Promise.resolve(n.instance.notify(safe)).then(
+            (r) => (r.isErr() ? `[${r.error._tag}] ${r.error.message}` : undefined),
+            (defect: unknown) => `defect: ${defect instanceof Error ? defect.message : String(defect)}`,
+          );
+          if (failure) logger.warn(`${n.label} could not deliver ${safe.type}`, { reason: scrubber.scrub(failure) });
         });
       }
     };

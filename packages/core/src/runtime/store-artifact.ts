@@ -199,7 +199,8 @@ export const uploadOnce = async (
       still.push(sink);
     }
   }
-  if (still.length < targets.length) ctx.stats.plaintextBytes += plain.size;
+  // Counted once per artifact: when the last sink that lacked it has it.
+  if (still.length === 0) ctx.stats.plaintextBytes += plain.size;
   upload.remaining = still;
   if (failures.length === 0) return ok(undefined);
   // A failure no retry can fix decides; otherwise the first retryable one does.

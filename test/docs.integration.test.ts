@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -50,7 +58,10 @@ describe('generated docs', () => {
     expect(missing.map((d) => path.relative(ROOT, d))).toEqual([]);
     const plugins = dirs.filter(isPlugin);
     expect(plugins.length).toBeGreaterThan(0);
-    for (const dir of [...plugins.map((d) => path.join(d, 'README.md')), path.join(ROOT, 'docs', 'configuration.md')]) {
+    for (const dir of [
+      ...plugins.map((d) => path.join(d, 'README.md')),
+      path.join(ROOT, 'docs', 'configuration.md'),
+    ]) {
       expect({ file: path.relative(ROOT, dir), ...markerLines(readFileSync(dir, 'utf8')) }).toEqual({
         file: path.relative(ROOT, dir),
         starts: 1,
@@ -108,7 +119,11 @@ describe('gen-docs on a scratch repository', () => {
     );
     mkdirSync(path.join(root, 'docs'));
     writeFileSync(path.join(root, 'docs', 'configuration.md'), `# Config\n\n${START}\n${END}\n`);
-    return { root, readme: path.join(plugin, 'README.md'), config: path.join(root, 'docs', 'configuration.md') };
+    return {
+      root,
+      readme: path.join(plugin, 'README.md'),
+      config: path.join(root, 'docs', 'configuration.md'),
+    };
   };
 
   it('reports stale tables without writing, then writes them, then passes', () => {

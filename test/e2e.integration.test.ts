@@ -170,14 +170,29 @@ describe('end to end: simulator → source-cxone → gzip-aes → sink-fs', () =
     const notifier = `notifiers:\n  - use: ${path.resolve('test/fixtures/recording-notifier.ts')}\n    with: { file: ./events.jsonl }\n`;
     const t = await tenant(FS_SINK, { contacts: 3, extra: notifier });
     const report = await runTenant(t);
-    const events = readFileSync(path.join(t.dir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(path.join(t.dir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events[0]).toMatchObject({ type: 'run.started', runId: report.runId, tenant: 'e2e' });
-    expect(events.at(-1)).toMatchObject({ type: 'run.completed', counts: { archived: 3, failed: 0, skipped: 0 } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'run.completed',
+      counts: { archived: 3, failed: 0, skipped: 0 },
+    });
     const archived = events.filter((e) => e.type === 'item.archived');
-    expect(archived.map((e) => e.itemId).sort()).toEqual(t.simulator.dataset.contacts.map((c) => c.contactId).sort());
-    expect(archived.every((e) => e.objects.length >= 1 && e.objects.every((o: { sha256: string }) => /^[0-9a-f]{64}$/.test(o.sha256)))).toBe(true);
+    expect(archived.map((e) => e.itemId).sort()).toEqual(
+      t.simulator.dataset.contacts.map((c) => c.contactId).sort(),
+    );
+    expect(
+      archived.every(
+        (e) =>
+          e.objects.length >= 1 &&
+          e.objects.every((o: { sha256: string }) => /^[0-9a-f]{64}$/.test(o.sha256)),
+      ),
+    ).toBe(true);
     const text = JSON.stringify(events);
-    for (const secret of [t.env.CXONE_ACCESS_KEY_SECRET!, t.env.CXONE_CLIENT_SECRET!]) expect(text).not.toContain(secret);
+    for (const secret of [t.env.CXONE_ACCESS_KEY_SECRET!, t.env.CXONE_CLIENT_SECRET!])
+      expect(text).not.toContain(secret);
   });
 
   it('never writes a secret into the report, audit log or ledger', async () => {

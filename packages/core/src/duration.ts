@@ -1,4 +1,4 @@
-/** Durations in pipeline files: `500ms`, `30s`, `30m`, `2h`, `1d`, or a number of milliseconds. */
+/** Durations in pipeline files: `500ms`, `30s`, `30m`, `2h`, `1d` (`parseDuration` also takes a number of milliseconds). */
 export const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m|h|d)$';
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

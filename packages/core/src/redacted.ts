@@ -53,7 +53,8 @@ export class SecretScrubber {
     const raw = Redacted.is(value) ? Redacted.value(value) : value;
     if (typeof raw === 'string' && raw.length >= 4) {
       this.#secrets.add(raw);
-      // Secrets also travel URL-encoded (query strings, form bodies) and base64-encoded (Basic auth).
+      // Secrets also travel URL-encoded (query strings, form bodies). Values under 4 characters are
+      // not registered: replacing them would shred ordinary text.
       this.#secrets.add(encodeURIComponent(raw));
     }
   }

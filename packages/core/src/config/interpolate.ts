@@ -1,4 +1,4 @@
-import { isScalar, parse as parseScalarText, Scalar, visit } from 'yaml';
+import { isScalar, visit } from 'yaml';
 import type { ConfigIssue } from './config-error.js';
 import { formatPath } from './config-error.js';
 import { positionOf, type YamlSource } from './yaml-source.js';
@@ -13,8 +13,8 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * - An unset variable without a default is an issue naming the variable and its place.
  * - Not recursive: text that came from a variable is never expanded again.
  * - `$${` is a literal `${`.
- * - A plain (unquoted) scalar that was wholly one reference is re-read as a YAML scalar, so
- *   `concurrency: ${WORKERS:-8}` is the number 8; quote it to keep a string.
+ * - Expanded values are strings; validation coerces them where a number or boolean is expected, so
+ *   `concurrency: ${WORKERS:-8}` works, and a secret of digits stays the string it is.
  * Keys are never expanded.
  */
 export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[] => {
@@ -37,43 +37,23 @@ export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[]
         });
         return;
       }
-      let whole = false;
-      const out = text.replace(
-        REFERENCE,
-        (match, name: string | undefined, fallback: string | undefined, offset) => {
-          if (name === undefined) return '${';
-          whole = offset === 0 && match.length === text.length;
-          const value = env[name];
-          if (value !== undefined && value !== '') return value;
-          if (fallback !== undefined) return fallback;
-          issues.push({
-            ...where(),
-            path: jsonPath(),
-            message: `environment variable ${name} is not set`,
-            hint: `set ${name}, or give a default: \${${name}:-value}`,
-          });
-          return match;
-        },
-      );
-      if (out === text) return;
-      if (whole && node.type === Scalar.PLAIN) {
-        const reread: unknown = safeScalar(out);
-        node.value = reread;
-      } else {
-        node.value = out;
-      }
+      const out = text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
+        if (name === undefined) return '${';
+        const value = env[name];
+        if (value !== undefined && value !== '') return value;
+        if (fallback !== undefined) return fallback;
+        issues.push({
+          ...where(),
+          path: jsonPath(),
+          message: `environment variable ${name} is not set`,
+          hint: `set ${name}, or give a default: \${${name}:-value}`,
+        });
+        return match;
+      });
+      if (out !== text) node.value = out;
     },
   });
   return issues;
-};
-
-const safeScalar = (text: string): unknown => {
-  try {
-    const value: unknown = parseScalarText(text, { schema: 'core' });
-    return value === null || typeof value === 'number' || typeof value === 'boolean' ? value : text;
-  } catch {
-    return text;
-  }
 };
 
 /** Turns the visitor's ancestor chain into a JSON path. */

@@ -66,7 +66,9 @@ export const findPipelineFile = async (options: LoadOptions): Promise<string> =>
     cache: false,
   });
   const found = await explorer.search(cwd);
-  if (!found) {
+  // cosmiconfig's upward search ends in its global config directory (~/.config/cxarchive/config.*);
+  // a pipeline is only ever one of our own file names.
+  if (!found || !(PIPELINE_FILE_NAMES as readonly string[]).includes(path.basename(found.filepath))) {
     throw notFound(
       cwd,
       'no pipeline file found here or in any parent directory',

@@ -10,9 +10,11 @@ export const SECRET_KEYWORD = 'x-cxarchive-secret';
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /** The one ajv instance of core: the pipeline schema and every plugin's schema compile here. */
+// coerceTypes: values from ${VAR} are strings; where a number or boolean is expected, one is read.
 const ajv = new Ajv({
   allErrors: true,
   useDefaults: true,
+  coerceTypes: true,
   verbose: true,
   strict: false,
   discriminator: true,
@@ -51,6 +53,12 @@ const pointerToPath = (pointer: string): (string | number)[] =>
 
 const describe = (value: unknown): string =>
   typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+
+/** A value is never shown when its schema marks it secret: the message names its place only. */
+const shown = (error: ErrorObject): string =>
+  (error.parentSchema as Record<string, unknown> | undefined)?.[SECRET_KEYWORD] === true
+    ? 'the secret value'
+    : describe(error.data);
 
 const issueFor = (
   error: ErrorObject,
@@ -91,7 +99,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
-        message: `${describe(error.data)} is not one of ${allowed.map(describe).join(', ')}`,
+        message: `${shown(error)} is not one of ${allowed.map(describe).join(', ')}`,
         ...(guess ? { hint: `did you mean ${describe(guess)}?` } : {}),
       };
     }
@@ -106,7 +114,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
-        message: `${describe(error.data)} ${error.message ?? 'is invalid'}`,
+        message: `${shown(error)} ${error.message ?? 'is invalid'}`,
         ...(description ? { hint: description } : {}),
       };
     }

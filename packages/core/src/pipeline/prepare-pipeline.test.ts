@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { loadPipeline } from '../config/load-pipeline.js';
 import { Redacted, SecretScrubber } from '../redacted.js';
-import { preparePipeline } from './prepare-pipeline.js';
+import { openPipeline, preparePipeline } from './prepare-pipeline.js';
 
 /** Writes a plugin package (plain JS, no build) into `dir/node_modules/<name>`. */
 const writePlugin = (
@@ -125,7 +125,7 @@ describe('preparePipeline', () => {
     const issue = error.issues[0]!;
     expect(issue).toMatchObject({ file, line: 8, column: 10, path: 'sinks[0].use' });
     expect(issue.message).toContain(
-      'cannot find sink plugin "s4" (looked for @cxarchive/sink-s4 and cxarchive-sink-s4)',
+      'cannot find sink plugin "s4" (looked for @cxarchive/sink-s4, cxarchive-sink-s4 and s4)',
     );
     expect(issue.hint).toContain(path.join(dir, 'node_modules', '@cxarchive/sink-s4'));
     expect(issue.hint).toContain(path.join(dir, 'node_modules', 'cxarchive-sink-s4'));
@@ -148,7 +148,7 @@ describe('preparePipeline', () => {
   });
 
   it("validates `with` against the plugin's own schema, located, with a suggestion", async () => {
-    const { file } = setUp(pipelineText('{ bucekt: b, region: 3 }'));
+    const { file } = setUp(pipelineText('{ bucekt: b, region: [3] }'));
     const error = await configErrorOf(prepare(file));
     const typo = error.issues.find((i) => i.path === 'sinks[0].with.bucekt');
     expect(typo).toMatchObject({
@@ -175,5 +175,68 @@ describe('preparePipeline', () => {
     expect(JSON.stringify(prepared.sinks[0]?.config)).not.toContain('hunter2-canary');
     expect(inspect(prepared.sinks[0]?.config, { depth: 5 })).not.toContain('hunter2-canary');
     expect(scrubber.scrub('auth failed for hunter2-canary')).toBe('auth failed for [redacted]');
+  });
+
+  it('prefers a plugin beside the pipeline file over the CLI installation, whatever its name', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'dup'));
+    writePlugin(dir, 'cxarchive-sink-dup', { kind: 'sink' });
+    const cliDir = mkdtempSync(path.join(tmpdir(), 'cxarchive-cli-'));
+    writePlugin(cliDir, '@cxarchive/sink-dup', { kind: 'sink' });
+    const { prepared } = await prepare(file, [cliDir]);
+    expect(prepared.sinks[0]?.packageName).toBe('cxarchive-sink-dup');
+  });
+
+  it('accepts a full unscoped package name', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'acme-archive-sink'));
+    writePlugin(dir, 'acme-archive-sink', { kind: 'sink' });
+    const { prepared } = await prepare(file);
+    expect(prepared.sinks[0]?.packageName).toBe('acme-archive-sink');
+  });
+
+  it('labels a plugin that fails to load with its name and place', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'broken'));
+    writePlugin(dir, '@cxarchive/sink-broken', { kind: 'sink' });
+    writeFileSync(
+      path.join(dir, 'node_modules', '@cxarchive/sink-broken', 'index.js'),
+      "import 'no-such-dependency-anywhere';\n",
+    );
+    const error = await configErrorOf(prepare(file));
+    expect(error.issues[0]).toMatchObject({ line: 8, path: 'sinks[0].use' });
+    expect(error.issues[0]?.message).toMatch(
+      /package @cxarchive\/sink-broken@1\.2\.3 failed to load: .*no-such-dependency-anywhere/,
+    );
+  });
+
+  it('reports mistyped sections and plugin option problems together, without crashing', async () => {
+    const { file } = setUp(
+      'version: 1\ntenant: acme\nsorce:\n  use: fake\ncodec: { use: plain }\nsinsk:\n  - use: mem\nsinks:\n  - use: mem\n    with: { bucekt: x }\n',
+    );
+    const error = await configErrorOf(
+      openPipeline(() => loadPipeline({ file, env: {} }), { scrubber: new SecretScrubber() }),
+    );
+    const lines = error.issues.map((i) => `${i.line}:${i.message}`);
+    expect(lines).toEqual([
+      '1:missing required key "source"',
+      '3:unknown key "sorce"',
+      '6:unknown key "sinsk"',
+      '10:missing required key "bucket"',
+      '10:unknown key "bucekt"',
+    ]);
+  });
+
+  it('keeps a secret of digits a string, and never shows a secret value in a message', async () => {
+    // Block style: a plain (unquoted) reference, as the quickstart writes its secrets.
+    const { file } = setUp(
+      pipelineText('{ bucket: b }').replace(
+        '    with: { bucket: b }',
+        '    with:\n      bucket: b\n      password: ${PW}',
+      ),
+    );
+    const { prepared } = await prepare(file, [], { PW: '31415926535' });
+    expect(Redacted.value(prepared.sinks[0]?.config.password as Redacted<string>)).toBe('31415926535');
+    const bad = setUp(pipelineText('{ bucket: b, password: [31415926535] }'));
+    const error = await configErrorOf(prepare(bad.file));
+    expect(error.message).not.toContain('31415926535');
+    expect(error.issues[0]?.message).toBe('the secret value must be string');
   });
 });

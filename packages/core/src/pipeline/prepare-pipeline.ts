@@ -104,15 +104,26 @@ export const preparePipeline = async (
     }
   };
 
+  // Defensive: after a failed top-level validation (see openPipeline) any part may be malformed,
+  // and only the plugin references that look usable are checked.
   const { config } = loaded;
-  const source = await prepare('source', config.source, ['source']);
+  const isRef = (r: unknown): r is PluginRef =>
+    typeof r === 'object' &&
+    r !== null &&
+    typeof (r as PluginRef).use === 'string' &&
+    ((r as PluginRef).with === undefined ||
+      (typeof (r as PluginRef).with === 'object' && (r as PluginRef).with !== null));
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const maybe = <K extends PluginKind>(kind: K, r: unknown, at: (string | number)[]) =>
+    isRef(r) ? prepare(kind, r, at) : Promise.resolve(undefined);
+  const source = await maybe('source', config.source, ['source']);
   const transforms = await Promise.all(
-    config.transforms.map((t, i) => prepare('transform', t, ['transforms', i])),
+    list(config.transforms).map((t, i) => maybe('transform', t, ['transforms', i])),
   );
-  const codec = await prepare('codec', config.codec, ['codec']);
-  const sinks = await Promise.all(config.sinks.map((s, i) => prepare('sink', s, ['sinks', i])));
+  const codec = await maybe('codec', config.codec, ['codec']);
+  const sinks = await Promise.all(list(config.sinks).map((s, i) => maybe('sink', s, ['sinks', i])));
   const notifiers = await Promise.all(
-    config.notifiers.map((n, i) => prepare('notifier', n, ['notifiers', i])),
+    list(config.notifiers).map((n, i) => maybe('notifier', n, ['notifiers', i])),
   );
   if (issues.length > 0) throw new ConfigError(issues);
   return {

@@ -23,7 +23,7 @@ export interface PluginContext {
   readonly tenant: string;
   /** Directory of the pipeline file: relative paths in options resolve against it. */
   readonly baseDir: string;
-  /** This plugin's entry name in reports, e.g. `sinks[0]:fs`. */
+  /** Where the plugin sits in the pipeline file, e.g. `sinks[0]`: its name in reports and the ledger. */
   readonly label: string;
   readonly logger: Logger;
   /** The runtime's clock; plugins use it instead of `Date.now()` so tests can control time. */

@@ -31,10 +31,14 @@ export class PluginResolutionError extends Error {
 
 const DEFAULT_CONDITIONS = ['import', 'node', 'default'] as const;
 
-/** `use: s3` for a sink → `@cxarchive/sink-s3`, then `cxarchive-sink-s3`; full names and paths as given. */
+/**
+ * `use: s3` for a sink → `@cxarchive/sink-s3`, then `cxarchive-sink-s3`, then a package named
+ * `s3` itself (so a full unscoped name such as `acme-archive-sink` works); a scoped name or a
+ * path is taken as given.
+ */
 export const candidateNames = (kind: PluginKind, use: string): string[] => {
   if (use.startsWith('.') || path.isAbsolute(use) || use.includes('/')) return [use];
-  return [`@cxarchive/${kind}-${use}`, `cxarchive-${kind}-${use}`];
+  return [`@cxarchive/${kind}-${use}`, `cxarchive-${kind}-${use}`, use];
 };
 
 interface PackageJson {
@@ -123,7 +127,16 @@ const loadDefinition = async <K extends PluginKind>(
   kind: K,
   label: string,
 ): Promise<PluginDefinition<K>> => {
-  const mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  let mod: { default?: unknown };
+  try {
+    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+  } catch (e) {
+    throw new PluginResolutionError(
+      `${label} failed to load: ${e instanceof Error ? e.message : String(e)}`,
+      [entry],
+      'the plugin is broken or misses a dependency; reinstall it, or report it to its authors',
+    );
+  }
   const problem = shapeProblem(mod.default, kind);
   if (problem)
     throw new PluginResolutionError(
@@ -163,8 +176,9 @@ export const resolvePlugin = async <K extends PluginKind>(
     return { definition, packageName: use, version: '0.0.0', entry: target };
   }
 
-  for (const name of candidateNames(kind, use)) {
-    for (const from of options.from) {
+  // Places outer, names inner: anything beside the pipeline file wins over the CLI's installation.
+  for (const from of options.from) {
+    for (const name of candidateNames(kind, use)) {
       for (const dir of nodeModulesDirs(from)) {
         const pkgDir = path.join(dir, name);
         tried.push(pkgDir);
@@ -175,7 +189,7 @@ export const resolvePlugin = async <K extends PluginKind>(
   }
   const names = candidateNames(kind, use);
   throw new PluginResolutionError(
-    `cannot find ${kind} plugin "${use}" (looked for ${names.join(' and ')})`,
+    `cannot find ${kind} plugin "${use}" (looked for ${names.slice(0, -1).join(', ')} and ${names.at(-1)})`,
     tried,
     `install it beside the pipeline file (npm install ${names[0]}), or check the spelling of "use"`,
   );

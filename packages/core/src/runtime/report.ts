@@ -9,7 +9,7 @@ export interface RunFailure {
   readonly reason: string;
 }
 
-export type RunStatus = 'succeeded' | 'completed_with_failures' | 'failed' | 'locked';
+export type RunStatus = 'succeeded' | 'completed_with_failures' | 'failed';
 
 /** The typed JSON artifact of one run (DESIGN §5). Contains no secrets and no interaction content. */
 export interface RunReport {

@@ -25,8 +25,8 @@ export const backoffCeiling = (policy: RetryPolicy, attempt: number): number =>
   Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (attempt - 1));
 
 /**
- * The wait after a failed attempt: the server's `Retry-After` when it gave one (capped at
- * maxDelay), else full jitter: uniform in [0, ceiling].
+ * The wait after a failed attempt: the server's `Retry-After` when it gave one, as given (waiting
+ * less would be impolite; attempts stay bounded), else full jitter: uniform in [0, ceiling].
  */
 export const retryDelay = (
   policy: RetryPolicy,
@@ -34,7 +34,7 @@ export const retryDelay = (
   error: PluginError,
 ): Effect.Effect<number> => {
   if (error._tag === 'Throttled' && error.retryAfterMs !== undefined) {
-    return Effect.succeed(Math.min(policy.maxDelayMs, Math.max(0, error.retryAfterMs)));
+    return Effect.succeed(Math.max(0, error.retryAfterMs));
   }
   return Effect.map(Random.next, (r) => Math.floor(r * backoffCeiling(policy, attempt)));
 };

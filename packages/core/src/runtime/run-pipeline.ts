@@ -152,7 +152,8 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
             (r) => (r.isErr() ? `[${r.error._tag}] ${r.error.message}` : undefined),
             (defect: unknown) => `defect: ${defect instanceof Error ? defect.message : String(defect)}`,
           );
-          if (failure) logger.warn(`${n.label} could not deliver ${safe.type}`, { reason: scrubber.scrub(failure) });
+          if (failure)
+            logger.warn(`${n.label} could not deliver ${safe.type}`, { reason: scrubber.scrub(failure) });
         });
       }
     };
@@ -210,7 +211,11 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
       options.signal ? { signal: options.signal } : undefined,
     ).then(
       (result) => result,
-      () => 'interrupted' as const,
+      (defect: unknown) => {
+        // Only a requested stop is an interruption; anything else (a ledger failure, a bug) is a defect.
+        if (options.signal?.aborted) return 'interrupted' as const;
+        throw defect;
+      },
     );
     let runError: { errorTag: string; reason: string } | undefined;
     if (outcome === 'interrupted') {

@@ -1,14 +1,9 @@
-import type { Checkpoint, ItemRef } from '../plugin/types.js';
+import type { Checkpoint, ItemRef, StoredObject } from '../plugin/types.js';
 
 export type ItemStatus = 'pending' | 'archived' | 'failed' | 'dropped';
 
-export interface LedgerObject {
-  readonly artifact: string;
-  readonly sink: string;
-  readonly key: string;
-  readonly size: number;
-  readonly sha256: string;
-  readonly versionId?: string;
+/** An object one sink holds for an item, as the ledger records it: with the id of the key that protects it. */
+export interface LedgerObject extends StoredObject {
   readonly keyId: string;
 }
 

@@ -80,8 +80,10 @@ const flatten = (node) => {
 const hasProperties = (node) => isObject(node.properties) && Object.keys(node.properties).length > 0;
 
 const range = (node) => {
-  const min = node.minimum ?? (node.exclusiveMinimum === undefined ? undefined : `> ${node.exclusiveMinimum}`);
-  const max = node.maximum ?? (node.exclusiveMaximum === undefined ? undefined : `< ${node.exclusiveMaximum}`);
+  const min =
+    node.minimum ?? (node.exclusiveMinimum === undefined ? undefined : `> ${node.exclusiveMinimum}`);
+  const max =
+    node.maximum ?? (node.exclusiveMaximum === undefined ? undefined : `< ${node.exclusiveMaximum}`);
   if (typeof min === 'number' && typeof max === 'number') return `${min}–${max}`;
   if (typeof min === 'number') return `≥ ${min}`;
   if (typeof max === 'number') return `≤ ${max}`;
@@ -112,7 +114,8 @@ const typeOf = (raw) => {
       }
       if (type === 'array') {
         const items = isObject(node.items) ? ` of ${typeOf(node.items)}` : '';
-        const atLeast = typeof node.minItems === 'number' && node.minItems > 0 ? `, at least ${node.minItems}` : '';
+        const atLeast =
+          typeof node.minItems === 'number' && node.minItems > 0 ? `, at least ${node.minItems}` : '';
         return `array${items}${atLeast}`;
       }
       return type;
@@ -124,7 +127,8 @@ const typeOf = (raw) => {
 const discriminator = (variant) => {
   const required = new Set(variant.required ?? []);
   for (const [name, prop] of Object.entries(variant.properties ?? {})) {
-    if (isObject(prop) && required.has(name) && 'const' in prop) return `${name}: ${JSON.stringify(prop.const)}`;
+    if (isObject(prop) && required.has(name) && 'const' in prop)
+      return `${name}: ${JSON.stringify(prop.const)}`;
   }
   return undefined;
 };
@@ -182,7 +186,9 @@ const cell = (text) =>
   text
     .replace(/\s*\n\s*/g, ' ')
     .split(/(`+[^`]*`+)/)
-    .map((part, i) => (i % 2 === 1 ? part : part.replace(/[<>*]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '*': '\\*' })[c])))
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/[<>*]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '*': '\\*' })[c]),
+    )
     .join('')
     .replace(/\|/g, '\\|');
 

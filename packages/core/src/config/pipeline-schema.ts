@@ -13,7 +13,7 @@ const pluginRef = (what: string): JsonSchema => ({
       type: 'string',
       minLength: 1,
       description:
-        'Plugin to use: a short name (`fs` → @cxarchive/sink-fs, then cxarchive-sink-fs), a package name, or a path starting with `.`.',
+        'Plugin to use: a short name (`fs` → @cxarchive/sink-fs, then cxarchive-sink-fs, then a package named `fs` that is a cxarchive plugin), a package name, or a path starting with `.`.',
     },
     with: {
       type: 'object',

@@ -239,4 +239,25 @@ describe('preparePipeline', () => {
     expect(error.message).not.toContain('31415926535');
     expect(error.issues[0]?.message).toBe('the secret value must be string');
   });
+
+  it('passes over an unrelated package that has the bare name, and finds the plugin after it', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'extra'));
+    mkdirSync(path.join(dir, 'node_modules', 'extra'), { recursive: true });
+    writeFileSync(
+      path.join(dir, 'node_modules', 'extra', 'package.json'),
+      JSON.stringify({ name: 'extra', version: '1.0.0' }),
+    );
+    const cliDir = mkdtempSync(path.join(tmpdir(), 'cxarchive-cli-'));
+    writePlugin(cliDir, '@cxarchive/sink-extra', { kind: 'sink' });
+    const { prepared } = await prepare(file, [cliDir]);
+    expect(prepared.sinks[0]?.packageName).toBe('@cxarchive/sink-extra');
+  });
+
+  it('names a missing scoped package plainly', async () => {
+    const { file } = setUp(pipelineText('{ bucket: b }', '"@acme/sink-tape"'));
+    const error = await configErrorOf(prepare(file));
+    expect(error.issues[0]?.message).toBe(
+      'cannot find sink plugin "@acme/sink-tape" (looked for @acme/sink-tape)',
+    );
+  });
 });

@@ -182,14 +182,20 @@ export const resolvePlugin = async <K extends PluginKind>(
       for (const dir of nodeModulesDirs(from)) {
         const pkgDir = path.join(dir, name);
         tried.push(pkgDir);
-        if (existsSync(path.join(pkgDir, 'package.json')))
-          return fromPackageDir(kind, name, pkgDir, conditions, tried);
+        if (!existsSync(path.join(pkgDir, 'package.json'))) continue;
+        // The bare name is a last resort: a package of that name that is no cxarchive plugin at all
+        // (an unrelated dependency) is passed over rather than shadowing the plugin searched for.
+        if (name === use && readPackageJson(pkgDir).cxarchive === undefined) {
+          tried[tried.length - 1] = `${pkgDir} (not a cxarchive plugin, passed over)`;
+          continue;
+        }
+        return fromPackageDir(kind, name, pkgDir, conditions, tried);
       }
     }
   }
   const names = candidateNames(kind, use);
   throw new PluginResolutionError(
-    `cannot find ${kind} plugin "${use}" (looked for ${names.slice(0, -1).join(', ')} and ${names.at(-1)})`,
+    `cannot find ${kind} plugin "${use}" (looked for ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`})`,
     tried,
     `install it beside the pipeline file (npm install ${names[0]}), or check the spelling of "use"`,
   );

@@ -1,4 +1,4 @@
-import { ConfigError } from '@cxarchive/core';
+import { ConfigError, pluginsOf } from '@cxarchive/core';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { setUpPipeline } from '../pipeline-setup.js';
@@ -32,13 +32,7 @@ Exit status: 0 when the file is valid, 2 when it is not.`;
       const describe = (p: { label: string; packageName: string; version: string }) =>
         `  ${p.label.padEnd(14)} ${p.packageName}@${p.version}`;
       this.log(`${loaded.file} is valid (tenant ${loaded.config.tenant})`);
-      for (const p of [
-        prepared.source,
-        ...prepared.transforms,
-        prepared.codec,
-        ...prepared.sinks,
-        ...prepared.notifiers,
-      ]) {
+      for (const p of pluginsOf(prepared)) {
         this.log(describe(p));
       }
     } catch (error) {

@@ -30,6 +30,15 @@ export interface PreparedPipeline {
   readonly notifiers: readonly PreparedPlugin<'notifier'>[];
 }
 
+/** Every plugin of the pipeline, in file order: source, transforms, codec, sinks, notifiers. */
+export const pluginsOf = (prepared: PreparedPipeline): readonly PreparedPlugin[] => [
+  prepared.source,
+  ...prepared.transforms,
+  prepared.codec,
+  ...prepared.sinks,
+  ...prepared.notifiers,
+];
+
 export interface PrepareOptions {
   /** Directories tried after the pipeline file's own (the CLI passes its installation). */
   readonly fallbackFrom?: readonly string[];

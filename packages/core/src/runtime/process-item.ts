@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { Effect } from 'effect';
 import { okAsync } from 'neverthrow';
+import type { LedgerObject } from '../ledger/ledger.js';
 import type { PluginError } from '../plugin/errors.js';
 import { PluginErrors } from '../plugin/errors.js';
 import type { Artifact, Item, ItemRef, JsonObject, StoredObject } from '../plugin/types.js';
@@ -36,7 +37,11 @@ const checkArtifacts = (item: Item, all: readonly Artifact[]): PluginError | und
 };
 
 /** fetch → transforms → every artifact to every sink → ledger. Fails with the item's error. */
-const archiveItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<'archived' | 'dropped', PluginError> =>
+const archiveItem = (
+  ctx: RunContext,
+  ref: ItemRef,
+  known: readonly LedgerObject[],
+): Effect.Effect<'archived' | 'dropped', PluginError> =>
   Effect.gen(function* () {
     const { policy } = ctx;
     const source = ctx.source;
@@ -68,7 +73,6 @@ const archiveItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<'archived' | 
     const artifacts = [recordArtifact(recordName, item.record), ...item.artifacts];
     const problem = checkArtifacts(item, artifacts);
     if (problem) return yield* Effect.fail(problem);
-    const known = ctx.ledger.getItem(ctx.tenant, ctx.sourceId, ref.id)?.objects ?? [];
     for (const artifact of artifacts) {
       const upload = planUpload(ctx, item, artifact, known);
       if (upload.remaining.length === 0) continue;
@@ -102,8 +106,9 @@ export const processItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<ItemRe
       ctx.emit({ type: 'item.skipped', ...base, reason: 'already archived', at: at() });
       return Effect.succeed<ItemResult>('skipped');
     }
-    ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now());
-    return archiveItem(ctx, ref).pipe(
+    // What sinks already hold (from an earlier attempt) comes back with the pending row.
+    const entry = ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now());
+    return archiveItem(ctx, ref, entry.objects).pipe(
       Effect.matchEffect({
         onFailure: (error) =>
           Effect.sync((): ItemResult => {

@@ -6,7 +6,7 @@ import { Effect, Result, Stream } from 'effect';
 import type { Ledger } from '../ledger/ledger.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { type Logger, silentLogger } from '../logger.js';
-import type { PreparedPipeline, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
+import { type PreparedPipeline, type PreparedPlugin, pluginsOf } from '../pipeline/prepare-pipeline.js';
 import type { PluginInstances, PluginKind } from '../plugin/define-plugin.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Notifier, PipelineEvent, PluginLimits } from '../plugin/types.js';
@@ -258,13 +258,7 @@ export const runPipeline = async (options: RunOptions): Promise<RunReport> => {
       checkpoint: { before, after },
       failures: stats.failures.map((f) => ({ ...f, errorTag: f.errorTag as PluginError['_tag'] })),
       ...(runError ? { error: runError } : {}),
-      plugins: [
-        prepared.source,
-        ...prepared.transforms,
-        prepared.codec,
-        ...prepared.sinks,
-        ...prepared.notifiers,
-      ].map((p) => ({
+      plugins: pluginsOf(prepared).map((p) => ({
         label: p.label,
         package: p.packageName,
         version: p.version,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeKeyFile } from '@cxarchive/codec-gzip-aes';
-import { loadPipeline, preparePipeline, runPipeline, SecretScrubber } from '@cxarchive/core';
+import { loadPipeline, preparePipeline, runPipeline, SecretScrubber } from '@cxarchive/core/host';
 import { startSimulator } from '@cxarchive/cxone-simulator';
 
 const CLI_DIR = path.resolve(fileURLToPath(new URL('../packages/cli', import.meta.url)));

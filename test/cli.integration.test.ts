@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import { openSqliteLedger } from '@cxarchive/core';
+import { openSqliteLedger } from '@cxarchive/core/host';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTenant, ROOT, type Tenant } from './helpers.js';
 

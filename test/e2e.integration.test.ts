@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { sha256OfStream } from '@cxarchive/core';
+import { sha256OfStream } from '@cxarchive/core/host';
 import { openRecording } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listFiles, makeTenant, openCodec, runTenant, snapshot, type Tenant } from './helpers.js';

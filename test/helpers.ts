@@ -9,7 +9,7 @@ import {
   preparePipeline,
   runPipeline,
   SecretScrubber,
-} from '@cxarchive/core';
+} from '@cxarchive/core/host';
 import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 
 export const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -1,4 +1,4 @@
-import type { LogFields, Logger, SecretScrubber } from '@cxarchive/core';
+import type { LogFields, Logger, SecretScrubber } from '@cxarchive/core/host';
 
 /** Log lines on stderr, scrubbed of every known secret; debug only with --verbose. */
 export const createCliLogger = (scrubber: SecretScrubber, verbose: boolean): Logger => {

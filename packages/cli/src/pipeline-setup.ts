@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadPipeline, openPipeline, type PreparedPipeline, SecretScrubber } from '@cxarchive/core';
+import { loadPipeline, openPipeline, type PreparedPipeline, SecretScrubber } from '@cxarchive/core/host';
 
 /** The CLI's own installation: first-party plugins resolve from here when the pipeline's directory has none. */
 export const CLI_PACKAGE_DIR = path.resolve(fileURLToPath(new URL('..', import.meta.url)));

@@ -1,4 +1,4 @@
-import type { PipelineEvent } from '@cxarchive/core';
+import type { PipelineEvent } from '@cxarchive/core/host';
 
 /**
  * Progress on stderr: one rewritten line on a terminal, a line every `every` items otherwise

@@ -1,4 +1,4 @@
-import { ConfigError, RunSetupError, runPipeline, summarize } from '@cxarchive/core';
+import { ConfigError, RunSetupError, runPipeline, summarize } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { createCliLogger } from '../logger.js';

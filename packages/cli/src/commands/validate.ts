@@ -1,4 +1,4 @@
-import { ConfigError, pluginsOf } from '@cxarchive/core';
+import { ConfigError, pluginsOf } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { setUpPipeline } from '../pipeline-setup.js';

@@ -3,8 +3,17 @@ import type { Logger } from '../logger.js';
 import type { PluginError } from './errors.js';
 import type { Codec, Notifier, Sink, Source, Transform } from './types.js';
 
-/** The plugin API version this core speaks. A plugin built for another version is refused before it runs. */
-export const PLUGIN_API_VERSION = 1;
+/**
+ * The plugin API version this core speaks. A plugin built for another version is refused before
+ * any of its code runs. Version 2: every operation takes an `AbortSignal`; sinks declare checksum
+ * algorithms and return `Stored.checksum` from the store; `NotYet`; declared API budgets.
+ */
+export const PLUGIN_API_VERSION = 2;
+
+/** What changed from each earlier API version, for the message that refuses an old plugin. */
+export const API_CHANGES: Readonly<Record<number, string>> = {
+  1: 'API 2 passes an AbortSignal to every operation, sinks declare `checksums` and return `Stored.checksum` from the store instead of `sha256`, `PutOptions` carries `signal`, `size`, `metadata` and `retention`, and API budgets are declared on the definition (see docs/plugin-authoring.md)',
+};
 
 export interface PluginInstances {
   source: Source;
@@ -19,6 +28,27 @@ export const PLUGIN_KINDS: readonly PluginKind[] = ['source', 'transform', 'code
 /** A JSON Schema (draft-07) object. Secret-valued properties carry `"x-cxarchive-secret": true`. */
 export type JsonSchema = { readonly [key: string]: unknown };
 
+/**
+ * An API family a plugin calls and its default budget: at most `requests` requests per `per`
+ * (a duration such as `5m`). The pipeline's `budgets:` block may override it.
+ */
+export interface BudgetDeclaration {
+  readonly family: string;
+  readonly requests: number;
+  readonly per: string;
+  /** One line for reports and `--help`: what the family is and where its limit is documented. */
+  readonly description?: string;
+}
+
+/** A token bucket shared by every fiber of a run (and every worker of a tenant). */
+export interface Budget {
+  /**
+   * Waits until the family's budget allows one more request, then counts it. Never fails for lack
+   * of budget; rejects only when `signal` aborts (with `signal.reason`).
+   */
+  take(signal: AbortSignal): Promise<void>;
+}
+
 export interface PluginContext {
   readonly tenant: string;
   /** Directory of the pipeline file: relative paths in options resolve against it. */
@@ -28,15 +58,22 @@ export interface PluginContext {
   readonly logger: Logger;
   /** The runtime's clock; plugins use it instead of `Date.now()` so tests can control time. */
   now(): Date;
+  /** The budget of a family the plugin declared; asking for an undeclared family throws (a defect). */
+  budget(family: string): Budget;
 }
 
 export interface PluginDefinition<K extends PluginKind = PluginKind, C = unknown> {
   readonly kind: K;
   readonly name: string;
   readonly apiVersion: number;
-  /** The single source of the plugin's options: validation, docs and editor support. */
+  /** The single source of the plugin's options: validation (by core), docs and editor support. */
   readonly configSchema: JsonSchema;
-  /** `config` has passed `configSchema`, with defaults applied and secrets wrapped in `Redacted`. */
+  /** The API families the plugin calls, with their default budgets. */
+  readonly budgets?: readonly BudgetDeclaration[];
+  /**
+   * `config` has passed `configSchema` (core validated it: the plugin trusts it), with defaults
+   * applied and secrets wrapped in `Redacted`.
+   */
   create(
     config: C,
     context: PluginContext,

@@ -1,3 +1,5 @@
+import { ResultAsync } from 'neverthrow';
+
 /**
  * The closed error taxonomy of the plugin boundary (DESIGN §4).
  * Plugins classify every failure into one of these tags; the runtime alone decides
@@ -5,10 +7,18 @@
  */
 export type PluginError =
   | { readonly _tag: 'Transient'; readonly message: string; readonly cause?: unknown }
-  | { readonly _tag: 'Throttled'; readonly message: string; readonly retryAfterMs?: number }
+  | {
+      readonly _tag: 'Throttled';
+      readonly message: string;
+      readonly retryAfterMs?: number;
+      /** The declared API budget family the request counted against, when known. */
+      readonly family?: string;
+    }
   | { readonly _tag: 'Auth'; readonly message: string }
   | { readonly _tag: 'NotFound'; readonly message: string }
   | { readonly _tag: 'AlreadyExists'; readonly message: string; readonly checksum?: string }
+  /** Exists later (a recording still processing): the item stays pending (`awaiting`), never failed. */
+  | { readonly _tag: 'NotYet'; readonly message: string; readonly retryAt?: Date }
   | { readonly _tag: 'InvalidInput'; readonly message: string; readonly path?: string }
   | { readonly _tag: 'Permanent'; readonly message: string; readonly cause?: unknown };
 
@@ -20,6 +30,7 @@ export const PLUGIN_ERROR_TAGS: readonly PluginErrorTag[] = [
   'Auth',
   'NotFound',
   'AlreadyExists',
+  'NotYet',
   'InvalidInput',
   'Permanent',
 ];
@@ -39,10 +50,14 @@ export const isPluginError = (value: unknown): value is PluginError =>
 /** Constructors, so plugin code reads `PluginErrors.transient('…')`. */
 export const PluginErrors = {
   transient: (message: string, cause?: unknown): PluginError => ({ _tag: 'Transient', message, cause }),
-  throttled: (message: string, retryAfterMs?: number): PluginError =>
-    retryAfterMs === undefined
-      ? { _tag: 'Throttled', message }
-      : { _tag: 'Throttled', message, retryAfterMs },
+  throttled: (message: string, retryAfterMs?: number, family?: string): PluginError => ({
+    _tag: 'Throttled',
+    message,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(family === undefined ? {} : { family }),
+  }),
+  notYet: (message: string, retryAt?: Date): PluginError =>
+    retryAt === undefined ? { _tag: 'NotYet', message } : { _tag: 'NotYet', message, retryAt },
   auth: (message: string): PluginError => ({ _tag: 'Auth', message }),
   notFound: (message: string): PluginError => ({ _tag: 'NotFound', message }),
   alreadyExists: (message: string, checksum?: string): PluginError =>
@@ -55,26 +70,41 @@ export const PluginErrors = {
 } as const;
 
 /**
- * Streams cannot return a Result: a plugin that fails *while* a stream flows
- * (an artifact body, a decoded archive) destroys the stream with this error,
- * so the runtime can still classify the failure.
+ * An Error that carries a classified PluginError, for the two places a Result cannot be returned:
+ * a stream that fails *while* it flows (destroy it with a `PluginFailure`), and plugin code written
+ * with `async`/`throw` (throw a `PluginFailure`, wrap the call in `tryAsync`).
  */
-export class PluginStreamError extends Error {
+export class PluginFailure extends Error {
   readonly error: PluginError;
   constructor(error: PluginError) {
     super(error.message);
-    this.name = 'PluginStreamError';
+    this.name = 'PluginFailure';
     this.error = error;
   }
 }
 
+/** A `PluginFailure` from any copy of core (a plugin may bring its own), recognised by shape. */
+export const isPluginFailure = (value: unknown): value is PluginFailure =>
+  value instanceof PluginFailure ||
+  ((value as { name?: unknown } | null)?.name === 'PluginFailure' &&
+    isPluginError((value as { error?: unknown }).error));
+
+/**
+ * Runs async plugin code as a ResultAsync: a thrown `PluginFailure` gives its error, anything else
+ * thrown is classified by `classify` (the plugin's own error mapping).
+ */
+export const tryAsync = <T>(
+  run: () => Promise<T>,
+  classify: (cause: unknown) => PluginError,
+): ResultAsync<T, PluginError> =>
+  ResultAsync.fromPromise(
+    (async () => run())(),
+    (cause) => (isPluginFailure(cause) ? cause.error : classify(cause)),
+  );
+
 /** Classifies an error thrown out of a stream: tagged if a plugin tagged it, else transient I/O. */
 export const fromStreamError = (cause: unknown): PluginError => {
-  if (cause instanceof PluginStreamError) return cause.error;
-  // A plugin may bring its own copy of core: recognise its PluginStreamError by shape.
-  const tagged = (cause as { name?: unknown; error?: unknown } | null)?.error;
-  if ((cause as { name?: unknown } | null)?.name === 'PluginStreamError' && isPluginError(tagged))
-    return tagged;
+  if (isPluginFailure(cause)) return cause.error;
   if (isPluginError(cause)) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
   return PluginErrors.transient(`stream failed: ${message}`, cause);

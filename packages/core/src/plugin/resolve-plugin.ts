@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './define-plugin.js';
+import { API_CHANGES, PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './define-plugin.js';
 
 export interface ResolveOptions {
   /** Where to look, in order: the pipeline file's directory first, then the CLI's installation. */
@@ -106,6 +106,12 @@ const nodeModulesDirs = (from: string): string[] => {
   }
 };
 
+/** Names both versions and, for an older plugin, what changed since. */
+const apiMismatch = (prefix: string, version: unknown): string => {
+  const changes = typeof version === 'number' && version < PLUGIN_API_VERSION ? API_CHANGES[version] : undefined;
+  return `${prefix}, this cxarchive speaks ${PLUGIN_API_VERSION}${changes ? `: ${changes}` : ''}`;
+};
+
 const shapeProblem = (value: unknown, kind: PluginKind): string | undefined => {
   if (!value || typeof value !== 'object')
     return 'its default export is not a plugin (use definePlugin from @cxarchive/core)';
@@ -115,7 +121,7 @@ const shapeProblem = (value: unknown, kind: PluginKind): string | undefined => {
   if (def.kind !== kind) return `it is a ${def.kind} plugin, but it is used as a ${kind}`;
   if (typeof def.name !== 'string') return 'its default export has no name';
   if (def.apiVersion !== PLUGIN_API_VERSION)
-    return `it was built for plugin API ${String(def.apiVersion)}, this cxarchive speaks ${PLUGIN_API_VERSION}`;
+    return apiMismatch(`it was built for plugin API ${String(def.apiVersion)}`, def.apiVersion);
   if (!def.configSchema || typeof def.configSchema !== 'object')
     return 'its default export has no configSchema';
   if (typeof def.create !== 'function') return 'its default export has no create function';
@@ -220,7 +226,7 @@ const fromPackageDir = async <K extends PluginKind>(
   }
   if (declared.apiVersion !== PLUGIN_API_VERSION) {
     throw new PluginResolutionError(
-      `${label} was built for plugin API ${declared.apiVersion}, this cxarchive speaks ${PLUGIN_API_VERSION}`,
+      apiMismatch(`${label} was built for plugin API ${declared.apiVersion}`, declared.apiVersion),
       tried,
       'install a version of the plugin built for this cxarchive, or a cxarchive that matches the plugin',
     );

@@ -10,8 +10,10 @@ export type JsonObject = { [key: string]: JsonValue };
 export type Checkpoint = JsonObject;
 
 /**
- * A reference to one item a source listed. It must be JSON-serialisable: the ledger stores it,
- * so a failed or interrupted item can be fetched again in a later run without re-listing.
+ * A reference to one item a source listed. The ledger stores it, so a failed or interrupted item
+ * can be fetched again in a later run without re-listing. It must be JSON-serialisable and hold
+ * **ids and cursors only** (what `fetch` needs to find the item again), never interaction content:
+ * the ledger is not encrypted.
  */
 export interface ItemRef {
   readonly id: string;
@@ -30,7 +32,11 @@ export interface Artifact {
   readonly name: string;
   readonly contentType?: string;
   readonly size?: number;
-  open(): ResultAsync<Readable, PluginError>;
+  /**
+   * Opens the bytes. A failure while they flow destroys the stream with a `PluginFailure`.
+   * When `signal` aborts, the stream is destroyed and any connection behind it released.
+   */
+  open(signal: AbortSignal): ResultAsync<Readable, PluginError>;
 }
 
 export interface Item {
@@ -42,12 +48,28 @@ export interface Item {
   readonly artifacts: readonly Artifact[];
 }
 
+/** Checksum algorithms a store can verify server-side. Values are lowercase hex. */
+export type ChecksumAlgorithm = 'sha256' | 'sha1' | 'md5' | 'crc32' | 'crc32c' | 'crc64nvme';
+
+export interface Checksum {
+  readonly algorithm: ChecksumAlgorithm;
+  /** Lowercase hex of the digest (big-endian for CRCs). */
+  readonly value: string;
+}
+
+/** One object one sink holds, as the runtime recorded it. */
 export interface StoredObject {
   readonly artifact: string;
   readonly sink: string;
+  /** The logical key (without the sink's prefix): what the codec bound into the object. */
   readonly key: string;
+  /** Where the sink put it (prefix included): what `get` on the store itself takes. */
+  readonly physicalKey: string;
   readonly size: number;
+  /** Hex SHA-256 of the stored bytes, computed by the runtime as it sent them. */
   readonly sha256: string;
+  /** The checksum the store itself reported and the runtime compared. */
+  readonly checksum: Checksum;
   readonly versionId?: string;
 }
 
@@ -65,22 +87,30 @@ export interface Source {
   readonly limits?: PluginLimits;
   /** Base name of the metadata object (`contact` → `contact.json`). Defaults to `record`. */
   readonly recordName?: string;
-  /** Lists what changed after `checkpoint` (or from the configured start), one page at a time. */
-  pages(checkpoint: Checkpoint | undefined): AsyncIterable<Result<Page, PluginError>>;
-  fetch(ref: ItemRef): ResultAsync<Item, PluginError>;
-  acknowledge?(ref: ItemRef, outcome: Outcome): ResultAsync<void, PluginError>;
+  /**
+   * Lists what changed after `checkpoint` (or from the configured start), one page at a time.
+   * Stops (returns) when `signal` aborts.
+   */
+  pages(checkpoint: Checkpoint | undefined, signal: AbortSignal): AsyncIterable<Result<Page, PluginError>>;
+  fetch(ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError>;
+  /** Told once the item is settled in the ledger (never before). Best-effort: a failure is logged. */
+  acknowledge?(ref: ItemRef, outcome: Outcome, signal: AbortSignal): ResultAsync<void, PluginError>;
   close?(): Promise<void>;
 }
 
 export interface Transform {
-  /** Returns the changed item, or null to drop it (counted as skipped). */
-  apply(item: Item): ResultAsync<Item | null, PluginError>;
+  /** Returns the changed item, or null to drop it (counted as skipped). Must keep `item.id`. */
+  apply(item: Item, signal: AbortSignal): ResultAsync<Item | null, PluginError>;
   close?(): Promise<void>;
 }
 
-export interface EncodeContext {
+/**
+ * What an object is: bound into it by `encode`, and required in full by `decode`, which fails on
+ * any difference ("context mismatch"). A decode without the full expected context is a defect.
+ */
+export interface CodecContext {
   readonly tenant: string;
-  /** The logical object key (without any sink prefix); bound into the encoded object. */
+  /** The logical object key (without any sink prefix). */
   readonly objectKey: string;
   readonly itemId: string;
   readonly artifact: string;
@@ -94,91 +124,123 @@ export interface Encoded {
   readonly contentType: string;
 }
 
-/** What the caller expects the object to be; a mismatch with the stored context is an error. */
-export interface DecodeContext {
-  readonly tenant?: string;
-  readonly objectKey?: string;
-  readonly itemId?: string;
-  readonly artifact?: string;
-}
-
 export interface Codec {
   /** Appended to every object key, e.g. `.cxar`. */
   readonly extension: string;
-  encode(input: Readable, ctx: EncodeContext): ResultAsync<Encoded, PluginError>;
+  encode(input: Readable, ctx: CodecContext, signal: AbortSignal): ResultAsync<Encoded, PluginError>;
   /**
    * Header problems (format, key, context) fail the Result; a failure later in the body
-   * (authentication, truncation) destroys the returned stream with a `PluginStreamError`.
+   * (authentication, truncation) destroys the returned stream with a `PluginFailure`.
    */
-  decode(input: Readable, ctx: DecodeContext): ResultAsync<Readable, PluginError>;
+  decode(input: Readable, ctx: CodecContext, signal: AbortSignal): ResultAsync<Readable, PluginError>;
   close?(): Promise<void>;
 }
 
-export interface PutOptions {
-  readonly contentType?: string;
-  readonly metadata?: Readonly<Record<string, string>>;
+/** Object-lock style retention: the store refuses to delete or overwrite the object before `until`. */
+export interface Retention {
+  readonly mode: 'governance' | 'compliance';
+  readonly until: Date;
 }
 
+export interface PutOptions {
+  /** Aborts the upload: the sink must leave no object, no temp file and no open multipart upload. */
+  readonly signal: AbortSignal;
+  /** Exact body length when known in advance (absent for streamed encodings). */
+  readonly size?: number;
+  readonly contentType: string;
+  /** Plain ASCII key/value pairs stored with the object (never secrets, never PII). */
+  readonly metadata: Readonly<Record<string, string>>;
+  /** Present only when the sink declared `retention` in its capabilities and the pipeline asks for it. */
+  readonly retention?: Retention;
+}
+
+/**
+ * What the store says it holds after a put. `checksum` must come from the store (a server-side
+ * checksum, or a read-back of the stored bytes), never from hashing what the sink sent: the runtime
+ * compares it with its own hash of the bytes it handed over.
+ */
 export interface Stored {
+  /** The physical key: the sink's prefix included. */
   readonly key: string;
   readonly size: number;
-  /** Hex SHA-256 of the bytes the sink durably holds, established by read-back or server checksum. */
-  readonly sha256: string;
+  readonly checksum: Checksum;
   readonly versionId?: string;
 }
 
 export interface StoredInfo {
+  /** The physical key. */
   readonly key: string;
   readonly size: number;
-  readonly sha256?: string;
+  readonly checksum?: Checksum;
   readonly versionId?: string;
+  readonly metadata?: Readonly<Record<string, string>>;
+}
+
+export interface SinkCapabilities {
+  /** The sink honours `PutOptions.retention`. */
+  readonly retention?: boolean;
 }
 
 export interface Sink {
   readonly limits?: PluginLimits;
+  /**
+   * Checksum algorithms the store verifies or reports server-side, best first; the runtime computes
+   * the first one it supports over the bytes it sends and compares it with `Stored.checksum`.
+   */
+  readonly checksums: readonly ChecksumAlgorithm[];
+  readonly capabilities?: SinkCapabilities;
   /** Create-only: an existing key fails with `AlreadyExists`, never overwrites. */
   put(key: string, body: Readable, options: PutOptions): ResultAsync<Stored, PluginError>;
-  head(key: string): ResultAsync<StoredInfo | null, PluginError>;
-  get(key: string): ResultAsync<Readable, PluginError>;
+  head(key: string, signal: AbortSignal): ResultAsync<StoredInfo | null, PluginError>;
+  get(key: string, signal: AbortSignal): ResultAsync<Readable, PluginError>;
   close?(): Promise<void>;
 }
 
+interface EventBase {
+  readonly runId: string;
+  readonly tenant: string;
+  readonly at: string;
+}
+
 export type PipelineEvent =
-  | { readonly type: 'run.started'; readonly runId: string; readonly tenant: string; readonly at: string }
-  | {
+  | ({ readonly type: 'run.started' } & EventBase)
+  | ({
       readonly type: 'item.archived';
-      readonly runId: string;
-      readonly tenant: string;
       readonly itemId: string;
       readonly objects: readonly StoredObject[];
-      readonly at: string;
-    }
-  | {
+    } & EventBase)
+  | ({
       readonly type: 'item.failed';
-      readonly runId: string;
-      readonly tenant: string;
       readonly itemId: string;
       readonly errorTag: string;
       readonly reason: string;
-      readonly at: string;
-    }
-  | {
-      readonly type: 'item.skipped';
-      readonly runId: string;
-      readonly tenant: string;
+    } & EventBase)
+  | ({
+      /** Not there yet (a recording still processing): the item stays pending and is looked at again. */
+      readonly type: 'item.awaiting';
       readonly itemId: string;
       readonly reason: string;
-      readonly at: string;
-    }
-  | {
+      readonly retryAt?: string;
+    } & EventBase)
+  | ({
+      readonly type: 'item.skipped';
+      readonly itemId: string;
+      readonly reason: string;
+    } & EventBase)
+  | ({
       readonly type: 'run.completed';
-      readonly runId: string;
-      readonly tenant: string;
-      readonly counts: { readonly archived: number; readonly failed: number; readonly skipped: number };
-      readonly at: string;
-    };
+      readonly status: 'succeeded' | 'completed_with_failures' | 'failed' | 'interrupted';
+      readonly counts: {
+        readonly archived: number;
+        readonly failed: number;
+        readonly awaiting: number;
+        readonly skipped: number;
+      };
+      /** Why the run failed or stopped, when it did. */
+      readonly error?: { readonly errorTag: string; readonly reason: string };
+    } & EventBase);
 
 export interface Notifier {
-  notify(event: PipelineEvent): ResultAsync<void, PluginError>;
+  notify(event: PipelineEvent, signal: AbortSignal): ResultAsync<void, PluginError>;
   close?(): Promise<void>;
 }

@@ -1,0 +1,18 @@
+/**
+ * `@cxarchive/core/host`: the runtime side, for the CLI, workers and tests: pipeline loading and
+ * validation, plugin resolution, the run harness and flows, ledgers, reports. It re-exports the
+ * plugin API, so a host needs one import.
+ */
+export * from './index.js';
+export * from './config/config-error.js';
+export * from './config/interpolate.js';
+export * from './config/load-pipeline.js';
+export * from './config/pipeline-schema.js';
+export { SECRET_KEYWORD } from './config/validate.js';
+export * from './keys.js';
+export type * from './ledger/ledger.js';
+export { openSqliteLedger } from './ledger/sqlite-ledger.js';
+export * from './pipeline/prepare-pipeline.js';
+export * from './plugin/resolve-plugin.js';
+export * from './runtime/report.js';
+export { ledgerPath, type RunOptions, RunSetupError, runPipeline } from './runtime/run-pipeline.js';

@@ -11,3 +11,4 @@ export * from './plugin/define-plugin.js';
 export * from './plugin/errors.js';
 export type * from './plugin/types.js';
 export * from './redacted.js';
+export * from './text.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
 
 const REDACTED = '[redacted]';
@@ -42,38 +43,220 @@ export class Redacted<T = string> {
   }
 }
 
+/** Shorter values are not registered: replacing them would shred ordinary text. */
+const MIN_SECRET_LENGTH = 4;
+/** A cut-off secret is redacted when at least this much of it (or half of it) ends a text. */
+const PREFIX_CHARS = 8;
+
+const escapeRegex = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+/** A hex number matched in either case (`%2f` and `%2F`, `\u00e9` and `\u00E9`). */
+const hex = (value: number, width: number): string =>
+  [...value.toString(16).padStart(width, '0')]
+    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
+    .join('');
+
+const JSON_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '/': '\\/',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+const HTML_ESCAPES: Readonly<Record<string, readonly string[]>> = {
+  '&': ['&amp;'],
+  '<': ['&lt;'],
+  '>': ['&gt;'],
+  '"': ['&quot;', '&#34;'],
+  "'": ['&#39;', '&#x27;', '&apos;'],
+};
+
 /**
- * Replaces every registered secret value in a text with `[redacted]`. Error messages from
- * SDKs and servers can echo URLs, headers and bodies, so every text that leaves the process
- * (logs, errors, reports, events) goes through a scrubber.
+ * Every way one character of a secret travels in text an API may echo: as itself; percent-encoded
+ * in either hex case (URLs, and form bodies, which also encode `!'()*` that `encodeURIComponent`
+ * leaves alone); `+` for a space (form bodies); JSON-escaped (`\"`, `\\`, `\/`, `\u00e9`, surrogate
+ * pairs); HTML-escaped. Each character may use a different form, as encoders disagree.
+ */
+const charPattern = (char: string): string => {
+  const forms = [escapeRegex(char)];
+  forms.push([...Buffer.from(char, 'utf8')].map((byte) => `%${hex(byte, 2)}`).join(''));
+  if (char === ' ') forms.push('\\+');
+  const json = JSON_ESCAPES[char];
+  if (json !== undefined) forms.push(escapeRegex(json));
+  const units = Array.from({ length: char.length }, (_, i) => char.charCodeAt(i));
+  forms.push(units.map((unit) => `\\\\u${hex(unit, 4)}`).join(''));
+  for (const html of HTML_ESCAPES[char] ?? []) forms.push(escapeRegex(html));
+  return `(?:${forms.join('|')})`;
+};
+
+/** Half an escape a truncation may leave after a cut-off secret: `%2`, `\u00`, `&am`. */
+const PARTIAL_ESCAPE = '(?:%[0-9A-Fa-f]?|\\\\(?:u[0-9A-Fa-f]{0,3})?|&#?\\w{0,5})';
+/** What may end a text after a cut-off secret: a truncation mark, closing quotes or brackets, punctuation, space. */
+const TRAILER = `[\\s.…"'\`)\\]}>,;:]{0,16}$`;
+
+interface Needle {
+  /** Length of the value in characters; longer needles are scrubbed first. */
+  readonly length: number;
+  /** The value in any encoding, anywhere. */
+  readonly whole: RegExp;
+  /** A prefix of it (long enough to matter) that ends the text, as truncation leaves it. */
+  readonly prefix: RegExp | undefined;
+  /** How far from the end a prefix match can start. */
+  readonly window: number;
+}
+
+const needleOf = (value: string): Needle => {
+  const chars = [...value].map(charPattern);
+  const min = Math.max(MIN_SECRET_LENGTH, Math.min(PREFIX_CHARS, Math.ceil(chars.length / 2)));
+  let prefix: RegExp | undefined;
+  if (min < chars.length) {
+    let optional = '';
+    for (let i = chars.length - 2; i >= min; i--) optional = `(?:${chars[i]}${optional})?`;
+    prefix = new RegExp(`${chars.slice(0, min).join('')}${optional}${PARTIAL_ESCAPE}?(?=${TRAILER})`);
+  }
+  // A character takes at most 12 characters encoded (`\ud83d\ude00`, `%F0%9F%98%80`).
+  return {
+    length: chars.length,
+    whole: new RegExp(chars.join(''), 'g'),
+    prefix,
+    window: chars.length * 12 + 32,
+  };
+};
+
+/**
+ * The base64 (and base64url) text that any base64 blob holding the value contains, whatever the
+ * bytes before it: for each of the three alignments, the characters made of its bits only.
+ * Also the plain encoding, padded, as an `Authorization` header or a token body carries it.
+ */
+const base64Forms = (value: string): string[] => {
+  const bytes = Buffer.from(value, 'utf8');
+  const out = [bytes.toString('base64')];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const fragment = encoded.slice(
+      Math.ceil((8 * offset) / 6),
+      Math.floor((8 * (offset + bytes.length)) / 6),
+    );
+    // Shorter fragments would match unrelated base64 by chance.
+    if (fragment.length >= 8) out.push(fragment);
+  }
+  return [...out, ...out.map((b) => b.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''))];
+};
+
+/**
+ * The ways a form body (`application/x-www-form-urlencoded`) carries a value; encoders disagree on
+ * `!'()*~`: RFC 3986 style encodes `!'()*` and leaves `~`, WHATWG `URLSearchParams` encodes `!'()~`
+ * and leaves `*`, `encodeURIComponent` leaves all five. Spaces are `+`.
+ */
+const formEncodings = (value: string): string[] => {
+  const uri = encodeURIComponent(value);
+  const percent = (c: string) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`;
+  return [
+    uri.replace(/%20/g, '+'),
+    uri.replace(/[!'()*]/g, percent).replace(/%20/g, '+'),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ];
+};
+
+/** Anything shaped like a JWT (registered or not), also when truncation cut it after its header. */
+const JWT = new RegExp(`(?<![\\w-])eyJ[\\w-]{8,}(?:(?:\\.[\\w-]*)+|(?=${TRAILER}))`, 'g');
+/** A credential after an authorization scheme, as an echoed header shows it. */
+const AUTHORIZATION = /\b(Bearer|Basic)((?:\s|%20|\+)+)[\w.~+/\\-]{16,}=*/gi;
+
+const unwrap = (value: string | Redacted<unknown> | undefined | null): unknown =>
+  Redacted.is(value) ? Redacted.value(value) : value;
+
+/**
+ * Replaces every registered secret in a text with `[redacted]`. Error messages from SDKs and
+ * servers echo URLs, headers and bodies, so every text that leaves the process (logs, errors,
+ * reports, events) goes through a scrubber. A secret is found raw, URL- or form-encoded,
+ * JSON- or HTML-escaped, in base64 (alone or in a Basic `id:secret` pair), and cut short at the
+ * end of a text; anything shaped like a JWT or following `Bearer`/`Basic` is redacted too.
+ * Truncate only what was scrubbed: see `scrubThenTruncate`.
  */
 export class SecretScrubber {
-  readonly #secrets = new Set<string>();
+  readonly #needles = new Map<string, Needle>();
+  #sorted: Needle[] | undefined;
+
+  #register(value: string): void {
+    if (value.length < MIN_SECRET_LENGTH || this.#needles.has(value)) return;
+    this.#needles.set(value, needleOf(value));
+    this.#sorted = undefined;
+  }
+
+  /** Registers a secret (values under 4 characters are ignored). */
   add(value: string | Redacted<unknown> | undefined | null): void {
-    const raw = Redacted.is(value) ? Redacted.value(value) : value;
-    if (typeof raw === 'string' && raw.length >= 4) {
-      this.#secrets.add(raw);
-      // Secrets also travel URL-encoded (query strings, form bodies). Values under 4 characters are
-      // not registered: replacing them would shred ordinary text.
-      this.#secrets.add(encodeURIComponent(raw));
+    const raw = unwrap(value);
+    if (typeof raw !== 'string' || raw.length < MIN_SECRET_LENGTH) return;
+    this.#register(raw);
+    for (const encoded of base64Forms(raw)) this.#register(encoded);
+  }
+
+  /**
+   * Registers a secret used with an id in HTTP Basic authentication: the secret itself and
+   * `base64(id:secret)`, also with both parts form-encoded first (RFC 6749 §2.3.1), in base64 whole
+   * and wherever it sits inside a longer base64 text.
+   */
+  addBasicPair(id: string | Redacted<unknown>, secret: string | Redacted<unknown>): void {
+    const rawId = unwrap(id);
+    const rawSecret = unwrap(secret);
+    if (typeof rawId !== 'string' || typeof rawSecret !== 'string') return;
+    this.add(rawSecret);
+    if (rawSecret.length < MIN_SECRET_LENGTH) return;
+    // The same encoder for both parts; duplicates are registered once.
+    const ids = [rawId, ...formEncodings(rawId)];
+    const secrets = [rawSecret, ...formEncodings(rawSecret)];
+    for (const [i, form] of secrets.entries()) {
+      for (const encoded of base64Forms(form)) this.#register(encoded);
+      this.#register(Buffer.from(`${ids[i]}:${form}`, 'utf8').toString('base64'));
     }
   }
+
   scrub(text: string): string {
-    let out = text;
     // Longest first, so a secret that contains another is replaced whole.
-    for (const secret of [...this.#secrets].sort((a, b) => b.length - a.length)) {
-      if (out.includes(secret)) out = out.split(secret).join(REDACTED);
+    this.#sorted ??= [...this.#needles.values()].sort((a, b) => b.length - a.length);
+    let out = text;
+    for (const needle of this.#sorted) out = out.replace(needle.whole, REDACTED);
+    out = out.replace(AUTHORIZATION, `$1$2${REDACTED}`).replace(JWT, REDACTED);
+    for (const needle of this.#sorted) {
+      if (needle.prefix === undefined) continue;
+      const start = Math.max(0, out.length - needle.window);
+      const tail = out.slice(start);
+      const cut = tail.replace(needle.prefix, REDACTED);
+      if (cut !== tail) out = out.slice(0, start) + cut;
     }
     return out;
   }
-  /** Deep-scrubs every string in a JSON-like value. */
+
+  /** Deep-scrubs every string (and key) in a JSON-like value. */
   scrubValue<T>(value: T): T {
     if (typeof value === 'string') return this.scrub(value) as T;
     if (Array.isArray(value)) return value.map((v) => this.scrubValue(v)) as T;
     if (Redacted.is(value)) return value;
     if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
-      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.scrubValue(v)])) as T;
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => [this.scrub(k), this.scrubValue(v)]),
+      ) as T;
     }
     return value;
   }
 }
+
+/**
+ * Scrubs, then shortens to at most `max` characters (ending in `…` when cut). Truncating first
+ * would leave a secret's prefix, or half an encoding, that no longer matches the whole secret.
+ * Never cuts a surrogate pair or a `[redacted]` mark in two.
+ */
+export const scrubThenTruncate = (scrubber: SecretScrubber, text: string, max: number): string => {
+  const clean = scrubber.scrub(text);
+  if (clean.length <= max) return clean;
+  if (max < 1) return '';
+  let cut = max - 1;
+  const code = clean.charCodeAt(cut - 1);
+  if (code >= 0xd800 && code <= 0xdbff) cut--;
+  const mark = clean.lastIndexOf(REDACTED, cut - 1);
+  if (mark >= 0 && mark + REDACTED.length > cut) cut = mark;
+  return `${clean.slice(0, cut)}…`;
+};

@@ -1,3 +1,5 @@
+import { escapeControl } from '../text.js';
+
 /** One problem in a pipeline file, located so a person can jump to it. */
 export interface ConfigIssue {
   readonly file: string;
@@ -10,11 +12,17 @@ export interface ConfigIssue {
   readonly hint?: string;
 }
 
+/**
+ * One issue as people read it. Values, keys and paths come from the file, so control characters
+ * in them are shown escaped: a value cannot forge a line or recolour the terminal. A hint keeps
+ * its own line breaks.
+ */
 export const formatIssue = (issue: ConfigIssue): string => {
-  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}:${issue.column ?? 1}`;
-  const at = issue.path === '' ? '' : ` (at ${issue.path})`;
-  const hint = issue.hint ? `\n    ${issue.hint}` : '';
-  return `${where}: ${issue.message}${at}${hint}`;
+  const file = escapeControl(issue.file);
+  const where = issue.line === undefined ? file : `${file}:${issue.line}:${issue.column ?? 1}`;
+  const at = issue.path === '' ? '' : ` (at ${escapeControl(issue.path)})`;
+  const hint = issue.hint ? `\n    ${issue.hint.split('\n').map(escapeControl).join('\n')}` : '';
+  return `${where}: ${escapeControl(issue.message)}${at}${hint}`;
 };
 
 /** A pipeline file that cannot be used, with every problem found (not just the first). */

@@ -15,6 +15,7 @@ export type Environment = Readonly<Record<string, string | undefined>>;
  * - `$${` is a literal `${`.
  * - Expanded values are strings; validation coerces them where a number or boolean is expected, so
  *   `concurrency: ${WORKERS:-8}` works, and a secret of digits stays the string it is.
+ * - Every expanded scalar is recorded in `source.interpolated`, so no message quotes its value.
  * Keys are never expanded.
  */
 export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[] => {
@@ -37,8 +38,10 @@ export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[]
         });
         return;
       }
+      const variables: string[] = [];
       const out = text.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
         if (name === undefined) return '${';
+        variables.push(name);
         const value = env[name];
         if (value !== undefined && value !== '') return value;
         if (fallback !== undefined) return fallback;
@@ -50,6 +53,7 @@ export const interpolate = (source: YamlSource, env: Environment): ConfigIssue[]
         });
         return match;
       });
+      if (variables.length > 0) source.interpolated.set(node, { template: text, variables });
       if (out !== text) node.value = out;
     },
   });

@@ -3,7 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from '../plugin/define-plugin.js';
 import { type ConfigIssue, formatPath } from './config-error.js';
 import { nearest } from './suggest.js';
-import { locate, type YamlSource } from './yaml-source.js';
+import { type Interpolation, interpolationOf, locate, type YamlSource } from './yaml-source.js';
 
 export const SECRET_KEYWORD = 'x-cxarchive-secret';
 
@@ -51,14 +51,36 @@ const pointerToPath = (pointer: string): (string | number)[] =>
         .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
         .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
 
-const describe = (value: unknown): string =>
-  typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
+/** Longest value quoted in a message; longer ones are cut (the line and column show the rest). */
+const MAX_SHOWN = 80;
 
-/** A value is never shown when its schema marks it secret: the message names its place only. */
-const shown = (error: ErrorObject): string =>
-  (error.parentSchema as Record<string, unknown> | undefined)?.[SECRET_KEYWORD] === true
-    ? 'the secret value'
-    : describe(error.data);
+/** A value from the file as a message quotes it; a mapping or list is named, not dumped. */
+const describe = (value: unknown): string => {
+  if (typeof value === 'string') {
+    return `"${value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN - 1)}…` : value}"`;
+  }
+  if (Array.isArray(value)) return 'a list';
+  if (value !== null && typeof value === 'object') return 'a mapping';
+  return JSON.stringify(value);
+};
+
+/** `${NAME}` when the value is one reference, else the text as written, quoted. */
+const describeInterpolation = ({ template }: Interpolation): string =>
+  /^\$\{[^}]*\}$/.test(template) ? template : describe(template);
+
+/**
+ * How a message names the value at fault. Never the value itself when its schema marks it secret
+ * (only its place), nor when it came from the environment: `since: ${CXONE_ACCESS_KEY_SECRET}` is
+ * a secret in the wrong field, and the message says "the value of ${CXONE_ACCESS_KEY_SECRET}".
+ */
+const shown = (error: ErrorObject, source: YamlSource, at: readonly (string | number)[]) => {
+  if ((error.parentSchema as Record<string, unknown> | undefined)?.[SECRET_KEYWORD] === true) {
+    return { text: 'the secret value', hidden: true };
+  }
+  const interpolation = interpolationOf(source, at, error.data);
+  if (interpolation) return { text: `the value of ${describeInterpolation(interpolation)}`, hidden: true };
+  return { text: describe(error.data), hidden: false };
+};
 
 const issueFor = (
   error: ErrorObject,
@@ -95,11 +117,16 @@ const issueFor = (
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues;
-      const guess = typeof error.data === 'string' ? nearest(error.data, allowed.map(String)) : undefined;
+      const value = shown(error, source, at);
+      // Even a guess says what a hidden value is close to.
+      const guess =
+        typeof error.data === 'string' && !value.hidden
+          ? nearest(error.data, allowed.map(String))
+          : undefined;
       return {
         ...locate(source, at),
         path: formatPath(at),
-        message: `${shown(error)} is not one of ${allowed.map(describe).join(', ')}`,
+        message: `${value.text} is not one of ${allowed.map(describe).join(', ')}`,
         ...(guess ? { hint: `did you mean ${describe(guess)}?` } : {}),
       };
     }
@@ -114,7 +141,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
-        message: `${shown(error)} ${error.message ?? 'is invalid'}`,
+        message: `${shown(error, source, at).text} ${error.message ?? 'is invalid'}`,
         ...(description ? { hint: description } : {}),
       };
     }

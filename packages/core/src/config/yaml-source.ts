@@ -1,11 +1,33 @@
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import type { ConfigIssue } from './config-error.js';
+
+/** A value that `${VAR}` references expanded: what the file says, and the variables it names. */
+export interface Interpolation {
+  /** The text as written in the file, e.g. `${CXONE_ACCESS_KEY_SECRET}` or `x-${A}-y`. */
+  readonly template: string;
+  readonly variables: readonly string[];
+}
 
 /** A parsed pipeline file that remembers where every value came from. */
 export interface YamlSource {
   readonly file: string;
   readonly doc: Document.Parsed;
   readonly lines: LineCounter;
+  /**
+   * The scalars whose value came (partly) from the environment. Messages about them name the
+   * variable, never the value: it may be a secret put in the wrong field.
+   */
+  readonly interpolated: Map<Node, Interpolation>;
 }
 
 export const parseYamlSource = (
@@ -20,7 +42,7 @@ export const parseYamlSource = (
     prettyErrors: false,
     uniqueKeys: true,
   });
-  const source = { file, doc, lines };
+  const source: YamlSource = { file, doc, lines, interpolated: new Map() };
   const issues: ConfigIssue[] = [];
   for (const error of [...doc.errors, ...doc.warnings]) {
     const pos = lines.linePos(error.pos[0]);
@@ -82,4 +104,45 @@ export const locate = (
 ): { line?: number; column?: number } => {
   const pos = positionOf(source, nodeAt(source, path, keyOf));
   return pos ? { line: pos.line, column: pos.column } : {};
+};
+
+/**
+ * The node holding the value at a JSON path, through aliases; undefined when no single node of
+ * the file holds it (a default, a merge key).
+ */
+export const valueNodeAt = (source: YamlSource, path: readonly (string | number)[]): Node | undefined => {
+  const resolve = (node: unknown): unknown => (isAlias(node) ? node.resolve(source.doc) : node);
+  let node = resolve(source.doc.contents);
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find(
+        (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(segment),
+      );
+      if (!pair) return undefined;
+      node = resolve(pair.value);
+    } else if (isSeq(node) && typeof segment === 'number') {
+      node = resolve(node.items[segment]);
+    } else {
+      return undefined;
+    }
+  }
+  return (node ?? undefined) as Node | undefined;
+};
+
+/**
+ * Where a value came from the environment: the interpolation of its node, or, when no node holds
+ * it, of any interpolated scalar with the same value (a value is never shown when in doubt).
+ */
+export const interpolationOf = (
+  source: YamlSource,
+  path: readonly (string | number)[],
+  value: unknown,
+): Interpolation | undefined => {
+  const node = valueNodeAt(source, path);
+  if (node !== undefined) return source.interpolated.get(node);
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return undefined;
+  for (const [scalar, interpolation] of source.interpolated) {
+    if (isScalar(scalar) && String(scalar.value) === String(value)) return interpolation;
+  }
+  return undefined;
 };

@@ -1,17 +1,20 @@
 import { classifyHttpStatus, type PluginError, PluginErrors, parseRetryAfter } from '@cxarchive/core';
+import type { ErrorFamily } from './families.js';
+import { type Scrubber, scrubText } from './secrets.js';
 import { redactUrl } from './urls.js';
 
 /**
  * Every CXone failure is classified here, once. CXone is several API families whose error bodies
  * differ (reference §7):
- * - `token`: the auth server, `{error, error_description}`;
+ * - `auth`: the auth server (token endpoint, discovery documents), `{error, error_description}`;
  * - `acd`: incontactapi/services, the message only in the `icStatusDescription` response header;
  * - `media-playback`: `{internalCode, message}` (throttling: `{message, route}`);
- * - `other`: discovery documents and signed media file URLs: status only (a storage service's
- *   error body can echo the signed request, so it is never read).
- * Messages never carry a secret, a bearer token or a query string.
+ * - `media-file`: signed media file URLs: status only (a storage service's error body can echo the
+ *   signed request, so it is never read).
+ * Messages never carry a secret, a bearer token or a query string: a detail is scrubbed first
+ * (registered secrets, JWT-like text, query strings) and only then cut to length, so a secret the
+ * cut would have split never survives in part.
  */
-export type ApiFamily = 'token' | 'acd' | 'media-playback' | 'other';
 
 export interface RequestInfo {
   readonly method: string;
@@ -38,9 +41,9 @@ const MAX_DETAIL_CHARS = 300;
 
 export const describeRequest = (req: RequestInfo): string => `${req.method} ${redactUrl(req.url)}`;
 
-/** One line, bounded, with any URL inside reduced to origin + path. */
-const cleanDetail = (text: string): string => {
-  const oneLine = text
+/** Scrubbed, then one line with any URL inside reduced to origin + path, then bounded. */
+export const cleanDetail = (text: string, scrubber?: Scrubber): string => {
+  const oneLine = scrubText(scrubber, text)
     .replace(/https?:\/\/[^\s"'<>]+/g, (url) => redactUrl(url))
     .replace(/\s+/g, ' ')
     .trim();
@@ -62,9 +65,9 @@ const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value : undefined;
 
 /** The family's own words for the failure, if it gave any. */
-export const errorDetail = (family: ApiFamily, facts: ResponseFacts): string | undefined => {
+export const errorDetail = (family: ErrorFamily, facts: ResponseFacts): string | undefined => {
   switch (family) {
-    case 'token': {
+    case 'auth': {
       const body = jsonObject(facts.bodyText);
       const code = str(body?.error);
       const description = str(body?.error_description);
@@ -80,32 +83,44 @@ export const errorDetail = (family: ApiFamily, facts: ResponseFacts): string | u
       if (code === undefined && message === undefined) return undefined;
       return [code, message].filter((x) => x !== undefined).join(': ');
     }
-    case 'other':
+    case 'media-file':
       return undefined;
   }
 };
 
-/** Maps a non-success response to the taxonomy. `nowMs` dates an HTTP-date `Retry-After`. */
+export interface ClassifyOptions {
+  /** Dates an HTTP-date `Retry-After` (epoch milliseconds, from the caller's clock). */
+  readonly nowMs: number;
+  /** Secrets and tokens to take out of a detail before it is cut to length. */
+  readonly scrubber?: Scrubber;
+}
+
+/**
+ * Maps a non-success response to the taxonomy. A 429 is `Throttled` with the `Retry-After` delay
+ * (when given) and the family whose budget it counted against.
+ */
 export const classifyResponse = (
-  family: ApiFamily,
+  family: ErrorFamily,
   req: RequestInfo,
   facts: ResponseFacts,
-  nowMs: number,
+  options: ClassifyOptions,
 ): PluginError => {
   const detail = errorDetail(family, facts);
-  const message = `${describeRequest(req)}: HTTP ${facts.status}${detail === undefined ? '' : ` ${cleanDetail(detail)}`}`;
-  if (family === 'token' && facts.status !== 429 && facts.status < 500) {
+  const message = `${describeRequest(req)}: HTTP ${facts.status}${detail === undefined ? '' : ` ${cleanDetail(detail, options.scrubber)}`}`;
+  if (family === 'auth' && facts.status !== 429 && facts.status < 500) {
     const code = str(jsonObject(facts.bodyText)?.error);
     if (code !== undefined && TOKEN_AUTH_ERRORS.has(code)) return PluginErrors.auth(message);
   }
-  const retryAfterMs =
-    facts.status === 429 ? parseRetryAfter(facts.headers.get('retry-after'), nowMs) : undefined;
-  return classifyHttpStatus(facts.status, message, retryAfterMs);
+  if (facts.status === 429) {
+    const retryAfterMs = parseRetryAfter(facts.headers.get('retry-after'), options.nowMs);
+    return PluginErrors.throttled(message, retryAfterMs, family === 'media-file' ? undefined : family);
+  }
+  return classifyHttpStatus(facts.status, message);
 };
 
-/** Reads at most a few KiB of an error body (never for `other`), then releases the connection. */
-const readErrorBody = async (family: ApiFamily, res: Response): Promise<string> => {
-  if (family === 'other' || family === 'acd' || res.body === null) {
+/** Reads at most a few KiB of an error body (never for `media-file` or `acd`), then releases the connection. */
+const readErrorBody = async (family: ErrorFamily, res: Response): Promise<string> => {
+  if (family === 'media-file' || family === 'acd' || res.body === null) {
     await res.body?.cancel().catch(() => {});
     return '';
   }
@@ -128,14 +143,18 @@ const readErrorBody = async (family: ApiFamily, res: Response): Promise<string> 
 };
 
 export const errorFromResponse = async (
-  family: ApiFamily,
+  family: ErrorFamily,
   req: RequestInfo,
   res: Response,
-  nowMs: number,
+  options: ClassifyOptions,
 ): Promise<PluginError> => {
   const bodyText = await readErrorBody(family, res);
-  return classifyResponse(family, req, { status: res.status, headers: res.headers, bodyText }, nowMs);
+  return classifyResponse(family, req, { status: res.status, headers: res.headers, bodyText }, options);
 };
+
+/** The caller's signal aborted the request (the run is stopping): nothing failed on CXone's side. */
+export const abortedError = (req: RequestInfo): PluginError =>
+  PluginErrors.transient(`${describeRequest(req)}: aborted`);
 
 /** A request that never produced a response (connection refused/reset, DNS, TLS, timeout): transient. */
 export const networkError = (req: RequestInfo, cause: unknown, timeoutMs?: number): PluginError => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { apiBaseFromConfiguration, isFresh, tokenExpiry } from './auth.js';
+import { isFresh, tokenExpiry } from './auth.js';
+import { apiBaseFromConfiguration } from './discovery.js';
 
 const b64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const NOW = Date.parse('2026-10-10T12:00:00Z');

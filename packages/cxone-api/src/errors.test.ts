@@ -1,5 +1,7 @@
+import { SecretScrubber } from '@cxarchive/core';
 import { describe, expect, it } from 'vitest';
 import {
+  abortedError,
   bodyReadError,
   classifyResponse,
   errorFromResponse,
@@ -28,13 +30,13 @@ const facts = (status: number, bodyText = '', headers: Record<string, string> = 
 describe('token endpoint {error, error_description}', () => {
   it('maps invalid_client (401) to Auth with the description', () => {
     const e = classifyResponse(
-      'token',
+      'auth',
       tokenReq,
       facts(
         401,
         JSON.stringify({ error: 'invalid_client', error_description: 'Client authentication failed' }),
       ),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('Auth');
     expect(e.message).toBe(
@@ -43,40 +45,36 @@ describe('token endpoint {error, error_description}', () => {
   });
 
   it('maps invalid_grant (400: wrong access key) to Auth, not InvalidInput', () => {
-    const e = classifyResponse(
-      'token',
-      tokenReq,
-      facts(400, JSON.stringify({ error: 'invalid_grant' })),
-      NOW,
-    );
+    const e = classifyResponse('auth', tokenReq, facts(400, JSON.stringify({ error: 'invalid_grant' })), {
+      nowMs: NOW,
+    });
     expect(e._tag).toBe('Auth');
     expect(e.message).toContain('invalid_grant');
   });
 
   it('maps other 400s (unsupported_grant_type) to InvalidInput', () => {
     const e = classifyResponse(
-      'token',
+      'auth',
       tokenReq,
       facts(400, JSON.stringify({ error: 'unsupported_grant_type' })),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('InvalidInput');
   });
 
   it('maps a 503 with an error code to Transient', () => {
-    const e = classifyResponse(
-      'token',
-      tokenReq,
-      facts(503, JSON.stringify({ error: 'invalid_client' })),
-      NOW,
-    );
+    const e = classifyResponse('auth', tokenReq, facts(503, JSON.stringify({ error: 'invalid_client' })), {
+      nowMs: NOW,
+    });
     expect(e._tag).toBe('Transient');
   });
 });
 
 describe('ACD API (icStatusDescription header)', () => {
   it('maps 401 to Auth with the header text and no query string', () => {
-    const e = classifyResponse('acd', acdReq, facts(401, '', { icStatusDescription: 'Invalid token' }), NOW);
+    const e = classifyResponse('acd', acdReq, facts(401, '', { icStatusDescription: 'Invalid token' }), {
+      nowMs: NOW,
+    });
     expect(e).toEqual({
       _tag: 'Auth',
       message:
@@ -85,12 +83,12 @@ describe('ACD API (icStatusDescription header)', () => {
   });
 
   it('maps 500 to Transient and 400 to InvalidInput', () => {
-    expect(classifyResponse('acd', acdReq, facts(500), NOW)._tag).toBe('Transient');
+    expect(classifyResponse('acd', acdReq, facts(500), { nowMs: NOW })._tag).toBe('Transient');
     const bad = classifyResponse(
       'acd',
       acdReq,
       facts(400, '', { icStatusDescription: 'Invalid updatedSince' }),
-      NOW,
+      { nowMs: NOW },
     );
     expect(bad._tag).toBe('InvalidInput');
     expect(bad.message).toContain('Invalid updatedSince');
@@ -101,13 +99,13 @@ describe('ACD API (icStatusDescription header)', () => {
       'acd',
       acdReq,
       facts(406, '', { icStatusDescription: 'No known way to render data' }),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('InvalidInput');
   });
 
   it('maps 429 with Retry-After seconds to Throttled with the delay', () => {
-    const e = classifyResponse('acd', acdReq, facts(429, '', { 'Retry-After': '7' }), NOW);
+    const e = classifyResponse('acd', acdReq, facts(429, '', { 'Retry-After': '7' }), { nowMs: NOW });
     expect(e).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000 });
   });
 
@@ -116,13 +114,13 @@ describe('ACD API (icStatusDescription header)', () => {
       'acd',
       acdReq,
       facts(429, '', { 'Retry-After': new Date(NOW + 12_000).toUTCString() }),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e).toMatchObject({ _tag: 'Throttled', retryAfterMs: 12_000 });
   });
 
   it('maps 429 without Retry-After to Throttled without a delay', () => {
-    const e = classifyResponse('acd', acdReq, facts(429), NOW);
+    const e = classifyResponse('acd', acdReq, facts(429), { nowMs: NOW });
     expect(e._tag).toBe('Throttled');
     expect(e).not.toHaveProperty('retryAfterMs');
   });
@@ -134,7 +132,7 @@ describe('Media Playback {internalCode, message}', () => {
       'media-playback',
       mediaReq,
       facts(404, JSON.stringify({ internalCode: 'NotFound', message: 'No interactions found' })),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('NotFound');
     expect(e.message).toBe(
@@ -147,7 +145,7 @@ describe('Media Playback {internalCode, message}', () => {
       'media-playback',
       mediaReq,
       facts(403, JSON.stringify({ internalCode: 'Forbidden', message: 'no permission' })),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('Auth');
   });
@@ -157,14 +155,16 @@ describe('Media Playback {internalCode, message}', () => {
       'media-playback',
       mediaReq,
       facts(429, JSON.stringify({ message: 'Too Many Requests', route: '/media-playback' })),
-      NOW,
+      { nowMs: NOW },
     );
     expect(e._tag).toBe('Throttled');
     expect(e.message).toContain('Too Many Requests');
   });
 
   it('falls back to the status when the body is not the documented shape', () => {
-    const e = classifyResponse('media-playback', mediaReq, facts(502, '<html>Bad gateway</html>'), NOW);
+    const e = classifyResponse('media-playback', mediaReq, facts(502, '<html>Bad gateway</html>'), {
+      nowMs: NOW,
+    });
     expect(e).toEqual({
       _tag: 'Transient',
       message: 'GET https://api-na1.niceincontact.com/media-playback/v1/contacts: HTTP 502',
@@ -172,19 +172,19 @@ describe('Media Playback {internalCode, message}', () => {
   });
 });
 
-describe('other (signed media files, discovery): status only', () => {
+describe('media-file (signed media URLs): status only', () => {
   it('never repeats the body (it can echo the signed request) nor the query string', async () => {
     const res = new Response(
       '<Error><Code>SignatureDoesNotMatch</Code><StringToSign>signature=deadbeef</StringToSign></Error>',
       { status: 403 },
     );
-    const e = await errorFromResponse('other', fileReq, res, NOW);
+    const e = await errorFromResponse('media-file', fileReq, res, { nowMs: NOW });
     expect(e).toEqual({ _tag: 'Auth', message: 'GET https://media.example.com/f/1.wav: HTTP 403' });
     expect(e.message).not.toContain('deadbeef');
   });
 
   it('maps 404 to NotFound', () => {
-    expect(classifyResponse('other', fileReq, facts(404), NOW)._tag).toBe('NotFound');
+    expect(classifyResponse('media-file', fileReq, facts(404), { nowMs: NOW })._tag).toBe('NotFound');
   });
 });
 
@@ -193,7 +193,7 @@ describe('errorFromResponse', () => {
     const res = new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad key' }), {
       status: 400,
     });
-    const e = await errorFromResponse('token', tokenReq, res, NOW);
+    const e = await errorFromResponse('auth', tokenReq, res, { nowMs: NOW });
     expect(e).toEqual({
       _tag: 'Auth',
       message: 'POST https://cxone.niceincontact.com/auth/token: HTTP 400 invalid_grant: bad key',
@@ -205,7 +205,7 @@ describe('errorFromResponse', () => {
       JSON.stringify({ internalCode: 'Gone', message: 'see https://x.example/f.wav?signature=abc now' }),
       { status: 410 },
     );
-    const e = await errorFromResponse('media-playback', mediaReq, res, NOW);
+    const e = await errorFromResponse('media-playback', mediaReq, res, { nowMs: NOW });
     expect(e.message).toContain('see https://x.example/f.wav now');
     expect(e.message).not.toContain('signature');
   });
@@ -214,7 +214,7 @@ describe('errorFromResponse', () => {
     const res = new Response(JSON.stringify({ internalCode: 'X', message: 'y'.repeat(100_000) }), {
       status: 500,
     });
-    const e = await errorFromResponse('media-playback', mediaReq, res, NOW);
+    const e = await errorFromResponse('media-playback', mediaReq, res, { nowMs: NOW });
     expect(e._tag).toBe('Transient');
     expect(e.message.length).toBeLessThan(500);
   });
@@ -247,5 +247,63 @@ describe('failures without a response', () => {
     expect(unexpectedBody(acdReq, 'no completedContacts array').message).toContain(
       'no completedContacts array',
     );
+  });
+});
+
+describe('secrets in error details: scrubbed before they are cut to length', () => {
+  const secret = 'access-key-secret-value-0123456789';
+
+  it('scrubs a secret that the 300-character cut would have split', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.add(secret);
+    const body = JSON.stringify({
+      error: 'invalid_grant',
+      error_description: `${'x'.repeat(270)} ${secret}`,
+    });
+    const e = classifyResponse('auth', tokenReq, facts(400, body), { nowMs: NOW, scrubber });
+    expect(e._tag).toBe('Auth');
+    expect(e.message).toContain('[redacted]');
+    for (let n = 4; n <= secret.length; n++) expect(e.message).not.toContain(secret.slice(0, n));
+  });
+
+  it('cuts a long detail after scrubbing, and never leaves a bearer token prefix', async () => {
+    const token = `eyJhbGciOiJIUzI1NiJ9.${Buffer.from(JSON.stringify({ tenantId: 'x'.repeat(400) })).toString('base64url')}.sig`;
+    const res = new Response(JSON.stringify({ internalCode: 'X', message: `${'y'.repeat(250)} ${token}` }), {
+      status: 500,
+    });
+    const e = await errorFromResponse('media-playback', mediaReq, res, { nowMs: NOW });
+    expect(e.message).not.toContain('eyJ');
+    expect(e.message.endsWith('[redacted]')).toBe(true);
+  });
+
+  it('scrubs the icStatusDescription header of the ACD API', () => {
+    const scrubber = new SecretScrubber();
+    scrubber.add(secret);
+    const e = classifyResponse('acd', acdReq, facts(400, '', { icStatusDescription: `bad ${secret}` }), {
+      nowMs: NOW,
+      scrubber,
+    });
+    expect(e.message).toContain('bad [redacted]');
+  });
+});
+
+describe('Throttled carries the family', () => {
+  it.each(['auth', 'acd', 'media-playback'] as const)('%s', (family) => {
+    const e = classifyResponse(family, acdReq, facts(429, '', { 'Retry-After': '2' }), { nowMs: NOW });
+    expect(e).toEqual({ _tag: 'Throttled', message: expect.any(String), retryAfterMs: 2000, family });
+  });
+
+  it('but not for a signed media URL, which is no budgeted family', () => {
+    const e = classifyResponse('media-file', fileReq, facts(429), { nowMs: NOW });
+    expect(e).toEqual({ _tag: 'Throttled', message: 'GET https://media.example.com/f/1.wav: HTTP 429' });
+  });
+});
+
+describe('abortedError', () => {
+  it('is a Transient naming the request without its query string', () => {
+    expect(abortedError(fileReq)).toEqual({
+      _tag: 'Transient',
+      message: 'GET https://media.example.com/f/1.wav: aborted',
+    });
   });
 });

@@ -1,0 +1,49 @@
+/**
+ * `@cxarchive/cxone-api`: what every cxarchive plugin that talks to NICE CXone shares. Auth
+ * (OpenID discovery, password grant, early renewal, one retry after a 401), tenant discovery,
+ * authorised requests per API family with a budget hook, and the decoding of each family's errors
+ * into the plugin error taxonomy. Not a plugin itself.
+ */
+export { type Auth, isFresh, passwordGrant, type TokenState, tokenExpiry } from './auth.js';
+export {
+  type ApiRequest,
+  type CxoneClient,
+  type CxoneClientOptions,
+  createCxoneClient,
+  type JsonAnswer,
+  type JsonRequest,
+} from './client.js';
+export { apiBaseFromConfiguration, type TenantConfiguration } from './discovery.js';
+export {
+  abortedError,
+  bodyReadError,
+  type ClassifyOptions,
+  classifyResponse,
+  cleanDetail,
+  describeRequest,
+  errorDetail,
+  errorFromResponse,
+  networkError,
+  type RequestInfo,
+  type ResponseFacts,
+  unexpectedBody,
+} from './errors.js';
+export {
+  type BudgetHook,
+  CXONE_BUDGETS,
+  CXONE_FAMILIES,
+  type CxoneFamily,
+  type ErrorFamily,
+} from './families.js';
+export { discard, type HttpRequest, readJsonObject, type SendOptions, send, withSignal } from './http.js';
+export { decodeJwtClaims, stringClaim } from './jwt.js';
+export {
+  basicCredentials,
+  type ClientAuth,
+  type CxoneCredentials,
+  formEncode,
+  registerCredentials,
+  type Scrubber,
+  scrubText,
+} from './secrets.js';
+export { isAllowedUrl, queryString, redactUrl, sameOrigin, trimBase, urlProblem } from './urls.js';

@@ -1,10 +1,10 @@
 import { existsSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { type Environment, interpolate } from './interpolate.js';
 import { type PipelineConfig, pipelineSchema } from './pipeline-schema.js';
+import { readPipelineFile } from './read-pipeline-file.js';
 import { validateAt } from './validate.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
 
@@ -79,13 +79,13 @@ export const findPipelineFile = async (options: LoadOptions): Promise<string> =>
 };
 
 /**
- * Reads, interpolates and validates a pipeline file. Plugin options are validated later,
- * when the plugins are resolved (their schemas come with them). Throws ConfigError listing
- * every problem with its file, line, column and path.
+ * Reads (a regular file of at most 1 MiB), interpolates and validates a pipeline file. Plugin
+ * options are validated later, when the plugins are resolved (their schemas come with them).
+ * Throws ConfigError listing every problem with its file, line, column and path.
  */
 export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPipeline> => {
   const file = await findPipelineFile(options);
-  const text = await readFile(file, 'utf8');
+  const text = await readPipelineFile(file);
   const { source, issues } = parseYamlSource(file, text);
   if (issues.length > 0) throw new ConfigError(issues);
   const envIssues = interpolate(source, options.env ?? process.env);

@@ -1,14 +1,16 @@
-import type { PipelineEvent } from '@cxarchive/core/host';
+import { escapeControl, type PipelineEvent } from '@cxarchive/core/host';
 
 /**
  * Progress on stderr: one rewritten line on a terminal, a line every `every` items otherwise
- * (logs and CI). Never shows item content.
+ * (logs and CI). Never shows item content; what it shows is escaped all the same, so the only
+ * control sequences written are its own (return, clear line).
  */
 export const createProgress = (stream: NodeJS.WriteStream, every = 25) => {
   const counts = { archived: 0, failed: 0, skipped: 0 };
   const tty = stream.isTTY === true;
   let done = 0;
-  const line = () => `archived ${counts.archived} · failed ${counts.failed} · skipped ${counts.skipped}`;
+  const line = () =>
+    escapeControl(`archived ${counts.archived} · failed ${counts.failed} · skipped ${counts.skipped}`);
   return {
     onEvent(event: PipelineEvent) {
       if (event.type === 'item.archived') counts.archived++;

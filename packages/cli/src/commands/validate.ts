@@ -1,4 +1,4 @@
-import { ConfigError, pluginsOf } from '@cxarchive/core/host';
+import { ConfigError, escapeControl, pluginsOf } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { setUpPipeline } from '../pipeline-setup.js';
@@ -29,14 +29,16 @@ Exit status: 0 when the file is valid, 2 when it is not.`;
       const { prepared } = await setUpPipeline(args.pipeline);
       if (flags.quiet) return;
       const { loaded } = prepared;
+      // Paths, package names and versions come from outside: control characters are shown escaped.
       const describe = (p: { label: string; packageName: string; version: string }) =>
-        `  ${p.label.padEnd(14)} ${p.packageName}@${p.version}`;
-      this.log(`${loaded.file} is valid (tenant ${loaded.config.tenant})`);
+        `  ${escapeControl(p.label).padEnd(14)} ${escapeControl(`${p.packageName}@${p.version}`)}`;
+      this.log(`${escapeControl(loaded.file)} is valid (tenant ${escapeControl(loaded.config.tenant)})`);
       for (const p of pluginsOf(prepared)) {
         this.log(describe(p));
       }
     } catch (error) {
       if (error instanceof ConfigError) {
+        // Each issue is escaped where it is formatted (formatIssue); the line breaks are its own.
         process.stderr.write(`${error.message}\n`);
         this.exit(EXIT.invalidPipeline);
       }

@@ -1,0 +1,98 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { format } from 'node:util';
+import { escapeControl } from '@cxarchive/core/host';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
+import Validate from './validate.js';
+
+// Local plugins: plain definitions, so the test needs no built package.
+const plugin = (kind: string, name: string) =>
+  `export default { kind: '${kind}', name: '${name}', apiVersion: 2, configSchema: { type: 'object' }, create() {} };\n`;
+
+/** A pipeline directory whose path, plugin path and plugin package carry control characters. */
+const hostileTenant = () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-validate-'));
+  const nested = path.join(dir, 'a\n\u001b[31mforged\u202e');
+  mkdirSync(nested);
+  writeFileSync(path.join(nested, 'source.mjs'), plugin('source', 'src'));
+  writeFileSync(path.join(nested, 'codec.mjs'), plugin('codec', 'codec'));
+  const sinkFile = 'sink\n  notifiers[0]     evil@1.mjs';
+  writeFileSync(path.join(nested, sinkFile), plugin('sink', 'sink'));
+  const pkg = path.join(nested, 'evil-pkg');
+  mkdirSync(pkg);
+  writeFileSync(
+    path.join(pkg, 'package.json'),
+    JSON.stringify({
+      name: 'evil\u001b[2J',
+      version: '1.0.0\ninjected',
+      type: 'module',
+      exports: './index.mjs',
+      cxarchive: { kind: 'notifier', apiVersion: 2 },
+    }),
+  );
+  writeFileSync(path.join(pkg, 'index.mjs'), plugin('notifier', 'evil'));
+  const file = path.join(nested, 'archive.pipeline.yaml');
+  const pipeline = `version: 1
+tenant: acme
+source: { use: ./source.mjs }
+codec: { use: ./codec.mjs }
+sinks: [{ use: ${JSON.stringify(`./${sinkFile}`)} }]
+notifiers: [{ use: ./evil-pkg }]
+`;
+  writeFileSync(file, pipeline);
+  return { file, pipeline };
+};
+
+const run = async (argv: string[]) => {
+  const out: string[] = [];
+  const err: string[] = [];
+  // oclif's `this.log` prints through console.log.
+  vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    out.push(`${format(...args)}\n`);
+  });
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => out.push(String(chunk)) > 0);
+  vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => err.push(String(chunk)) > 0);
+  let exit: number | undefined;
+  try {
+    await Validate.run(argv, CLI_PACKAGE_DIR);
+  } catch (e) {
+    exit = (e as { oclif?: { exit?: number } }).oclif?.exit;
+    if (exit === undefined) throw e;
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return { stdout: out.join(''), stderr: err.join(''), exit };
+};
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('cxarchive validate output', () => {
+  it('shows hostile paths and package names escaped, one line per plugin', async () => {
+    const { file } = hostileTenant();
+    const { stdout, exit } = await run([file]);
+    expect(exit).toBeUndefined();
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toBe(`${escapeControl(file)} is valid (tenant acme)`);
+    expect(lines[3]).toBe('  sinks[0]       ./sink\\n  notifiers[0]     evil@1.mjs@0.0.0');
+    expect(lines[4]).toBe('  notifiers[0]   evil\\x1b[2J@1.0.0\\ninjected');
+    expect(escapeControl(stdout.replace(/\n/g, ''))).toBe(stdout.replace(/\n/g, ''));
+  });
+
+  it('shows every problem of an invalid file escaped, and exits 2', async () => {
+    const { file, pipeline } = hostileTenant();
+    writeFileSync(file, pipeline.replace('tenant: acme', 'tenant: "x\\n\\u001b[0m:1:1: ok"'));
+    const { stderr, exit } = await run([file]);
+    expect(exit).toBe(2);
+    expect(stderr).toContain(`${escapeControl(file)}:2:9: "x\\n\\x1b[0m:1:1: ok" must match pattern`);
+    expect(stderr).not.toContain('\u001b');
+  });
+
+  it('refuses a device as the pipeline file', async () => {
+    const { stderr, exit } = await run(['/dev/null']);
+    expect(exit).toBe(2);
+    expect(stderr).toContain('/dev/null: is a character device, not a pipeline file');
+  });
+});

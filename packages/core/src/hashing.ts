@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import type { ChecksumAlgorithm } from './plugin/types.js';
 
 /** A pass-through stream that counts and SHA-256-hashes what flows through it. */
 export class HashingStream extends Transform {
@@ -40,3 +42,64 @@ export const sha256OfStream = async (stream: Readable): Promise<{ size: number; 
   }
   return { size, sha256: hash.digest('hex') };
 };
+
+/** Checksum algorithms the runtime can compute itself (CRC32C and CRC64NVME need a library: not yet). */
+export const COMPUTABLE_CHECKSUMS: readonly ChecksumAlgorithm[] = ['sha256', 'sha1', 'md5', 'crc32'];
+
+interface IncrementalHash {
+  update(chunk: Buffer): void;
+  digest(): string;
+}
+
+const crc32Hash = (): IncrementalHash => {
+  let value = 0;
+  return {
+    update(chunk) {
+      value = crc32(chunk, value);
+    },
+    digest: () => (value >>> 0).toString(16).padStart(8, '0'),
+  };
+};
+
+const newHash = (algorithm: ChecksumAlgorithm): IncrementalHash => {
+  if (algorithm === 'crc32') return crc32Hash();
+  if (algorithm === 'sha256' || algorithm === 'sha1' || algorithm === 'md5') {
+    const hash = createHash(algorithm);
+    return { update: (chunk) => hash.update(chunk), digest: () => hash.digest('hex') };
+  }
+  throw new RangeError(`checksum algorithm ${algorithm} cannot be computed by this cxarchive`);
+};
+
+/**
+ * A pass-through stream that counts what flows and computes SHA-256 plus any other computable
+ * checksums; the digests are final once the stream has ended.
+ */
+export class ChecksumStream extends Transform {
+  readonly #hashes: Map<ChecksumAlgorithm, IncrementalHash>;
+  #size = 0;
+  #digests: Map<ChecksumAlgorithm, string> | undefined;
+  constructor(algorithms: readonly ChecksumAlgorithm[]) {
+    super();
+    this.#hashes = new Map(
+      [...new Set<ChecksumAlgorithm>(['sha256', ...algorithms])].map((a) => [a, newHash(a)]),
+    );
+  }
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    for (const hash of this.#hashes.values()) hash.update(chunk);
+    this.#size += chunk.length;
+    callback(null, chunk);
+  }
+  override _flush(callback: TransformCallback): void {
+    this.#digests = new Map([...this.#hashes].map(([a, h]) => [a, h.digest()]));
+    callback();
+  }
+  get size(): number {
+    return this.#size;
+  }
+  get complete(): boolean {
+    return this.#digests !== undefined;
+  }
+  digest(algorithm: ChecksumAlgorithm): string | undefined {
+    return this.#digests?.get(algorithm);
+  }
+}

@@ -3,16 +3,43 @@
  * validation, plugin resolution, the run harness and flows, ledgers, reports. It re-exports the
  * plugin API, so a host needs one import.
  */
-export * from './index.js';
+
 export * from './config/config-error.js';
 export * from './config/interpolate.js';
 export * from './config/load-pipeline.js';
 export * from './config/pipeline-schema.js';
 export { SECRET_KEYWORD } from './config/validate.js';
+export * from './index.js';
 export * from './keys.js';
 export type * from './ledger/ledger.js';
+export { LedgerError } from './ledger/ledger-error.js';
 export { openSqliteLedger } from './ledger/sqlite-ledger.js';
 export * from './pipeline/prepare-pipeline.js';
 export * from './plugin/resolve-plugin.js';
+export {
+  type BudgetSpec,
+  type BudgetStats,
+  Budgets,
+  resolveBudgets,
+  TokenBucket,
+} from './runtime/budgets.js';
+export {
+  FAULT_STEPS,
+  type FaultHook,
+  type FaultStep,
+  InjectedFault,
+  setFaultHook,
+} from './runtime/faults.js';
+export { LeaseHeldError } from './runtime/lease.js';
 export * from './runtime/report.js';
+export {
+  backoffCeiling,
+  type RetryHooks,
+  type RetryInfo,
+  type RetryPolicy,
+  retryPolicyFrom,
+  retrySchedule,
+  withRetry,
+} from './runtime/retry.js';
 export { ledgerPath, type RunOptions, RunSetupError, runPipeline } from './runtime/run-pipeline.js';
+export { unlockTenant } from './runtime/unlock.js';

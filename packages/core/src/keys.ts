@@ -60,6 +60,9 @@ export const buildObjectKey = (
 ): string => {
   if (Number.isNaN(vars.occurredAt.getTime()))
     throw new RangeError(`item ${vars.itemId} has an invalid date`);
+  const year = vars.occurredAt.getUTCFullYear();
+  if (year < 1 || year > 9999)
+    throw new RangeError(`item ${vars.itemId} has a date out of range (year ${year})`);
   const iso = vars.occurredAt.toISOString();
   const values: Record<string, string> = {
     tenant: encodeKeyVariable(vars.tenant),

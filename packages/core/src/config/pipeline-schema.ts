@@ -81,7 +81,40 @@ export const pipelineSchema: JsonSchema = {
           type: 'string',
           pattern: DURATION_PATTERN,
           default: '20s',
-          description: 'Longest wait between attempts.',
+          description: 'Longest backoff between attempts.',
+        },
+        maxElapsed: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '10m',
+          description:
+            'Longest time one operation is retried for, waits included; then it fails (an item stays failed and is retried by the next run).',
+        },
+        maxWait: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '5m',
+          description:
+            "Longest single wait the run accepts, including a server's Retry-After; a server asking for more stops the operation (and a listing stops the run, resumable) with the reason.",
+        },
+      },
+    },
+    budgets: {
+      type: 'object',
+      default: {},
+      description:
+        "API budgets per family, overriding what the plugins declare (e.g. CXone's `media-playback`: 150 requests per 5m). Every request of a family waits for its budget; running out waits, it never fails an item.",
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['requests', 'per'],
+        properties: {
+          requests: { type: 'integer', minimum: 1, description: 'Requests allowed per window.' },
+          per: {
+            type: 'string',
+            pattern: DURATION_PATTERN,
+            description: 'The window, e.g. 5m.',
+          },
         },
       },
     },
@@ -99,6 +132,13 @@ export const pipelineSchema: JsonSchema = {
       description: 'The ledger: which items are archived, and where the source is in its change feed.',
       properties: {
         store: { enum: ['sqlite'], default: 'sqlite', description: 'Ledger backend.' },
+        lease: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '1m',
+          description:
+            "How long the tenant's run lock holds without a heartbeat; a run that died (on any host) is taken over after it.",
+        },
         path: {
           type: 'string',
           minLength: 1,
@@ -124,7 +164,14 @@ export interface PipelineConfig {
   readonly codec: PluginRef;
   readonly sinks: readonly PluginRef[];
   readonly notifiers: readonly PluginRef[];
-  readonly retry: { readonly attempts: number; readonly initialDelay: string; readonly maxDelay: string };
+  readonly retry: {
+    readonly attempts: number;
+    readonly initialDelay: string;
+    readonly maxDelay: string;
+    readonly maxElapsed: string;
+    readonly maxWait: string;
+  };
+  readonly budgets: Readonly<Record<string, { readonly requests: number; readonly per: string }>>;
   readonly concurrency: number;
-  readonly state: { readonly store: 'sqlite'; readonly path?: string };
+  readonly state: { readonly store: 'sqlite'; readonly path?: string; readonly lease: string };
 }

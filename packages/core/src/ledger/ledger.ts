@@ -1,10 +1,20 @@
 import type { Checkpoint, ItemRef, StoredObject } from '../plugin/types.js';
 
-export type ItemStatus = 'pending' | 'archived' | 'failed' | 'dropped';
+/**
+ * - `pending`: begun, not settled (an interrupted run, or in flight);
+ * - `awaiting`: not there yet at the source (a recording still processing), looked at again after `retryAt`;
+ * - `archived`, `failed` (retried by the next run), `dropped` (by a transform).
+ */
+export type ItemStatus = 'pending' | 'awaiting' | 'archived' | 'failed' | 'dropped';
 
-/** An object one sink holds for an item, as the ledger records it: with the id of the key that protects it. */
+/** An object one sink holds for an item, as the ledger records it. */
 export interface LedgerObject extends StoredObject {
+  /** Identifies the key that protects the object (never key material). */
   readonly keyId: string;
+  /** The unit the object was made from (`<itemId>/<artifact>` for an artifact). */
+  readonly unitId: string;
+  /** The run that stored (or adopted) it. */
+  readonly runId: string;
 }
 
 export interface LedgerItem {
@@ -13,41 +23,100 @@ export interface LedgerItem {
   readonly ref: ItemRef;
   readonly attempts: number;
   readonly lastError?: string;
+  readonly retryAt?: string;
+  readonly runId: string;
   readonly objects: readonly LedgerObject[];
 }
 
-export interface LockHolder {
+/** What `beginItem` found, and did. */
+export type BeginResult =
+  /** Begun now (marked pending, attempt counted); `objects` are what sinks already hold for it. */
+  | { readonly state: 'begun'; readonly attempts: number; readonly objects: readonly LedgerObject[] }
+  /** Already begun in this run (listed twice): process it once. */
+  | { readonly state: 'duplicate' }
+  | { readonly state: 'archived' }
+  | { readonly state: 'dropped' }
+  /** Not there yet at the source; not to be looked at before `retryAt`. */
+  | { readonly state: 'awaiting'; readonly retryAt: string };
+
+export type Settlement =
+  | { readonly status: 'archived' }
+  | { readonly status: 'dropped' }
+  | { readonly status: 'failed'; readonly error: string }
+  | { readonly status: 'awaiting'; readonly reason: string; readonly retryAt: Date };
+
+/** Where in the list of unsettled items a page ended. */
+export interface UnsettledCursor {
+  readonly firstSeenAt: string;
+  readonly itemId: string;
+}
+
+export interface LeaseHolder {
   readonly runId: string;
   readonly pid: number;
   readonly host: string;
   readonly since: string;
+  readonly expiresAt: string;
 }
 
-/** The record of truth: what is archived, what failed, where each source stands. */
+export type LeaseResult =
+  | { readonly ok: true; readonly tookOverFrom?: LeaseHolder }
+  | { readonly ok: false; readonly holder: LeaseHolder };
+
+/**
+ * The record of truth: what is archived, what failed, where each source stands. Every method is
+ * async so a networked store (PostgreSQL) can implement it; writes may be grouped into one
+ * transaction, but each promise resolves only once its write is durable, and writes are applied in
+ * the order they were made.
+ */
 export interface Ledger {
-  getCheckpoint(tenant: string, source: string): Checkpoint | undefined;
-  setCheckpoint(tenant: string, source: string, checkpoint: Checkpoint, at: Date): void;
-  getItem(tenant: string, source: string, itemId: string): LedgerItem | undefined;
-  /** Marks the item pending (unless archived) and counts the attempt. */
-  beginItem(tenant: string, source: string, ref: ItemRef, runId: string, at: Date): LedgerItem;
+  readonly file: string;
+  getCheckpoint(tenant: string, source: string): Promise<Checkpoint | undefined>;
+  setCheckpoint(tenant: string, source: string, checkpoint: Checkpoint, at: Date): Promise<void>;
+  /** Forgets the checkpoint (a backfill from `since`). */
+  resetCheckpoint(tenant: string, source: string): Promise<void>;
+  getItem(tenant: string, source: string, itemId: string): Promise<LedgerItem | undefined>;
+  /**
+   * Begins an item in this run, unless it is archived or dropped, already begun in this run, or
+   * awaiting and not due: one atomic read-and-write, so an item listed twice is processed once.
+   */
+  beginItem(tenant: string, source: string, ref: ItemRef, runId: string, at: Date): Promise<BeginResult>;
   /** Records one object one sink holds, verified, as soon as it is stored. */
-  recordObject(tenant: string, source: string, itemId: string, object: LedgerObject, at: Date): void;
+  recordObject(tenant: string, source: string, itemId: string, object: LedgerObject, at: Date): Promise<void>;
   settleItem(
     tenant: string,
     source: string,
     itemId: string,
-    status: Exclude<ItemStatus, 'pending'>,
+    settlement: Settlement,
     runId: string,
     at: Date,
-    error?: string,
-  ): void;
-  /** Items left pending (interrupted) or failed by earlier runs, oldest first. */
-  unsettled(tenant: string, source: string): LedgerItem[];
-  counts(tenant: string, source: string): Record<ItemStatus, number>;
-  /** Takes the tenant's run lock, or returns who holds it. A holder whose process is gone is replaced. */
-  acquireLock(tenant: string, holder: LockHolder): { ok: true } | { ok: false; holder: LockHolder };
-  releaseLock(tenant: string, runId: string): void;
-  recordRun(runId: string, tenant: string, startedAt: Date): void;
-  finishRun(runId: string, finishedAt: Date, status: string, report: unknown): void;
-  close(): void;
+  ): Promise<void>;
+  /**
+   * One page of the items earlier runs left pending or failed, and awaiting items that are due,
+   * oldest first, after `cursor`; items begun by `runId` are left out.
+   */
+  unsettledPage(
+    tenant: string,
+    source: string,
+    runId: string,
+    now: Date,
+    cursor: UnsettledCursor | undefined,
+    limit: number,
+  ): Promise<{ refs: ItemRef[]; next?: UnsettledCursor }>;
+  counts(tenant: string, source: string): Promise<Record<ItemStatus, number>>;
+  /**
+   * Takes the tenant's run lease, or says who holds it. An expired lease, or one whose holder
+   * process is gone on this host, is taken over and its run marked `abandoned`.
+   */
+  acquireLease(tenant: string, holder: LeaseHolder, now: Date): Promise<LeaseResult>;
+  /** Extends the lease; false when this run no longer holds it (it was taken over). */
+  renewLease(tenant: string, runId: string, expiresAt: Date): Promise<boolean>;
+  releaseLease(tenant: string, runId: string): Promise<void>;
+  /** Removes the lease whoever holds it (`cxarchive unlock`); returns the holder it removed. */
+  breakLease(tenant: string, at: Date): Promise<LeaseHolder | undefined>;
+  recordRun(runId: string, tenant: string, startedAt: Date): Promise<void>;
+  finishRun(runId: string, finishedAt: Date, status: string, report: unknown): Promise<void>;
+  /** Waits until every write made so far is durable. */
+  flush(): Promise<void>;
+  close(): Promise<void>;
 }

@@ -1,166 +1,259 @@
-import { Readable } from 'node:stream';
 import { Effect } from 'effect';
-import { okAsync } from 'neverthrow';
-import type { LedgerObject } from '../ledger/ledger.js';
-import type { PluginError } from '../plugin/errors.js';
-import { PluginErrors } from '../plugin/errors.js';
-import type { Artifact, Item, ItemRef, JsonObject, StoredObject } from '../plugin/types.js';
-import { callPlugin, type RetryEvents } from './retry.js';
-import type { RunContext } from './run-context.js';
-import { planUpload, uploadOnce } from './store-artifact.js';
+import type { BeginResult, LedgerObject, Settlement } from '../ledger/ledger.js';
+import { type PluginError, PluginErrors } from '../plugin/errors.js';
+import type { Item, ItemRef, StoredObject } from '../plugin/types.js';
+import { invoke } from './boundary.js';
+import { faultPoint } from './faults.js';
+import type { FlowContext, SinkTarget } from './flow-context.js';
+import type { ItemOutcome } from './outcome.js';
+import { type RetryHooks, withRetry } from './retry.js';
+import { storeUnitOnce } from './store-unit.js';
+import { artifactsProblem, artifactUnit, recordArtifact, type Unit } from './units.js';
 
-export type ItemResult = 'archived' | 'failed' | 'skipped' | 'duplicate';
+/** How long an item whose data is not there yet waits when the source did not say. */
+const DEFAULT_NOT_YET_MS = 15 * 60_000;
 
-/** The metadata record as an artifact: JSON, serialised the same way every time. */
-export const recordArtifact = (name: string, record: JsonObject): Artifact => ({
-  name,
-  contentType: 'application/json',
-  open: () => okAsync(Readable.from([Buffer.from(`${JSON.stringify(record)}\n`, 'utf8')])),
-});
-
-const retryEvents = (ctx: RunContext, itemId: string, operation: string): RetryEvents => ({
-  onRetry(attempt, error, delayMs) {
-    ctx.stats.retries++;
-    ctx.logger.debug(`retrying ${operation}`, { itemId, attempt, errorTag: error._tag, delayMs });
-  },
-});
-
-const checkArtifacts = (item: Item, all: readonly Artifact[]): PluginError | undefined => {
-  const names = new Set<string>();
-  for (const a of all) {
-    if (names.has(a.name)) return PluginErrors.permanent(`item ${item.id} has two artifacts named ${a.name}`);
-    names.add(a.name);
-  }
-  if (Number.isNaN(item.occurredAt.getTime()))
-    return PluginErrors.invalidInput(`item ${item.id} has no valid date`);
+/** Item ids are part of object keys and ledger rows: a usable id is a non-empty string. */
+const refProblem = (ref: ItemRef): string | undefined => {
+  if (typeof ref?.id !== 'string' || ref.id === '') return 'the source listed an item without an id';
+  if (typeof ref.data !== 'object' || ref.data === null || Array.isArray(ref.data))
+    return `item ${ref.id}: its reference carries no data object`;
   return undefined;
 };
 
-/** fetch → transforms → every artifact to every sink → ledger. Fails with the item's error. */
-const archiveItem = (
-  ctx: RunContext,
+const asStored = (o: LedgerObject): StoredObject => ({
+  artifact: o.artifact,
+  sink: o.sink,
+  key: o.key,
+  physicalKey: o.physicalKey,
+  size: o.size,
+  sha256: o.sha256,
+  checksum: o.checksum,
+  ...(o.versionId ? { versionId: o.versionId } : {}),
+});
+
+interface Progress {
+  readonly recorded: LedgerObject[];
+  plaintextBytes: number;
+}
+
+/** fetch → transforms: the item as it will be archived, or null when a transform dropped it. */
+const prepareItem = (
+  ctx: FlowContext,
   ref: ItemRef,
-  known: readonly LedgerObject[],
-): Effect.Effect<'archived' | 'dropped', PluginError> =>
+  hooks: RetryHooks,
+): Effect.Effect<Item | null, PluginError> =>
   Effect.gen(function* () {
-    const { policy } = ctx;
     const source = ctx.source;
-    let item: Item = yield* callPlugin(
-      `${source.label}.fetch`,
-      () => source.limit(() => Promise.resolve(source.instance.fetch(ref))),
-      policy,
-      retryEvents(ctx, ref.id, 'fetch'),
+    let item = yield* withRetry(
+      invoke(ctx.inflight, source, 'fetch', (signal) => source.instance.fetch(ref, signal)),
+      ctx.policy,
+      ctx.budgets,
+      hooks,
     );
-    if (item.id !== ref.id) {
+    if (item?.id !== ref.id)
       return yield* Effect.fail(
-        PluginErrors.permanent(`${source.label}.fetch returned item ${item.id} for ${ref.id}`),
+        PluginErrors.permanent(`${source.label}.fetch returned item ${String(item?.id)} for ${ref.id}`),
       );
-    }
+    faultPoint('after-fetch', ref.id);
     for (const transform of ctx.transforms) {
       const current = item;
-      const next = yield* callPlugin(
-        `${transform.label}.apply`,
-        () => transform.limit(() => Promise.resolve(transform.instance.apply(current))),
-        policy,
-        retryEvents(ctx, ref.id, 'transform'),
+      const next = yield* withRetry(
+        invoke(ctx.inflight, transform, 'apply', (signal) => transform.instance.apply(current, signal)),
+        ctx.policy,
+        ctx.budgets,
+        hooks,
       );
-      if (next === null) return 'dropped' as const;
-      if (next.id !== ref.id)
-        return yield* Effect.fail(PluginErrors.permanent(`${transform.label} changed the item id`));
+      if (next === null) return null;
+      if (next?.id !== ref.id)
+        return yield* Effect.fail(
+          PluginErrors.permanent(
+            `${transform.label}.apply changed the item id from ${ref.id} to ${String(next?.id)}`,
+          ),
+        );
       item = next;
     }
-    const recordName = `${source.instance.recordName ?? 'record'}.json`;
-    const artifacts = [recordArtifact(recordName, item.record), ...item.artifacts];
-    const problem = checkArtifacts(item, artifacts);
-    if (problem) return yield* Effect.fail(problem);
+    return item;
+  });
+
+/** Stores one unit on every sink missing it, retrying the sinks that failed; records each object. */
+const storeUnit = (
+  ctx: FlowContext,
+  unit: Unit,
+  itemId: string,
+  targets: readonly SinkTarget[],
+  progress: Progress,
+  hooks: RetryHooks,
+): Effect.Effect<void, PluginError> =>
+  Effect.suspend(() => {
+    let remaining = targets;
+    const attempt = Effect.suspend(() => storeUnitOnce(ctx, unit, itemId, remaining)).pipe(
+      Effect.flatMap((p) => {
+        progress.recorded.push(...p.recorded);
+        remaining = p.remaining;
+        if (remaining.length === 0) progress.plaintextBytes += p.plaintextBytes;
+        return p.failure ? Effect.fail(p.failure) : Effect.void;
+      }),
+    );
+    return withRetry(attempt, ctx.policy, ctx.budgets, hooks);
+  });
+
+/** The item's units, in order: the metadata record first, then its own artifacts. */
+const unitsOf = (ctx: FlowContext, item: Item): Effect.Effect<Unit[], PluginError> =>
+  Effect.suspend(() => {
+    const recordName = `${ctx.source.instance.recordName ?? 'record'}.json`;
+    const artifacts = [recordArtifact(recordName, item.record ?? {}), ...(item.artifacts ?? [])];
+    const problem = artifactsProblem(item, artifacts);
+    if (problem) return Effect.fail(problem);
+    const units: Unit[] = [];
     for (const artifact of artifacts) {
-      const upload = planUpload(ctx, item, artifact, known);
-      if (upload.remaining.length === 0) continue;
-      yield* callPlugin(
-        `store ${artifact.name}`,
-        () => uploadOnce(ctx, upload),
-        policy,
-        retryEvents(ctx, ref.id, `store ${artifact.name}`),
+      const unit = artifactUnit(ctx.tenant, ctx.codec.instance.extension, item, artifact);
+      if (unit.isErr()) return Effect.fail(unit.error);
+      units.push(unit.value);
+    }
+    return Effect.succeed(units);
+  });
+
+const archive = (
+  ctx: FlowContext,
+  ref: ItemRef,
+  known: readonly LedgerObject[],
+  progress: Progress,
+  hooks: RetryHooks,
+): Effect.Effect<'archived' | 'dropped', PluginError> =>
+  Effect.gen(function* () {
+    const item = yield* prepareItem(ctx, ref, hooks);
+    if (item === null) return 'dropped' as const;
+    const units = yield* unitsOf(ctx, item);
+    for (const unit of units) {
+      const targets = ctx.sinks.filter(
+        (s) => !known.some((o) => o.artifact === unit.artifact.name && o.sink === s.label),
       );
+      if (targets.length > 0) yield* storeUnit(ctx, unit, item.id, targets, progress, hooks);
     }
     return 'archived' as const;
   });
 
+const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): ItemOutcome | undefined => {
+  const base = { runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: ctx.now().toISOString() };
+  switch (begin.state) {
+    case 'duplicate':
+      return { status: 'duplicate', itemId: ref.id };
+    case 'archived':
+      ctx.emit({ type: 'item.skipped', ...base, reason: 'already archived' });
+      return { status: 'skipped', itemId: ref.id, reason: 'already archived' };
+    case 'dropped':
+      ctx.emit({ type: 'item.skipped', ...base, reason: 'dropped earlier by a transform' });
+      return { status: 'skipped', itemId: ref.id, reason: 'dropped earlier' };
+    case 'awaiting':
+      return { status: 'skipped', itemId: ref.id, reason: 'awaiting' };
+    case 'begun':
+      return undefined;
+  }
+};
+
 /**
- * Processes one listed item to a settled state. Never fails: an item's failure is recorded in the
- * ledger and the report, and the run goes on. A ledger failure is a defect and stops the run.
+ * Processes one listed item to a settled state and returns what happened. Never fails for the
+ * item's sake: a failure is recorded in the ledger (with its reason) and returned as an outcome. A
+ * ledger failure is a defect and stops the run. Interrupted, it leaves the item pending.
  */
-export const processItem = (ctx: RunContext, ref: ItemRef): Effect.Effect<ItemResult> =>
-  Effect.suspend(() => {
-    if (ctx.seenIds.has(ref.id)) {
-      ctx.stats.duplicates++;
-      return Effect.succeed<ItemResult>('duplicate');
-    }
-    ctx.seenIds.add(ref.id);
-    ctx.stats.seen++;
+export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<ItemOutcome> =>
+  Effect.gen(function* () {
+    const problem = refProblem(listed);
+    const ref: ItemRef = problem
+      ? { id: typeof listed?.id === 'string' ? listed.id : String(listed?.id), data: {} }
+      : listed;
     const at = () => ctx.now().toISOString();
-    const base = { runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id };
-    const existing = ctx.ledger.getItem(ctx.tenant, ctx.sourceId, ref.id);
-    if (existing?.status === 'archived') {
-      ctx.stats.skipped++;
-      ctx.emit({ type: 'item.skipped', ...base, reason: 'already archived', at: at() });
-      return Effect.succeed<ItemResult>('skipped');
-    }
-    // What sinks already hold (from an earlier attempt) comes back with the pending row.
-    const entry = ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now());
-    return archiveItem(ctx, ref, entry.objects).pipe(
-      Effect.matchEffect({
-        onFailure: (error) =>
-          Effect.sync((): ItemResult => {
-            const reason = ctx.scrubber.scrub(error.message);
-            ctx.ledger.settleItem(
-              ctx.tenant,
-              ctx.sourceId,
-              ref.id,
-              'failed',
-              ctx.runId,
-              ctx.now(),
-              `[${error._tag}] ${reason}`,
-            );
-            ctx.stats.failed++;
-            ctx.stats.failures.push({ itemId: ref.id, errorTag: error._tag, reason });
-            ctx.emit({ type: 'item.failed', ...base, errorTag: error._tag, reason, at: at() });
-            return 'failed';
-          }),
-        onSuccess: (result) =>
-          Effect.gen(function* () {
-            if (result === 'dropped') {
-              ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, 'dropped', ctx.runId, ctx.now());
-              ctx.stats.skipped++;
-              ctx.emit({ type: 'item.skipped', ...base, reason: 'dropped by a transform', at: at() });
-              return 'skipped' as const;
-            }
-            const objects: StoredObject[] = (
-              ctx.ledger.getItem(ctx.tenant, ctx.sourceId, ref.id)?.objects ?? []
-            ).map(({ keyId: _keyId, ...o }) => o);
-            ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, 'archived', ctx.runId, ctx.now());
-            ctx.stats.archived++;
-            const acknowledge = ctx.source.instance.acknowledge?.bind(ctx.source.instance);
-            if (acknowledge) {
-              yield* callPlugin(
-                `${ctx.source.label}.acknowledge`,
-                () => acknowledge(ref, { status: 'archived', objects }),
-                ctx.policy,
-                retryEvents(ctx, ref.id, 'acknowledge'),
-              ).pipe(
-                Effect.catch((error) =>
-                  Effect.sync(() =>
-                    ctx.logger.warn('the source could not be told the item is archived; the ledger has it', {
-                      itemId: ref.id,
-                      reason: ctx.scrubber.scrub(error.message),
-                    }),
-                  ),
-                ),
-              );
-            }
-            ctx.emit({ type: 'item.archived', ...base, objects, at: at() });
-            return 'archived' as const;
-          }),
-      }),
+    const base = () => ({ runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: at() });
+    const begin = yield* Effect.promise(() =>
+      ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now()),
     );
+    const skipped = skippedOutcome(ctx, ref, begin);
+    if (skipped) return skipped;
+    const known = begin.state === 'begun' ? begin.objects : [];
+    let retries = 0;
+    const hooks: RetryHooks = {
+      onRetry(info) {
+        retries++;
+        ctx.logger.debug(info.budgetWait ? 'waiting for the API budget' : 'retrying', {
+          itemId: ref.id,
+          attempt: info.attempt,
+          errorTag: info.error._tag,
+          delayMs: info.delayMs,
+          reason: ctx.scrubber.scrub(info.error.message),
+        });
+      },
+    };
+    const progress: Progress = { recorded: [], plaintextBytes: 0 };
+    const result = yield* Effect.result(
+      problem ? Effect.fail(PluginErrors.invalidInput(problem)) : archive(ctx, ref, known, progress, hooks),
+    );
+    const settle = (settlement: Settlement) =>
+      Effect.promise(() =>
+        ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, settlement, ctx.runId, ctx.now()),
+      );
+    const storedBytes = progress.recorded.reduce((n, o) => n + o.size, 0);
+
+    if (result._tag === 'Failure') {
+      const error = result.failure;
+      const reason = ctx.scrubber.scrub(error.message);
+      if (error._tag === 'NotYet') {
+        const retryAt =
+          error.retryAt instanceof Date && !Number.isNaN(error.retryAt.getTime())
+            ? error.retryAt
+            : new Date(ctx.now().getTime() + DEFAULT_NOT_YET_MS);
+        yield* settle({ status: 'awaiting', reason, retryAt });
+        ctx.emit({ type: 'item.awaiting', ...base(), reason, retryAt: retryAt.toISOString() });
+        return { status: 'awaiting', itemId: ref.id, reason, retryAt: retryAt.toISOString(), retries };
+      }
+      yield* settle({ status: 'failed', error: `[${error._tag}] ${reason}` });
+      ctx.emit({ type: 'item.failed', ...base(), errorTag: error._tag, reason });
+      return {
+        status: 'failed',
+        itemId: ref.id,
+        errorTag: error._tag,
+        reason,
+        retries,
+        newObjects: progress.recorded.length,
+        storedBytes,
+      };
+    }
+    if (result.success === 'dropped') {
+      yield* settle({ status: 'dropped' });
+      ctx.emit({ type: 'item.skipped', ...base(), reason: 'dropped by a transform' });
+      return { status: 'skipped', itemId: ref.id, reason: 'dropped by a transform' };
+    }
+    yield* settle({ status: 'archived' });
+    faultPoint('after-commit', ref.id);
+    const objects = [...known, ...progress.recorded].map(asStored);
+    const acknowledge = ctx.source.instance.acknowledge?.bind(ctx.source.instance);
+    if (acknowledge) {
+      yield* withRetry(
+        invoke(ctx.inflight, ctx.source, 'acknowledge', (signal) =>
+          acknowledge(ref, { status: 'archived', objects }, signal),
+        ),
+        ctx.policy,
+        ctx.budgets,
+        hooks,
+      ).pipe(
+        Effect.catch((error) =>
+          Effect.sync(() =>
+            ctx.logger.warn('the source could not be told the item is archived; the ledger has it', {
+              itemId: ref.id,
+              reason: ctx.scrubber.scrub(error.message),
+            }),
+          ),
+        ),
+      );
+    }
+    ctx.emit({ type: 'item.archived', ...base(), objects });
+    return {
+      status: 'archived',
+      itemId: ref.id,
+      objects,
+      newObjects: progress.recorded.length,
+      plaintextBytes: progress.plaintextBytes,
+      storedBytes,
+      retries,
+    };
   });

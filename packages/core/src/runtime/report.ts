@@ -1,15 +1,24 @@
-import type { PluginError } from '../plugin/errors.js';
+import type { PluginErrorTag } from '../plugin/errors.js';
 import type { Checkpoint } from '../plugin/types.js';
+import { escapeControl } from '../text.js';
+import type { BudgetStats } from './budgets.js';
+import type { NotifierStats } from './event-bus.js';
 
-export const REPORT_VERSION = 1;
+export const REPORT_VERSION = 2;
 
 export interface RunFailure {
   readonly itemId: string;
-  readonly errorTag: PluginError['_tag'];
+  readonly errorTag: PluginErrorTag;
   readonly reason: string;
 }
 
-export type RunStatus = 'succeeded' | 'completed_with_failures' | 'failed';
+/**
+ * - `succeeded`: every item seen is archived, skipped, or awaiting data the source does not have yet;
+ * - `completed_with_failures`: some items failed (each with its reason; the next run retries them);
+ * - `failed`: the run could not list (or finish listing) the source;
+ * - `interrupted`: the run was stopped (Ctrl-C, SIGTERM, a lost lease); the next run resumes.
+ */
+export type RunStatus = 'succeeded' | 'completed_with_failures' | 'failed' | 'interrupted';
 
 /** The typed JSON artifact of one run (DESIGN §5). Contains no secrets and no interaction content. */
 export interface RunReport {
@@ -22,10 +31,12 @@ export interface RunReport {
   readonly finishedAt: string;
   readonly durationMs: number;
   readonly counts: {
-    /** Items the source listed this run, plus earlier unsettled items retried. */
+    /** Items the source listed this run, plus earlier unsettled items retried (each once). */
     readonly seen: number;
     readonly archived: number;
     readonly failed: number;
+    /** Not there yet at the source (a recording still processing): pending, looked at again later. */
+    readonly awaiting: number;
     /** Already archived before this run, or dropped by a transform. */
     readonly skipped: number;
     /** Listed more than once within the run (overlap windows, shifted pages); processed once. */
@@ -33,20 +44,30 @@ export interface RunReport {
   };
   /** archived / (archived + failed), or null when no item was attempted. */
   readonly successRate: number | null;
+  /** Objects stored or adopted by this run. */
   readonly objects: number;
   readonly bytes: { readonly plaintext: number; readonly stored: number };
   readonly retries: number;
+  /** Per API family: the budget, requests counted, waits and the server's throttling. */
+  readonly budgets: Readonly<
+    Record<string, BudgetStats & { readonly requests: number; readonly per: string }>
+  >;
+  readonly notifiers: readonly NotifierStats[];
   readonly checkpoint: { readonly before: Checkpoint | null; readonly after: Checkpoint | null };
+  /** The first failures in full (the ledger and the audit log have every one). */
   readonly failures: readonly RunFailure[];
-  /** Set when the run could not list (or could not finish listing) the source. */
+  readonly failuresTotal: number;
+  /** Why the run failed or stopped, when it did. */
   readonly error?: { readonly errorTag: string; readonly reason: string };
+  /** Problems that did not change the run's result (a notifier down, the audit log unwritable). */
+  readonly warnings: readonly string[];
   readonly plugins: readonly { readonly label: string; readonly package: string; readonly version: string }[];
 }
 
 export const successRate = (archived: number, failed: number): number | null =>
   archived + failed === 0 ? null : archived / (archived + failed);
 
-const formatBytes = (n: number): string => {
+export const formatBytes = (n: number): string => {
   if (n < 1024) return `${n} B`;
   const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = n / 1024;
@@ -58,7 +79,7 @@ const formatBytes = (n: number): string => {
   return `${value.toFixed(1)} ${units[unit]}`;
 };
 
-/** The short human summary printed after a run. */
+/** The short human summary printed after a run. Text from the source is escaped for the terminal. */
 export const summarize = (report: RunReport): string => {
   const { counts } = report;
   const rate =
@@ -68,15 +89,28 @@ export const summarize = (report: RunReport): string => {
   const lines = [
     `cxarchive run ${report.runId} for tenant ${report.tenant}: ${report.status.replace(/_/g, ' ')}`,
     `  archived ${counts.archived}, failed ${counts.failed}, skipped ${counts.skipped}` +
+      (counts.awaiting ? `, awaiting ${counts.awaiting}` : '') +
       (counts.duplicates ? `, duplicates ${counts.duplicates}` : '') +
       ` (${rate})`,
     `  ${report.objects} objects, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
       `${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`,
   ];
+  if (counts.awaiting)
+    lines.push(
+      `  ${counts.awaiting} items are not ready at the source yet (e.g. recordings still processing): the next run looks again`,
+    );
+  for (const [family, b] of Object.entries(report.budgets))
+    if (b.waits > 0 || b.throttled > 0)
+      lines.push(
+        `  budget ${family}: ${b.taken} requests, waited ${(b.waitedMs / 1000).toFixed(1)} s in ${b.waits} waits` +
+          (b.throttled ? `, throttled ${b.throttled} times by the server` : ''),
+      );
   for (const f of report.failures.slice(0, 10))
-    lines.push(`  failed ${f.itemId}: [${f.errorTag}] ${f.reason}`);
-  if (report.failures.length > 10)
-    lines.push(`  … and ${report.failures.length - 10} more failures (see the report)`);
-  if (report.error) lines.push(`  run error: [${report.error.errorTag}] ${report.error.reason}`);
+    lines.push(`  failed ${escapeControl(f.itemId)}: [${f.errorTag}] ${escapeControl(f.reason)}`);
+  if (report.failuresTotal > 10)
+    lines.push(`  … and ${report.failuresTotal - 10} more failures (see the report and the ledger)`);
+  if (report.error)
+    lines.push(`  run error: [${report.error.errorTag}] ${escapeControl(report.error.reason)}`);
+  for (const w of report.warnings) lines.push(`  warning: ${escapeControl(w)}`);
   return lines.join('\n');
 };

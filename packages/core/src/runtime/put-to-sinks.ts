@@ -1,0 +1,180 @@
+import { PassThrough, type Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { Effect } from 'effect';
+import { ChecksumStream, sha256OfStream } from '../hashing.js';
+import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
+import type { Checksum, Stored } from '../plugin/types.js';
+import { invoke, streamFailure } from './boundary.js';
+import { faultPoint } from './faults.js';
+import type { FlowContext, SinkTarget } from './flow-context.js';
+
+/** One object one sink now holds, verified. */
+export interface PutResult {
+  readonly sink: SinkTarget;
+  readonly physicalKey: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly checksum: Checksum;
+  readonly versionId?: string;
+}
+
+export interface PutOutcome {
+  readonly stored: readonly PutResult[];
+  /** Sinks that already hold something at the key: the caller decides whether it is ours. */
+  readonly existing: readonly SinkTarget[];
+  /** The first failure that decides (one no retry can fix, else the first retryable one). */
+  readonly failure?: PluginError;
+  /** Failed sinks (to retry). */
+  readonly failed: readonly SinkTarget[];
+}
+
+export interface OutgoingObject {
+  readonly key: string;
+  readonly contentType: string;
+  readonly metadata: Readonly<Record<string, string>>;
+  /** The bytes to store (already encoded); read once, fanned out to every target at the slowest pace. */
+  readonly body: Readable;
+  /** Which item the bytes are for, for fault points. */
+  readonly itemId: string;
+  /** Set when the bytes broke upstream: that failure, not the sinks' view of it, is the cause. */
+  upstreamFailure(): PluginError | undefined;
+}
+
+/** The read-back check, for sinks whose store reports no checksum the runtime can compute. */
+const readBack = (ctx: FlowContext, sink: SinkTarget, key: string) =>
+  invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(key, signal)).pipe(
+    Effect.flatMap((stream) =>
+      Effect.tryPromise({
+        try: () => sha256OfStream(stream),
+        catch: (cause) => streamFailure(`${sink.label}.get`, cause),
+      }),
+    ),
+  );
+
+const verify = (
+  ctx: FlowContext,
+  sink: SinkTarget,
+  key: string,
+  stored: Stored,
+  sent: ChecksumStream,
+): Effect.Effect<PutResult, PluginError> =>
+  Effect.gen(function* () {
+    const mismatch = (what: string) =>
+      PluginErrors.permanent(
+        `${sink.label}: the object stored at ${key} does not match the bytes sent (${what})`,
+      );
+    if (!sent.complete)
+      return yield* Effect.fail(mismatch('the sink finished before reading the whole body'));
+    const sha256 = sent.digest('sha256')!;
+    if (stored?.size !== sent.size)
+      return yield* Effect.fail(mismatch(`size ${stored?.size} reported, ${sent.size} sent`));
+    const base = {
+      sink,
+      physicalKey: typeof stored.key === 'string' && stored.key !== '' ? stored.key : key,
+      size: sent.size,
+      sha256,
+      ...(stored.versionId ? { versionId: stored.versionId } : {}),
+    };
+    if (sink.algorithm) {
+      const reported = stored.checksum;
+      const expected = sent.digest(sink.algorithm)!;
+      if (!reported || reported.algorithm !== sink.algorithm)
+        return yield* Effect.fail(
+          mismatch(
+            `the sink reported no ${sink.algorithm} checksum${reported ? ` (it reported ${reported.algorithm})` : ''}`,
+          ),
+        );
+      if (reported.value.toLowerCase() !== expected)
+        return yield* Effect.fail(mismatch(`${sink.algorithm} differs`));
+      return { ...base, checksum: { algorithm: sink.algorithm, value: expected } };
+    }
+    const back = yield* readBack(ctx, sink, key);
+    if (back.size !== sent.size || back.sha256 !== sha256)
+      return yield* Effect.fail(mismatch('read back differs'));
+    return { ...base, checksum: { algorithm: 'sha256', value: sha256 } };
+  });
+
+/**
+ * Streams one object's bytes to every target at once (at the pace of the slowest, never buffering
+ * the whole object), then verifies each store's own checksum against the runtime's hash of what it
+ * sent (or reads the object back when the store reports none). Independent of the codec: records,
+ * recordings and manifests all go through here. Never records anything: the caller does.
+ */
+export const putToSinks = (
+  ctx: FlowContext,
+  object: OutgoingObject,
+  targets: readonly SinkTarget[],
+): Effect.Effect<PutOutcome> =>
+  Effect.gen(function* () {
+    const algorithms = targets.flatMap((t) => (t.algorithm ? [t.algorithm] : []));
+    const sent = new ChecksumStream(algorithms);
+    const branches = targets.map(() => new PassThrough());
+    let firstChunk = true;
+    const tap = new Transform({
+      transform(chunk, _encoding, callback) {
+        if (firstChunk) {
+          firstChunk = false;
+          faultPoint('mid-upload', object.itemId);
+        }
+        callback(null, chunk);
+      },
+    });
+    for (const b of branches) sent.pipe(b);
+    const feeding = pipeline(object.body, tap, sent).catch((cause: unknown) => {
+      for (const b of branches) b.destroy(cause instanceof Error ? cause : new Error(String(cause)));
+    });
+    let finished = 0;
+    const results = yield* Effect.all(
+      targets.map((sink, i) => {
+        const branch = branches[i]!;
+        return invoke(ctx.inflight, sink, 'put', (signal) =>
+          sink.instance.put(object.key, branch, {
+            signal,
+            contentType: object.contentType,
+            metadata: object.metadata,
+          }),
+        ).pipe(
+          Effect.tap(() => Effect.sync(() => faultPoint('after-put', object.itemId))),
+          Effect.flatMap((stored) => verify(ctx, sink, object.key, stored, sent)),
+          Effect.tap(() => Effect.sync(() => faultPoint('after-verify', object.itemId))),
+          Effect.result,
+          Effect.ensuring(
+            Effect.sync(() => {
+              // A sink that gave up must not hold back the others: discard what it would have read.
+              branch.resume();
+              finished++;
+              if (finished === targets.length && !sent.complete) sent.destroy();
+            }),
+          ),
+        );
+      }),
+      { concurrency: 'unbounded' },
+    ).pipe(
+      Effect.ensuring(
+        Effect.promise(async () => {
+          if (!sent.complete) {
+            object.body.destroy();
+            sent.destroy();
+          }
+          for (const b of branches) b.destroy();
+          await feeding;
+        }),
+      ),
+    );
+    const stored: PutResult[] = [];
+    const existing: SinkTarget[] = [];
+    const failed: SinkTarget[] = [];
+    const failures: PluginError[] = [];
+    const upstream = object.upstreamFailure();
+    for (const [i, r] of results.entries()) {
+      const sink = targets[i]!;
+      if (r._tag === 'Success') stored.push(r.success);
+      else if (r.failure._tag === 'AlreadyExists') existing.push(sink);
+      else {
+        failed.push(sink);
+        failures.push(upstream ?? r.failure);
+      }
+    }
+    const failure = failures.find((f) => !isRetryable(f)) ?? failures[0];
+    return { stored, existing, failed, ...(failure ? { failure } : {}) };
+  });

@@ -1,0 +1,198 @@
+import { pipeline } from 'node:stream/promises';
+import { Effect } from 'effect';
+import { ChecksumStream, HashingStream, sha256OfStream } from '../hashing.js';
+import type { LedgerObject } from '../ledger/ledger.js';
+import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
+import type { StoredObject } from '../plugin/types.js';
+import { invoke, streamFailure } from './boundary.js';
+import { faultPoint } from './faults.js';
+import type { FlowContext, SinkTarget } from './flow-context.js';
+import { type PutResult, putToSinks } from './put-to-sinks.js';
+import type { Unit } from './units.js';
+
+/** What one attempt at a unit achieved; objects are recorded in the ledger as they are verified. */
+export interface UnitProgress {
+  readonly recorded: readonly LedgerObject[];
+  readonly plaintextBytes: number;
+  /** Sinks still missing the object. */
+  readonly remaining: readonly SinkTarget[];
+  readonly failure?: PluginError;
+}
+
+/** How the source's artifact stream is named in labels: `source.open(recording.wav)`. */
+const artifactLabel = (ctx: FlowContext, unit: Unit) => `${ctx.source.label}.open(${unit.artifact.name})`;
+
+const openArtifact = (ctx: FlowContext, unit: Unit) =>
+  invoke(ctx.inflight, { label: ctx.source.label }, `open(${unit.artifact.name})`, (signal) =>
+    unit.artifact.open(signal),
+  );
+
+/** SHA-256 of the artifact's plaintext, read again from byte 0. */
+const plaintextDigest = (ctx: FlowContext, unit: Unit) =>
+  openArtifact(ctx, unit).pipe(
+    Effect.flatMap((stream) =>
+      Effect.tryPromise({
+        try: () => sha256OfStream(stream),
+        catch: (cause) => streamFailure(artifactLabel(ctx, unit), cause),
+      }),
+    ),
+  );
+
+/**
+ * Something already exists at the key (a crash after upload, or an earlier run whose ledger write
+ * was lost). It counts as stored only if it decodes, under our key and the full expected context,
+ * to exactly the artifact's bytes: then it is adopted, never duplicated. Anything else is a
+ * conflict, and the existing object is left untouched.
+ */
+const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<PutResult, PluginError> =>
+  Effect.gen(function* () {
+    const info = yield* invoke(ctx.inflight, sink, 'head', (signal) => sink.instance.head(unit.key, signal));
+    if (info === null)
+      return yield* Effect.fail(
+        PluginErrors.transient(`${sink.label}: ${unit.key} was reported to exist, then was not found`),
+      );
+    const raw = yield* invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(unit.key, signal));
+    const counted = new HashingStream();
+    const copying = pipeline(raw, counted).catch(() => undefined);
+    const decoded = yield* invoke(ctx.inflight, ctx.codec, 'decode', (signal) =>
+      ctx.codec.instance.decode(counted, unit.context, signal),
+    ).pipe(
+      Effect.catch((error) =>
+        Effect.promise(async () => {
+          raw.destroy();
+          await copying;
+        }).pipe(
+          Effect.andThen(
+            Effect.fail(
+              isRetryable(error)
+                ? error
+                : PluginErrors.permanent(
+                    `${sink.label}: an object that is not ours exists at ${unit.key} (${error.message}); it was left untouched`,
+                  ),
+            ),
+          ),
+        ),
+      ),
+    );
+    const existing = yield* Effect.tryPromise({
+      try: () => sha256OfStream(decoded),
+      catch: (cause) => streamFailure(`${ctx.codec.label}.decode`, cause),
+    }).pipe(
+      Effect.ensuring(Effect.promise(() => copying)),
+      Effect.mapError((error) =>
+        isRetryable(error)
+          ? error
+          : PluginErrors.permanent(
+              `${sink.label}: the object at ${unit.key} fails verification (${error.message}); it was left untouched`,
+            ),
+      ),
+    );
+    const expected = yield* plaintextDigest(ctx, unit);
+    if (existing.sha256 !== expected.sha256)
+      return yield* Effect.fail(
+        PluginErrors.permanent(
+          `${sink.label}: a different object already exists at ${unit.key}; it was not overwritten (the source data changed since it was archived?)`,
+        ),
+      );
+    return {
+      sink,
+      physicalKey: info.key || unit.key,
+      size: counted.size,
+      sha256: counted.sha256,
+      checksum: info.checksum ?? { algorithm: 'sha256', value: counted.sha256 },
+      ...(info.versionId ? { versionId: info.versionId } : {}),
+    };
+  });
+
+const toLedgerObject = (ctx: FlowContext, unit: Unit, r: PutResult, keyId: string): LedgerObject => ({
+  artifact: unit.artifact.name,
+  sink: r.sink.label,
+  key: unit.key,
+  physicalKey: r.physicalKey,
+  size: r.size,
+  sha256: r.sha256,
+  checksum: r.checksum,
+  keyId,
+  unitId: unit.id,
+  runId: ctx.runId,
+  ...(r.versionId ? { versionId: r.versionId } : {}),
+});
+
+/**
+ * One attempt at a unit: open the artifact, encode it once, stream the encoding to every target
+ * still missing it, verify, adopt what already exists and is ours, and record each verified object
+ * in the ledger at once (so a retry or a re-run only targets the others).
+ */
+export const storeUnitOnce = (
+  ctx: FlowContext,
+  unit: Unit,
+  itemId: string,
+  targets: readonly SinkTarget[],
+): Effect.Effect<UnitProgress, PluginError> =>
+  Effect.gen(function* () {
+    const opened = yield* openArtifact(ctx, unit);
+    const plain = new ChecksumStream([]);
+    let upstream: PluginError | undefined;
+    const reading = pipeline(opened, plain).catch((cause: unknown) => {
+      upstream ??= streamFailure(artifactLabel(ctx, unit), cause);
+    });
+    const encoded = yield* invoke(ctx.inflight, ctx.codec, 'encode', (signal) =>
+      ctx.codec.instance.encode(plain, unit.context, signal),
+    ).pipe(
+      Effect.tapError(() =>
+        Effect.promise(async () => {
+          opened.destroy();
+          await reading;
+        }),
+      ),
+    );
+    faultPoint('after-encode', itemId);
+    encoded.stream.once('error', (cause) => {
+      upstream ??= streamFailure(`${ctx.codec.label}.encode`, cause);
+    });
+    const outcome = yield* putToSinks(
+      ctx,
+      {
+        key: unit.key,
+        contentType: encoded.contentType,
+        metadata: { 'cxarchive-key-id': encoded.keyId },
+        body: encoded.stream,
+        itemId,
+        upstreamFailure: () => upstream,
+      },
+      targets,
+    ).pipe(
+      Effect.ensuring(
+        Effect.promise(async () => {
+          opened.destroy();
+          await reading;
+        }),
+      ),
+    );
+    const recorded: LedgerObject[] = [];
+    const record = (r: PutResult) =>
+      Effect.promise(() => {
+        const object = toLedgerObject(ctx, unit, r, encoded.keyId);
+        recorded.push(object);
+        return ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, itemId, object, ctx.now());
+      });
+    for (const r of outcome.stored) yield* record(r);
+    const remaining: SinkTarget[] = [...outcome.failed];
+    let failure = outcome.failure;
+    for (const sink of outcome.existing) {
+      const adopted = yield* Effect.result(adopt(ctx, unit, sink));
+      if (adopted._tag === 'Success') yield* record(adopted.success);
+      else {
+        remaining.push(sink);
+        if (!failure || (isRetryable(failure) && !isRetryable(adopted.failure))) failure = adopted.failure;
+      }
+    }
+    return {
+      recorded,
+      plaintextBytes: plain.complete ? plain.size : 0,
+      remaining,
+      ...(failure ? { failure } : {}),
+    };
+  });
+
+export type { StoredObject };

@@ -1,0 +1,20 @@
+import type { LeaseHolder } from '../ledger/ledger.js';
+import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
+import type { PreparedPipeline } from '../pipeline/prepare-pipeline.js';
+import { ledgerPath } from './run-pipeline.js';
+
+/**
+ * Removes the tenant's run lease whoever holds it, for an operator who knows the holder is gone
+ * (`cxarchive unlock`). The run that held it is marked abandoned. Returns the holder removed.
+ */
+export const unlockTenant = async (
+  prepared: Pick<PreparedPipeline, 'loaded'>,
+  now: Date = new Date(),
+): Promise<LeaseHolder | undefined> => {
+  const ledger = openSqliteLedger(ledgerPath(prepared as PreparedPipeline));
+  try {
+    return await ledger.breakLease(prepared.loaded.config.tenant, now);
+  } finally {
+    await ledger.close();
+  }
+};

@@ -88,7 +88,7 @@ describe('SecretScrubber: reflected secrets', () => {
     const body = JSON.stringify({ error: 'invalid', password: tricky });
     expect(body).toContain('q\\"uo\\\\te');
     expect(quoted.scrub(body)).toBe('{"error":"invalid","password":"[redacted]"}');
-    const slashes = body.replace(/\//g, '\\/').replace('\\"uo', '\\u0022uo').replace('x<', '\\u0078<');
+    const slashes = body.replace(/\//g, '\\/').replace('\\"uo', '\\u0022uo').replace('x<', 'x\\u003C');
     expect(quoted.scrub(slashes)).toBe('{"error":"invalid","password":"[redacted]"}');
     const html = tricky
       .replace(/&/g, '&amp;')
@@ -133,6 +133,30 @@ describe('SecretScrubber: reflected secrets', () => {
     short.add('abcdefghij');
     expect(short.scrub('password abcde')).toBe('password [redacted]');
     expect(short.scrub('password abcd')).toBe('password abcd');
+  });
+
+  it('redacts a long registered token cut by a 300-character truncation, in any encoding', () => {
+    const s = new SecretScrubber();
+    const token = Array.from({ length: 60 }, (_, i) => `${(i * 7919).toString(36)}/+=`).join('');
+    s.add(token);
+    const cut = (text: string) => `${text.slice(0, 300)}…`;
+    expect(s.scrub(cut(`401 {"token":"${token}"}`))).toBe('401 {"token":"[redacted]…');
+    const escaped = JSON.stringify({ token }).replace(/\//g, '\\/');
+    expect(s.scrub(cut(`401 ${escaped}`))).toBe('401 {"token":"[redacted]…');
+    const form = new URLSearchParams({ token }).toString();
+    for (const length of [40, 41, 42]) {
+      // Cut anywhere, even inside a %2F: the half escape goes too.
+      expect(s.scrub(`${form.slice(0, length)}…`)).toBe('token=[redacted]…');
+    }
+  });
+
+  it('redacts a cut-off secret whose characters can start several forms', () => {
+    const s = new SecretScrubber();
+    s.add('%25&amp;\\u0041-tail-xyz');
+    // Literally, percent-encoded and JSON-escaped in turn; `%25` and `\\u0041` are also forms of `%` and `\`.
+    expect(s.scrub('x %2525&amp;amp;\\\\u0041-ta')).toBe('x [redacted]');
+    expect(s.scrub('x %25&amp;\\u0041-ta')).toBe('x [redacted]');
+    expect(s.scrub('x %25&amp;\\u0041-tail-xyz!')).toBe('x [redacted]!');
   });
 
   it('scrubs every encoding before truncating', () => {

@@ -49,11 +49,7 @@ const MIN_SECRET_LENGTH = 4;
 const PREFIX_CHARS = 8;
 
 const escapeRegex = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
-/** A hex number matched in either case (`%2f` and `%2F`, `\u00e9` and `\u00E9`). */
-const hex = (value: number, width: number): string =>
-  [...value.toString(16).padStart(width, '0')]
-    .map((d) => (/[a-f]/.test(d) ? `[${d}${d.toUpperCase()}]` : d))
-    .join('');
+const hex = (value: number, width: number): string => value.toString(16).padStart(width, '0');
 
 const JSON_ESCAPES: Readonly<Record<string, string>> = {
   '"': '\\"',
@@ -73,56 +69,119 @@ const HTML_ESCAPES: Readonly<Record<string, readonly string[]>> = {
   "'": ['&#39;', '&#x27;', '&apos;'],
 };
 
+/** The written forms of one character of a secret: `exact` as they are, `folded` in lowercase, matched in either case. */
+interface CharForms {
+  readonly exact: readonly string[];
+  readonly folded: readonly string[];
+}
+
 /**
  * Every way one character of a secret travels in text an API may echo: as itself; percent-encoded
  * in either hex case (URLs, and form bodies, which also encode `!'()*` that `encodeURIComponent`
  * leaves alone); `+` for a space (form bodies); JSON-escaped (`\"`, `\\`, `\/`, `\u00e9`, surrogate
- * pairs); HTML-escaped. Each character may use a different form, as encoders disagree.
+ * pairs); HTML-escaped. Each character may use a different form, as encoders disagree. Letters and
+ * digits are taken as they are: no encoder escapes them, and literal runs keep matching fast.
  */
-const charPattern = (char: string): string => {
-  const forms = [escapeRegex(char)];
-  forms.push([...Buffer.from(char, 'utf8')].map((byte) => `%${hex(byte, 2)}`).join(''));
-  if (char === ' ') forms.push('\\+');
+const formsOf = (char: string): CharForms => {
+  if (/^[A-Za-z0-9]$/.test(char)) return { exact: [char], folded: [] };
+  const exact = [char];
+  if (char === ' ') exact.push('+');
   const json = JSON_ESCAPES[char];
-  if (json !== undefined) forms.push(escapeRegex(json));
-  const units = Array.from({ length: char.length }, (_, i) => char.charCodeAt(i));
-  forms.push(units.map((unit) => `\\\\u${hex(unit, 4)}`).join(''));
-  for (const html of HTML_ESCAPES[char] ?? []) forms.push(escapeRegex(html));
-  return `(?:${forms.join('|')})`;
+  if (json !== undefined) exact.push(json);
+  exact.push(...(HTML_ESCAPES[char] ?? []));
+  const percent = [...Buffer.from(char, 'utf8')].map((byte) => `%${hex(byte, 2)}`).join('');
+  const units = Array.from({ length: char.length }, (_, i) => `\\u${hex(char.charCodeAt(i), 4)}`).join('');
+  return { exact, folded: [percent, units] };
 };
 
-/** Half an escape a truncation may leave after a cut-off secret: `%2`, `\u00`, `&am`. */
-const PARTIAL_ESCAPE = '(?:%[0-9A-Fa-f]?|\\\\(?:u[0-9A-Fa-f]{0,3})?|&#?\\w{0,5})';
-/** What may end a text after a cut-off secret: a truncation mark, closing quotes or brackets, punctuation, space. */
-const TRAILER = `[\\s.…"'\`)\\]}>,;:]{0,16}$`;
+/** A lowercase form as a pattern matching it in either case. */
+const foldedPattern = (form: string): string =>
+  [...form].map((c) => (/[a-z]/.test(c) ? `[${c}${c.toUpperCase()}]` : escapeRegex(c))).join('');
+
+const charPattern = ({ exact, folded }: CharForms): string => {
+  const forms = [...exact.map(escapeRegex), ...folded.map(foldedPattern)];
+  return forms.length === 1 ? (forms[0] as string) : `(?:${forms.join('|')})`;
+};
+
+/**
+ * Whether `text` from `start` to its end is the first characters of a secret, each in any of its
+ * forms (depth-first: `%`, `\` and `&` can start more than one form; each place is tried once).
+ */
+const spellsPrefix = (text: string, start: number, chars: readonly CharForms[]): boolean => {
+  const stack: [number, number][] = [[start, 0]];
+  const tried = new Set<number>();
+  while (stack.length > 0) {
+    const [pos, index] = stack.pop() as [number, number];
+    if (pos === text.length) return true;
+    const char = chars[index];
+    const place = pos * (chars.length + 1) + index;
+    if (char === undefined || tried.has(place)) continue;
+    tried.add(place);
+    for (const form of char.exact) if (text.startsWith(form, pos)) stack.push([pos + form.length, index + 1]);
+    for (const form of char.folded) {
+      if (text.slice(pos, pos + form.length).toLowerCase() === form)
+        stack.push([pos + form.length, index + 1]);
+    }
+  }
+  return false;
+};
+
+/** What may end a text after a secret cut short: a truncation mark, closing quotes or brackets, punctuation, space. */
+const MARKS_END = /[\s.…"'`)\]}>,;:]{0,16}$/;
+/** The same, after half an escape (`%2`, `\u00`, `&am`) the cut left. */
+const CUT_END = new RegExp(`(?:%[0-9A-Fa-f]?|\\\\(?:u[0-9A-Fa-f]{0,3})?|&#?\\w{0,5})${MARKS_END.source}`);
 
 interface Needle {
   /** Length of the value in characters; longer needles are scrubbed first. */
   readonly length: number;
-  /** The value in any encoding, anywhere. */
+  /** The value in any of its forms, anywhere. */
   readonly whole: RegExp;
-  /** A prefix of it (long enough to matter) that ends the text, as truncation leaves it. */
-  readonly prefix: RegExp | undefined;
-  /** How far from the end a prefix match can start. */
+  readonly chars: readonly CharForms[];
+  /** Its first characters (as many as count as a cut-off secret), to find where a cut-off one may start. */
+  readonly start: RegExp | undefined;
+  /** How far from the end a cut-off secret can start: at most 12 characters per character (`\ud83d\ude00`). */
   readonly window: number;
 }
 
 const needleOf = (value: string): Needle => {
-  const chars = [...value].map(charPattern);
+  const chars = [...value].map(formsOf);
+  const patterns = chars.map(charPattern);
   const min = Math.max(MIN_SECRET_LENGTH, Math.min(PREFIX_CHARS, Math.ceil(chars.length / 2)));
-  let prefix: RegExp | undefined;
-  if (min < chars.length) {
-    let optional = '';
-    for (let i = chars.length - 2; i >= min; i--) optional = `(?:${chars[i]}${optional})?`;
-    prefix = new RegExp(`${chars.slice(0, min).join('')}${optional}${PARTIAL_ESCAPE}?(?=${TRAILER})`);
-  }
-  // A character takes at most 12 characters encoded (`\ud83d\ude00`, `%F0%9F%98%80`).
   return {
     length: chars.length,
-    whole: new RegExp(chars.join(''), 'g'),
-    prefix,
-    window: chars.length * 12 + 32,
+    whole: new RegExp(patterns.join(''), 'g'),
+    chars,
+    start: min < chars.length ? new RegExp(patterns.slice(0, min).join(''), 'g') : undefined,
+    window: chars.length * 12,
   };
+};
+
+/**
+ * Where a secret cut short would end in `text`: before the trailing marks, or before half an escape
+ * and the marks (the half escape then goes too).
+ */
+const cutEnds = (text: string): { readonly marks: number; readonly ends: readonly number[] } => {
+  const offset = Math.max(0, text.length - 32);
+  const tail = text.slice(offset);
+  const marks = offset + (MARKS_END.exec(tail)?.index ?? tail.length);
+  const halfEscape = offset + (CUT_END.exec(tail)?.index ?? tail.length);
+  return { marks, ends: halfEscape < marks ? [marks, halfEscape] : [marks] };
+};
+
+/** The text with a cut-off secret at its end replaced, or undefined when none is there. */
+const cutOff = (text: string, needle: Needle): string | undefined => {
+  if (needle.start === undefined) return undefined;
+  const { marks, ends } = cutEnds(text);
+  for (const end of ends) {
+    const body = text.slice(0, end);
+    needle.start.lastIndex = Math.max(0, end - needle.window);
+    for (let m = needle.start.exec(body); m !== null; m = needle.start.exec(body)) {
+      if (spellsPrefix(body, m.index, needle.chars))
+        return `${text.slice(0, m.index)}${REDACTED}${text.slice(marks)}`;
+      needle.start.lastIndex = m.index + 1;
+    }
+  }
+  return undefined;
 };
 
 /**
@@ -161,7 +220,7 @@ const formEncodings = (value: string): string[] => {
 };
 
 /** Anything shaped like a JWT (registered or not), also when truncation cut it after its header. */
-const JWT = new RegExp(`(?<![\\w-])eyJ[\\w-]{8,}(?:(?:\\.[\\w-]*)+|(?=${TRAILER}))`, 'g');
+const JWT = new RegExp(`(?<![\\w-])eyJ[\\w-]{8,}(?:(?:\\.[\\w-]*)+|(?=${MARKS_END.source}))`, 'g');
 /** A credential after an authorization scheme, as an echoed header shows it. */
 const AUTHORIZATION = /\b(Bearer|Basic)((?:\s|%20|\+)+)[\w.~+/\\-]{16,}=*/gi;
 
@@ -220,13 +279,7 @@ export class SecretScrubber {
     let out = text;
     for (const needle of this.#sorted) out = out.replace(needle.whole, REDACTED);
     out = out.replace(AUTHORIZATION, `$1$2${REDACTED}`).replace(JWT, REDACTED);
-    for (const needle of this.#sorted) {
-      if (needle.prefix === undefined) continue;
-      const start = Math.max(0, out.length - needle.window);
-      const tail = out.slice(start);
-      const cut = tail.replace(needle.prefix, REDACTED);
-      if (cut !== tail) out = out.slice(0, start) + cut;
-    }
+    for (const needle of this.#sorted) out = cutOff(out, needle) ?? out;
     return out;
   }
 

@@ -31,6 +31,8 @@ describe('parseCliArgs', () => {
         '60',
         '--media-url-ttl',
         '30',
+        '--recording-delay',
+        '1800',
       ]),
     ).toEqual({
       ok: true,
@@ -42,6 +44,7 @@ describe('parseCliArgs', () => {
         host: '0.0.0.0',
         tokenTtlSeconds: 60,
         mediaUrlTtlSeconds: 30,
+        recordingDelaySeconds: 1800,
       },
     });
     expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });

@@ -22,9 +22,10 @@ export type ParsedCli =
   | { readonly ok: false; readonly message: string };
 
 export const USAGE = `Usage: cxone-simulator [--port N] [--seed S] [--contacts C] [--host H] [--token-ttl S] [--media-url-ttl S]
+                       [--recording-delay S]
 
 A local NICE CXone API (OpenID discovery, /auth/token, cxone-configuration, contacts/completed,
-Media Playback and signed recording downloads) serving a seeded, deterministic data set.
+contacts/{id}, Media Playback and signed recording downloads) serving a seeded, deterministic data set.
 
 Options:
   --port N           TCP port to listen on; 0 picks a free port (default ${DEFAULTS.port})
@@ -33,6 +34,8 @@ Options:
   --host H           interface to listen on (default ${DEFAULTS.host})
   --token-ttl S      access token lifetime in seconds (default ${DEFAULTS.tokenTtlSeconds})
   --media-url-ttl S  lifetime of signed recording URLs in seconds (default ${DEFAULTS.mediaUrlTtlSeconds})
+  --recording-delay S  Media Playback answers 404 for a recording until S seconds after it ends
+                     (default ${DEFAULTS.recordingDelaySeconds})
   -h, --help         show this help
 
 Demo credentials (public simulator constants, valid only against this simulator):
@@ -47,6 +50,7 @@ const INTEGER_FLAGS = {
   contacts: { option: 'contacts', min: 0, max: 1_000_000 },
   'token-ttl': { option: 'tokenTtlSeconds', min: 1, max: 31_536_000 },
   'media-url-ttl': { option: 'mediaUrlTtlSeconds', min: 1, max: 31_536_000 },
+  'recording-delay': { option: 'recordingDelaySeconds', min: 0, max: 31_536_000 },
 } as const;
 
 type IntegerFlag = keyof typeof INTEGER_FLAGS;
@@ -66,6 +70,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         host: { type: 'string' },
         'token-ttl': { type: 'string' },
         'media-url-ttl': { type: 'string' },
+        'recording-delay': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));

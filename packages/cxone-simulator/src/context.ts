@@ -18,6 +18,8 @@ export interface SimContext {
 export interface DatasetIndex {
   /** Contacts ordered by lastUpdateTime, then contactId, with the parsed time beside each. */
   readonly byLastUpdate: readonly { readonly ms: number; readonly contact: SimContact }[];
+  /** Every contact leg by its contactId. */
+  readonly byId: ReadonlyMap<string, SimContact>;
   /** Legs of each master contact, in contactId order. */
   readonly legsByMaster: ReadonlyMap<string, readonly SimContact[]>;
   /** Position of each master contact in contactId order (0-based). */

@@ -16,5 +16,6 @@ export function indexDataset(dataset: Dataset): DatasetIndex {
   const masterPosition = new Map(masters.map((id, position) => [id, position]));
   const recordingsById = new Map<string, SimRecording>();
   for (const recording of dataset.recordings.values()) recordingsById.set(recording.id, recording);
-  return { byLastUpdate, legsByMaster, masterPosition, recordingsById };
+  const byId = new Map(dataset.contacts.map((contact) => [contact.contactId, contact]));
+  return { byLastUpdate, byId, legsByMaster, masterPosition, recordingsById };
 }

@@ -24,6 +24,11 @@ export interface SimulatorOptions {
   tokenTtlSeconds?: number;
   /** Lifetime of signed media URLs in seconds; default 300. */
   mediaUrlTtlSeconds?: number;
+  /**
+   * Seconds after a recording ends during which Media Playback still answers 404 for it, as a real
+   * tenant does while the recording is processed (metadata lags up to 30 minutes); default 0.
+   */
+  recordingDelaySeconds?: number;
   /** Minimum and maximum recording length in seconds; default [30, 600]. */
   recordingSeconds?: readonly [number, number];
   /** Simulator clock (token expiry, media URL expiry, lastPollTime); default real time. */
@@ -39,6 +44,7 @@ export interface ResolvedSimulatorOptions {
   readonly tenantId: string;
   readonly tokenTtlSeconds: number;
   readonly mediaUrlTtlSeconds: number;
+  readonly recordingDelaySeconds: number;
   readonly recordingSeconds: readonly [number, number];
   readonly now: () => Date;
 }
@@ -51,6 +57,7 @@ export const DEFAULTS = Object.freeze({
   tenantId: '11111111-2222-4333-8444-555555555555',
   tokenTtlSeconds: 3600,
   mediaUrlTtlSeconds: 300,
+  recordingDelaySeconds: 0,
   recordingSeconds: Object.freeze([30, 600] as const),
 });
 
@@ -101,6 +108,12 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
       'mediaUrlTtlSeconds',
       options.mediaUrlTtlSeconds ?? DEFAULTS.mediaUrlTtlSeconds,
       1,
+      31_536_000,
+    ),
+    recordingDelaySeconds: requireInteger(
+      'recordingDelaySeconds',
+      options.recordingDelaySeconds ?? DEFAULTS.recordingDelaySeconds,
+      0,
       31_536_000,
     ),
     recordingSeconds: resolveRecordingSeconds(options.recordingSeconds),

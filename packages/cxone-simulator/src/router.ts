@@ -1,4 +1,5 @@
 import type { RouteHandler } from './route.js';
+import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
 import { cxoneConfiguration, openidConfiguration } from './routes/discovery.js';
 import { MEDIA_FILE_PATH, mediaFile } from './routes/media-files.js';
@@ -16,6 +17,8 @@ const ROUTES: readonly Route[] = [
   { path: '/.well-known/cxone-configuration', methods: ['GET'], handler: cxoneConfiguration },
   { path: '/auth/token', methods: ['POST'], handler: token },
   { path: CONTACTS_COMPLETED_PATH, methods: ['GET'], handler: contactsCompleted },
+  // After contacts/completed: the first matching route wins.
+  { path: CONTACT_DETAILS_PATH, methods: ['GET'], handler: contactDetails },
   { path: '/media-playback/v1/contacts', methods: ['GET'], handler: mediaPlaybackContacts },
   { path: MEDIA_FILE_PATH, methods: ['GET', 'HEAD'], handler: mediaFile },
 ];

@@ -2,9 +2,9 @@ import { acceptsJson } from '../accept.js';
 import type { SimContext } from '../context.js';
 import { compareContactIds, type SimContact } from '../dataset.js';
 import { TENANT } from '../options.js';
-import type { Reply } from '../reply.js';
 import type { RouteHandler } from '../route.js';
 import { checkBearer } from '../tokens.js';
+import { acdError } from './acd-error.js';
 
 /** `/incontactapi/services/v{N}.0/contacts/completed`, matched case-insensitively. */
 export const CONTACTS_COMPLETED_PATH = /^\/incontactapi\/services\/v(\d{1,3})\.0\/contacts\/completed\/?$/i;
@@ -17,11 +17,6 @@ type SortKey = 'lastUpdateTime' | 'contactId';
 interface Order {
   readonly key: SortKey;
   readonly descending: boolean;
-}
-
-/** ACD errors carry their message in the `icStatusDescription` header and no body. */
-function acdError(reply: Reply, status: number, description: string): void {
-  reply.empty(status, { icStatusDescription: description });
 }
 
 function parseOrder(value: string | null): Order | null {

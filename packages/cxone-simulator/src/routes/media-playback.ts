@@ -128,10 +128,14 @@ export const mediaPlaybackContacts: RouteHandler = ({ req, url, reply, ctx }) =>
   const recording = ctx.dataset.recordings.get(acdCallId);
   const legs = ctx.index.legsByMaster.get(acdCallId);
   const position = ctx.index.masterPosition.get(acdCallId);
+  const processing =
+    recording !== undefined &&
+    ctx.nowMs() < Date.parse(recording.endTime) + ctx.options.recordingDelaySeconds * 1000;
   if (
     recording === undefined ||
     legs === undefined ||
     position === undefined ||
+    processing ||
     !VOICE_MEDIA_TYPES.includes(mediaType)
   ) {
     playbackError(reply, 404, 'NotFound', `No interactions found for acd-call-id ${acdCallId}`);

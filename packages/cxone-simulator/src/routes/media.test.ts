@@ -149,6 +149,49 @@ describe('GET /media-playback/v1/contacts', () => {
   });
 });
 
+describe('recordingDelaySeconds: a recording still being processed', () => {
+  it('answers 404 until the delay after the recording ends has passed, then 200', async () => {
+    let clock = 0;
+    const delayed = await startSimulator({
+      seed: 3,
+      contacts: 40,
+      recordingDelaySeconds: 1800,
+      now: () => new Date(clock),
+    });
+    try {
+      const [recording] = delayed.dataset.recordings.values();
+      const ready = Date.parse(recording?.endTime as string) + 1800 * 1000;
+      clock = ready - 1;
+      const tokenResponse = await fetch(`${delayed.url}/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: DEMO_CREDENTIALS.accessKeyId,
+          password: DEMO_CREDENTIALS.accessKeySecret,
+          client_id: DEMO_CREDENTIALS.clientId,
+          client_secret: DEMO_CREDENTIALS.clientSecret,
+        }).toString(),
+      });
+      const bearer = ((await tokenResponse.json()) as { access_token: string }).access_token;
+      const ask = () =>
+        fetch(
+          `${delayed.url}/media-playback/v1/contacts?acd-call-id=${recording?.masterContactId}&media-type=voice-only`,
+          {
+            headers: { authorization: `Bearer ${bearer}` },
+          },
+        );
+      const early = await ask();
+      expect(early.status).toBe(404);
+      expect(((await early.json()) as Body).internalCode).toBe('NotFound');
+      clock = ready;
+      expect((await ask()).status).toBe(200);
+    } finally {
+      await delayed.stop();
+    }
+  });
+});
+
 describe('GET fileToPlayUrl', () => {
   it('streams the exact recording bytes without a bearer token', async () => {
     const [recording] = sim.dataset.recordings.values();

@@ -5,6 +5,8 @@ export const EXIT = {
   runFailed: 1,
   /** The pipeline file is invalid (or missing). */
   invalidPipeline: 2,
-  /** The run could not start: the tenant is locked by another run, or a plugin refused to start. */
+  /** The run could not start: another run holds the tenant, the ledger is unusable, or a plugin refused to start. */
   cannotStart: 3,
+  /** The run was stopped (Ctrl-C, SIGTERM); the next run resumes. */
+  interrupted: 130,
 } as const;

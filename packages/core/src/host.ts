@@ -21,7 +21,7 @@ export {
   type BudgetStats,
   Budgets,
   resolveBudgets,
-  TokenBucket,
+  RequestBudget,
 } from './runtime/budgets.js';
 export {
   FAULT_STEPS,

@@ -1,13 +1,56 @@
-export { collect, DEFAULT_COLLECT_LIMIT } from './collect.js';
-export { failingStream } from './failing-stream.js';
-export { generatedDigest, generatedStream } from './generated-stream.js';
-export { HOSTILE_KEYS, NESTED_KEY } from './hostile-keys.js';
-export { createMemorySink, type MemorySink } from './memory-sink.js';
+export {
+  collect,
+  DEFAULT_COLLECT_LIMIT,
+} from './collect.js';
+export {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumHasher,
+  checksumOf,
+  checksumOfStream,
+  createChecksumHasher,
+  isChecksumAlgorithm,
+} from './collect-checksum.js';
+export {
+  failingStream,
+  type StallingStream,
+  stallingStream,
+} from './failing-stream.js';
+export {
+  generatedDigest,
+  generatedStream,
+} from './generated-stream.js';
+export {
+  HOSTILE_KEYS,
+  NESTED_KEY,
+} from './hostile-keys.js';
+export { createIdentityCodec } from './identity-codec.js';
+export {
+  createMemorySink,
+  type MemorySink,
+  type MemorySinkOptions,
+} from './memory-sink.js';
+export {
+  createMemorySource,
+  type MemoryArtifactSpec,
+  type MemoryItemSpec,
+  type MemorySource,
+  type MemorySourceOptions,
+  type MemorySourceScript,
+  type ScriptedFault,
+} from './memory-source.js';
+export {
+  createScriptedSink,
+  type PutScript,
+  type ScriptedSink,
+  type SinkScript,
+} from './scripted-sink.js';
 export {
   describeSinkConformance,
   type SinkConformanceCase,
   type SinkConformanceCaseId,
+  type SinkConformanceEnv,
   type SinkConformanceOptions,
   type SinkUnderTest,
   sinkConformanceCases,
+  sinkConformancePlan,
 } from './sink-conformance.js';

@@ -12,7 +12,9 @@ export default class Run extends Command {
 
 The report (JSON) is written beside the ledger under reports/<runId>.json, and to --report when given. Progress and logs go to stderr; the summary (or the report with --json) to stdout.
 
-Exit status: 0 all items archived; 1 some items failed or the run stopped early; 2 the pipeline file is invalid; 3 the run could not start (another run holds the tenant, or a plugin refused its options).`;
+Ctrl-C (or SIGTERM) stops the run: no new work is taken, operations in flight are cancelled (partial uploads are removed), the report is written, and the next run resumes. A second Ctrl-C quits at once.
+
+Exit status: 0 every item is archived (or not ready at the source yet, e.g. a recording still processing: the next run looks again); 1 some items failed, or the listing failed; 2 the pipeline file is invalid; 3 the run could not start (another run holds the tenant, the ledger is unusable, or a plugin refused to start); 130 the run was stopped.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml',
     '<%= config.bin %> <%= command.id %> archive.pipeline.yaml --report out/report.json',
@@ -52,7 +54,7 @@ Exit status: 0 all items archived; 1 some items failed or the run stopped early;
     const onSignal = () => {
       if (stop.signal.aborted) process.exit(130);
       process.stderr.write(
-        '\nstopping: items in flight are abandoned and resume on the next run (Ctrl-C again to quit now)\n',
+        '\nstopping: operations in flight are cancelled and resume on the next run (Ctrl-C again to quit now)\n',
       );
       stop.abort();
     };
@@ -69,6 +71,7 @@ Exit status: 0 all items archived; 1 some items failed or the run stopped early;
       });
       progress.finish();
       this.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
+      if (report.status === 'interrupted') this.exit(EXIT.interrupted);
       if (report.status !== 'succeeded') this.exit(EXIT.runFailed);
     } catch (error) {
       progress.finish();

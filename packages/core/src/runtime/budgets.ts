@@ -22,58 +22,62 @@ export interface BudgetStats {
 }
 
 /**
- * A token bucket: `requests` per `perMs`, starting full, refilled continuously. A take reserves a
- * token at once (the balance may go negative) and sleeps until its reservation is covered, so
- * concurrent fibers queue in arrival order instead of stampeding. An interrupted take gives its
- * token back. Time comes from Effect's Clock, so TestClock drives it.
+ * A request budget: at most `requests` requests in any window of `perMs` (a sliding window, so the
+ * server's limit is never exceeded whatever its window boundaries are). A take reserves the
+ * earliest time the window allows and sleeps until then, so concurrent fibers queue in arrival
+ * order instead of stampeding; an interrupted take gives its slot back. Time comes from Effect's
+ * Clock, so TestClock drives it. Memory: the last `requests` grant times.
  */
-export class TokenBucket {
+export class RequestBudget {
   readonly spec: BudgetSpec;
-  #tokens: number;
-  #updatedAt: number | undefined;
+  /** Times of the last `requests` grants, ascending (some may be in the future: reserved). */
+  readonly #grants: number[] = [];
   #blockedUntil = 0;
   #stats = { taken: 0, waits: 0, waitedMs: 0, throttled: 0 };
 
   constructor(spec: BudgetSpec) {
     this.spec = spec;
-    this.#tokens = spec.requests;
   }
 
   get stats(): BudgetStats {
     return { ...this.#stats };
   }
 
-  #refill(now: number): void {
-    if (this.#updatedAt === undefined) this.#updatedAt = now;
-    const rate = this.spec.requests / this.spec.perMs;
-    const elapsed = Math.max(0, now - this.#updatedAt);
-    this.#tokens = Math.min(this.spec.requests, this.#tokens + elapsed * rate);
-    this.#updatedAt = now;
+  #reserve(now: number): number {
+    let at = Math.max(now, this.#blockedUntil);
+    const n = this.#grants.length;
+    if (n >= this.spec.requests) at = Math.max(at, this.#grants[n - this.spec.requests]! + this.spec.perMs);
+    this.#grants.push(at);
+    if (this.#grants.length > this.spec.requests) this.#grants.shift();
+    return at;
   }
 
   /** Waits for one request's worth of budget; the effect's value is the time it waited. */
   readonly take: Effect.Effect<number> = Effect.suspend(() =>
     Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      this.#refill(now);
-      const rate = this.spec.requests / this.spec.perMs;
-      const blocked = Math.max(0, this.#blockedUntil - now);
-      // A server's "wait" applies to everyone; requests then resume at the budget's pace.
-      const start = Math.max(now, this.#blockedUntil);
-      if (blocked > 0) {
-        this.#tokens = Math.min(this.#tokens, 0);
-        this.#updatedAt = start;
-      }
-      this.#tokens -= 1;
-      const wait = blocked + (this.#tokens < 0 ? Math.ceil(-this.#tokens / rate) : 0);
+      const at = this.#reserve(now);
       this.#stats.taken++;
-      if (wait <= 0) return Effect.succeed(0);
-      this.#stats.waits++;
-      this.#stats.waitedMs += wait;
-      return Effect.sleep(wait).pipe(
-        Effect.as(wait),
+      const waitUntilAllowed: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (t) =>
+        // A server's "wait" that came in while this take slept applies to it too.
+        t < this.#blockedUntil
+          ? Effect.flatMap(Effect.sleep(this.#blockedUntil - t), () => waitUntilAllowed)
+          : Effect.succeed(t),
+      );
+      const sleep = at > now ? Effect.sleep(at - now) : Effect.void;
+      return sleep.pipe(
+        Effect.flatMap(() => waitUntilAllowed),
+        Effect.map((t) => {
+          const waited = t - now;
+          if (waited > 0) {
+            this.#stats.waits++;
+            this.#stats.waitedMs += waited;
+          }
+          return waited;
+        }),
         Effect.onInterrupt(() =>
           Effect.sync(() => {
-            this.#tokens = Math.min(this.spec.requests, this.#tokens + 1);
+            const i = this.#grants.lastIndexOf(at);
+            if (i >= 0) this.#grants.splice(i, 1);
             this.#stats.taken--;
           }),
         ),
@@ -84,26 +88,24 @@ export class TokenBucket {
   /**
    * The server throttled a request of this family although the budget allowed it (the budget is
    * shared with other clients, or set too high): nobody sends before `retryAfterMs`, or before a
-   * whole window has passed when the server did not say, and the bucket starts empty.
+   * whole window has passed when the server did not say. Returns how long that is from `now`.
    */
   throttled(now: number, retryAfterMs: number | undefined): number {
     this.#stats.throttled++;
-    const until = now + (retryAfterMs ?? this.spec.perMs);
-    this.#blockedUntil = Math.max(this.#blockedUntil, until);
-    this.#tokens = Math.min(this.#tokens, 0);
+    this.#blockedUntil = Math.max(this.#blockedUntil, now + (retryAfterMs ?? this.spec.perMs));
     return this.#blockedUntil - now;
   }
 }
 
 /** Every budget of a run, by family; shared by every fiber and every plugin of the run. */
 export class Budgets {
-  readonly #buckets = new Map<string, TokenBucket>();
+  readonly #buckets = new Map<string, RequestBudget>();
 
   constructor(specs: readonly BudgetSpec[]) {
-    for (const spec of specs) this.#buckets.set(spec.family, new TokenBucket(spec));
+    for (const spec of specs) this.#buckets.set(spec.family, new RequestBudget(spec));
   }
 
-  get(family: string): TokenBucket | undefined {
+  get(family: string): RequestBudget | undefined {
     return this.#buckets.get(family);
   }
 

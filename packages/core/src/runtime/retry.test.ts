@@ -1,52 +1,43 @@
 import { Effect, Fiber } from 'effect';
 import { TestClock } from 'effect/testing';
-import { err, ok, type Result } from 'neverthrow';
 import { describe, expect, it } from 'vitest';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
-import { backoffCeiling, callPlugin, type RetryPolicy, retryDelay } from './retry.js';
+import { resolveBudgets } from './budgets.js';
+import { backoffCeiling, type RetryInfo, type RetryPolicy, withRetry } from './retry.js';
 
-const policy: RetryPolicy = { attempts: 4, initialDelayMs: 1000, maxDelayMs: 5000 };
+const policy: RetryPolicy = {
+  attempts: 4,
+  initialDelayMs: 1000,
+  maxDelayMs: 5000,
+  maxElapsedMs: 60_000,
+  maxWaitMs: 30_000,
+};
 
 /** An operation that answers from a script, one answer per call, and counts calls. */
-const scripted = (answers: Result<string, PluginError>[]) => {
+const scripted = (answers: (PluginError | string)[]) => {
   let calls = 0;
-  const op = () => Promise.resolve(answers[Math.min(calls++, answers.length - 1)]!);
+  const op = Effect.suspend(() => {
+    const answer = answers[Math.min(calls++, answers.length - 1)]!;
+    return typeof answer === 'string' ? Effect.succeed(answer) : Effect.fail(answer);
+  });
   return { op, calls: () => calls };
 };
 
 const runTest = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.provide(effect, TestClock.layer()));
 
-describe('backoff', () => {
+describe('the retry schedule', () => {
   it('grows exponentially and is capped', () => {
     expect([1, 2, 3, 4, 5].map((n) => backoffCeiling(policy, n))).toEqual([1000, 2000, 4000, 5000, 5000]);
   });
 
-  it('draws full jitter below the ceiling, and honours Retry-After as given', async () => {
-    for (let i = 0; i < 50; i++) {
-      const d = await Effect.runPromise(retryDelay(policy, 3, PluginErrors.transient('x')));
-      expect(d).toBeGreaterThanOrEqual(0);
-      expect(d).toBeLessThanOrEqual(4000);
-    }
-    expect(await Effect.runPromise(retryDelay(policy, 1, PluginErrors.throttled('slow', 2500)))).toBe(2500);
-    expect(await Effect.runPromise(retryDelay(policy, 1, PluginErrors.throttled('slow', 60_000)))).toBe(
-      60_000,
-    );
-  });
-});
-
-describe('callPlugin', () => {
   it('retries transient failures and succeeds, waiting on the clock between attempts', async () => {
-    const { op, calls } = scripted([
-      err(PluginErrors.transient('503')),
-      err(PluginErrors.transient('reset')),
-      ok('done'),
-    ]);
-    const retries: number[] = [];
+    const { op, calls } = scripted([PluginErrors.transient('503'), PluginErrors.transient('reset'), 'done']);
+    const retries: RetryInfo[] = [];
     const result = await runTest(
       Effect.gen(function* () {
         const fiber = yield* Effect.forkChild(
-          callPlugin('sink.put', op, policy, { onRetry: (n) => retries.push(n) }),
+          withRetry(op, policy, undefined, { onRetry: (i) => retries.push(i) }),
         );
         yield* TestClock.adjust(0);
         expect(calls()).toBe(1); // the second attempt waits for the clock
@@ -57,59 +48,104 @@ describe('callPlugin', () => {
     );
     expect(result).toBe('done');
     expect(calls()).toBe(3);
-    expect(retries).toEqual([1, 2]);
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
+    for (const r of retries) expect(r.delayMs).toBeLessThanOrEqual(backoffCeiling(policy, r.attempt));
   });
 
-  it('waits exactly Retry-After when the server sends one', async () => {
-    const { op, calls } = scripted([err(PluginErrors.throttled('429', 3000)), ok('done')]);
-    await runTest(
-      Effect.gen(function* () {
-        const fiber = yield* Effect.forkChild(callPlugin('source.fetch', op, policy));
-        yield* TestClock.adjust(2999);
-        expect(calls()).toBe(1);
-        yield* TestClock.adjust(1);
-        expect(yield* Fiber.join(fiber)).toBe('done');
-      }),
-    );
-    expect(calls()).toBe(2);
+  it('never retries what no retry can fix', async () => {
+    for (const error of [
+      PluginErrors.auth('401'),
+      PluginErrors.invalidInput('bad'),
+      PluginErrors.permanent('no'),
+      PluginErrors.notFound('gone'),
+      PluginErrors.notYet('later'),
+    ]) {
+      const { op, calls } = scripted([error, 'done']);
+      const exit = await runTest(Effect.result(withRetry(op, policy, undefined)));
+      expect(exit._tag).toBe('Failure');
+      expect(calls()).toBe(1);
+    }
   });
 
-  it('gives up after the configured attempts with the last error', async () => {
-    const { op, calls } = scripted([err(PluginErrors.transient('still down'))]);
-    const error = await runTest(
+  it('stops after `attempts`, saying so', async () => {
+    const { op, calls } = scripted([PluginErrors.transient('503')]);
+    const result = await runTest(
       Effect.gen(function* () {
-        const fiber = yield* Effect.forkChild(Effect.flip(callPlugin('sink.put', op, policy)));
-        for (let i = 0; i < policy.attempts; i++) yield* TestClock.adjust(policy.maxDelayMs);
+        const fiber = yield* Effect.forkChild(Effect.result(withRetry(op, policy, undefined)));
+        for (let i = 0; i < 10; i++) yield* TestClock.adjust(policy.maxDelayMs);
         return yield* Fiber.join(fiber);
       }),
     );
-    expect(error).toMatchObject({ _tag: 'Transient', message: 'still down' });
-    expect(calls()).toBe(policy.attempts);
+    expect(calls()).toBe(4);
+    expect(result._tag === 'Failure' && result.failure.message).toBe('503 (gave up after 4 attempts)');
   });
 
-  it.each([
-    PluginErrors.invalidInput('bad'),
-    PluginErrors.auth('denied'),
-    PluginErrors.notFound('gone'),
-    PluginErrors.alreadyExists('there'),
-    PluginErrors.permanent('no'),
-  ])('never retries $_tag', async (failure) => {
-    const { op, calls } = scripted([err(failure), ok('never')]);
-    const error = await runTest(Effect.flip(callPlugin('x', op, policy)));
-    expect(error).toBe(failure);
-    expect(calls()).toBe(1);
+  it('honours Retry-After as given, and refuses a wait beyond maxWait instead of sleeping for it', async () => {
+    const { op, calls } = scripted([PluginErrors.throttled('slow', 12_000), 'done']);
+    const delays: number[] = [];
+    await runTest(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          withRetry(op, policy, undefined, { onRetry: (i) => delays.push(i.delayMs) }),
+        );
+        yield* TestClock.adjust(11_999);
+        expect(calls()).toBe(1);
+        yield* TestClock.adjust(1);
+        return yield* Fiber.join(fiber);
+      }),
+    );
+    expect(delays).toEqual([12_000]);
+
+    const huge = scripted([PluginErrors.throttled('slow', 3_600_000), 'done']);
+    const stopped = await runTest(Effect.result(withRetry(huge.op, policy, undefined)));
+    expect(huge.calls()).toBe(1);
+    expect(stopped._tag === 'Failure' && stopped.failure.message).toMatch(
+      /asked to wait 1\.0 h, longer than retry\.maxWait/,
+    );
   });
 
-  it('turns a thrown exception into a labelled, non-retried defect', async () => {
+  it('bounds the total time spent retrying (maxElapsed)', async () => {
+    const { op, calls } = scripted([PluginErrors.transient('503')]);
+    const tight = { ...policy, attempts: 100, maxElapsedMs: 12_000 };
+    const result = await runTest(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(Effect.result(withRetry(op, tight, undefined)));
+        for (let i = 0; i < 40; i++) yield* TestClock.adjust(1000);
+        return yield* Fiber.join(fiber);
+      }),
+    );
+    expect(calls()).toBeLessThan(100);
+    expect(result._tag === 'Failure' && result.failure.message).toMatch(/retry\.maxElapsed/);
+  });
+
+  it('a Throttled answer for a budgeted family waits for the window without using an attempt', async () => {
+    const { budgets } = resolveBudgets([{ family: 'media-playback', requests: 2, per: '10s' }], {});
+    const bucket = budgets.get('media-playback')!;
+    const throttled = PluginErrors.throttled('429', undefined, 'media-playback');
+    // five throttled answers in a row would exhaust 4 attempts, but budget waits do not count
+    const answers: (PluginError | string)[] = [throttled, throttled, throttled, throttled, throttled, 'done'];
     let calls = 0;
-    const op = (): Promise<Result<string, PluginError>> => {
-      calls++;
-      throw new TypeError('undefined is not a function');
-    };
-    const error = await runTest(Effect.flip(callPlugin('sinks[0].put', op, policy)));
-    expect(error._tag).toBe('Permanent');
-    expect(error.message).toContain('sinks[0].put: defect');
-    expect(error.message).toContain('undefined is not a function');
-    expect(calls).toBe(1);
+    const op = Effect.suspend(() =>
+      bucket.take.pipe(
+        Effect.flatMap(() => {
+          const a = answers[calls++]!;
+          return typeof a === 'string' ? Effect.succeed(a) : Effect.fail(a);
+        }),
+      ),
+    );
+    const infos: RetryInfo[] = [];
+    const result = await runTest(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(
+          withRetry(op, { ...policy, maxElapsedMs: 600_000 }, budgets, { onRetry: (i) => infos.push(i) }),
+        );
+        for (let i = 0; i < 10; i++) yield* TestClock.adjust(10_000);
+        return yield* Fiber.join(fiber);
+      }),
+    );
+    expect(result).toBe('done');
+    expect(calls).toBe(6);
+    expect(infos.every((i) => i.budgetWait)).toBe(true);
+    expect(bucket.stats.throttled).toBe(5);
   });
 });

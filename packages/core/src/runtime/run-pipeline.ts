@@ -16,15 +16,7 @@ import type {
   PluginInstances,
   PluginKind,
 } from '../plugin/define-plugin.js';
-import type {
-  Codec,
-  Notifier,
-  PipelineEvent,
-  PluginLimits,
-  Sink,
-  Source,
-  Transform,
-} from '../plugin/types.js';
+import type { Codec, Notifier, PipelineEvent, PluginLimits, Source, Transform } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
 import { archiveFlow } from './archive-flow.js';
 import { InFlight, invoke, type PluginHandle } from './boundary.js';

@@ -1,0 +1,37 @@
+import { ConfigError, loadPipeline, unlockTenant } from '@cxarchive/core/host';
+import { Args, Command } from '@oclif/core';
+import { EXIT } from '../exit-codes.js';
+
+export default class Unlock extends Command {
+  static override summary = "Release a tenant's run lease held by a run that is gone.";
+  static override description = `A run holds its tenant with a lease it renews while it works (state.lease, default 1m). A run that died stops renewing, and the next run takes over once the lease expired (at once when the holder was a process on this host that is gone). Use unlock only when you know the holder is gone and cannot wait for the expiry: the run that held the lease is marked abandoned in the ledger. Unlocking a run that is still working lets two runs work on one tenant; the ledger and create-only writes keep the archive correct, but the live run stops as soon as it notices it lost its lease.`;
+  static override examples = ['<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml'];
+  static override args = {
+    pipeline: Args.string({
+      description: 'Pipeline file (default: archive.pipeline.yaml here or above).',
+      required: false,
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Unlock);
+    let loaded: Awaited<ReturnType<typeof loadPipeline>>;
+    try {
+      loaded = await loadPipeline(args.pipeline === undefined ? {} : { file: args.pipeline });
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        this.exit(EXIT.invalidPipeline);
+      }
+      throw error;
+    }
+    const holder = await unlockTenant({ loaded });
+    if (!holder) {
+      this.log(`tenant ${loaded.config.tenant} was not locked`);
+      return;
+    }
+    this.log(
+      `released tenant ${loaded.config.tenant}: run ${holder.runId} (pid ${holder.pid} on ${holder.host}, since ${holder.since}) is marked abandoned`,
+    );
+  }
+}

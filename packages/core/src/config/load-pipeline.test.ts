@@ -40,7 +40,15 @@ describe('loadPipeline', () => {
     const loaded = await loadPipeline({ file: write(VALID), env: {} });
     expect(loaded.config.tenant).toBe('acme');
     expect(loaded.config.concurrency).toBe(8);
-    expect(loaded.config.retry).toEqual({ attempts: 5, initialDelay: '500ms', maxDelay: '20s' });
+    expect(loaded.config.retry).toEqual({
+      attempts: 5,
+      initialDelay: '500ms',
+      maxDelay: '20s',
+      maxElapsed: '10m',
+      maxWait: '5m',
+    });
+    expect(loaded.config.budgets).toEqual({});
+    expect(loaded.config.state).toEqual({ store: 'sqlite', lease: '1m' });
     expect(loaded.config.transforms).toEqual([]);
     expect(loaded.config.sinks[0]?.with).toEqual({ root: './archive' });
     // YAML core schema: a timestamp stays the string the user wrote.

@@ -1,16 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import {
-  type Item,
-  type Page,
-  type PluginContext,
-  Redacted,
-  type Source,
-  sha256OfStream,
-  silentLogger,
-} from '@cxarchive/core';
-// Relative import: the simulator is a workspace sibling (devDependency to be wired by the lead).
+import { type Item, type ItemRef, type Page, Redacted, type Source, sha256OfStream } from '@cxarchive/core';
 import {
   DEMO_CREDENTIALS,
   openRecording,
@@ -20,6 +8,7 @@ import {
   startSimulator,
 } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { live, type TestContext, testContext } from '../test-support/context.js';
 import plugin from './index.js';
 import { CONTACT_FIELDS } from './record.js';
 import type { CxoneSourceOptions } from './schema.js';
@@ -53,6 +42,7 @@ const config = (
     since: '2026-09-01T00:00:00Z',
     settleLag: '30m',
     overlap: '15m',
+    recordingLag: '30m',
     media: ['voice'],
     apiVersion: 'v29.0',
     pageSize: 7,
@@ -61,23 +51,16 @@ const config = (
     ...overrides,
   }) as CxoneSourceOptions;
 
-const context = (now: () => Date = () => new Date(clockMs)): PluginContext => ({
-  tenant: 't',
-  baseDir: mkdtempSync(join(tmpdir(), 'source-cxone-it-')),
-  label: 'source:cxone',
-  logger: silentLogger,
-  now,
-});
-
 const create = async (
   sim: RunningSimulator,
   overrides: Parameters<typeof config>[1] = {},
-  now?: () => Date,
-): Promise<Source> => (await plugin.create(config(sim, overrides), context(now)))._unsafeUnwrap();
+  now: () => Date = () => new Date(clockMs),
+  ctx: TestContext = testContext(now),
+): Promise<Source> => (await plugin.create(config(sim, overrides), ctx))._unsafeUnwrap();
 
 const listAll = async (source: Source, checkpoint?: { updatedSince: string }): Promise<Page[]> => {
   const pages: Page[] = [];
-  for await (const page of source.pages(checkpoint)) pages.push(page._unsafeUnwrap());
+  for await (const page of source.pages(checkpoint, live())) pages.push(page._unsafeUnwrap());
   return pages;
 };
 
@@ -97,8 +80,14 @@ const MEDIA_FILE = /^\/media\/files\//;
 const voiceMasters = (sim: RunningSimulator) =>
   sim.dataset.contacts.filter((c) => c.contactId === c.masterContactId && c.mediaTypeId === 4);
 
+/** A reference as the ledger holds it (ids only): the source reads the record from contacts/{id}. */
+const refOf = (contact: SimContact): ItemRef => ({
+  id: contact.contactId,
+  data: { contactId: contact.contactId },
+});
 const fetchItem = async (source: Source, contact: SimContact): Promise<Item> =>
-  (await source.fetch({ id: contact.contactId, data: { record: contact as never } }))._unsafeUnwrap();
+  (await source.fetch(refOf(contact), live()))._unsafeUnwrap();
+const DETAILS = /\/contacts\/\d+$/;
 
 describe('listing against the simulator', () => {
   it('lists every contact across several pages, without duplicates, with checkpoints that never decrease', async () => {
@@ -117,10 +106,11 @@ describe('listing against the simulator', () => {
 
   it('maps each record from the pinned fields, ids as strings', async () => {
     const sim = await start();
-    const pages = await listAll(await create(sim));
+    const cxone = await create(sim, { media: [] });
+    const pages = await listAll(cxone);
     const source = sim.dataset.contacts[0] as SimContact;
-    const listed = pages.flatMap((p) => p.items).find((i) => i.id === source.contactId);
-    const record = listed?.data.record as Record<string, unknown>;
+    const listed = pages.flatMap((p) => p.items).find((i) => i.id === source.contactId) as ItemRef;
+    const record = (await cxone.fetch(listed, live()))._unsafeUnwrap().record as Record<string, unknown>;
     expect(record.contactId).toBe(source.contactId);
     expect(record.fromAddress).toBe(source.fromAddress);
     for (const key of Object.keys(record)) expect(CONTACT_FIELDS).toHaveProperty(key);
@@ -177,7 +167,7 @@ describe('fetch against the simulator', () => {
     const participants = item.record.participants as Record<string, unknown>[];
     expect(participants.length).toBeGreaterThan(0);
     expect(participants.map((p) => p.participantType)).toContain('AGENT');
-    const got = await sha256OfStream((await item.artifacts[0]!.open())._unsafeUnwrap());
+    const got = await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     const want = await sha256OfStream(openRecording(sim.dataset, master.masterContactId));
     expect(got).toEqual(want);
     expect(got.size).toBe(recording?.size);
@@ -221,7 +211,7 @@ describe('fetch against the simulator', () => {
     const master = voiceMasters(sim).find((c) => sim.dataset.recordings.has(c.masterContactId)) as SimContact;
     const item = await fetchItem(await create(sim), master);
     clockMs += 90_000; // past the URL's 60 s, inside the plugin's own renewal margin
-    const got = await sha256OfStream((await item.artifacts[0]!.open())._unsafeUnwrap());
+    const got = await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     expect(got).toEqual(await sha256OfStream(openRecording(sim.dataset, master.masterContactId)));
     expect(countRequests(sim, MEDIA_FILE, 403)).toBe(1);
     expect(countRequests(sim, MEDIA_FILE, 200)).toBe(1);
@@ -233,7 +223,7 @@ describe('fetch against the simulator', () => {
     const master = voiceMasters(sim).find((c) => sim.dataset.recordings.has(c.masterContactId)) as SimContact;
     const item = await fetchItem(await create(sim), master);
     clockMs += 10 * MIN;
-    await sha256OfStream((await item.artifacts[0]!.open())._unsafeUnwrap());
+    await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     expect(countRequests(sim, MEDIA_FILE, 403)).toBe(0);
     expect(countRequests(sim, PLAYBACK, 200)).toBe(2);
   });
@@ -244,7 +234,7 @@ describe('auth against the simulator', () => {
     const sim = await start({ tokenTtlSeconds: 600 });
     const source = await create(sim, { tokenRefreshSkew: '1m' });
     const listed: string[] = [];
-    for await (const page of source.pages(undefined)) {
+    for await (const page of source.pages(undefined, live())) {
       listed.push(...page._unsafeUnwrap().items.map((i) => i.id));
       clockMs += 15 * MIN; // each page outlives the token
     }
@@ -259,7 +249,7 @@ describe('auth against the simulator', () => {
     const source = await create(sim, { tokenRefreshSkew: '1m' }, () => new Date(pluginNow));
     const listed: string[] = [];
     let advanced = false;
-    for await (const page of source.pages(undefined)) {
+    for await (const page of source.pages(undefined, live())) {
       listed.push(...page._unsafeUnwrap().items.map((i) => i.id));
       if (!advanced) {
         clockMs += 15 * MIN; // only the server's clock moves: the plugin still trusts its token
@@ -279,7 +269,7 @@ describe('auth against the simulator', () => {
     const sim = await start();
     const source = await create(sim, { [field]: Redacted.make(wrong) });
     const results = [];
-    for await (const page of source.pages(undefined)) results.push(page);
+    for await (const page of source.pages(undefined, live())) results.push(page);
     expect(results).toHaveLength(1);
     const error = results[0]?._unsafeUnwrapErr();
     expect(error?._tag).toBe('Auth');
@@ -293,5 +283,118 @@ describe('auth against the simulator', () => {
       expect(text).not.toContain(secret);
     }
     expect(countRequests(sim, LISTING)).toBe(0);
+  });
+});
+
+describe('item references against the simulator: ids only, the record read again', () => {
+  it('list refs without PII; fetch uses the listing cache, and a cold source reads contacts/{id}', async () => {
+    const sim = await start();
+    const warm = await create(sim);
+    const refs = (await listAll(warm)).flatMap((p) => p.items);
+    expect(refs).toHaveLength(30);
+    for (const ref of refs) {
+      const text = JSON.stringify(ref);
+      expect(Object.keys(ref.data).sort()).toEqual([
+        'apiVersion',
+        'contactId',
+        'lastUpdateTime',
+        'masterContactId',
+      ]);
+      const contact = sim.dataset.contacts.find((c) => c.contactId === ref.id) as SimContact;
+      for (const pii of [contact.firstName, contact.lastName, contact.fromAddress, contact.toAddress]) {
+        expect(text).not.toContain(pii);
+      }
+    }
+    const fromCache = await Promise.all(
+      refs.map(async (ref) => (await warm.fetch(ref, live()))._unsafeUnwrap()),
+    );
+    expect(countRequests(sim, DETAILS)).toBe(0);
+
+    // A later run (or a retry from the ledger): nothing cached, every record read again.
+    const cold = await create(sim);
+    const roundTripped = refs.map((ref) => JSON.parse(JSON.stringify(ref)) as ItemRef);
+    const fromApi = await Promise.all(
+      roundTripped.map(async (ref) => (await cold.fetch(ref, live()))._unsafeUnwrap()),
+    );
+    expect(countRequests(sim, DETAILS, 200)).toBe(30);
+    expect(fromApi.map((i) => [i.id, i.record])).toEqual(fromCache.map((i) => [i.id, i.record]));
+    expect(fromApi.find((i) => i.record.firstName !== undefined)).toBeDefined();
+  });
+
+  it('fails a contact CXone does not know as NotFound', async () => {
+    const sim = await start();
+    const result = await (await create(sim)).fetch(
+      { id: '999999999999', data: { contactId: '999999999999' } },
+      live(),
+    );
+    expect(result._unsafeUnwrapErr()).toMatchObject({ _tag: 'NotFound' });
+    expect(result._unsafeUnwrapErr().message).toContain('Contact 999999999999 not found');
+  });
+});
+
+describe('recordings still being processed against the simulator', () => {
+  it('is NotYet while the recording lags the contact, and archived with its recording afterwards', async () => {
+    const sim = await start({ recordingDelaySeconds: 1800 });
+    const master = voiceMasters(sim).find(
+      (c) =>
+        sim.dataset.recordings.has(c.masterContactId) &&
+        sim.dataset.contacts.filter((l) => l.masterContactId === c.masterContactId).length === 1,
+    ) as SimContact;
+    const recording = sim.dataset.recordings.get(master.masterContactId);
+    const ended = Date.parse(master.contactStartDate) + master.totalDurationSeconds * 1000;
+    clockMs = ended + 10 * MIN;
+    const error = (await (await create(sim)).fetch(refOf(master), live()))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'NotYet', retryAt: new Date(ended + 30 * MIN) });
+    expect(countRequests(sim, PLAYBACK, 404)).toBe(1);
+
+    clockMs = Math.max(ended + 30 * MIN, Date.parse(recording?.endTime as string) + 1800 * 1000);
+    const item = await fetchItem(await create(sim), master);
+    expect(item.artifacts.map((a) => a.name)).toEqual(['recording.wav']);
+  });
+
+  it('archives an old voice contact without a recording as a contact without a recording artifact', async () => {
+    const sim = await start({ recordingDelaySeconds: 1800 });
+    const without = voiceMasters(sim).find(
+      (c) => !sim.dataset.recordings.has(c.masterContactId),
+    ) as SimContact;
+    expect(without).toBeDefined();
+    const item = await fetchItem(await create(sim), without);
+    expect(item.artifacts).toEqual([]);
+    expect(item.record.recordings).toEqual([]);
+  });
+});
+
+describe('budgets and signals against the simulator', () => {
+  it('takes one request from the right family budget for every request the simulator sees', async () => {
+    const sim = await start();
+    const ctx = testContext(() => new Date(clockMs));
+    const source = await create(sim, {}, undefined, ctx);
+    const refs = (await listAll(source)).flatMap((p) => p.items);
+    for (const ref of refs) {
+      const item = (await source.fetch(ref, live()))._unsafeUnwrap();
+      for (const artifact of item.artifacts)
+        await sha256OfStream((await artifact.open(live()))._unsafeUnwrap());
+    }
+    const count = (family: string) => ctx.taken.filter((f) => f === family).length;
+    const auth = countRequests(sim, /^\/(auth\/token|\.well-known\/)/);
+    expect(count('auth')).toBe(auth);
+    expect(count('acd')).toBe(countRequests(sim, /^\/incontactapi\//));
+    expect(count('media-playback')).toBe(countRequests(sim, PLAYBACK));
+    expect(count('media-playback')).toBeGreaterThan(0);
+    expect(ctx.taken).toHaveLength(sim.requests.length - countRequests(sim, MEDIA_FILE));
+  });
+
+  it('stops listing when the signal aborts, without asking for another page', async () => {
+    const sim = await start();
+    const source = await create(sim);
+    const controller = new AbortController();
+    let pages = 0;
+    for await (const page of source.pages(undefined, controller.signal)) {
+      page._unsafeUnwrap();
+      pages += 1;
+      controller.abort();
+    }
+    expect(pages).toBe(1);
+    expect(countRequests(sim, LISTING)).toBe(1);
   });
 });

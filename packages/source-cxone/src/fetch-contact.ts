@@ -6,11 +6,12 @@ import {
   type JsonObject,
   ok,
   type PluginError,
-  PluginErrors,
   type Result,
 } from '@cxarchive/core';
-import type { ApiClient } from './api-client.js';
-import type { Auth } from './auth.js';
+import { type CxoneClient, urlProblem } from '@cxarchive/cxone-api';
+import { getContactRecord } from './contact-details.js';
+import { SourceErrors } from './errors.js';
+import { readRef } from './item-ref.js';
 import {
   contentTypeOf,
   extensionOf,
@@ -19,15 +20,16 @@ import {
   recordingName,
   uniqueParticipants,
 } from './media-playback.js';
-import { dateMs, isMasterLeg, isVoiceContact, mapContactRecord, masterContactIdOf } from './record.js';
+import { dateMs, isMasterLeg, isVoiceContact, masterContactIdOf } from './record.js';
+import type { RecordCache } from './record-cache.js';
 import { createRecordingArtifact } from './recording-artifact.js';
+import { recordingDueBy } from './recording-lag.js';
 import type { Settings } from './settings.js';
-import { urlProblem } from './urls.js';
 
 export interface FetchDeps {
   readonly settings: Settings;
-  readonly auth: Auth;
-  readonly api: ApiClient;
+  readonly client: CxoneClient;
+  readonly cache: RecordCache;
   readonly now: () => Date;
   readonly scrub: (error: PluginError) => PluginError;
   readonly fetchImpl?: typeof fetch;
@@ -44,44 +46,59 @@ const withUrl = (interactions: readonly PlaybackInteraction[]) =>
     (i): i is PlaybackInteraction & { fileToPlayUrl: string } => i.fileToPlayUrl !== undefined,
   );
 
+/** The record: from the listing's cache when it is still there, else from `contacts/{id}`. */
+const recordOf = async (
+  deps: FetchDeps,
+  ref: ItemRef,
+  signal: AbortSignal,
+): Promise<Result<JsonObject, PluginError>> => {
+  const parsed = readRef(ref);
+  if (parsed.isErr()) return err(parsed.error);
+  const { contactId, apiVersion } = parsed.value;
+  const cached = deps.cache.get(contactId);
+  if (cached !== undefined) return ok(cached);
+  const base = await deps.client.apiBase(signal);
+  if (base.isErr()) return err(base.error);
+  return getContactRecord(deps.client, base.value, apiVersion ?? deps.settings.apiVersion, contactId, signal);
+};
+
 /**
- * Builds the item of one contact leg. The record comes from the listing (carried in the ref).
- * The recording of a call is filed under its master contact in Media Playback, so only the master
- * leg of a voice contact looks it up and carries it; transfer legs carry their record only.
+ * Builds the item of one contact leg. The recording of a call is filed under its master contact
+ * in Media Playback, so only the master leg of a voice contact looks it up and carries it;
+ * transfer legs carry their record only. A voice master without a recording that ended less than
+ * `recordingLag` ago is `NotYet` (its recording may still be processing), not "no recording".
  */
-export const fetchContact = async (deps: FetchDeps, ref: ItemRef): Promise<Result<Item, PluginError>> => {
-  const raw = ref.data.record;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    return err(PluginErrors.invalidInput(`contact ${ref.id}: the item reference carries no record`));
-  }
-  const record = mapContactRecord(raw);
+export const fetchContact = async (
+  deps: FetchDeps,
+  ref: ItemRef,
+  signal: AbortSignal,
+): Promise<Result<Item, PluginError>> => {
+  const found = await recordOf(deps, ref, signal);
+  if (found.isErr()) return err(found.error);
+  const record = found.value;
+  const id = ref.id;
   const startMs = dateMs(record, 'contactStartDate');
-  if (startMs === undefined) {
-    return err(
-      PluginErrors.invalidInput(`contact ${ref.id} has no valid contactStartDate`, 'contactStartDate'),
-    );
-  }
+  if (startMs === undefined) return err(SourceErrors.noStartDate(id));
   const occurredAt = new Date(startMs);
   const wantsVoice = deps.settings.media.has('voice');
   if (!wantsVoice || !isMasterLeg(record) || !isVoiceContact(record)) {
-    return ok({ id: ref.id, occurredAt, record, artifacts: [] });
+    return ok({ id, occurredAt, record, artifacts: [] });
   }
 
   const master = masterContactIdOf(record) as string;
-  const base = await deps.auth.apiBase();
+  const base = await deps.client.apiBase(signal);
   if (base.isErr()) return err(base.error);
-  const { requestTimeoutMs } = deps.settings;
-  const found = await lookupPlayback(deps.api, base.value, master, requestTimeoutMs);
-  if (found.isErr()) return err(found.error);
-  const interactions = found.value ?? [];
+  const lookup = await lookupPlayback(deps.client, base.value, master, signal);
+  if (lookup.isErr()) return err(lookup.error);
+  const interactions = lookup.value ?? [];
   const recorded = withUrl(interactions);
+  if (recorded.length === 0) {
+    const due = recordingDueBy(record, deps.settings.recordingLagMs, deps.now().getTime());
+    if (due !== undefined) return err(SourceErrors.recordingNotYet(id, due));
+  }
   for (const r of recorded) {
     const problem = urlProblem(r.fileToPlayUrl);
-    if (problem !== undefined) {
-      return err(
-        PluginErrors.permanent(`contact ${ref.id}: Media Playback gave a fileToPlayUrl that ${problem}`),
-      );
-    }
+    if (problem !== undefined) return err(SourceErrors.badMediaUrl(id, problem));
   }
 
   const obtainedAtMs = deps.now().getTime();
@@ -97,16 +114,14 @@ export const fetchContact = async (deps: FetchDeps, ref: ItemRef): Promise<Resul
         ...(contentType === undefined ? {} : { contentType }),
         url: interaction.fileToPlayUrl,
         obtainedAtMs,
-        renewUrl: async () => {
-          const again = await lookupPlayback(deps.api, base.value, master, requestTimeoutMs);
+        renewUrl: async (openSignal) => {
+          const again = await lookupPlayback(deps.client, base.value, master, openSignal);
           if (again.isErr()) return err(again.error);
           const fresh = withUrl(again.value ?? [])[index];
-          return fresh === undefined
-            ? err(PluginErrors.notFound(`contact ${ref.id}: Media Playback no longer lists ${name}`))
-            : ok(fresh.fileToPlayUrl);
+          return fresh === undefined ? err(SourceErrors.recordingGone(id, name)) : ok(fresh.fileToPlayUrl);
         },
         now: deps.now,
-        timeoutMs: requestTimeoutMs,
+        timeoutMs: deps.settings.requestTimeoutMs,
         maxUrlAgeMs: MEDIA_URL_MAX_AGE_MS,
         scrub: deps.scrub,
         ...(deps.fetchImpl === undefined ? {} : { fetchImpl: deps.fetchImpl }),
@@ -120,7 +135,7 @@ export const fetchContact = async (deps: FetchDeps, ref: ItemRef): Promise<Resul
   });
 
   return ok({
-    id: ref.id,
+    id,
     occurredAt,
     record: { ...record, participants: uniqueParticipants(interactions), recordings },
     artifacts,

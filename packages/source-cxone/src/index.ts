@@ -1,4 +1,5 @@
 import { definePlugin, PLUGIN_API_VERSION } from '@cxarchive/core';
+import { CXONE_BUDGETS } from '@cxarchive/cxone-api';
 import { type CxoneSourceOptions, configSchema } from './schema.js';
 import { createCxoneSource } from './source.js';
 
@@ -12,5 +13,10 @@ export default definePlugin<'source', CxoneSourceOptions>({
   name: 'cxone',
   apiVersion: PLUGIN_API_VERSION,
   configSchema,
+  // The API families the source calls, with CXone's defaults (see CXONE_BUDGETS for the sources):
+  // Media Playback 150 requests / 5 min is documented by NICE; the ACD reporting API and the auth
+  // server have no documented limit, so their budgets are this project's conservative choices.
+  // A pipeline's `budgets:` block overrides any of them.
+  budgets: [CXONE_BUDGETS['media-playback'], CXONE_BUDGETS.acd, CXONE_BUDGETS.auth],
   create: (config, context) => createCxoneSource(config, context),
 });

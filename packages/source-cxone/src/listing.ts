@@ -6,13 +6,11 @@ import {
   ok,
   type Page,
   type PluginError,
-  PluginErrors,
   type Result,
 } from '@cxarchive/core';
-import type { ApiClient } from './api-client.js';
-import type { Auth } from './auth.js';
-import { unexpectedBody } from './errors.js';
-import { discard, readJsonObject } from './http.js';
+import { type CxoneClient, queryString, sameOrigin, unexpectedBody } from '@cxarchive/cxone-api';
+import { SourceErrors } from './errors.js';
+import { makeRef } from './item-ref.js';
 import {
   checkpointMs,
   formatUpdatedSince,
@@ -21,13 +19,14 @@ import {
   RecentIds,
 } from './listing-window.js';
 import { contactIdOf, dateMs, mapContactRecord } from './record.js';
+import type { RecordCache } from './record-cache.js';
 import type { Settings } from './settings.js';
-import { queryString, redactUrl, sameOrigin } from './urls.js';
 
 export interface ListingDeps {
   readonly settings: Settings;
-  readonly auth: Auth;
-  readonly api: ApiClient;
+  readonly client: CxoneClient;
+  /** Receives every listed record, so `fetch` need not read it again. */
+  readonly cache: RecordCache;
   readonly now: () => Date;
   readonly logger: Logger;
 }
@@ -74,21 +73,25 @@ export const nextLink = (body: Readonly<Record<string, unknown>>, currentUrl: st
 /**
  * Lists completed contacts (reference §2): `updatedSince` + `orderBy=lastUpdateTime asc`, paged
  * by `_links.next` when the API gives one (same origin as the API base only) or by `skip`,
- * until HTTP 204, `next: null`, an empty page, or the settle cutoff.
+ * until HTTP 204, `next: null`, an empty page, or the settle cutoff. Stops, yielding nothing
+ * more, as soon as `signal` aborts. Each item reference carries ids and cursors only; the
+ * records go to the cache for `fetch`.
  */
 export async function* listContacts(
   deps: ListingDeps,
   checkpoint: Checkpoint | undefined,
+  signal: AbortSignal,
 ): AsyncGenerator<Result<Page, PluginError>> {
-  const { settings, api } = deps;
+  const { settings, client } = deps;
   const from = checkpointMs(checkpoint);
   if (from.isErr()) {
     yield err(from.error);
     return;
   }
   const window = listingWindow(settings, from.value, deps.now().getTime());
-  if (window.startMs > window.cutoffMs) return; // nothing has settled since the last run
-  const base = await deps.auth.apiBase();
+  if (window.startMs > window.cutoffMs || signal.aborted) return; // nothing has settled since the last run
+  const base = await client.apiBase(signal);
+  if (signal.aborted) return;
   if (base.isErr()) {
     yield err(base.error);
     return;
@@ -100,26 +103,15 @@ export async function* listContacts(
   let url = completedContactsUrl(base.value, settings.apiVersion, updatedSince, skip, settings.pageSize);
 
   for (;;) {
-    const sent = await api.get(url, 'acd');
-    if (sent.isErr()) {
-      yield err(sent.error);
+    const answer = await client.requestJson({ family: 'acd', url, empty: [204], signal });
+    if (signal.aborted) return;
+    if (answer.isErr()) {
+      yield err(answer.error);
       return;
     }
-    const res = sent.value;
-    if (res.status === 204) {
-      await discard(res);
-      return;
-    }
-    if (res.status !== 200) {
-      yield err(await api.fail('acd', url, res));
-      return;
-    }
-    const body = await readJsonObject({ method: 'GET', url }, res, settings.requestTimeoutMs);
-    if (body.isErr()) {
-      yield err(body.error);
-      return;
-    }
-    const contacts = body.value.completedContacts;
+    const body = answer.value.body;
+    if (body === undefined) return; // 204: no (more) contacts
+    const contacts = body.completedContacts;
     if (!Array.isArray(contacts)) {
       yield err(unexpectedBody({ method: 'GET', url }, 'no completedContacts array'));
       return;
@@ -146,13 +138,14 @@ export async function* listContacts(
         break;
       }
       if (!seen.add(id, updatedMs)) continue;
-      items.push({ id, data: { record } });
+      deps.cache.set(id, record);
+      items.push(makeRef(record, settings.apiVersion));
       if (updatedMs > high) high = updatedMs;
     }
     if (items.length > 0) yield ok({ items, checkpoint: makeCheckpoint(high) });
-    if (pastCutoff || contacts.length === 0) return;
+    if (pastCutoff || contacts.length === 0 || signal.aborted) return;
 
-    const next = nextLink(body.value, url);
+    const next = nextLink(body, url);
     if ('_tag' in next) {
       yield err(next);
       return;
@@ -160,15 +153,11 @@ export async function* listContacts(
     if (next.kind === 'end') return;
     if (next.kind === 'url') {
       if (!sameOrigin(next.url, base.value)) {
-        yield err(
-          PluginErrors.permanent(
-            `contacts/completed: _links.next points to ${redactUrl(next.url)}, outside the API base ${base.value}`,
-          ),
-        );
+        yield err(SourceErrors.foreignNextLink(next.url, base.value));
         return;
       }
       if (next.url === url) {
-        yield err(PluginErrors.permanent(`contacts/completed: _links.next repeats ${redactUrl(url)}`));
+        yield err(SourceErrors.repeatedNextLink(url));
         return;
       }
       url = next.url;

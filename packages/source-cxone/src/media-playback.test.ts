@@ -126,7 +126,7 @@ describe('artifact naming', () => {
 
   it('builds the playback query of the real API', () => {
     expect(playbackUrl('https://api-na1.niceincontact.com', '702100000123')).toBe(
-      'https://api-na1.niceincontact.com/media-playback/v1/contacts?acd-call-id=702100000123&media-type=voice-only&exclude-waveforms=true&isDownload=false',
+      'https://api-na1.niceincontact.com/media-playback/v1/contacts?acd-call-id=702100000123&media-type=voice-only&exclude-waveforms=true&exclude-qm-categories=true&isDownload=false',
     );
   });
 });

@@ -1,8 +1,5 @@
 import { err, type JsonObject, ok, type PluginError, type Result } from '@cxarchive/core';
-import type { ApiClient } from './api-client.js';
-import { unexpectedBody } from './errors.js';
-import { discard, readJsonObject } from './http.js';
-import { queryString } from './urls.js';
+import { type CxoneClient, queryString, unexpectedBody } from '@cxarchive/cxone-api';
 
 /**
  * Media Playback (reference §4): `GET {api}/media-playback/v1/contacts?acd-call-id={masterContactId}`.
@@ -91,28 +88,25 @@ export const playbackUrl = (apiBase: string, masterContactId: string): string =>
     'acd-call-id': masterContactId,
     'media-type': 'voice-only',
     'exclude-waveforms': true,
+    'exclude-qm-categories': true,
     isDownload: false,
   })}`;
 
-/** The voice interactions of a master contact; `undefined` when Media Playback has none (404). */
+/**
+ * The voice interactions of a master contact; `undefined` when Media Playback has none (404: no
+ * recording, not processed yet, unknown contact, or deleted media).
+ */
 export const lookupPlayback = async (
-  api: ApiClient,
+  client: CxoneClient,
   apiBase: string,
   masterContactId: string,
-  timeoutMs: number,
+  signal: AbortSignal,
 ): Promise<Result<PlaybackInteraction[] | undefined, PluginError>> => {
   const url = playbackUrl(apiBase, masterContactId);
-  const sent = await api.get(url, 'media-playback');
-  if (sent.isErr()) return err(sent.error);
-  const res = sent.value;
-  if (res.status === 404) {
-    await discard(res);
-    return ok(undefined);
-  }
-  if (res.status !== 200) return err(await api.fail('media-playback', url, res));
-  const body = await readJsonObject({ method: 'GET', url }, res, timeoutMs);
-  if (body.isErr()) return err(body.error);
-  const interactions = parsePlayback(body.value);
+  const answer = await client.requestJson({ family: 'media-playback', url, empty: [404], signal });
+  if (answer.isErr()) return err(answer.error);
+  if (answer.value.body === undefined) return ok(undefined);
+  const interactions = parsePlayback(answer.value.body);
   return interactions === undefined
     ? err(unexpectedBody({ method: 'GET', url }, 'no interactions array'))
     : ok(interactions);

@@ -1,6 +1,7 @@
 import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core';
+import type { ClientAuth } from '@cxarchive/cxone-api';
 
-export type ClientAuth = 'basic' | 'post';
+export type { ClientAuth };
 export type MediaKind = 'voice';
 
 /** Options as a pipeline file writes them (`source.with`). */
@@ -15,6 +16,7 @@ export interface CxoneSourceOptionsInput {
   readonly since: string;
   readonly settleLag?: string;
   readonly overlap?: string;
+  readonly recordingLag?: string;
   readonly media?: readonly MediaKind[];
   readonly apiVersion?: string;
   readonly pageSize?: number;
@@ -34,6 +36,7 @@ export interface CxoneSourceOptions {
   readonly since: string;
   readonly settleLag: string;
   readonly overlap: string;
+  readonly recordingLag: string;
   readonly media: readonly MediaKind[];
   readonly apiVersion: string;
   readonly pageSize: number;
@@ -46,6 +49,7 @@ export const DEFAULTS = {
   clientAuth: 'basic',
   settleLag: '30m',
   overlap: '15m',
+  recordingLag: '30m',
   media: ['voice'],
   apiVersion: 'v29.0',
   pageSize: 100,
@@ -112,6 +116,13 @@ export const configSchema: JsonSchema = {
       'Each run re-queries from the checkpoint minus this overlap, to catch late-arriving contacts; ' +
         'duplicates are dropped by contactId.',
       DEFAULTS.overlap,
+    ),
+    recordingLag: durationSchema(
+      'How long after a voice contact ends its recording may still be missing from Media Playback ' +
+        '(NICE documents up to 30 minutes for recording metadata). Within it, a contact without a recording ' +
+        'is left pending and looked at again once the lag has passed; after it, the contact is archived ' +
+        'without a recording.',
+      DEFAULTS.recordingLag,
     ),
     media: {
       description:

@@ -1,19 +1,16 @@
 import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
-import { type ClientAuth, type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
-import { trimBase, urlProblem } from './urls.js';
+import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-api';
+import { type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
 
-/** The resolved options in the units the code works with (milliseconds, epoch times, revealed secrets stay wrapped). */
+/** The resolved options in the units the code works with (milliseconds, epoch times; secrets stay wrapped). */
 export interface Settings {
   readonly issuer: string;
   readonly apiBaseUrl: string | undefined;
-  readonly accessKeyId: Redacted<string>;
-  readonly accessKeySecret: Redacted<string>;
-  readonly clientId: string;
-  readonly clientSecret: Redacted<string>;
-  readonly clientAuth: ClientAuth;
+  readonly credentials: CxoneCredentials;
   readonly sinceMs: number;
   readonly settleLagMs: number;
   readonly overlapMs: number;
+  readonly recordingLagMs: number;
   readonly media: ReadonlySet<MediaKind>;
   readonly apiVersion: string;
   readonly pageSize: number;
@@ -79,11 +76,13 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   const durations = Result.combine([
     duration('settleLag', o.settleLag),
     duration('overlap', o.overlap),
+    duration('recordingLag', o.recordingLag),
     duration('requestTimeout', o.requestTimeout),
     duration('tokenRefreshSkew', o.tokenRefreshSkew),
   ]);
   if (durations.isErr()) return err(durations.error);
-  const [settleLagMs, overlapMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
+  const [settleLagMs, overlapMs, recordingLagMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
+    number,
     number,
     number,
     number,
@@ -108,14 +107,17 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   return ok({
     issuer: issuer.value,
     apiBaseUrl: apiBaseUrl.value,
-    accessKeyId: wrap(accessKeyId),
-    accessKeySecret: wrap(accessKeySecret),
-    clientId: Redacted.is(clientId) ? Redacted.value(clientId) : clientId,
-    clientSecret: wrap(clientSecret),
-    clientAuth: o.clientAuth,
+    credentials: {
+      accessKeyId: wrap(accessKeyId),
+      accessKeySecret: wrap(accessKeySecret),
+      clientId: Redacted.is(clientId) ? Redacted.value(clientId) : clientId,
+      clientSecret: wrap(clientSecret),
+      clientAuth: o.clientAuth,
+    },
     sinceMs,
     settleLagMs,
     overlapMs,
+    recordingLagMs,
     media: new Set(o.media),
     apiVersion: o.apiVersion,
     pageSize: o.pageSize,

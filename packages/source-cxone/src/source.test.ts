@@ -1,19 +1,16 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type Item,
+  type ItemRef,
   type Page,
-  type PluginContext,
   type PluginError,
-  PluginStreamError,
+  PluginFailure,
   Redacted,
   type Result,
   type Source,
   sha256OfStream,
-  silentLogger,
 } from '@cxarchive/core';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { live, testContext } from '../test-support/context.js';
 import plugin from './index.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { createCxoneSource } from './source.js';
@@ -38,17 +35,24 @@ interface Logged {
   readonly headers: Headers;
   readonly body: string | undefined;
 }
-type Handler = (req: Logged, count: number) => Response | Promise<Response>;
+type Route = 'token' | 'listing' | 'details' | 'playback' | 'file';
+type Handler = (req: Logged, count: number, signal?: AbortSignal) => Response | Promise<Response>;
 
-/** A scripted CXone on fake hosts: discovery and token by default, the rest per test. */
-const fakeCxone = (handlers: Partial<Record<'token' | 'listing' | 'playback' | 'file', Handler>> = {}) => {
+const DETAILS = /\/incontactapi\/services\/v\d+\.0\/contacts\/(\d+)$/;
+
+/**
+ * A scripted CXone on fake hosts: discovery and token by default, `contacts/{id}` from the
+ * contacts registered in `known`, the rest per test.
+ */
+const fakeCxone = (handlers: Partial<Record<Route, Handler>> = {}) => {
   const log: Logged[] = [];
   const counts = new Map<string, number>();
+  const known = new Map<string, Record<string, unknown>>();
   let tokens = 0;
-  const call = (name: 'token' | 'listing' | 'playback' | 'file', req: Logged, fallback: Handler) => {
+  const call = (name: Route, req: Logged, signal: AbortSignal | undefined, fallback: Handler) => {
     const n = (counts.get(name) ?? 0) + 1;
     counts.set(name, n);
-    return (handlers[name] ?? fallback)(req, n);
+    return (handlers[name] ?? fallback)(req, n, signal);
   };
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
     const req: Logged = {
@@ -58,6 +62,7 @@ const fakeCxone = (handlers: Partial<Record<'token' | 'listing' | 'playback' | '
       body: typeof init?.body === 'string' ? init.body : undefined,
     };
     log.push(req);
+    const signal = init?.signal ?? undefined;
     const { pathname } = req.url;
     if (req.url.origin === ISSUER && pathname === '/.well-known/openid-configuration') {
       return json({ issuer: ISSUER, token_endpoint: `${ISSUER}/auth/token` });
@@ -66,25 +71,36 @@ const fakeCxone = (handlers: Partial<Record<'token' | 'listing' | 'playback' | '
       return json({ api_endpoint: API, area: 'na1', domain: 'cxone.test' });
     }
     if (pathname === '/auth/token') {
-      return call('token', req, () => {
+      return call('token', req, signal, () => {
         tokens += 1;
-        return json({
-          access_token: jwt({ tenantId: 'tenant-1', n: tokens }),
-          token_type: 'Bearer',
-          expires_in: 3600,
-        });
+        return json({ access_token: jwt({ tenantId: 'tenant-1', n: tokens }), expires_in: 3600 });
       });
     }
-    if (pathname.endsWith('/contacts/completed'))
-      return call('listing', req, () => new Response(null, { status: 204 }));
-    if (pathname === '/media-playback/v1/contacts') {
-      return call('playback', req, () => json({ internalCode: 'NotFound', message: 'none' }, 404));
+    if (pathname.endsWith('/contacts/completed')) {
+      return call('listing', req, signal, () => new Response(null, { status: 204 }));
     }
-    if (req.url.origin === MEDIA) return call('file', req, () => new Response('nf', { status: 404 }));
+    const details = DETAILS.exec(pathname);
+    if (details !== null) {
+      return call('details', req, signal, () => {
+        const record = known.get(details[1] as string);
+        return record === undefined
+          ? new Response(null, { status: 404, headers: { icStatusDescription: 'Contact not found' } })
+          : json({ businessUnitId: 4600001, lastPollTime: '2026-10-20T00:00:00Z', contactId: record });
+      });
+    }
+    if (pathname === '/media-playback/v1/contacts') {
+      return call('playback', req, signal, () => json({ internalCode: 'NotFound', message: 'none' }, 404));
+    }
+    if (req.url.origin === MEDIA) return call('file', req, signal, () => new Response('nf', { status: 404 }));
     return new Response('unexpected', { status: 500 });
   }) as typeof fetch;
-  return { fetchImpl, log };
+  const requests = (test: (r: Logged) => boolean) => log.filter(test);
+  return { fetchImpl, log, known, requests };
 };
+
+const isListing = (r: Logged) => r.url.pathname.endsWith('/contacts/completed');
+const isDetails = (r: Logged) => DETAILS.test(r.url.pathname);
+const isPlayback = (r: Logged) => r.url.pathname === '/media-playback/v1/contacts';
 
 const options = (overrides: Partial<Record<keyof CxoneSourceOptions, unknown>> = {}): CxoneSourceOptions =>
   ({
@@ -97,6 +113,7 @@ const options = (overrides: Partial<Record<keyof CxoneSourceOptions, unknown>> =
     since: '2026-10-01T00:00:00Z',
     settleLag: '30m',
     overlap: '15m',
+    recordingLag: '30m',
     media: ['voice'],
     apiVersion: 'v29.0',
     pageSize: 3,
@@ -105,24 +122,19 @@ const options = (overrides: Partial<Record<keyof CxoneSourceOptions, unknown>> =
     ...overrides,
   }) as CxoneSourceOptions;
 
-const clock = { now: new Date('2026-10-20T00:00:00Z') };
+const START = new Date('2026-10-20T00:00:00Z');
+const clock = { now: START };
 beforeEach(() => {
-  clock.now = new Date('2026-10-20T00:00:00Z');
+  clock.now = START;
 });
-const context = (): PluginContext => ({
-  tenant: 't',
-  baseDir: mkdtempSync(join(tmpdir(), 'source-cxone-')),
-  label: 'source:cxone',
-  logger: silentLogger,
-  now: () => clock.now,
-});
+const context = () => testContext(() => clock.now);
 
-const create = (fetchImpl: typeof fetch, overrides: Parameters<typeof options>[0] = {}): Source =>
-  createCxoneSource(options(overrides), context(), fetchImpl)._unsafeUnwrap();
+const create = (fetchImpl: typeof fetch, overrides: Parameters<typeof options>[0] = {}, ctx = context()) =>
+  createCxoneSource(options(overrides), ctx, fetchImpl)._unsafeUnwrap();
 
-const collect = async (source: Source, checkpoint?: { updatedSince: string }) => {
+const collect = async (source: Source, checkpoint?: { updatedSince: string }, signal = live()) => {
   const out: Result<Page, PluginError>[] = [];
-  for await (const page of source.pages(checkpoint)) out.push(page);
+  for await (const page of source.pages(checkpoint, signal)) out.push(page);
   return out;
 };
 
@@ -130,10 +142,14 @@ const contact = (id: number, updated: string, extra: Record<string, unknown> = {
   contactId: id,
   masterContactId: id,
   contactStartDate: '2026-10-02T09:00:00Z',
+  totalDurationSeconds: 300,
   lastUpdateTime: updated,
   mediaTypeId: 4,
   mediaTypeName: 'Call',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
   fromAddress: '+15550000000',
+  toAddress: 'customer@example.com',
   ...extra,
 });
 
@@ -145,9 +161,10 @@ const assertNoSecret = (text: string) => {
 };
 
 describe('plugin definition', () => {
-  it('is a source named cxone with a closed schema that documents every option', () => {
+  it('is an API v2 source named cxone with a closed schema that documents every option', () => {
     expect(plugin.kind).toBe('source');
     expect(plugin.name).toBe('cxone');
+    expect(plugin.apiVersion).toBe(2);
     const schema = plugin.configSchema as {
       additionalProperties: boolean;
       properties: Record<string, Record<string, unknown>>;
@@ -161,6 +178,15 @@ describe('plugin definition', () => {
       .map(([n]) => n)
       .sort();
     expect(secrets).toEqual(['accessKeyId', 'accessKeySecret', 'clientSecret']);
+  });
+
+  it('declares the budgets of the API families it calls, Media Playback at the documented 150 / 5 min', () => {
+    expect(plugin.budgets?.map(({ family, requests, per }) => ({ family, requests, per }))).toEqual([
+      { family: 'media-playback', requests: 150, per: '5m' },
+      { family: 'acd', requests: 300, per: '1m' },
+      { family: 'auth', requests: 20, per: '1m' },
+    ]);
+    for (const budget of plugin.budgets ?? []) expect(budget.description).toBeTruthy();
   });
 });
 
@@ -189,9 +215,10 @@ describe('create()', () => {
     expect((await plugin.create(options({ since: 'last week' }), context()))._unsafeUnwrapErr()._tag).toBe(
       'InvalidInput',
     );
-    expect((await plugin.create(options({ overlap: 'a while' }), context()))._unsafeUnwrapErr()._tag).toBe(
-      'InvalidInput',
-    );
+    for (const field of ['overlap', 'recordingLag']) {
+      const error = (await plugin.create(options({ [field]: 'a while' }), context()))._unsafeUnwrapErr();
+      expect(error).toMatchObject({ _tag: 'InvalidInput', path: field });
+    }
   });
 
   it('declares its limits and record name', () => {
@@ -201,80 +228,13 @@ describe('create()', () => {
   });
 });
 
-describe('auth', () => {
-  it('uses the password grant with Basic client auth and discovers the tenant API from the token', async () => {
+describe('auth through the plugin', () => {
+  it('lists from the API base discovered from the token, with the bearer token', async () => {
     const fake = fakeCxone();
     await collect(create(fake.fetchImpl));
-    const tokenReq = fake.log.find((r) => r.url.pathname === '/auth/token');
-    const form = new URLSearchParams(tokenReq?.body);
-    expect(form.get('grant_type')).toBe('password');
-    expect(form.get('username')).toBe(SECRETS.accessKeyId);
-    expect(form.get('password')).toBe(SECRETS.accessKeySecret);
-    expect(form.has('client_secret')).toBe(false);
-    expect(tokenReq?.headers.get('authorization')).toBe(
-      `Basic ${Buffer.from(`client-id:${SECRETS.clientSecret}`).toString('base64')}`,
-    );
-    const discovery = fake.log.find((r) => r.url.pathname === '/.well-known/cxone-configuration');
-    expect(discovery?.url.searchParams.get('tenantId')).toBe('tenant-1');
-    const listing = fake.log.find((r) => r.url.pathname.endsWith('/contacts/completed'));
+    const listing = fake.requests(isListing)[0];
     expect(listing?.url.origin).toBe(API);
     expect(listing?.headers.get('authorization')).toMatch(/^Bearer /);
-    for (const r of fake.log) expect(r.headers.get('accept')).toBe('application/json');
-  });
-
-  it('sends the client in the form with clientAuth "post"', async () => {
-    const fake = fakeCxone();
-    await collect(create(fake.fetchImpl, { clientAuth: 'post' }));
-    const tokenReq = fake.log.find((r) => r.url.pathname === '/auth/token');
-    const form = new URLSearchParams(tokenReq?.body);
-    expect(form.get('client_id')).toBe('client-id');
-    expect(form.get('client_secret')).toBe(SECRETS.clientSecret);
-    expect(tokenReq?.headers.has('authorization')).toBe(false);
-  });
-
-  it('skips tenant discovery when apiBaseUrl is set', async () => {
-    const fake = fakeCxone();
-    await collect(create(fake.fetchImpl, { apiBaseUrl: 'https://api-eu1.cxone.test/' }));
-    expect(fake.log.some((r) => r.url.pathname === '/.well-known/cxone-configuration')).toBe(false);
-    expect(fake.log.some((r) => r.url.origin === 'https://api-eu1.cxone.test')).toBe(true);
-  });
-
-  it('renews the token after a 401 and repeats the call once', async () => {
-    const fake = fakeCxone({
-      listing: (_req, n) =>
-        n === 1 ? new Response(null, { status: 401 }) : new Response(null, { status: 204 }),
-    });
-    const pages = await collect(create(fake.fetchImpl));
-    expect(pages).toEqual([]);
-    const tokens = fake.log.filter((r) => r.url.pathname === '/auth/token');
-    expect(tokens).toHaveLength(2);
-    const bearers = fake.log
-      .filter((r) => r.url.pathname.endsWith('/contacts/completed'))
-      .map((r) => r.headers.get('authorization'));
-    expect(bearers).toHaveLength(2);
-    expect(bearers[0]).not.toBe(bearers[1]);
-  });
-
-  it('fails with Auth on a second 401', async () => {
-    const fake = fakeCxone({
-      listing: () => new Response(null, { status: 401, headers: { icStatusDescription: 'Invalid token' } }),
-    });
-    const pages = await collect(create(fake.fetchImpl));
-    expect(pages).toHaveLength(1);
-    const error = pages[0]?._unsafeUnwrapErr();
-    expect(error?._tag).toBe('Auth');
-    expect(error?.message).toContain('Invalid token');
-    expect(fake.log.filter((r) => r.url.pathname.endsWith('/contacts/completed'))).toHaveLength(2);
-  });
-
-  it('renews the token before it expires, by the injected clock', async () => {
-    const fake = fakeCxone();
-    const source = create(fake.fetchImpl);
-    await collect(source);
-    clock.now = new Date(clock.now.getTime() + 56 * 60_000);
-    await collect(source);
-    expect(fake.log.filter((r) => r.url.pathname === '/auth/token')).toHaveLength(2);
-    clock.now = new Date('2026-10-20T00:00:00Z');
   });
 
   it('keeps secrets out of the message of a token failure that echoes them', async () => {
@@ -293,6 +253,51 @@ describe('auth', () => {
     expect(error?._tag).toBe('Auth');
     assertNoSecret(error?.message ?? '');
     assertNoSecret(JSON.stringify(error));
+  });
+});
+
+describe('budgets', () => {
+  it('takes one request from the family budget before every request it sends', async () => {
+    const fake = fakeCxone({
+      listing: () =>
+        json({ completedContacts: [contact(1, '2026-10-02T10:00:00Z')], _links: { next: null } }),
+      playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
+      file: () => new Response(Buffer.alloc(10)),
+    });
+    const ctx = context();
+    const source = create(fake.fetchImpl, {}, ctx);
+    const refs = (await collect(source)).flatMap((p) => p._unsafeUnwrap().items);
+    const item = (await source.fetch(refs[0] as ItemRef, live()))._unsafeUnwrap();
+    await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
+    const familyOf = (r: Logged) =>
+      r.url.origin === ISSUER
+        ? 'auth'
+        : isPlayback(r)
+          ? 'media-playback'
+          : r.url.origin === API
+            ? 'acd'
+            : 'none';
+    const budgeted = fake.log.map(familyOf).filter((f) => f !== 'none');
+    expect(ctx.taken).toEqual(budgeted);
+    expect(ctx.taken).toEqual(['auth', 'auth', 'auth', 'acd', 'media-playback']);
+  });
+
+  it('reports a 429 from Media Playback as Throttled with the family and the Retry-After delay', async () => {
+    const fake = fakeCxone({
+      playback: () =>
+        json({ message: 'Too Many Requests', route: '/media-playback' }, 429, { 'Retry-After': '30' }),
+    });
+    const error = await fetchError(create(fake.fetchImpl), fake, contact(7, '2026-10-02T10:00:00Z'));
+    expect(error).toMatchObject({ _tag: 'Throttled', retryAfterMs: 30_000, family: 'media-playback' });
+  });
+
+  it('reports a 429 without Retry-After from the listing as Throttled with its family and no delay', async () => {
+    const fake = fakeCxone({ listing: () => new Response(null, { status: 429 }) });
+    const pages = await collect(create(fake.fetchImpl));
+    expect(pages).toHaveLength(1);
+    const error = pages[0]?._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'Throttled', family: 'acd' });
+    expect(error).not.toHaveProperty('retryAfterMs');
   });
 });
 
@@ -321,7 +326,7 @@ describe('pages()', () => {
     const checkpoints = pages.map((p) => Date.parse(String(p.checkpoint.updatedSince)));
     expect(checkpoints).toEqual([...checkpoints].sort((a, b) => a - b));
     expect(pages.at(-1)?.checkpoint).toEqual({ updatedSince: '2026-10-02T14:00:00.000Z' });
-    const first = fake.log.find((r) => r.url.pathname.endsWith('/contacts/completed'));
+    const first = fake.requests(isListing)[0];
     expect(first?.url.pathname).toBe('/incontactapi/services/v29.0/contacts/completed');
     expect(first?.url.search).toBe(
       '?updatedSince=2026-10-01T00%3A00%3A00Z&orderBy=lastUpdateTime%20asc&skip=0&top=3',
@@ -340,7 +345,7 @@ describe('pages()', () => {
     });
     const pages = (await collect(create(fake.fetchImpl))).map((p) => p._unsafeUnwrap());
     expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(['1', '2']);
-    expect(fake.log.filter((r) => r.url.pathname.endsWith('/contacts/completed'))).toHaveLength(2);
+    expect(fake.requests(isListing)).toHaveLength(2);
   });
 
   it('refuses a _links.next on another origin (it would receive the bearer token)', async () => {
@@ -372,35 +377,23 @@ describe('pages()', () => {
         }),
     });
     const pages = (await collect(create(fake.fetchImpl))).map((p) => p._unsafeUnwrap());
-    clock.now = new Date('2026-10-20T00:00:00Z');
     expect(pages.flatMap((p) => p.items.map((i) => i.id))).toEqual(['1', '2']);
     expect(pages.at(-1)?.checkpoint).toEqual({ updatedSince: '2026-10-02T11:50:00.000Z' });
-    expect(fake.log.filter((r) => r.url.pathname.endsWith('/contacts/completed'))).toHaveLength(1);
+    expect(fake.requests(isListing)).toHaveLength(1);
   });
 
   it('re-queries from checkpoint − overlap', async () => {
     const fake = fakeCxone();
     await collect(create(fake.fetchImpl), { updatedSince: '2026-10-05T10:00:00.000Z' });
-    const listing = fake.log.find((r) => r.url.pathname.endsWith('/contacts/completed'));
-    expect(listing?.url.searchParams.get('updatedSince')).toBe('2026-10-05T09:45:00Z');
+    expect(fake.requests(isListing)[0]?.url.searchParams.get('updatedSince')).toBe('2026-10-05T09:45:00Z');
   });
 
   it('does not call the API when nothing can have settled since the checkpoint', async () => {
     const fake = fakeCxone();
     clock.now = new Date('2026-10-05T10:10:00Z');
     const pages = await collect(create(fake.fetchImpl), { updatedSince: '2026-10-05T10:00:00.000Z' });
-    clock.now = new Date('2026-10-20T00:00:00Z');
     expect(pages).toEqual([]);
     expect(fake.log).toEqual([]);
-  });
-
-  it('yields Throttled with the Retry-After delay and stops', async () => {
-    const fake = fakeCxone({
-      listing: () => new Response(null, { status: 429, headers: { 'Retry-After': '3' } }),
-    });
-    const pages = await collect(create(fake.fetchImpl));
-    expect(pages).toHaveLength(1);
-    expect(pages[0]?._unsafeUnwrapErr()).toMatchObject({ _tag: 'Throttled', retryAfterMs: 3000 });
   });
 
   it('yields InvalidInput for a malformed checkpoint', async () => {
@@ -408,19 +401,126 @@ describe('pages()', () => {
     expect(pages[0]?._unsafeUnwrapErr()._tag).toBe('InvalidInput');
   });
 
-  it('yields Transient when the API is unreachable', async () => {
-    const failing = (async () => {
-      throw new TypeError('fetch failed', { cause: Object.assign(new Error('x'), { code: 'ECONNRESET' }) });
-    }) as typeof fetch;
-    const pages = await collect(create(failing));
-    expect(pages[0]?._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient' });
-    expect(pages[0]?._unsafeUnwrapErr().message).toContain('ECONNRESET');
+  it('stops when the signal aborts between pages, without asking for the next one', async () => {
+    const fake = fakeCxone({
+      listing: (req) =>
+        json({
+          completedContacts: [contact(Number(req.url.searchParams.get('skip')) + 1, '2026-10-02T10:00:00Z')],
+        }),
+    });
+    const controller = new AbortController();
+    const seen: string[] = [];
+    for await (const page of create(fake.fetchImpl).pages(undefined, controller.signal)) {
+      seen.push(...page._unsafeUnwrap().items.map((i) => i.id));
+      controller.abort();
+    }
+    expect(seen).toEqual(['1']);
+    expect(fake.requests(isListing)).toHaveLength(1);
+  });
+
+  it('stops, yielding nothing, when the signal aborts a listing request in flight', async () => {
+    const controller = new AbortController();
+    const fake = fakeCxone({
+      listing: (_req, _n, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason));
+          controller.abort();
+        }),
+    });
+    const pages = await collect(create(fake.fetchImpl), undefined, controller.signal);
+    expect(pages).toEqual([]);
+  });
+
+  it('sends nothing when the signal has already aborted', async () => {
+    const fake = fakeCxone();
+    const controller = new AbortController();
+    controller.abort();
+    expect(await collect(create(fake.fetchImpl), undefined, controller.signal)).toEqual([]);
+    expect(fake.log).toEqual([]);
   });
 });
 
-const ref = (record: Record<string, unknown>) => ({
-  id: String(record.contactId),
-  data: { record: record as never },
+describe('item references: ids and cursors only, never the record', () => {
+  it('serialise without names, phone numbers or e-mail addresses', async () => {
+    const listed = contact(42, '2026-10-02T10:00:00Z', { masterContactId: 40 });
+    const fake = fakeCxone({ listing: () => json({ completedContacts: [listed], _links: { next: null } }) });
+    const pages = (await collect(create(fake.fetchImpl))).map((p) => p._unsafeUnwrap());
+    const ref = pages[0]?.items[0] as ItemRef;
+    const text = JSON.stringify(ref);
+    expect(JSON.parse(text)).toEqual({
+      id: '42',
+      data: {
+        contactId: '42',
+        masterContactId: '40',
+        lastUpdateTime: '2026-10-02T10:00:00Z',
+        apiVersion: 'v29.0',
+      },
+    });
+    for (const value of ['Ada', 'Lovelace', '+15550000000', 'customer@example.com']) {
+      expect(text).not.toContain(value);
+    }
+    for (const field of ['firstName', 'lastName', 'fromAddress', 'toAddress', 'record']) {
+      expect(text).not.toContain(field);
+    }
+  });
+
+  it('are fetched from the listing cache without asking CXone again', async () => {
+    const fake = fakeCxone({
+      listing: () =>
+        json({
+          completedContacts: [contact(1, '2026-10-02T10:00:00Z', { mediaTypeId: 3, mediaTypeName: 'Chat' })],
+          _links: { next: null },
+        }),
+    });
+    const source = create(fake.fetchImpl);
+    const refs = (await collect(source)).flatMap((p) => p._unsafeUnwrap().items);
+    const item = (await source.fetch(refs[0] as ItemRef, live()))._unsafeUnwrap();
+    expect(item.record.firstName).toBe('Ada');
+    expect(fake.requests(isDetails)).toEqual([]);
+  });
+
+  it('are fetched from a cold cache through contacts/{contactId} (the record nested under `contactId`)', async () => {
+    const fake = fakeCxone();
+    fake.known.set('77', contact(77, '2026-10-02T10:00:00Z', { mediaTypeId: 3, mediaTypeName: 'Chat' }));
+    const item = (
+      await create(fake.fetchImpl).fetch({ id: '77', data: { contactId: '77', apiVersion: 'v26.0' } }, live())
+    )._unsafeUnwrap();
+    expect(item.id).toBe('77');
+    expect(item.record).toMatchObject({ contactId: '77', firstName: 'Ada', fromAddress: '+15550000000' });
+    expect(item.occurredAt.toISOString()).toBe('2026-10-02T09:00:00.000Z');
+    const details = fake.requests(isDetails);
+    expect(details.map((r) => r.url.pathname)).toEqual(['/incontactapi/services/v26.0/contacts/77']);
+    expect(details[0]?.headers.get('authorization')).toMatch(/^Bearer /);
+  });
+
+  it('still work when written by the first plugin version (a record inside: ignored, read again)', async () => {
+    const fake = fakeCxone();
+    fake.known.set('78', contact(78, '2026-10-02T10:00:00Z', { firstName: 'Current' }));
+    const old = { id: '78', data: { record: { contactId: '78', firstName: 'Stale' } } };
+    const item = (await create(fake.fetchImpl, { media: [] }).fetch(old, live()))._unsafeUnwrap();
+    expect(item.record.firstName).toBe('Current');
+  });
+
+  it('fail as NotFound when CXone does not know the contact (404 or 204)', async () => {
+    const fake404 = fakeCxone();
+    const error = (
+      await create(fake404.fetchImpl).fetch({ id: '5', data: { contactId: '5' } }, live())
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'NotFound' });
+    expect(error.message).toContain('Contact not found');
+    const fake204 = fakeCxone({ details: () => new Response(null, { status: 204 }) });
+    const gone = (
+      await create(fake204.fetchImpl).fetch({ id: '5', data: { contactId: '5' } }, live())
+    )._unsafeUnwrapErr();
+    expect(gone).toMatchObject({ _tag: 'NotFound' });
+  });
+
+  it('fail as InvalidInput without a contact id', async () => {
+    const error = (
+      await create(fakeCxone().fetchImpl).fetch({ id: '', data: {} }, live())
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'InvalidInput', path: 'ref.data.contactId' });
+  });
 });
 
 const playback = (urls: string[], key: 'interactions' | 'Interactions' = 'interactions') =>
@@ -439,15 +539,26 @@ const playback = (urls: string[], key: 'interactions' | 'Interactions' = 'intera
     })),
   });
 
-const fetchItem = async (source: Source, record: Record<string, unknown>): Promise<Item> =>
-  (await source.fetch(ref(record)))._unsafeUnwrap();
+type Fake = ReturnType<typeof fakeCxone>;
+const refOf = (fake: Fake, record: Record<string, unknown>): ItemRef => {
+  const id = String(record.contactId);
+  fake.known.set(id, record);
+  return { id, data: { contactId: id } };
+};
+const fetchItem = async (source: Source, fake: Fake, record: Record<string, unknown>): Promise<Item> =>
+  (await source.fetch(refOf(fake, record), live()))._unsafeUnwrap();
+const fetchError = async (
+  source: Source,
+  fake: Fake,
+  record: Record<string, unknown>,
+): Promise<PluginError> => (await source.fetch(refOf(fake, record), live()))._unsafeUnwrapErr();
 
 describe('fetch()', () => {
   it('attaches the recordings of a voice master leg, with participants and recording times', async () => {
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`, `${MEDIA}/f/b.MP4?sig=2`]),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(10, '2026-10-02T10:00:00Z'));
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(10, '2026-10-02T10:00:00Z'));
     expect(item.id).toBe('10');
     expect(item.occurredAt.toISOString()).toBe('2026-10-02T09:00:00.000Z');
     expect(item.artifacts.map((a) => [a.name, a.contentType])).toEqual([
@@ -461,13 +572,15 @@ describe('fetch()', () => {
     expect(item.record.participants).toEqual([
       { participantType: 'AGENT', agentName: 'Ada', userId: 'u1', participantId: 'p1' },
     ]);
-    const lookup = fake.log.find((r) => r.url.pathname === '/media-playback/v1/contacts');
+    const lookup = fake.requests(isPlayback)[0];
     expect(lookup?.url.searchParams.get('acd-call-id')).toBe('10');
     expect(lookup?.url.searchParams.get('media-type')).toBe('voice-only');
   });
 
-  it('records no recording when Media Playback answers 404', async () => {
-    const item = await fetchItem(create(fakeCxone().fetchImpl), contact(11, '2026-10-02T10:00:00Z'));
+  it('archives an old contact without a recording when Media Playback answers 404', async () => {
+    const fake = fakeCxone();
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(11, '2026-10-02T10:00:00Z'));
+    expect(fake.requests(isPlayback)).toHaveLength(1);
     expect(item.artifacts).toEqual([]);
     expect(item.record.recordings).toEqual([]);
   });
@@ -475,13 +588,18 @@ describe('fetch()', () => {
   it('gives transfer legs, non-voice contacts and media: [] the record only, without a lookup', async () => {
     const fake = fakeCxone({ playback: () => playback([`${MEDIA}/f/a.wav`]) });
     const source = create(fake.fetchImpl);
-    const leg = await fetchItem(source, { ...contact(12, '2026-10-02T10:00:00Z'), masterContactId: 10 });
+    const leg = await fetchItem(source, fake, {
+      ...contact(12, '2026-10-02T10:00:00Z'),
+      masterContactId: 10,
+    });
     const chat = await fetchItem(
       source,
+      fake,
       contact(13, '2026-10-02T10:00:00Z', { mediaTypeId: 3, mediaTypeName: 'Chat' }),
     );
     const metadataOnly = await fetchItem(
       create(fake.fetchImpl, { media: [] }),
+      fake,
       contact(14, '2026-10-02T10:00:00Z'),
     );
     for (const item of [leg, chat, metadataOnly]) {
@@ -489,20 +607,73 @@ describe('fetch()', () => {
       expect(item.record).not.toHaveProperty('recordings');
     }
     expect(leg.record.masterContactId).toBe('10');
-    expect(fake.log.some((r) => r.url.pathname === '/media-playback/v1/contacts')).toBe(false);
+    expect(fake.requests(isPlayback)).toEqual([]);
   });
 
   it('fails a contact without a start date as InvalidInput', async () => {
-    const result = await create(fakeCxone().fetchImpl).fetch(ref({ contactId: '1', masterContactId: '1' }));
-    expect(result._unsafeUnwrapErr()._tag).toBe('InvalidInput');
+    const fake = fakeCxone();
+    const error = await fetchError(create(fake.fetchImpl), fake, { contactId: '1', masterContactId: '1' });
+    expect(error).toMatchObject({ _tag: 'InvalidInput', path: 'contactStartDate' });
   });
 
   it('refuses a plain-http media URL to a remote host', async () => {
     const fake = fakeCxone({ playback: () => playback(['http://media.example.com/f/a.wav?sig=1']) });
-    const result = await create(fake.fetchImpl).fetch(ref(contact(15, '2026-10-02T10:00:00Z')));
-    const error = result._unsafeUnwrapErr();
+    const error = await fetchError(create(fake.fetchImpl), fake, contact(15, '2026-10-02T10:00:00Z'));
     expect(error._tag).toBe('Permanent');
     expect(error.message).not.toContain('sig=1');
+  });
+
+  it('aborts its requests when the signal aborts', async () => {
+    const controller = new AbortController();
+    const fake = fakeCxone({
+      playback: (_req, _n, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason));
+          controller.abort();
+        }),
+    });
+    const error = (
+      await create(fake.fetchImpl).fetch(refOf(fake, contact(16, '2026-10-02T10:00:00Z')), controller.signal)
+    )._unsafeUnwrapErr();
+    expect(error.message).toMatch(/media-playback\/v1\/contacts: aborted$/);
+  });
+});
+
+describe('a recording not processed yet (NotYet) versus no recording', () => {
+  // Ends 2026-10-19T23:50:00Z (start + 300 s); the clock says 2026-10-20T00:00:00Z: 10 minutes ago.
+  const recent = () =>
+    contact(30, '2026-10-19T23:52:00Z', {
+      contactStartDate: '2026-10-19T23:45:00Z',
+      totalDurationSeconds: 300,
+    });
+
+  it('is NotYet, looked at again once recordingLag has passed since the contact ended (404)', async () => {
+    const fake = fakeCxone();
+    const error = await fetchError(create(fake.fetchImpl), fake, recent());
+    expect(error).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T00:20:00Z') });
+    expect(error.message).toContain('no recording yet');
+  });
+
+  it('is NotYet for an empty interactions list as well', async () => {
+    const fake = fakeCxone({ playback: () => playback([]) });
+    const error = await fetchError(create(fake.fetchImpl), fake, recent());
+    expect(error._tag).toBe('NotYet');
+  });
+
+  it('follows a configured recordingLag', async () => {
+    const fake = fakeCxone();
+    const error = await fetchError(create(fake.fetchImpl, { recordingLag: '2h' }), fake, recent());
+    expect(error).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T01:50:00Z') });
+    const none = await fetchItem(create(fake.fetchImpl, { recordingLag: '5m' }), fake, recent());
+    expect(none.record.recordings).toEqual([]);
+  });
+
+  it('is a contact without a recording once the lag has passed', async () => {
+    const fake = fakeCxone();
+    clock.now = new Date('2026-10-20T00:20:00Z');
+    const item = await fetchItem(create(fake.fetchImpl), fake, recent());
+    expect(item.artifacts).toEqual([]);
+    expect(item.record.recordings).toEqual([]);
   });
 });
 
@@ -514,8 +685,8 @@ describe('recording artifacts', () => {
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
       file: () => new Response(bytes, { headers: { 'content-length': String(bytes.length) } }),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(20, '2026-10-02T10:00:00Z'));
-    const stream = (await item.artifacts[0]!.open())._unsafeUnwrap();
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(20, '2026-10-02T10:00:00Z'));
+    const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     const { size } = await sha256OfStream(stream);
     expect(size).toBe(bytes.length);
     const download = fake.log.find((r) => r.url.origin === MEDIA);
@@ -523,7 +694,7 @@ describe('recording artifacts', () => {
     expect(download?.url.searchParams.get('sig')).toBe('1');
   });
 
-  it('destroys the stream with PluginStreamError(Transient) when the body breaks midway', async () => {
+  it('destroys the stream with PluginFailure(Transient) when the body breaks midway', async () => {
     const broken = new ReadableStream<Uint8Array>({
       start(controller) {
         controller.enqueue(new Uint8Array(1000));
@@ -536,15 +707,16 @@ describe('recording artifacts', () => {
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
       file: () => new Response(broken, { headers: { 'content-length': '5000' } }),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(21, '2026-10-02T10:00:00Z'));
-    const stream = (await item.artifacts[0]!.open())._unsafeUnwrap();
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(21, '2026-10-02T10:00:00Z'));
+    const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     const failure = await sha256OfStream(stream).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect(failure).toBeInstanceOf(PluginStreamError);
-    expect((failure as PluginStreamError).error._tag).toBe('Transient');
-    expect((failure as PluginStreamError).message).not.toContain('sig=1');
+    expect(failure).toBeInstanceOf(PluginFailure);
+    expect((failure as PluginFailure).error._tag).toBe('Transient');
+    expect((failure as PluginFailure).message).toContain('broke after 1000 bytes');
+    expect((failure as PluginFailure).message).not.toContain('sig=1');
   });
 
   it('streams without buffering and releases the download when the consumer stops early', async () => {
@@ -563,12 +735,54 @@ describe('recording artifacts', () => {
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
       file: () => new Response(endless),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(26, '2026-10-02T10:00:00Z'));
-    const stream = (await item.artifacts[0]!.open())._unsafeUnwrap();
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(26, '2026-10-02T10:00:00Z'));
+    const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     for await (const _chunk of stream) break; // destroys the stream
     await new Promise((resolve) => setImmediate(resolve));
     expect(cancelled).toBe(true);
     expect(pulled).toBeLessThan(64); // far less than it would take to buffer "everything"
+  });
+
+  it('destroys the stream and releases the download when the signal aborts', async () => {
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        controller.enqueue(new Uint8Array(1024));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const fake = fakeCxone({
+      playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
+      file: () => new Response(endless),
+    });
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(27, '2026-10-02T10:00:00Z'));
+    const controller = new AbortController();
+    const stream = (await item.artifacts[0]!.open(controller.signal))._unsafeUnwrap();
+    const closed = new Promise((resolve) => stream.once('close', resolve));
+    stream.resume();
+    controller.abort();
+    await closed;
+    expect(stream.destroyed).toBe(true);
+    expect(stream.errored).toBeNull(); // destroyed, not failed: nothing went wrong on CXone's side
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cancelled).toBe(true);
+  });
+
+  it('fails open() as aborted when the signal aborts before the download answers', async () => {
+    const controller = new AbortController();
+    const fake = fakeCxone({
+      playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
+      file: (_req, _n, signal) =>
+        new Promise((_resolve, reject) => {
+          signal?.addEventListener('abort', () => reject(signal.reason));
+          controller.abort();
+        }),
+    });
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(28, '2026-10-02T10:00:00Z'));
+    const error = (await item.artifacts[0]!.open(controller.signal))._unsafeUnwrapErr();
+    expect(error).toEqual({ _tag: 'Transient', message: `GET ${MEDIA}/f/a.wav: aborted` });
   });
 
   it('fails a body shorter than its Content-Length', async () => {
@@ -582,13 +796,13 @@ describe('recording artifacts', () => {
       if (new URL(String(input)).origin !== MEDIA) return res;
       return new Response(res.body, { headers: { 'content-length': '20' } });
     }) as typeof fetch;
-    const item = await fetchItem(create(fakeShort), contact(22, '2026-10-02T10:00:00Z'));
-    const stream = (await item.artifacts[0]!.open())._unsafeUnwrap();
+    const item = await fetchItem(create(fakeShort), fake, contact(22, '2026-10-02T10:00:00Z'));
+    const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     const failure = await sha256OfStream(stream).then(
       () => undefined,
       (e: unknown) => e,
     );
-    expect((failure as PluginStreamError).error).toMatchObject({ _tag: 'Transient' });
+    expect((failure as PluginFailure).error).toMatchObject({ _tag: 'Transient' });
     expect((failure as Error).message).toContain('10 of 20 bytes');
   });
 
@@ -600,10 +814,10 @@ describe('recording artifacts', () => {
           ? new Response('Request has expired', { status: 403 })
           : new Response(bytes),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(23, '2026-10-02T10:00:00Z'));
-    const { size } = await sha256OfStream((await item.artifacts[0]!.open())._unsafeUnwrap());
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(23, '2026-10-02T10:00:00Z'));
+    const { size } = await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     expect(size).toBe(bytes.length);
-    expect(fake.log.filter((r) => r.url.pathname === '/media-playback/v1/contacts')).toHaveLength(2);
+    expect(fake.requests(isPlayback)).toHaveLength(2);
   });
 
   it('gives up with Auth when the renewed URL is refused too, without the signature in the message', async () => {
@@ -611,8 +825,8 @@ describe('recording artifacts', () => {
       playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
       file: () => new Response('Signature does not match', { status: 403 }),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(24, '2026-10-02T10:00:00Z'));
-    const error = (await item.artifacts[0]!.open())._unsafeUnwrapErr();
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(24, '2026-10-02T10:00:00Z'));
+    const error = (await item.artifacts[0]!.open(live()))._unsafeUnwrapErr();
     expect(error._tag).toBe('Auth');
     expect(error.message).toBe(`GET ${MEDIA}/f/a.wav: HTTP 403`);
     expect(fake.log.filter((r) => r.url.origin === MEDIA)).toHaveLength(2);
@@ -623,10 +837,9 @@ describe('recording artifacts', () => {
       playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
       file: () => new Response(bytes),
     });
-    const item = await fetchItem(create(fake.fetchImpl), contact(25, '2026-10-02T10:00:00Z'));
+    const item = await fetchItem(create(fake.fetchImpl), fake, contact(25, '2026-10-02T10:00:00Z'));
     clock.now = new Date(clock.now.getTime() + 10 * 60_000);
-    const stream = (await item.artifacts[0]!.open())._unsafeUnwrap();
-    clock.now = new Date('2026-10-20T00:00:00Z');
+    const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     await sha256OfStream(stream);
     const downloads = fake.log.filter((r) => r.url.origin === MEDIA);
     expect(downloads.map((r) => r.url.searchParams.get('sig'))).toEqual(['2']);

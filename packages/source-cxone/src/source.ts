@@ -9,10 +9,10 @@ import {
   SecretScrubber,
   type Source,
 } from '@cxarchive/core';
-import { createApiClient } from './api-client.js';
-import { createAuth } from './auth.js';
+import { createCxoneClient } from '@cxarchive/cxone-api';
 import { fetchContact } from './fetch-contact.js';
 import { listContacts } from './listing.js';
+import { cacheCapacity, RecordCache } from './record-cache.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { resolveSettings } from './settings.js';
 
@@ -26,38 +26,43 @@ export const createCxoneSource = (
   if (resolved.isErr()) return err(resolved.error);
   const settings = resolved.value;
 
+  // The client registers the credentials (in every encoding) and each token it obtains.
   const scrubber = new SecretScrubber();
-  for (const secret of [settings.accessKeyId, settings.accessKeySecret, settings.clientSecret])
-    scrubber.add(secret);
   const scrub = (error: PluginError): PluginError => ({ ...error, message: scrubber.scrub(error.message) });
-
   const now = () => context.now();
-  const auth = createAuth({ settings, now, scrubber, ...(fetchImpl === undefined ? {} : { fetchImpl }) });
-  const api = createApiClient({
-    auth,
-    timeoutMs: settings.requestTimeoutMs,
+  const client = createCxoneClient({
+    issuer: settings.issuer,
+    ...(settings.apiBaseUrl === undefined ? {} : { apiBaseUrl: settings.apiBaseUrl }),
+    credentials: settings.credentials,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    tokenRefreshSkewMs: settings.tokenRefreshSkewMs,
     now,
+    scrubber,
+    budget: (family, signal) => context.budget(family).take(signal),
     ...(fetchImpl === undefined ? {} : { fetchImpl }),
   });
+  const cache = new RecordCache(cacheCapacity(settings.pageSize));
 
   async function* pages(
     checkpoint: Parameters<Source['pages']>[0],
+    signal: AbortSignal,
   ): AsyncGenerator<Result<Page, PluginError>> {
-    for await (const page of listContacts({ settings, auth, api, now, logger: context.logger }, checkpoint)) {
-      yield page.mapErr(scrub);
-    }
+    const listing = { settings, client, cache, now, logger: context.logger };
+    for await (const page of listContacts(listing, checkpoint, signal)) yield page.mapErr(scrub);
   }
 
   return ok({
     limits: { maxInFlight: 4 },
     recordName: 'contact',
     pages,
-    fetch: (ref) =>
+    fetch: (ref, signal) =>
       new ResultAsync(
         fetchContact(
-          { settings, auth, api, now, scrub, ...(fetchImpl === undefined ? {} : { fetchImpl }) },
+          { settings, client, cache, now, scrub, ...(fetchImpl === undefined ? {} : { fetchImpl }) },
           ref,
+          signal,
         ).then((r) => r.mapErr(scrub)),
       ),
+    close: async () => client.close(),
   });
 };

@@ -1,0 +1,65 @@
+import { type PluginError, PluginErrors } from '@cxarchive/core';
+import { describeRequest, type RequestInfo, redactUrl } from '@cxarchive/cxone-api';
+
+/**
+ * The source's own failures, each classified here once. Failures of a CXone response (per API
+ * family: token, ACD, Media Playback, media files) are classified by `@cxarchive/cxone-api`.
+ */
+export const SourceErrors = {
+  /** An item reference without a contact id (a ledger entry this plugin never wrote). */
+  badRef: (id: string): PluginError =>
+    PluginErrors.invalidInput(`item ${id}: the reference carries no contactId`, 'ref.data.contactId'),
+
+  /** A contact record without a usable start date: the item cannot be dated (object keys). */
+  noStartDate: (contactId: string): PluginError =>
+    PluginErrors.invalidInput(`contact ${contactId} has no valid contactStartDate`, 'contactStartDate'),
+
+  /** `contacts/{id}` answered 204 (or 404): CXone does not know the contact (any more). */
+  contactNotFound: (contactId: string, req: RequestInfo): PluginError =>
+    PluginErrors.notFound(`contact ${contactId}: ${describeRequest(req)} found no such contact`),
+
+  /**
+   * Media Playback has no recording for a voice contact that ended less than `recordingLag` ago:
+   * recording metadata can lag the contact by up to 30 minutes, so it is not "no recording" yet.
+   */
+  recordingNotYet: (contactId: string, retryAt: Date): PluginError =>
+    PluginErrors.notYet(
+      `contact ${contactId}: Media Playback has no recording yet; looking again after ${retryAt.toISOString()}`,
+      retryAt,
+    ),
+
+  /** Media Playback gave a `fileToPlayUrl` the URL rule refuses (plain http to a remote host, …). */
+  badMediaUrl: (contactId: string, problem: string): PluginError =>
+    PluginErrors.permanent(`contact ${contactId}: Media Playback gave a fileToPlayUrl that ${problem}`),
+
+  /** Renewing an expired media URL: Media Playback no longer lists that recording. */
+  recordingGone: (contactId: string, artifact: string): PluginError =>
+    PluginErrors.notFound(`contact ${contactId}: Media Playback no longer lists ${artifact}`),
+
+  /** `_links.next` on another origin: following it would hand the bearer token to that host. */
+  foreignNextLink: (next: string, apiBase: string): PluginError =>
+    PluginErrors.permanent(
+      `contacts/completed: _links.next points to ${redactUrl(next)}, outside the API base ${apiBase}`,
+    ),
+
+  /** `_links.next` naming the page just read: following it would loop for ever. */
+  repeatedNextLink: (url: string): PluginError =>
+    PluginErrors.permanent(`contacts/completed: _links.next repeats ${redactUrl(url)}`),
+
+  /** No response head within the request timeout. */
+  downloadNoResponse: (req: RequestInfo, timeoutMs: number): PluginError =>
+    PluginErrors.transient(`${describeRequest(req)}: no response within ${timeoutMs} ms`),
+
+  /** The recording body broke (connection cut) or stalled (no byte for the request timeout). */
+  downloadBroke: (req: RequestInfo, received: number, stalled: boolean, cause?: unknown): PluginError =>
+    PluginErrors.transient(
+      `${describeRequest(req)}: the recording download ${stalled ? 'stalled' : 'broke'} after ${received} bytes` +
+        (cause instanceof Error && !stalled ? ` (${cause.message})` : ''),
+    ),
+
+  /** The body ended before its `Content-Length`. */
+  downloadShort: (req: RequestInfo, received: number, expected: number): PluginError =>
+    PluginErrors.transient(
+      `${describeRequest(req)}: the recording ended after ${received} of ${expected} bytes`,
+    ),
+} as const;

@@ -345,6 +345,18 @@ describe('signals', () => {
     expect(fake.requests('/auth/token')).toHaveLength(1);
   });
 
+  it('close() ends the wait for a token still on its way', async () => {
+    const fake = fakeCxone({
+      token: (_req, _n, signal) =>
+        new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason))),
+    });
+    const { client: c } = client(fake.fetchImpl, { apiBaseUrl: API });
+    const pending = c.token(live());
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    c.close();
+    expect((await pending)._unsafeUnwrapErr().message).toMatch(/aborted$/);
+  });
+
   it('times out a request that never answers', async () => {
     const fake = fakeCxone({
       api: (_req, _n, signal) =>

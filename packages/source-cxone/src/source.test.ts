@@ -515,6 +515,15 @@ describe('item references: ids and cursors only, never the record', () => {
     expect(gone).toMatchObject({ _tag: 'NotFound' });
   });
 
+  it('fail as Permanent when contacts/{id} answers with another contact’s record', async () => {
+    const fake = fakeCxone({ details: () => json({ contactId: contact(6, '2026-10-02T10:00:00Z') }) });
+    const error = (
+      await create(fake.fetchImpl).fetch({ id: '5', data: { contactId: '5' } }, live())
+    )._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'Permanent' });
+    expect(error.message).toContain('the record is of another contact');
+  });
+
   it('fail as InvalidInput without a contact id', async () => {
     const error = (
       await create(fakeCxone().fetchImpl).fetch({ id: '', data: {} }, live())

@@ -89,10 +89,10 @@ export const createAuth = (deps: AuthDeps): Auth => {
     const endpoint = await deps.tokenEndpoint(lifetime);
     if (endpoint.isErr()) return err(endpoint.error);
     const req = { method: 'POST', url: endpoint.value, ...passwordGrant(credentials) };
-    const sent = await sendBudgeted(transport, 'auth', req, lifetime);
+    const sent = await sendBudgeted(transport, 'cxone-auth', req, lifetime);
     if (sent.isErr()) return err(sent.error);
     const res = sent.value;
-    if (res.status !== 200) return err(await failure(transport, 'auth', req, res));
+    if (res.status !== 200) return err(await failure(transport, 'cxone-auth', req, res));
     const body = await readJsonObject(req, res, { timeoutMs: transport.timeoutMs, signal: lifetime });
     if (body.isErr()) return err(body.error);
     for (const key of ['access_token', 'refresh_token', 'id_token']) {

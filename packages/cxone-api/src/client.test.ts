@@ -96,7 +96,7 @@ const client = (fetchImpl: typeof fetch, overrides: Partial<CxoneClientOptions> 
 };
 
 const live = () => new AbortController().signal;
-const get = (url = LISTING) => ({ family: 'acd' as const, url, signal: live() });
+const get = (url = LISTING) => ({ family: 'cxone-acd' as const, url, signal: live() });
 
 const assertNoSecret = (text: string) => {
   for (const s of Object.values(SECRETS)) {
@@ -105,7 +105,7 @@ const assertNoSecret = (text: string) => {
   expect(text).not.toContain(basicCredentials('client-id', SECRETS.clientSecret));
 };
 
-describe('auth', () => {
+describe('auth (the cxone-auth family)', () => {
   it('uses the password grant with Basic client auth and discovers the tenant API from the token', async () => {
     const fake = fakeCxone();
     const { client: c } = client(fake.fetchImpl);
@@ -223,7 +223,7 @@ describe('request()', () => {
     expect(fake.requests('/auth/token')).toHaveLength(2);
     const bearers = fake.log.filter((r) => r.url.origin === API).map((r) => r.headers.get('authorization'));
     expect(bearers).toEqual([`Bearer ${fake.issued[0]}`, `Bearer ${fake.issued[1]}`]);
-    expect(taken.filter((f) => f === 'acd')).toHaveLength(2); // the repeat counts against the budget too
+    expect(taken.filter((f) => f === 'cxone-acd')).toHaveLength(2); // the repeat counts against the budget too
   });
 
   it('fails with Auth on a second 401, with the icStatusDescription', async () => {
@@ -257,10 +257,10 @@ describe('budgets', () => {
     await c.request(get());
     await c.request({ ...get(), family: 'media-playback' });
     // openid-configuration, token, then the two API calls (no tenant discovery: request() needs none)
-    expect(taken).toEqual(['auth', 'auth', 'acd', 'media-playback']);
+    expect(taken).toEqual(['cxone-auth', 'cxone-auth', 'cxone-acd', 'media-playback']);
     expect(fake.log).toHaveLength(taken.length);
     await c.apiBase(live());
-    expect(taken.at(-1)).toBe('auth');
+    expect(taken.at(-1)).toBe('cxone-auth');
     expect(fake.log).toHaveLength(taken.length);
   });
 
@@ -269,7 +269,7 @@ describe('budgets', () => {
     const { client: c } = client(fake.fetchImpl, {
       apiBaseUrl: API,
       budget: (family, signal) =>
-        family === 'auth'
+        family === 'cxone-auth'
           ? Promise.resolve()
           : new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
     });

@@ -37,11 +37,11 @@ const getJson = async (
   signal: AbortSignal,
 ): Promise<Result<Record<string, unknown>, PluginError>> => {
   const req = { method: 'GET', url, headers: JSON_ACCEPT };
-  const sent = await sendBudgeted(transport, 'auth', req, signal);
+  const sent = await sendBudgeted(transport, 'cxone-auth', req, signal);
   if (sent.isErr()) return err(sent.error);
   const res = sent.value;
   if (res.status !== 200) {
-    const e = await failure(transport, 'auth', req, res);
+    const e = await failure(transport, 'cxone-auth', req, res);
     return err({ ...e, message: `${label}: ${e.message}` });
   }
   return readJsonObject(req, res, { timeoutMs: transport.timeoutMs, signal });

@@ -30,7 +30,7 @@ const facts = (status: number, bodyText = '', headers: Record<string, string> = 
 describe('token endpoint {error, error_description}', () => {
   it('maps invalid_client (401) to Auth with the description', () => {
     const e = classifyResponse(
-      'auth',
+      'cxone-auth',
       tokenReq,
       facts(
         401,
@@ -45,16 +45,21 @@ describe('token endpoint {error, error_description}', () => {
   });
 
   it('maps invalid_grant (400: wrong access key) to Auth, not InvalidInput', () => {
-    const e = classifyResponse('auth', tokenReq, facts(400, JSON.stringify({ error: 'invalid_grant' })), {
-      nowMs: NOW,
-    });
+    const e = classifyResponse(
+      'cxone-auth',
+      tokenReq,
+      facts(400, JSON.stringify({ error: 'invalid_grant' })),
+      {
+        nowMs: NOW,
+      },
+    );
     expect(e._tag).toBe('Auth');
     expect(e.message).toContain('invalid_grant');
   });
 
   it('maps other 400s (unsupported_grant_type) to InvalidInput', () => {
     const e = classifyResponse(
-      'auth',
+      'cxone-auth',
       tokenReq,
       facts(400, JSON.stringify({ error: 'unsupported_grant_type' })),
       { nowMs: NOW },
@@ -63,18 +68,28 @@ describe('token endpoint {error, error_description}', () => {
   });
 
   it('maps a 503 with an error code to Transient', () => {
-    const e = classifyResponse('auth', tokenReq, facts(503, JSON.stringify({ error: 'invalid_client' })), {
-      nowMs: NOW,
-    });
+    const e = classifyResponse(
+      'cxone-auth',
+      tokenReq,
+      facts(503, JSON.stringify({ error: 'invalid_client' })),
+      {
+        nowMs: NOW,
+      },
+    );
     expect(e._tag).toBe('Transient');
   });
 });
 
 describe('ACD API (icStatusDescription header)', () => {
   it('maps 401 to Auth with the header text and no query string', () => {
-    const e = classifyResponse('acd', acdReq, facts(401, '', { icStatusDescription: 'Invalid token' }), {
-      nowMs: NOW,
-    });
+    const e = classifyResponse(
+      'cxone-acd',
+      acdReq,
+      facts(401, '', { icStatusDescription: 'Invalid token' }),
+      {
+        nowMs: NOW,
+      },
+    );
     expect(e).toEqual({
       _tag: 'Auth',
       message:
@@ -83,9 +98,9 @@ describe('ACD API (icStatusDescription header)', () => {
   });
 
   it('maps 500 to Transient and 400 to InvalidInput', () => {
-    expect(classifyResponse('acd', acdReq, facts(500), { nowMs: NOW })._tag).toBe('Transient');
+    expect(classifyResponse('cxone-acd', acdReq, facts(500), { nowMs: NOW })._tag).toBe('Transient');
     const bad = classifyResponse(
-      'acd',
+      'cxone-acd',
       acdReq,
       facts(400, '', { icStatusDescription: 'Invalid updatedSince' }),
       { nowMs: NOW },
@@ -96,7 +111,7 @@ describe('ACD API (icStatusDescription header)', () => {
 
   it('maps 406 (Accept not JSON) to InvalidInput', () => {
     const e = classifyResponse(
-      'acd',
+      'cxone-acd',
       acdReq,
       facts(406, '', { icStatusDescription: 'No known way to render data' }),
       { nowMs: NOW },
@@ -105,13 +120,13 @@ describe('ACD API (icStatusDescription header)', () => {
   });
 
   it('maps 429 with Retry-After seconds to Throttled with the delay', () => {
-    const e = classifyResponse('acd', acdReq, facts(429, '', { 'Retry-After': '7' }), { nowMs: NOW });
+    const e = classifyResponse('cxone-acd', acdReq, facts(429, '', { 'Retry-After': '7' }), { nowMs: NOW });
     expect(e).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000 });
   });
 
   it('maps 429 with an HTTP-date Retry-After against the injected clock', () => {
     const e = classifyResponse(
-      'acd',
+      'cxone-acd',
       acdReq,
       facts(429, '', { 'Retry-After': new Date(NOW + 12_000).toUTCString() }),
       { nowMs: NOW },
@@ -120,7 +135,7 @@ describe('ACD API (icStatusDescription header)', () => {
   });
 
   it('maps 429 without Retry-After to Throttled without a delay', () => {
-    const e = classifyResponse('acd', acdReq, facts(429), { nowMs: NOW });
+    const e = classifyResponse('cxone-acd', acdReq, facts(429), { nowMs: NOW });
     expect(e._tag).toBe('Throttled');
     expect(e).not.toHaveProperty('retryAfterMs');
   });
@@ -193,7 +208,7 @@ describe('errorFromResponse', () => {
     const res = new Response(JSON.stringify({ error: 'invalid_grant', error_description: 'bad key' }), {
       status: 400,
     });
-    const e = await errorFromResponse('auth', tokenReq, res, { nowMs: NOW });
+    const e = await errorFromResponse('cxone-auth', tokenReq, res, { nowMs: NOW });
     expect(e).toEqual({
       _tag: 'Auth',
       message: 'POST https://cxone.niceincontact.com/auth/token: HTTP 400 invalid_grant: bad key',
@@ -260,7 +275,7 @@ describe('secrets in error details: scrubbed before they are cut to length', () 
       error: 'invalid_grant',
       error_description: `${'x'.repeat(270)} ${secret}`,
     });
-    const e = classifyResponse('auth', tokenReq, facts(400, body), { nowMs: NOW, scrubber });
+    const e = classifyResponse('cxone-auth', tokenReq, facts(400, body), { nowMs: NOW, scrubber });
     expect(e._tag).toBe('Auth');
     expect(e.message).toContain('[redacted]');
     for (let n = 4; n <= secret.length; n++) expect(e.message).not.toContain(secret.slice(0, n));
@@ -279,16 +294,21 @@ describe('secrets in error details: scrubbed before they are cut to length', () 
   it('scrubs the icStatusDescription header of the ACD API', () => {
     const scrubber = new SecretScrubber();
     scrubber.add(secret);
-    const e = classifyResponse('acd', acdReq, facts(400, '', { icStatusDescription: `bad ${secret}` }), {
-      nowMs: NOW,
-      scrubber,
-    });
+    const e = classifyResponse(
+      'cxone-acd',
+      acdReq,
+      facts(400, '', { icStatusDescription: `bad ${secret}` }),
+      {
+        nowMs: NOW,
+        scrubber,
+      },
+    );
     expect(e.message).toContain('bad [redacted]');
   });
 });
 
 describe('Throttled carries the family', () => {
-  it.each(['auth', 'acd', 'media-playback'] as const)('%s', (family) => {
+  it.each(['cxone-auth', 'cxone-acd', 'media-playback'] as const)('%s', (family) => {
     const e = classifyResponse(family, acdReq, facts(429, '', { 'Retry-After': '2' }), { nowMs: NOW });
     expect(e).toEqual({ _tag: 'Throttled', message: expect.any(String), retryAfterMs: 2000, family });
   });

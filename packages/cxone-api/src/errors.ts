@@ -67,14 +67,14 @@ const str = (value: unknown): string | undefined =>
 /** The family's own words for the failure, if it gave any. */
 export const errorDetail = (family: ErrorFamily, facts: ResponseFacts): string | undefined => {
   switch (family) {
-    case 'auth': {
+    case 'cxone-auth': {
       const body = jsonObject(facts.bodyText);
       const code = str(body?.error);
       const description = str(body?.error_description);
       if (code === undefined && description === undefined) return undefined;
       return [code, description].filter((x) => x !== undefined).join(': ');
     }
-    case 'acd':
+    case 'cxone-acd':
       return str(facts.headers.get('icStatusDescription'));
     case 'media-playback': {
       const body = jsonObject(facts.bodyText);
@@ -107,7 +107,7 @@ export const classifyResponse = (
 ): PluginError => {
   const detail = errorDetail(family, facts);
   const message = `${describeRequest(req)}: HTTP ${facts.status}${detail === undefined ? '' : ` ${cleanDetail(detail, options.scrubber)}`}`;
-  if (family === 'auth' && facts.status !== 429 && facts.status < 500) {
+  if (family === 'cxone-auth' && facts.status !== 429 && facts.status < 500) {
     const code = str(jsonObject(facts.bodyText)?.error);
     if (code !== undefined && TOKEN_AUTH_ERRORS.has(code)) return PluginErrors.auth(message);
   }
@@ -120,7 +120,7 @@ export const classifyResponse = (
 
 /** Reads at most a few KiB of an error body (never for `media-file` or `acd`), then releases the connection. */
 const readErrorBody = async (family: ErrorFamily, res: Response): Promise<string> => {
-  if (family === 'media-file' || family === 'acd' || res.body === null) {
+  if (family === 'media-file' || family === 'cxone-acd' || res.body === null) {
     await res.body?.cancel().catch(() => {});
     return '';
   }

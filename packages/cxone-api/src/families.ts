@@ -3,14 +3,16 @@ import type { BudgetDeclaration } from '@cxarchive/core';
 /**
  * The CXone API families this library calls. Each is one budget (a request limit of its own) and
  * one error-body shape:
- * - `auth`: the auth server on the issuer host: OpenID discovery, `/auth/token`,
+ * - `cxone-auth`: the auth server on the issuer host: OpenID discovery, `/auth/token`,
  *   `.well-known/cxone-configuration`;
- * - `acd`: the ACD reporting/admin API, `{api}/incontactapi/services/vNN.0/...`;
- * - `media-playback`: `{api}/media-playback/v1/...`.
+ * - `cxone-acd`: the ACD reporting/admin API, `{api}/incontactapi/services/vNN.0/...`;
+ * - `media-playback`: `{api}/media-playback/v1/...` (NICE's own name for the API).
+ * A run's budgets are shared by family name across all its plugins, so the generic names carry a
+ * `cxone-` prefix: a sink's own `auth` never shares CXone's bucket.
  */
-export type CxoneFamily = 'auth' | 'acd' | 'media-playback';
+export type CxoneFamily = 'cxone-auth' | 'cxone-acd' | 'media-playback';
 
-export const CXONE_FAMILIES: readonly CxoneFamily[] = ['auth', 'acd', 'media-playback'];
+export const CXONE_FAMILIES: readonly CxoneFamily[] = ['cxone-auth', 'cxone-acd', 'media-playback'];
 
 /**
  * Error-body shapes: one per family, plus `media-file` for the signed `fileToPlayUrl` downloads,
@@ -35,8 +37,8 @@ export const CXONE_BUDGETS = {
   },
   // No public rate limit for the ACD reporting API (reference/cxone-api.md §7: "No global ACD rate
   // limit was found in public docs"). 300 a minute (5 a second) is this project's conservative choice.
-  acd: {
-    family: 'acd',
+  'cxone-acd': {
+    family: 'cxone-acd',
     requests: 300,
     per: '1m',
     description:
@@ -44,8 +46,8 @@ export const CXONE_BUDGETS = {
   },
   // No public rate limit for the auth server either. A run asks for a token about once an hour,
   // plus discovery at start; 20 a minute is this project's conservative choice.
-  auth: {
-    family: 'auth',
+  'cxone-auth': {
+    family: 'cxone-auth',
     requests: 20,
     per: '1m',
     description:

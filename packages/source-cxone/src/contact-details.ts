@@ -33,7 +33,7 @@ export const getContactRecord = async (
   signal: AbortSignal,
 ): Promise<Result<JsonObject, PluginError>> => {
   const url = contactUrl(apiBase, apiVersion, contactId);
-  const answer = await client.requestJson({ family: 'acd', url, empty: [204], signal });
+  const answer = await client.requestJson({ family: 'cxone-acd', url, empty: [204], signal });
   if (answer.isErr()) return err(answer.error);
   const req = { method: 'GET', url };
   if (answer.value.body === undefined) return err(SourceErrors.contactNotFound(contactId, req));

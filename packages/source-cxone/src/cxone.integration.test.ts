@@ -377,8 +377,8 @@ describe('budgets and signals against the simulator', () => {
     }
     const count = (family: string) => ctx.taken.filter((f) => f === family).length;
     const auth = countRequests(sim, /^\/(auth\/token|\.well-known\/)/);
-    expect(count('auth')).toBe(auth);
-    expect(count('acd')).toBe(countRequests(sim, /^\/incontactapi\//));
+    expect(count('cxone-auth')).toBe(auth);
+    expect(count('cxone-acd')).toBe(countRequests(sim, /^\/incontactapi\//));
     expect(count('media-playback')).toBe(countRequests(sim, PLAYBACK));
     expect(count('media-playback')).toBeGreaterThan(0);
     expect(ctx.taken).toHaveLength(sim.requests.length - countRequests(sim, MEDIA_FILE));

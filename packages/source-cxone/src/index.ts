@@ -17,6 +17,6 @@ export default definePlugin<'source', CxoneSourceOptions>({
   // Media Playback 150 requests / 5 min is documented by NICE; the ACD reporting API and the auth
   // server have no documented limit, so their budgets are this project's conservative choices.
   // A pipeline's `budgets:` block overrides any of them.
-  budgets: [CXONE_BUDGETS['media-playback'], CXONE_BUDGETS.acd, CXONE_BUDGETS.auth],
+  budgets: [CXONE_BUDGETS['media-playback'], CXONE_BUDGETS['cxone-acd'], CXONE_BUDGETS['cxone-auth']],
   create: (config, context) => createCxoneSource(config, context),
 });

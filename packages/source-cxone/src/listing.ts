@@ -103,7 +103,7 @@ export async function* listContacts(
   let url = completedContactsUrl(base.value, settings.apiVersion, updatedSince, skip, settings.pageSize);
 
   for (;;) {
-    const answer = await client.requestJson({ family: 'acd', url, empty: [204], signal });
+    const answer = await client.requestJson({ family: 'cxone-acd', url, empty: [204], signal });
     if (signal.aborted) return;
     if (answer.isErr()) {
       yield err(answer.error);

@@ -183,8 +183,8 @@ describe('plugin definition', () => {
   it('declares the budgets of the API families it calls, Media Playback at the documented 150 / 5 min', () => {
     expect(plugin.budgets?.map(({ family, requests, per }) => ({ family, requests, per }))).toEqual([
       { family: 'media-playback', requests: 150, per: '5m' },
-      { family: 'acd', requests: 300, per: '1m' },
-      { family: 'auth', requests: 20, per: '1m' },
+      { family: 'cxone-acd', requests: 300, per: '1m' },
+      { family: 'cxone-auth', requests: 20, per: '1m' },
     ]);
     for (const budget of plugin.budgets ?? []) expect(budget.description).toBeTruthy();
   });
@@ -271,15 +271,15 @@ describe('budgets', () => {
     await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     const familyOf = (r: Logged) =>
       r.url.origin === ISSUER
-        ? 'auth'
+        ? 'cxone-auth'
         : isPlayback(r)
           ? 'media-playback'
           : r.url.origin === API
-            ? 'acd'
+            ? 'cxone-acd'
             : 'none';
     const budgeted = fake.log.map(familyOf).filter((f) => f !== 'none');
     expect(ctx.taken).toEqual(budgeted);
-    expect(ctx.taken).toEqual(['auth', 'auth', 'auth', 'acd', 'media-playback']);
+    expect(ctx.taken).toEqual(['cxone-auth', 'cxone-auth', 'cxone-auth', 'cxone-acd', 'media-playback']);
   });
 
   it('reports a 429 from Media Playback as Throttled with the family and the Retry-After delay', async () => {
@@ -296,7 +296,7 @@ describe('budgets', () => {
     const pages = await collect(create(fake.fetchImpl));
     expect(pages).toHaveLength(1);
     const error = pages[0]?._unsafeUnwrapErr();
-    expect(error).toMatchObject({ _tag: 'Throttled', family: 'acd' });
+    expect(error).toMatchObject({ _tag: 'Throttled', family: 'cxone-acd' });
     expect(error).not.toHaveProperty('retryAfterMs');
   });
 });

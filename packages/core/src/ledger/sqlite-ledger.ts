@@ -1,7 +1,8 @@
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { makeDirectory } from '../make-directory.js';
 import type { Checkpoint, ItemRef } from '../plugin/types.js';
 import type {
   BeginResult,
@@ -100,7 +101,7 @@ interface QueuedOp {
 
 /** Creates the file (and its directory) readable by its owner only: the ledger is not encrypted. */
 const createPrivately = (file: string): void => {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeDirectory(path.dirname(file));
   closeSync(openSync(file, 'a', 0o600));
 };
 

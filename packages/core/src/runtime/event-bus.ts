@@ -1,6 +1,7 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../logger.js';
+import { makeDirectory } from '../make-directory.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Notifier, PipelineEvent } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
@@ -56,7 +57,7 @@ interface Queue {
 
 export const createEventBus = (options: EventBusOptions): EventBus => {
   const { scrubber, logger } = options;
-  mkdirSync(path.dirname(options.auditFile), { recursive: true, mode: 0o700 });
+  makeDirectory(path.dirname(options.auditFile));
   let auditError: string | undefined;
   const audit: WriteStream = createWriteStream(options.auditFile, { flags: 'a', mode: 0o600 });
   audit.on('error', (error) => {

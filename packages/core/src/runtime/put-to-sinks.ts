@@ -40,6 +40,41 @@ export interface OutgoingObject {
   upstreamFailure(): PluginError | undefined;
 }
 
+/**
+ * Copies `from` to every branch, waiting for the slow ones (backpressure) but never for a branch
+ * whose reader is gone: a destroyed or ended branch is dropped, so one failed sink cannot stall the
+ * others.
+ */
+const fanOut = async (from: Readable, branches: readonly PassThrough[]): Promise<void> => {
+  const live = new Set(branches);
+  const drained = (b: PassThrough) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        b.off('drain', done);
+        b.off('close', done);
+        resolve();
+      };
+      b.on('drain', done);
+      b.on('close', done);
+    });
+  try {
+    for await (const chunk of from) {
+      const waits: Promise<void>[] = [];
+      for (const b of live) {
+        if (b.destroyed || b.writableEnded) {
+          live.delete(b);
+          continue;
+        }
+        if (!b.write(chunk)) waits.push(drained(b));
+      }
+      if (waits.length > 0) await Promise.all(waits);
+    }
+    for (const b of live) if (!b.destroyed) b.end();
+  } catch (cause) {
+    for (const b of live) b.destroy(cause instanceof Error ? cause : new Error(String(cause)));
+  }
+};
+
 /** The read-back check, for sinks whose store reports no checksum the runtime can compute. */
 const readBack = (ctx: FlowContext, sink: SinkTarget, key: string) =>
   invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(key, signal)).pipe(
@@ -119,10 +154,10 @@ export const putToSinks = (
         callback(null, chunk);
       },
     });
-    for (const b of branches) sent.pipe(b);
     const feeding = pipeline(object.body, tap, sent).catch((cause: unknown) => {
       for (const b of branches) b.destroy(cause instanceof Error ? cause : new Error(String(cause)));
     });
+    const fanning = fanOut(sent, branches);
     let finished = 0;
     const results = yield* Effect.all(
       targets.map((sink, i) => {
@@ -158,6 +193,7 @@ export const putToSinks = (
           }
           for (const b of branches) b.destroy();
           await feeding;
+          await fanning;
         }),
       ),
     );

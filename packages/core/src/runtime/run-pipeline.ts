@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Cause, Effect, Exit, Ref, Semaphore } from 'effect';
 import { ok } from 'neverthrow';
@@ -9,6 +9,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import { LedgerError } from '../ledger/ledger-error.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { type Logger, silentLogger } from '../logger.js';
+import { makeDirectory } from '../make-directory.js';
 import { type PreparedPipeline, type PreparedPlugin, pluginsOf } from '../pipeline/prepare-pipeline.js';
 import type {
   BudgetDeclaration,
@@ -69,7 +70,7 @@ const describe = (e: unknown): string => (e instanceof Error ? e.message : Strin
 
 /** Written whole or not at all (temp file, then rename), readable by the owner only. */
 const writeReport = (file: string, report: RunReport): void => {
-  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  makeDirectory(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(report, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, file);

@@ -20,8 +20,8 @@ export {
   type BudgetSpec,
   type BudgetStats,
   Budgets,
-  resolveBudgets,
   RequestBudget,
+  resolveBudgets,
 } from './runtime/budgets.js';
 export {
   FAULT_STEPS,

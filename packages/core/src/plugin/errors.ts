@@ -97,9 +97,8 @@ export const tryAsync = <T>(
   run: () => Promise<T>,
   classify: (cause: unknown) => PluginError,
 ): ResultAsync<T, PluginError> =>
-  ResultAsync.fromPromise(
-    (async () => run())(),
-    (cause) => (isPluginFailure(cause) ? cause.error : classify(cause)),
+  ResultAsync.fromPromise((async () => run())(), (cause) =>
+    isPluginFailure(cause) ? cause.error : classify(cause),
   );
 
 /** Classifies an error thrown out of a stream: tagged if a plugin tagged it, else transient I/O. */

@@ -1,7 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { API_CHANGES, PLUGIN_API_VERSION, PLUGIN_KINDS, type PluginDefinition, type PluginKind } from './define-plugin.js';
+import {
+  API_CHANGES,
+  PLUGIN_API_VERSION,
+  PLUGIN_KINDS,
+  type PluginDefinition,
+  type PluginKind,
+} from './define-plugin.js';
 
 export interface ResolveOptions {
   /** Where to look, in order: the pipeline file's directory first, then the CLI's installation. */
@@ -108,7 +114,8 @@ const nodeModulesDirs = (from: string): string[] => {
 
 /** Names both versions and, for an older plugin, what changed since. */
 const apiMismatch = (prefix: string, version: unknown): string => {
-  const changes = typeof version === 'number' && version < PLUGIN_API_VERSION ? API_CHANGES[version] : undefined;
+  const changes =
+    typeof version === 'number' && version < PLUGIN_API_VERSION ? API_CHANGES[version] : undefined;
   return `${prefix}, this cxarchive speaks ${PLUGIN_API_VERSION}${changes ? `: ${changes}` : ''}`;
 };
 

@@ -1,73 +1,165 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { LedgerObject } from './ledger.js';
+import { LedgerError } from './ledger-error.js';
 import { openSqliteLedger } from './sqlite-ledger.js';
 
-const at = new Date('2026-11-01T00:00:00Z');
-const fresh = () => path.join(mkdtempSync(path.join(tmpdir(), 'cxarchive-ledger-')), 'state', 't.db');
-const ref = (id: string) => ({ id, data: { record: { contactId: id } } });
+const at = new Date('2026-11-30T12:00:00Z');
+const fresh = () => path.join(mkdtempSync(path.join(tmpdir(), 'ledger-')), 'state', 't.db');
+const ref = (id: string) => ({ id, data: { contactId: id } });
+const object = (artifact: string, sink: string, runId: string): LedgerObject => ({
+  artifact,
+  sink,
+  key: `t/2026/11/30/c1/${artifact}.cxar`,
+  physicalKey: `p/t/2026/11/30/c1/${artifact}.cxar`,
+  size: 10,
+  sha256: 'a'.repeat(64),
+  checksum: { algorithm: 'md5', value: 'b'.repeat(32) },
+  keyId: 'k1',
+  unitId: `c1/${artifact}`,
+  runId,
+});
 
 describe('SQLite ledger', () => {
-  it('keeps checkpoints per tenant and source, across reopening', () => {
+  it('keeps checkpoints per tenant and source, across reopening; a reset forgets one', async () => {
     const file = fresh();
     const a = openSqliteLedger(file);
-    expect(a.getCheckpoint('t', 'cxone')).toBeUndefined();
-    a.setCheckpoint('t', 'cxone', { updatedSince: '2026-10-01T00:00:00Z' }, at);
-    a.setCheckpoint('t', 'other', { n: 1 }, at);
-    a.close();
+    await a.setCheckpoint('t', 'cxone', { cursor: 1 }, at);
+    await a.setCheckpoint('u', 'cxone', { cursor: 2 }, at);
+    await a.close();
     const b = openSqliteLedger(file);
-    expect(b.getCheckpoint('t', 'cxone')).toEqual({ updatedSince: '2026-10-01T00:00:00Z' });
-    expect(b.getCheckpoint('u', 'cxone')).toBeUndefined();
-    b.close();
+    expect(await b.getCheckpoint('t', 'cxone')).toEqual({ cursor: 1 });
+    expect(await b.getCheckpoint('u', 'cxone')).toEqual({ cursor: 2 });
+    await b.resetCheckpoint('t', 'cxone');
+    expect(await b.getCheckpoint('t', 'cxone')).toBeUndefined();
+    await b.close();
   });
 
-  it('tracks an item from pending to archived with its objects, counting attempts', () => {
+  it('begins an item once per run, never re-begins an archived one, and counts attempts', async () => {
     const l = openSqliteLedger(fresh());
-    expect(l.beginItem('t', 's', ref('1'), 'run1', at)).toMatchObject({
-      status: 'pending',
+    expect(await l.beginItem('t', 's', ref('c1'), 'run1', at)).toEqual({
+      state: 'begun',
       attempts: 1,
       objects: [],
     });
-    l.recordObject(
-      't',
-      's',
-      '1',
-      { artifact: 'contact.json', sink: 'sinks[0]', key: 'k', size: 10, sha256: 'ab', keyId: 'kek:1' },
-      at,
-    );
-    l.settleItem('t', 's', '1', 'failed', 'run1', at, '[Transient] down');
-    expect(l.unsettled('t', 's').map((i) => [i.itemId, i.status, i.lastError])).toEqual([
-      ['1', 'failed', '[Transient] down'],
-    ]);
-    expect(l.beginItem('t', 's', ref('1'), 'run2', at)).toMatchObject({ status: 'pending', attempts: 2 });
-    l.settleItem('t', 's', '1', 'archived', 'run2', at);
-    const item = l.getItem('t', 's', '1');
-    expect(item).toMatchObject({ status: 'archived', ref: ref('1') });
-    expect(item?.objects).toEqual([
-      { artifact: 'contact.json', sink: 'sinks[0]', key: 'k', size: 10, sha256: 'ab', keyId: 'kek:1' },
-    ]);
-    expect(l.unsettled('t', 's')).toEqual([]);
-    // An archived item stays archived even if it is begun again.
-    expect(l.beginItem('t', 's', ref('1'), 'run3', at).status).toBe('archived');
-    expect(l.counts('t', 's')).toEqual({ pending: 0, archived: 1, failed: 0, dropped: 0 });
-    l.close();
+    expect(await l.beginItem('t', 's', ref('c1'), 'run1', at)).toEqual({ state: 'duplicate' });
+    await l.recordObject('t', 's', 'c1', object('contact.json', 'sinks[0]', 'run1'), at);
+    await l.settleItem('t', 's', 'c1', { status: 'failed', error: '[Transient] 503' }, 'run1', at);
+    const again = await l.beginItem('t', 's', ref('c1'), 'run2', at);
+    expect(again).toMatchObject({ state: 'begun', attempts: 2 });
+    expect(again.state === 'begun' && again.objects[0]).toMatchObject({
+      physicalKey: 'p/t/2026/11/30/c1/contact.json.cxar',
+      checksum: { algorithm: 'md5' },
+      runId: 'run1',
+      unitId: 'c1/contact.json',
+    });
+    await l.settleItem('t', 's', 'c1', { status: 'archived' }, 'run2', at);
+    expect(await l.beginItem('t', 's', ref('c1'), 'run3', at)).toEqual({ state: 'archived' });
+    expect((await l.getItem('t', 's', 'c1'))?.status).toBe('archived');
+    await l.close();
   });
 
-  it('holds one run lock per tenant, and replaces a holder whose process is gone', () => {
+  it('applies grouped writes in order: concurrent begins of one id give one begun and one duplicate', async () => {
     const l = openSqliteLedger(fresh());
-    const me = { runId: 'r1', pid: process.pid, host: hostname(), since: at.toISOString() };
-    expect(l.acquireLock('t', me)).toEqual({ ok: true });
-    const second = l.acquireLock('t', { ...me, runId: 'r2' });
-    expect(second).toEqual({ ok: false, holder: me });
-    expect(l.acquireLock('u', { ...me, runId: 'r3' })).toEqual({ ok: true });
-    l.releaseLock('t', 'r1');
-    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
-      encoding: 'utf8',
+    const [x, y] = await Promise.all([
+      l.beginItem('t', 's', ref('c1'), 'run1', at),
+      l.beginItem('t', 's', ref('c1'), 'run1', at),
+    ]);
+    expect([x.state, y.state]).toEqual(['begun', 'duplicate']);
+    await l.close();
+  });
+
+  it('keeps awaiting items out of the unsettled list until they are due', async () => {
+    const l = openSqliteLedger(fresh());
+    await l.beginItem('t', 's', ref('a'), 'run1', at);
+    await l.settleItem(
+      't',
+      's',
+      'a',
+      { status: 'awaiting', reason: 'processing', retryAt: new Date(at.getTime() + 60_000) },
+      'run1',
+      at,
+    );
+    await l.beginItem('t', 's', ref('b'), 'run1', at);
+    await l.settleItem('t', 's', 'b', { status: 'failed', error: 'x' }, 'run1', at);
+    expect((await l.unsettledPage('t', 's', 'run2', at, undefined, 10)).refs.map((r) => r.id)).toEqual(['b']);
+    const later = new Date(at.getTime() + 61_000);
+    expect((await l.unsettledPage('t', 's', 'run2', later, undefined, 10)).refs.map((r) => r.id)).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(await l.beginItem('t', 's', ref('a'), 'run2', at)).toMatchObject({ state: 'awaiting' });
+    await l.close();
+  });
+
+  it('pages through unsettled items with a cursor, leaving out items begun by this run', async () => {
+    const l = openSqliteLedger(fresh());
+    for (let i = 0; i < 7; i++) {
+      await l.beginItem('t', 's', ref(`i${i}`), 'old', at);
+    }
+    await l.beginItem('t', 's', ref('i3'), 'now', at);
+    const seen: string[] = [];
+    let cursor: Awaited<ReturnType<typeof l.unsettledPage>>['next'];
+    do {
+      const page = await l.unsettledPage('t', 's', 'now', at, cursor, 2);
+      seen.push(...page.refs.map((r) => r.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(seen).toEqual(['i0', 'i1', 'i2', 'i4', 'i5', 'i6']);
+    await l.close();
+  });
+
+  it('holds one lease per tenant; takes over an expired one or a dead holder on this host, marking its run abandoned', async () => {
+    const l = openSqliteLedger(fresh());
+    const lease = (runId: string, pid: number, host: string, ms: number) => ({
+      runId,
+      pid,
+      host,
+      since: at.toISOString(),
+      expiresAt: new Date(at.getTime() + ms).toISOString(),
     });
-    expect(l.acquireLock('t', { ...me, runId: 'r4', pid: Number(dead.stdout) })).toEqual({ ok: true });
-    expect(l.acquireLock('t', { ...me, runId: 'r5' })).toEqual({ ok: true });
-    l.close();
+    await l.recordRun('r1', 't', at);
+    expect(await l.acquireLease('t', lease('r1', process.pid, hostname(), 60_000), at)).toEqual({ ok: true });
+    const refused = await l.acquireLease('t', lease('r2', process.pid, hostname(), 60_000), at);
+    expect(refused).toMatchObject({ ok: false, holder: { runId: 'r1' } });
+    expect(await l.renewLease('t', 'r1', new Date(at.getTime() + 120_000))).toBe(true);
+    // after expiry anyone takes over, and the renewing holder learns it lost the lease
+    const later = new Date(at.getTime() + 121_000);
+    const taken = await l.acquireLease('t', lease('r3', 1, 'elsewhere', 60_000), later);
+    expect(taken).toMatchObject({ ok: true, tookOverFrom: { runId: 'r1' } });
+    expect(await l.renewLease('t', 'r1', later)).toBe(false);
+    await l.releaseLease('t', 'r1'); // not the holder: no effect
+    expect(await l.breakLease('t', later)).toMatchObject({ runId: 'r3' });
+    expect(await l.breakLease('t', later)).toBeUndefined();
+    await l.close();
+  });
+
+  it('refuses to be used after it was closed', async () => {
+    const l = openSqliteLedger(fresh());
+    await l.close();
+    await expect(l.getCheckpoint('t', 's')).rejects.toThrow(/written to after it was closed/);
+  });
+
+  it('names a damaged file and what to do', async () => {
+    const file = fresh();
+    await openSqliteLedger(file).close();
+    writeFileSync(file, 'this is not a database'.repeat(500));
+    expect(() => openSqliteLedger(file)).toThrow(LedgerError);
+    expect(() => openSqliteLedger(file)).toThrow(
+      /is damaged or not a ledger .*restore it from a backup, or move it aside/,
+    );
+  });
+
+  it('refuses a ledger of schema 1 (it held whole contact records) with what to do', async () => {
+    const file = fresh();
+    const l = openSqliteLedger(file);
+    await l.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.prepare("UPDATE meta SET value = '1' WHERE key = 'schema_version'").run();
+    db.close();
+    expect(() => openSqliteLedger(file)).toThrow(/earlier development version .*move it aside and run again/);
   });
 });

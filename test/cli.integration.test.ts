@@ -90,13 +90,18 @@ describe('cxarchive run', () => {
     const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 2 });
     tenants.push(t);
     const ledger = openSqliteLedger(path.join(t.dir, '.cxarchive', 'e2e.db'));
-    ledger.acquireLock('e2e', {
-      runId: 'other-run',
-      pid: process.pid,
-      host: hostname(),
-      since: new Date().toISOString(),
-    });
-    ledger.close();
+    await ledger.acquireLease(
+      'e2e',
+      {
+        runId: 'other-run',
+        pid: process.pid,
+        host: hostname(),
+        since: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      },
+      new Date(),
+    );
+    await ledger.close();
     const { code, stderr } = await cli(['run', t.file], t.env);
     expect(code).toBe(3);
     expect(stderr).toContain('another run (other-run');

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { collect } from './collect.js';
-import { failingStream } from './failing-stream.js';
+import { failingStream, stallingStream } from './failing-stream.js';
 import { generatedStream } from './generated-stream.js';
 
 /** A writable that acknowledges each chunk only on a later turn of the event loop, like a disk. */
@@ -39,5 +39,35 @@ describe('failingStream', () => {
       })(),
     ).rejects.toThrow('injected');
     expect(Buffer.concat(chunks).equals(await collect(generatedStream(1000, 3)))).toBe(true);
+  });
+});
+
+describe('stallingStream', () => {
+  it('delivers exactly its bytes, then neither ends nor fails until destroyed', async () => {
+    const { stream, stalled } = stallingStream(70_000, 3);
+    const { writable, received } = slowSink();
+    const piped = pipeline(stream, writable);
+    await stalled;
+    expect(Buffer.concat(received).equals(await collect(generatedStream(70_000, 3)))).toBe(true);
+    expect(stream.readableEnded).toBe(false);
+    stream.destroy(new Error('given up'));
+    await expect(piped).rejects.toThrow('given up');
+  });
+
+  it('stalls only once the consumer has asked for more than it delivered', async () => {
+    const { stream, stalled } = stallingStream(10);
+    let settled = false;
+    void stalled.then(() => {
+      settled = true;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled, 'nobody read it yet').toBe(false);
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+    });
+    await stalled;
+    expect(bytes).toBe(10);
+    stream.destroy();
   });
 });

@@ -1,26 +1,41 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  type Checksum,
+  type ChecksumAlgorithm,
   errAsync,
   fromStreamError,
   objectKeyProblem,
   okAsync,
   type PluginError,
   PluginErrors,
+  PluginFailure,
   ResultAsync,
   type Sink,
   type Stored,
   type StoredInfo,
 } from '@cxarchive/core';
+import { checksumOf, isChecksumAlgorithm } from './collect-checksum.js';
 
 interface MemoryObject {
   readonly bytes: Buffer;
-  readonly sha256: string;
+  readonly checksum: Checksum;
+  readonly contentType: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+export interface MemorySinkOptions {
+  /**
+   * The algorithms the sink declares, best first (default `['sha256']`); `Stored.checksum` is in
+   * the first. Every algorithm of core's `ChecksumAlgorithm` is supported.
+   */
+  readonly checksums?: readonly ChecksumAlgorithm[];
+  /** Put before every key in the store: `Stored.key` and `StoredInfo.key` are `prefix + key`. */
+  readonly prefix?: string;
 }
 
 /** An in-memory sink with the full contract, for tests; the reference the conformance suite is checked against. */
 export interface MemorySink extends Sink {
-  /** Keys currently stored, sorted. */
+  /** Physical keys (prefix included) currently stored, sorted. */
   keys(): string[];
 }
 
@@ -29,51 +44,107 @@ const checkKey = (key: string): PluginError | undefined => {
   return problem === undefined ? undefined : PluginErrors.invalidInput(`invalid object key: ${problem}`);
 };
 
-/**
- * Creates an in-memory sink: create-only, nothing visible until the body ended, keys validated
- * with core's `objectKeyProblem` before the body is touched. It holds whole bodies in memory:
- * use it for small test bodies only.
- */
-export const createMemorySink = (): MemorySink => {
-  const objects = new Map<string, MemoryObject>();
+const cancelled = (what: string): PluginError => PluginErrors.transient(`memory sink: ${what} was cancelled`);
 
-  const read = async (body: Readable): Promise<Buffer> => {
+/**
+ * Reads the whole body; `signal` aborting destroys it (which also wakes a read that waits for
+ * data) and the read fails with the cancellation.
+ */
+const readBody = (body: Readable, signal: AbortSignal, key: string): ResultAsync<Buffer, PluginError> => {
+  // Destroyed without an error: the caller may not listen for one on its body.
+  const onAbort = (): void => {
+    body.destroy();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const read = async (): Promise<Buffer> => {
     const chunks: Buffer[] = [];
     for await (const chunk of body) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
     return Buffer.concat(chunks);
   };
+  return ResultAsync.fromPromise(
+    read().finally(() => signal.removeEventListener('abort', onAbort)),
+    (error) => (signal.aborted ? cancelled(`put of ${key}`) : fromStreamError(error)),
+  ).andThen((bytes) => (signal.aborted ? errAsync(cancelled(`put of ${key}`)) : okAsync(bytes)));
+};
+
+/**
+ * Creates an in-memory sink: create-only, nothing visible until the body ended, keys validated
+ * with core's `objectKeyProblem` before the body is touched, every operation cancelled by its
+ * signal (a cancelled put stores nothing), the checksum computed over the stored bytes in the first
+ * declared algorithm, metadata kept and returned by `head`. It holds whole bodies in memory: use it
+ * for small test bodies only.
+ */
+export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink => {
+  const checksums = options.checksums ?? ['sha256'];
+  const prefix = options.prefix ?? '';
+  const algorithm = checksums[0];
+  if (algorithm === undefined) throw new RangeError('createMemorySink: declare at least one checksum');
+  for (const name of checksums)
+    if (!isChecksumAlgorithm(name)) throw new RangeError(`createMemorySink: unknown checksum ${name}`);
+  const objects = new Map<string, MemoryObject>();
+
+  const refuse = (key: string, signal: AbortSignal, operation: string): PluginError | undefined =>
+    checkKey(key) ?? (signal.aborted ? cancelled(`${operation} of ${key}`) : undefined);
 
   return {
-    keys: () => [...objects.keys()].sort(),
+    checksums: [...checksums],
+    keys: () => [...objects.keys()].map((key) => `${prefix}${key}`).sort(),
 
-    put(key, body): ResultAsync<Stored, PluginError> {
-      const invalid = checkKey(key);
-      if (invalid) {
+    put(key, body, putOptions): ResultAsync<Stored, PluginError> {
+      const refused = refuse(key, putOptions.signal, 'put');
+      if (refused) {
         body.destroy();
-        return errAsync(invalid);
+        return errAsync(refused);
       }
-      return ResultAsync.fromPromise(read(body), fromStreamError).andThen((bytes) => {
+      return readBody(body, putOptions.signal, key).andThen((bytes) => {
+        if (putOptions.size !== undefined && bytes.length !== putOptions.size)
+          return errAsync(
+            PluginErrors.invalidInput(
+              `memory sink: the body of ${key} had ${bytes.length} bytes, not the ${putOptions.size} announced`,
+            ),
+          );
         const existing = objects.get(key);
-        if (existing) return errAsync(PluginErrors.alreadyExists(`object ${key} exists`, existing.sha256));
-        const sha256 = createHash('sha256').update(bytes).digest('hex');
-        objects.set(key, { bytes, sha256 });
-        return okAsync({ key, size: bytes.length, sha256 });
+        if (existing)
+          return errAsync(PluginErrors.alreadyExists(`object ${key} exists`, existing.checksum.value));
+        const checksum = checksumOf(algorithm, bytes);
+        objects.set(key, {
+          bytes,
+          checksum,
+          contentType: putOptions.contentType,
+          metadata: { ...putOptions.metadata },
+        });
+        return okAsync({ key: `${prefix}${key}`, size: bytes.length, checksum });
       });
     },
 
-    head(key): ResultAsync<StoredInfo | null, PluginError> {
-      const invalid = checkKey(key);
-      if (invalid) return errAsync(invalid);
+    head(key, signal): ResultAsync<StoredInfo | null, PluginError> {
+      const refused = refuse(key, signal, 'head');
+      if (refused) return errAsync(refused);
       const object = objects.get(key);
-      return okAsync(object ? { key, size: object.bytes.length, sha256: object.sha256 } : null);
+      return okAsync(
+        object
+          ? {
+              key: `${prefix}${key}`,
+              size: object.bytes.length,
+              checksum: object.checksum,
+              metadata: { ...object.metadata },
+            }
+          : null,
+      );
     },
 
-    get(key): ResultAsync<Readable, PluginError> {
-      const invalid = checkKey(key);
-      if (invalid) return errAsync(invalid);
+    get(key, signal): ResultAsync<Readable, PluginError> {
+      const refused = refuse(key, signal, 'get');
+      if (refused) return errAsync(refused);
       const object = objects.get(key);
       if (!object) return errAsync(PluginErrors.notFound(`object ${key} does not exist`));
-      return okAsync(Readable.from(object.bytes.length > 0 ? [object.bytes] : [], { objectMode: false }));
+      const stream = Readable.from(object.bytes.length > 0 ? [object.bytes] : [], { objectMode: false });
+      const onAbort = (): void => {
+        stream.destroy(new PluginFailure(cancelled(`get of ${key}`)));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      stream.once('close', () => signal.removeEventListener('abort', onAbort));
+      return okAsync(stream);
     },
   };
 };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, errnoCode, mapFsError, SinkFailure } from './errors.js';
+import { cancelled, errnoCode, mapFsError, sizeMismatch } from './errors.js';
 
 const fsError = (code: string, syscall = 'open'): NodeJS.ErrnoException =>
   Object.assign(new Error(`${code}: failed, ${syscall} '/secret/abs/path/root/t/x.cxar'`), { code, syscall });
@@ -13,8 +13,9 @@ describe('mapFsError', () => {
     ['EACCES', 'Auth', /permission denied on the sink root \(EACCES\)/],
     ['EPERM', 'Auth', /permission denied on the sink root \(EPERM\)/],
     ['EROFS', 'Auth', /permission denied on the sink root \(EROFS\)/],
-    ['ENOSPC', 'Permanent', /no space left \(ENOSPC\)/],
-    ['EDQUOT', 'Permanent', /no space left \(EDQUOT\)/],
+    ['ENOSPC', 'Permanent', /no space left on the sink root \(ENOSPC\)/],
+    ['EDQUOT', 'Permanent', /no space left on the sink root \(EDQUOT\)/],
+    ['EXDEV', 'Permanent', /the sink root spans more than one filesystem \(EXDEV\)/],
     ['EIO', 'Transient', /I\/O error \(EIO\)/],
     ['EAGAIN', 'Transient', /I\/O error \(EAGAIN\)/],
     ['EBUSY', 'Transient', /I\/O error \(EBUSY\)/],
@@ -44,16 +45,31 @@ describe('mapFsError', () => {
     expect(error._tag).toBe('Permanent');
     expect(error.message).toContain('TypeError');
   });
+
+  it('names the root as the user wrote it when the disk is full', () => {
+    const error = mapFsError(fsError('ENOSPC', 'write'), WHAT, './archive');
+    expect(error).toMatchObject({ _tag: 'Permanent', cause: { code: 'ENOSPC', syscall: 'write' } });
+    expect(error.message).toBe(
+      'fs sink: writing t/2026/10/01/1/contact.json.cxar: no space left on ./archive (ENOSPC)',
+    );
+  });
 });
 
-describe('classify', () => {
-  it('passes an already classified failure through unchanged', () => {
-    const failure = new SinkFailure({ _tag: 'InvalidInput', message: 'bad key' });
-    expect(classify(failure, WHAT)).toEqual({ _tag: 'InvalidInput', message: 'bad key' });
+describe('cancelled', () => {
+  it('is Transient and says the operation was cancelled', () => {
+    expect(cancelled('put of t/x.cxar')).toEqual({
+      _tag: 'Transient',
+      message: 'fs sink: put of t/x.cxar was cancelled',
+      cause: undefined,
+    });
   });
+});
 
-  it('maps anything else as an fs error', () => {
-    expect(classify(fsError('EACCES'), WHAT)._tag).toBe('Auth');
+describe('sizeMismatch', () => {
+  it('is InvalidInput naming both sizes', () => {
+    const error = sizeMismatch('t/x.cxar', 10, 7);
+    expect(error._tag).toBe('InvalidInput');
+    expect(error.message).toContain('had 7 bytes, not the 10 announced');
   });
 });
 

@@ -1,19 +1,17 @@
-import { mkdir, realpath } from 'node:fs/promises';
 import {
   definePlugin,
   errAsync,
   PLUGIN_API_VERSION,
   type PluginError,
-  PluginErrors,
-  ResultAsync,
+  type ResultAsync,
   type Sink,
 } from '@cxarchive/core';
-import { errnoCode } from './errors.js';
-import { createFsSink } from './fs-sink.js';
+import { openFsSink } from './open.js';
 import { configSchema, type FsSinkOptions, resolveOptions } from './schema.js';
 
-export { mapFsError } from './errors.js';
-export { createFsSink, type FsSinkDependencies, TEMP_PREFIX } from './fs-sink.js';
+export { cancelled, mapFsError } from './errors.js';
+export { createFsSink, type FsSinkDependencies } from './fs-sink.js';
+export { type OpenFsSinkDependencies, openFsSink } from './open.js';
 export {
   configSchema,
   DEFAULTS,
@@ -21,6 +19,15 @@ export {
   type ResolvedFsSinkOptions,
   resolveOptions,
 } from './schema.js';
+export {
+  currentOwner,
+  parseTempFileName,
+  STALE_TEMP_AGE_MS,
+  sweepStaleTemps,
+  TEMP_DIR,
+  type TempOwner,
+  tempFileName,
+} from './temp-files.js';
 export { type Digest, verifyFile } from './verify.js';
 
 export default definePlugin<'sink', FsSinkOptions>({
@@ -31,16 +38,6 @@ export default definePlugin<'sink', FsSinkOptions>({
   create(config, context): ResultAsync<Sink, PluginError> {
     const resolved = resolveOptions(config, context.baseDir);
     if (resolved.isErr()) return errAsync(resolved.error);
-    const options = resolved.value;
-    const prepareRoot = async (): Promise<string> => {
-      await mkdir(options.root, { recursive: true });
-      return realpath(options.root);
-    };
-    return ResultAsync.fromPromise(prepareRoot(), (error) =>
-      PluginErrors.invalidInput(
-        `fs sink: cannot create the root directory "${options.rootLabel}" (${errnoCode(error) ?? 'unknown error'})`,
-        'root',
-      ),
-    ).map((realRoot) => createFsSink(options, { realRoot, logger: context.logger }));
+    return openFsSink(resolved.value, { logger: context.logger });
   },
 });

@@ -1,7 +1,7 @@
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { objectKeyProblem, PluginErrors } from '@cxarchive/core';
-import { errnoCode, mapFsError, SinkFailure } from './errors.js';
+import { objectKeyProblem, PluginErrors, PluginFailure } from '@cxarchive/core';
+import { DEFAULT_ROOT_LABEL, errnoCode, mapFsError } from './errors.js';
 
 /** Whether `candidate` is `root` or lies below it (both real, absolute paths). */
 export const isInside = (root: string, candidate: string): boolean => {
@@ -16,7 +16,7 @@ export const isInside = (root: string, candidate: string): boolean => {
 export const assertSafeKey = (key: string): void => {
   const problem = objectKeyProblem(key);
   if (problem !== undefined)
-    throw new SinkFailure(PluginErrors.invalidInput(`fs sink: invalid object key: ${problem}`));
+    throw new PluginFailure(PluginErrors.invalidInput(`fs sink: invalid object key: ${problem}`));
 };
 
 export interface KeyLocation {
@@ -28,8 +28,8 @@ export interface KeyLocation {
   readonly created: readonly string[];
 }
 
-const escapes = (key: string): SinkFailure =>
-  new SinkFailure(
+const escapes = (key: string): PluginFailure =>
+  new PluginFailure(
     PluginErrors.invalidInput(
       `fs sink: ${key} resolves outside the sink root (through a symbolic link); refused`,
     ),
@@ -38,9 +38,14 @@ const escapes = (key: string): SinkFailure =>
 /**
  * Creates the directories of `key` one level at a time under the real root and checks, before
  * descending, that each resolves inside it — so a symbolic link pointing out of the root is never
- * followed, and nothing is created outside the root. `key` must already be safe.
+ * followed, and nothing is created outside the root. `key` must already be safe; `rootLabel` names
+ * the root in messages.
  */
-export const prepareKeyDirectory = async (realRoot: string, key: string): Promise<KeyLocation> => {
+export const prepareKeyDirectory = async (
+  realRoot: string,
+  key: string,
+  rootLabel: string = DEFAULT_ROOT_LABEL,
+): Promise<KeyLocation> => {
   const segments = key.split('/');
   const name = segments.pop()!;
   const created: string[] = [];
@@ -52,25 +57,25 @@ export const prepareKeyDirectory = async (realRoot: string, key: string): Promis
       created.push(next);
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST')
-        throw new SinkFailure(mapFsError(error, `creating the directory of ${key}`));
+        throw new PluginFailure(mapFsError(error, `creating the directory of ${key}`, rootLabel));
     }
     let real: string;
     try {
       real = await realpath(next);
     } catch (error) {
-      throw new SinkFailure(mapFsError(error, `resolving the directory of ${key}`));
+      throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
     }
     if (!isInside(realRoot, real)) throw escapes(key);
     dir = real;
   }
   // The brief's rule, checked once more on the final parent after every mkdir.
   const realDir = await realpath(dir).catch((error: unknown) => {
-    throw new SinkFailure(mapFsError(error, `resolving the directory of ${key}`));
+    throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
   });
   if (!isInside(realRoot, realDir)) throw escapes(key);
   const info = await stat(realDir);
   if (!info.isDirectory())
-    throw new SinkFailure(PluginErrors.permanent(`fs sink: the parent of ${key} is not a directory`));
+    throw new PluginFailure(PluginErrors.permanent(`fs sink: the parent of ${key} is not a directory`));
   return { dir: realDir, name, created };
 };
 
@@ -90,7 +95,7 @@ export const locateKey = async (
   } catch (error) {
     const code = errnoCode(error);
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
-    throw new SinkFailure(mapFsError(error, `resolving the directory of ${key}`));
+    throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
   }
   if (!isInside(realRoot, dir)) throw escapes(key);
   return { dir, name };

@@ -10,6 +10,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { PLUGIN_API_VERSION } from '@cxarchive/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
 
@@ -72,6 +73,15 @@ describe('generated docs', () => {
   });
 });
 
+describe('docs/configuration.md', () => {
+  it('names the plugin API version core speaks', () => {
+    const text = readFileSync(path.join(ROOT, 'docs', 'configuration.md'), 'utf8');
+    const named = [...text.matchAll(/`PLUGIN_API_VERSION` \((\d+)\)/g)].map((m) => Number(m[1]));
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.every((v) => v === PLUGIN_API_VERSION)).toBe(true);
+  });
+});
+
 // The generator itself, on a throwaway repository, so the check is known to fail when it should.
 describe('gen-docs on a scratch repository', () => {
   const roots: string[] = [];
@@ -106,7 +116,10 @@ describe('gen-docs on a scratch repository', () => {
     mkdirSync(path.join(plugin, 'dist'), { recursive: true });
     writeFileSync(
       path.join(plugin, 'package.json'),
-      JSON.stringify({ name: 'sink-demo', cxarchive: { kind: 'sink', name: 'demo', apiVersion: 1 } }),
+      JSON.stringify({
+        name: 'sink-demo',
+        cxarchive: { kind: 'sink', name: 'demo', apiVersion: PLUGIN_API_VERSION },
+      }),
     );
     writeFileSync(path.join(plugin, 'dist', 'schema.js'), SCHEMA);
     writeFileSync(path.join(plugin, 'README.md'), readme);

@@ -5,6 +5,7 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config/config-error.js';
 import { loadPipeline } from '../config/load-pipeline.js';
+import { API_CHANGES, PLUGIN_API_VERSION } from '../plugin/define-plugin.js';
 import { Redacted, SecretScrubber } from '../redacted.js';
 import { openPipeline, preparePipeline } from './prepare-pipeline.js';
 
@@ -14,7 +15,7 @@ const writePlugin = (
   name: string,
   {
     kind,
-    apiVersion = 1,
+    apiVersion = 2,
     declaredKind = kind,
     schema = '{ type: "object" }',
     marker,
@@ -105,7 +106,7 @@ describe('preparePipeline', () => {
     mkdirSync(path.join(dir, 'plugins'));
     writeFileSync(
       path.join(dir, 'plugins', 'local-sink.js'),
-      'export default { kind: "sink", name: "local", apiVersion: 1, configSchema: { type: "object" }, create() {} };\n',
+      'export default { kind: "sink", name: "local", apiVersion: 2, configSchema: { type: "object" }, create() {} };\n',
     );
     const { prepared } = await prepare(file);
     expect(prepared.sinks[0]?.packageName).toBe('./plugins/local-sink.js');
@@ -136,8 +137,52 @@ describe('preparePipeline', () => {
     const marker = `cxarchive-test-imported-${Date.now()}`;
     writePlugin(dir, '@cxarchive/sink-future', { kind: 'sink', apiVersion: 99, marker });
     const error = await configErrorOf(prepare(file));
-    expect(error.issues[0]?.message).toContain('was built for plugin API 99, this cxarchive speaks 1');
+    expect(error.issues[0]?.message).toBe(
+      'package @cxarchive/sink-future@1.2.3 was built for plugin API 99, this cxarchive speaks 2',
+    );
     expect((globalThis as Record<string, unknown>)[marker]).toBeUndefined();
+  });
+
+  it('refuses a plugin built for API 1, naming both versions and what changed, without running it', async () => {
+    expect(PLUGIN_API_VERSION).toBe(2);
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'old'));
+    const marker = `cxarchive-test-imported-v1-${Date.now()}`;
+    writePlugin(dir, '@cxarchive/sink-old', { kind: 'sink', apiVersion: 1, marker });
+    const error = await configErrorOf(prepare(file));
+    expect(error.issues).toHaveLength(1);
+    const issue = error.issues[0]!;
+    expect(issue).toMatchObject({ line: 8, column: 10, path: 'sinks[0].use' });
+    expect(issue.message).toBe(
+      `package @cxarchive/sink-old@1.2.3 was built for plugin API 1, this cxarchive speaks 2: ${API_CHANGES[1]}`,
+    );
+    // What changed, in words a plugin author can act on.
+    for (const change of ['AbortSignal', '`checksums`', '`Stored.checksum`', '`sha256`', 'budgets'])
+      expect(issue.message).toContain(change);
+    expect(issue.message).toContain('docs/plugin-authoring.md');
+    expect(issue.hint).toContain('install a version of the plugin built for this cxarchive');
+    expect((globalThis as Record<string, unknown>)[marker]).toBeUndefined();
+  });
+
+  it('refuses a path plugin whose definition says API 1, with what changed', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', './plugins/old-sink.js'));
+    mkdirSync(path.join(dir, 'plugins'));
+    writeFileSync(
+      path.join(dir, 'plugins', 'old-sink.js'),
+      'export default { kind: "sink", name: "old", apiVersion: 1, configSchema: { type: "object" }, create() {} };\n',
+    );
+    const error = await configErrorOf(prepare(file));
+    expect(error.issues[0]?.message).toBe(
+      `"./plugins/old-sink.js": it was built for plugin API 1, this cxarchive speaks 2: ${API_CHANGES[1]}`,
+    );
+  });
+
+  it('names no change list for a version it knows nothing about', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'zero'));
+    writePlugin(dir, '@cxarchive/sink-zero', { kind: 'sink', apiVersion: 0 });
+    const error = await configErrorOf(prepare(file));
+    expect(error.issues[0]?.message).toBe(
+      'package @cxarchive/sink-zero@1.2.3 was built for plugin API 0, this cxarchive speaks 2',
+    );
   });
 
   it('refuses a plugin of the wrong kind', async () => {
@@ -251,6 +296,121 @@ describe('preparePipeline', () => {
     writePlugin(cliDir, '@cxarchive/sink-extra', { kind: 'sink' });
     const { prepared } = await prepare(file, [cliDir]);
     expect(prepared.sinks[0]?.packageName).toBe('@cxarchive/sink-extra');
+  });
+
+  describe('a `use` value from the environment is named by its variable, never shown', () => {
+    /** Everything a person could read: the formatted message and every issue, hints and lists included. */
+    const everything = (error: ConfigError) => `${error.message}\n${JSON.stringify(error.issues)}`;
+
+    it('when no plugin has that name', async () => {
+      const { dir, file } = setUp(pipelineText('{ bucket: b }', '${SINK}'));
+      const error = await configErrorOf(prepare(file, [], { SINK: 'AKIAcanary7Q' }));
+      const issue = error.issues[0]!;
+      expect(issue).toMatchObject({ line: 8, column: 10, path: 'sinks[0].use' });
+      expect(issue.message).toBe(
+        'cannot find sink plugin named by the value of ${SINK} (looked for @cxarchive/sink-${SINK}, cxarchive-sink-${SINK} and ${SINK})',
+      );
+      expect(issue.hint).toContain(
+        'install it beside the pipeline file (npm install @cxarchive/sink-${SINK}), or check the value of ${SINK}',
+      );
+      expect(issue.hint).toContain(path.join(dir, 'node_modules', '@cxarchive/sink-${SINK}'));
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('when it holds slashes that path normalisation would change', async () => {
+      const { file } = setUp(pipelineText('{ bucket: b }', '${SINK}'));
+      const error = await configErrorOf(prepare(file, [], { SINK: 'ab//canary/../x9' }));
+      expect(error.issues[0]?.message).toBe(
+        'cannot find sink plugin named by the value of ${SINK} (looked for ${SINK})',
+      );
+      expect(everything(error)).not.toMatch(/canary|x9/);
+    });
+
+    it('when it is a path that does not exist', async () => {
+      const { dir, file } = setUp(pipelineText('{ bucket: b }', '${PLUGIN}'));
+      const error = await configErrorOf(prepare(file, [], { PLUGIN: './plugins/canary-sink.js' }));
+      expect(error.issues[0]?.message).toBe('cannot find sink plugin named by the value of ${PLUGIN}');
+      expect(error.issues[0]?.hint).toContain(
+        `no file or directory at \${PLUGIN} (a path relative to ${dir})`,
+      );
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('when the plugin it names is refused or fails to load', async () => {
+      const { dir, file } = setUp(
+        pipelineText('{ bucket: b }', '${SINK}').replace(
+          'source:\n  use: fake',
+          'source:\n  use: "${SOURCE}"',
+        ),
+      );
+      writePlugin(dir, '@cxarchive/sink-oldcanary', { kind: 'sink', apiVersion: 1 });
+      writePlugin(dir, '@cxarchive/source-brokencanary', { kind: 'source' });
+      writeFileSync(
+        path.join(dir, 'node_modules', '@cxarchive/source-brokencanary', 'index.js'),
+        "import 'no-such-dependency-anywhere';\n",
+      );
+      const error = await configErrorOf(prepare(file, [], { SINK: 'oldcanary', SOURCE: 'brokencanary' }));
+      const byPath = (p: string) => error.issues.find((i) => i.path === p);
+      expect(byPath('sinks[0].use')?.message).toMatch(
+        /^package @cxarchive\/sink-\$\{SINK\}@1\.2\.3 was built for plugin API 1, this cxarchive speaks 2: /,
+      );
+      // The import error names the file; its path is shown as looked for.
+      expect(byPath('source.use')?.message).toMatch(
+        /^package @cxarchive\/source-\$\{SOURCE\}@1\.2\.3 failed to load: .*no-such-dependency-anywhere.*source-\$\{SOURCE\}/,
+      );
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('when a path plugin it names fails to load', async () => {
+      const { dir, file } = setUp(pipelineText('{ bucket: b }', '${PLUGIN}'));
+      mkdirSync(path.join(dir, 'plugins'));
+      writeFileSync(path.join(dir, 'plugins', 'canary.js'), "import 'no-such-dependency-anywhere';\n");
+      const error = await configErrorOf(prepare(file, [], { PLUGIN: './plugins/canary.js' }));
+      expect(error.issues[0]?.message).toMatch(
+        /^the sink plugin named by the value of \$\{PLUGIN\} failed to load: .*no-such-dependency-anywhere/,
+      );
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('when the plugin it names brings a broken options schema', async () => {
+      const { dir, file } = setUp(
+        pipelineText('{ bucket: b }', '${SINK}').replace('codec:\n  use: plain', 'codec:\n  use: badschema'),
+      );
+      writePlugin(dir, '@cxarchive/sink-badcanary', { kind: 'sink', schema: '{ type: "nope" }' });
+      writePlugin(dir, '@cxarchive/codec-badschema', { kind: 'codec', schema: '{ type: "nope" }' });
+      const error = await configErrorOf(prepare(file, [], { SINK: 'badcanary' }));
+      const byPath = (p: string) => error.issues.find((i) => i.path === p);
+      expect(byPath('sinks[0].use')?.message).toMatch(
+        /^the sink plugin named by the value of \$\{SINK\} has an invalid options schema: /,
+      );
+      // A literal name is shown as ever.
+      expect(byPath('codec.use')?.message).toMatch(
+        /^plugin @cxarchive\/codec-badschema has an invalid options schema: /,
+      );
+      expect(byPath('codec.use')?.hint).toBe('this is a defect in the plugin; report it to its authors');
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('quotes a template that is more than one reference, as written', async () => {
+      const { file } = setUp(pipelineText('{ bucket: b }', 'x-${KIND}'));
+      const error = await configErrorOf(prepare(file, [], { KIND: 'canary' }));
+      expect(error.issues[0]?.message).toBe(
+        'cannot find sink plugin named by the value of "x-${KIND}" (looked for @cxarchive/sink-x-${KIND}, cxarchive-sink-x-${KIND} and x-${KIND})',
+      );
+      expect(everything(error)).not.toContain('canary');
+    });
+
+    it('still resolves the plugin it names', async () => {
+      const { file } = setUp(pipelineText('{ bucket: b }', '${SINK}'));
+      const { prepared } = await prepare(file, [], { SINK: 'mem' });
+      expect(prepared.sinks[0]).toMatchObject({ use: 'mem', packageName: '@cxarchive/sink-mem' });
+    });
+
+    it('quotes a literal value as before', async () => {
+      const { file } = setUp(pipelineText('{ bucket: b }', 'nocanary'));
+      const error = await configErrorOf(prepare(file, [], { SINK: 'unused' }));
+      expect(error.issues[0]?.message).toContain('cannot find sink plugin "nocanary"');
+    });
   });
 
   it('names a missing scoped package plainly', async () => {

@@ -3,7 +3,7 @@ import type { LoadedPipeline } from '../config/load-pipeline.js';
 import type { PluginRef } from '../config/pipeline-schema.js';
 import { wrapSecrets } from '../config/secrets.js';
 import { schemaProblem, validateAt } from '../config/validate.js';
-import { locate } from '../config/yaml-source.js';
+import { type Interpolation, interpolationOf, locate } from '../config/yaml-source.js';
 import type { PluginDefinition, PluginKind } from '../plugin/define-plugin.js';
 import { PluginResolutionError, type ResolveOptions, resolvePlugin } from '../plugin/resolve-plugin.js';
 import type { SecretScrubber } from '../redacted.js';
@@ -46,6 +46,10 @@ export interface PrepareOptions {
   readonly scrubber: SecretScrubber;
 }
 
+/** `${NAME}` when the value is one reference, else the text as written, quoted. */
+const describeInterpolation = ({ template }: Interpolation): string =>
+  /^\$\{[^}]*\}$/.test(template) ? template : JSON.stringify(template);
+
 /**
  * Resolves every plugin the file names and validates each `with` block against that plugin's
  * own schema. Collects every problem in the file before throwing one ConfigError.
@@ -66,15 +70,32 @@ export const preparePipeline = async (
     at: (string | number)[],
   ): Promise<PreparedPlugin<K> | undefined> => {
     const label = formatPath(at);
+    // `use: ${SINK}`: the value may be a secret put in the wrong field; messages name the variable.
+    const interpolation = interpolationOf(loaded.source, [...at, 'use'], ref.use);
     try {
-      const resolved = await resolvePlugin(kind, ref.use, resolveOptions);
+      const resolved = await resolvePlugin(
+        kind,
+        ref.use,
+        interpolation
+          ? {
+              ...resolveOptions,
+              interpolated: {
+                described: describeInterpolation(interpolation),
+                template: interpolation.template,
+              },
+            }
+          : resolveOptions,
+      );
       const problem = schemaProblem(resolved.definition.configSchema);
       if (problem) {
+        const plugin = interpolation
+          ? `the ${kind} plugin named by the value of ${describeInterpolation(interpolation)}`
+          : `plugin ${resolved.packageName}`;
         issues.push({
           file: loaded.file,
           ...locate(loaded.source, [...at, 'use']),
           path: `${label}.use`,
-          message: `plugin ${resolved.packageName} has an invalid options schema: ${problem}`,
+          message: `${plugin} has an invalid options schema: ${problem}`,
           hint: 'this is a defect in the plugin; report it to its authors',
         });
         return undefined;

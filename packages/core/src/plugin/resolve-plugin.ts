@@ -14,6 +14,13 @@ export interface ResolveOptions {
   readonly from: readonly string[];
   /** Export conditions, in order of preference. */
   readonly conditions?: readonly string[];
+  /**
+   * Set when the `use` value came from the environment (`use: ${SINK}`): it may be a secret put in
+   * the wrong field, so no message shows it. `described` names it in sentences (`${SINK}`, or the
+   * text as written, quoted); `template` (the text as written) stands for it inside the package
+   * names and paths that were tried.
+   */
+  readonly interpolated?: { readonly described: string; readonly template: string };
 }
 
 export interface ResolvedPlugin<K extends PluginKind = PluginKind> {
@@ -42,10 +49,64 @@ const DEFAULT_CONDITIONS = ['import', 'node', 'default'] as const;
  * `s3` itself (so a full unscoped name such as `acme-archive-sink` works); a scoped name or a
  * path is taken as given.
  */
-export const candidateNames = (kind: PluginKind, use: string): string[] => {
-  if (use.startsWith('.') || path.isAbsolute(use) || use.includes('/')) return [use];
-  return [`@cxarchive/${kind}-${use}`, `cxarchive-${kind}-${use}`, use];
+export const candidateNames = (kind: PluginKind, use: string): string[] => namesFor(kind, use, use);
+
+/** The candidate names of `use`, with `shown` written where `use` goes in each. */
+const namesFor = (kind: PluginKind, use: string, shown: string): string[] => {
+  if (isPath(use) || use.includes('/')) return [shown];
+  return [`@cxarchive/${kind}-${shown}`, `cxarchive-${kind}-${shown}`, shown];
 };
+
+const isPath = (use: string): boolean => use.startsWith('.') || path.isAbsolute(use);
+
+/**
+ * How messages show the `use` value and the names and paths made from it: as they are, or, for a
+ * value from the environment, never: the text as written in the file stands in for it.
+ */
+class Shown {
+  readonly hidden: boolean;
+  /** The value in a sentence: `"fs"`, or `named by the value of ${SINK}`. */
+  readonly phrase: string;
+  /** What stands for the value inside names and paths. */
+  readonly value: string;
+  /** What to do when it cannot be found. */
+  readonly check: string;
+  /** Real text made from the value, and what shows instead. */
+  readonly #replacements: [string, string][] = [];
+
+  constructor(use: string, interpolated: ResolveOptions['interpolated']) {
+    this.hidden = interpolated !== undefined;
+    this.phrase = interpolated ? `named by the value of ${interpolated.described}` : `"${use}"`;
+    this.value = interpolated ? interpolated.template : use;
+    this.check = interpolated ? `the value of ${interpolated.described}` : 'the spelling of "use"';
+    if (interpolated) this.#replacements.push([use, interpolated.template]);
+  }
+
+  /** A path made from the value, as messages show it; remembered, to hide it in others' messages. */
+  place(real: string, shown: string): string {
+    if (!this.hidden) return real;
+    this.#replacements.push([real, shown], [pathToFileURL(real).href, shown]);
+    return shown;
+  }
+
+  /**
+   * Text from elsewhere (an import error) with every remembered path, and the value itself,
+   * replaced in one pass (longest first, so a path goes whole).
+   */
+  text(message: string): string {
+    if (!this.hidden) return message;
+    const byText = new Map(this.#replacements.filter(([real]) => real !== ''));
+    if (byText.size === 0) return message;
+    const pattern = new RegExp(
+      [...byText.keys()]
+        .sort((a, b) => b.length - a.length)
+        .map((real) => real.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&'))
+        .join('|'),
+      'g',
+    );
+    return message.replace(pattern, (real) => byText.get(real) ?? real);
+  }
+}
 
 interface PackageJson {
   name?: string;
@@ -139,14 +200,15 @@ const loadDefinition = async <K extends PluginKind>(
   entry: string,
   kind: K,
   label: string,
+  shown: Shown,
 ): Promise<PluginDefinition<K>> => {
   let mod: { default?: unknown };
   try {
     mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
   } catch (e) {
     throw new PluginResolutionError(
-      `${label} failed to load: ${e instanceof Error ? e.message : String(e)}`,
-      [entry],
+      `${label} failed to load: ${shown.text(e instanceof Error ? e.message : String(e))}`,
+      [shown.text(entry)],
       'the plugin is broken or misses a dependency; reinstall it, or report it to its authors',
     );
   }
@@ -154,7 +216,7 @@ const loadDefinition = async <K extends PluginKind>(
   if (problem)
     throw new PluginResolutionError(
       `${label}: ${problem}`,
-      [entry],
+      [shown.text(entry)],
       'check that the package is a cxarchive plugin of this kind',
     );
   return mod.default as PluginDefinition<K>;
@@ -173,57 +235,68 @@ export const resolvePlugin = async <K extends PluginKind>(
   const conditions = options.conditions ?? DEFAULT_CONDITIONS;
   const tried: string[] = [];
   const base = options.from[0] ?? process.cwd();
+  const shown = new Shown(use, options.interpolated);
 
-  if (use.startsWith('.') || path.isAbsolute(use)) {
+  if (isPath(use)) {
     const target = path.resolve(base, use);
-    tried.push(target);
+    const placed = shown.place(target, shown.value);
+    const where = shown.hidden ? `${placed} (a path relative to ${base})` : target;
+    tried.push(where);
     if (!existsSync(target)) {
       throw new PluginResolutionError(
-        `cannot find ${kind} plugin "${use}"`,
+        `cannot find ${kind} plugin ${shown.phrase}`,
         tried,
-        `no file or directory at ${target}`,
+        `no file or directory at ${where}`,
       );
     }
-    if (statSync(target).isDirectory()) return fromPackageDir(kind, use, target, conditions, tried);
-    const definition = await loadDefinition(target, kind, `"${use}"`);
+    if (statSync(target).isDirectory())
+      return fromPackageDir(kind, { name: use, shownName: shown.value }, target, conditions, tried, shown);
+    const label = shown.hidden ? `the ${kind} plugin ${shown.phrase}` : `"${use}"`;
+    const definition = await loadDefinition(target, kind, label, shown);
     return { definition, packageName: use, version: '0.0.0', entry: target };
   }
 
   // Places outer, names inner: anything beside the pipeline file wins over the CLI's installation.
+  const names = candidateNames(kind, use);
+  const shownNames = namesFor(kind, use, shown.value);
   for (const from of options.from) {
-    for (const name of candidateNames(kind, use)) {
+    for (const [i, name] of names.entries()) {
+      const shownName = shownNames[i] ?? name;
       for (const dir of nodeModulesDirs(from)) {
         const pkgDir = path.join(dir, name);
-        tried.push(pkgDir);
+        const where = shown.place(pkgDir, path.join(dir, shownName));
+        tried.push(where);
         if (!existsSync(path.join(pkgDir, 'package.json'))) continue;
         // The bare name is a last resort: a package of that name that is no cxarchive plugin at all
         // (an unrelated dependency) is passed over rather than shadowing the plugin searched for.
         if (name === use && readPackageJson(pkgDir).cxarchive === undefined) {
-          tried[tried.length - 1] = `${pkgDir} (not a cxarchive plugin, passed over)`;
+          tried[tried.length - 1] = `${where} (not a cxarchive plugin, passed over)`;
           continue;
         }
-        return fromPackageDir(kind, name, pkgDir, conditions, tried);
+        return fromPackageDir(kind, { name, shownName }, pkgDir, conditions, tried, shown);
       }
     }
   }
-  const names = candidateNames(kind, use);
   throw new PluginResolutionError(
-    `cannot find ${kind} plugin "${use}" (looked for ${names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`})`,
+    `cannot find ${kind} plugin ${shown.phrase} (looked for ${shownNames.length === 1 ? shownNames[0] : `${shownNames.slice(0, -1).join(', ')} and ${shownNames.at(-1)}`})`,
     tried,
-    `install it beside the pipeline file (npm install ${names[0]}), or check the spelling of "use"`,
+    `install it beside the pipeline file (npm install ${shownNames[0]}), or check ${shown.check}`,
   );
 };
 
 const fromPackageDir = async <K extends PluginKind>(
   kind: K,
-  name: string,
+  { name, shownName }: { name: string; shownName: string },
   pkgDir: string,
   conditions: readonly string[],
   tried: readonly string[],
+  shown: Shown,
 ): Promise<ResolvedPlugin<K>> => {
   const pkg = readPackageJson(pkgDir);
   const declared = pkg.cxarchive;
-  const label = `package ${pkg.name ?? name}@${pkg.version ?? '?'}`;
+  // A package found by a hidden value goes by the name it was looked for under, not its own
+  // (which most likely repeats the value).
+  const label = `package ${shown.hidden ? shownName : (pkg.name ?? name)}@${pkg.version ?? '?'}`;
   if (!declared || typeof declared.apiVersion !== 'number') {
     throw new PluginResolutionError(
       `${label} is not a cxarchive plugin: its package.json has no "cxarchive": { "kind", "apiVersion" }`,
@@ -247,7 +320,11 @@ const fromPackageDir = async <K extends PluginKind>(
   }
   const entry = packageEntry(pkgDir, pkg, conditions);
   if (!entry)
-    throw new PluginResolutionError(`${label} has no entry file (is it built?)`, tried, `look in ${pkgDir}`);
-  const definition = await loadDefinition(entry, kind, label);
+    throw new PluginResolutionError(
+      `${label} has no entry file (is it built?)`,
+      tried,
+      `look in ${shown.text(pkgDir)}`,
+    );
+  const definition = await loadDefinition(entry, kind, label, shown);
   return { definition, packageName: pkg.name ?? name, version: pkg.version ?? '0.0.0', entry };
 };

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import nodeModule from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -10,10 +11,11 @@ import plugin from './index.js';
 import { TEMP_DIR } from './temp-files.js';
 
 const SUPPORT = fileURLToPath(new URL('../test-support/', import.meta.url));
-/** The child runs the TypeScript sources directly: it needs Node's type stripping (22.6+). */
+/** The child runs the TypeScript sources directly: it needs type stripping and `module.registerHooks`. */
 const NO_TYPESCRIPT =
-  (process.features as { typescript?: unknown }).typescript === undefined
-    ? `this node (${process.version}) cannot run TypeScript sources in a child process`
+  (process.features as { typescript?: unknown }).typescript === undefined ||
+  typeof (nodeModule as { registerHooks?: unknown }).registerHooks !== 'function'
+    ? `this node (${process.version}) cannot run TypeScript sources in a child process (needs 22.15+)`
     : undefined;
 
 /** Starts the put-forever child on `root` and resolves once its bytes sit in a temp file. */

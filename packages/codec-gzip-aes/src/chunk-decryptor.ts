@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { type PluginError, PluginErrors, PluginStreamError } from '@cxarchive/core';
+import { type PluginError, PluginErrors, PluginFailure } from '@cxarchive/core';
 import { ByteQueue } from './byte-queue.js';
 import { type ChunkKeys, openChunk } from './chunk-cipher.js';
 import { TAG_LENGTH } from './constants.js';
@@ -16,7 +16,7 @@ const tryOpen = (keys: ChunkKeys, index: number, last: boolean, sealed: Buffer):
 /**
  * CXAR chunks in (the stream after the header), plaintext out. A chunk's plaintext is pushed
  * only after its tag verified. Holds at most one sealed chunk plus one input buffer.
- * Fails with a `PluginStreamError` (Permanent) naming the chunk, on truncation ("no final
+ * Fails with a `PluginFailure` (Permanent) naming the chunk, on truncation ("no final
  * chunk") and on data after the final chunk.
  */
 export class ChunkDecryptor extends Transform {
@@ -68,7 +68,7 @@ export class ChunkDecryptor extends Transform {
     while (this.#queue.length > this.#sealedSize) {
       const result = this.#openMiddle(this.#queue.take(this.#sealedSize));
       if (!Buffer.isBuffer(result)) {
-        callback(new PluginStreamError(result));
+        callback(new PluginFailure(result));
         return;
       }
       this.push(result);
@@ -79,7 +79,7 @@ export class ChunkDecryptor extends Transform {
   override _flush(callback: TransformCallback): void {
     const result = this.#openFinal(this.#queue.takeAll());
     if (!Buffer.isBuffer(result)) {
-      callback(new PluginStreamError(result));
+      callback(new PluginFailure(result));
       return;
     }
     callback(null, result);

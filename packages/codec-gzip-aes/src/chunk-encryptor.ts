@@ -1,5 +1,5 @@
 import { Transform, type TransformCallback } from 'node:stream';
-import { PluginErrors, PluginStreamError } from '@cxarchive/core';
+import { PluginErrors, PluginFailure } from '@cxarchive/core';
 import { ByteQueue } from './byte-queue.js';
 import { type ChunkKeys, sealChunk } from './chunk-cipher.js';
 import { MAX_CHUNKS } from './constants.js';
@@ -32,9 +32,7 @@ export class ChunkEncryptor extends Transform {
 
   #seal(plaintext: Buffer, last: boolean): Buffer {
     if (this.#index >= MAX_CHUNKS)
-      throw new PluginStreamError(
-        PluginErrors.invalidInput('the payload is too large: more than 2^32 chunks'),
-      );
+      throw new PluginFailure(PluginErrors.invalidInput('the payload is too large: more than 2^32 chunks'));
     const sealed = sealChunk(this.#keys, this.#index, last, plaintext);
     this.#index += 1;
     return sealed;
@@ -49,7 +47,7 @@ export class ChunkEncryptor extends Transform {
         this.push(this.#seal(this.#queue.take(this.#chunkSize), false));
       callback();
     } catch (cause) {
-      callback(cause instanceof PluginStreamError ? cause : new PluginStreamError(sealFailure(cause)));
+      callback(cause instanceof PluginFailure ? cause : new PluginFailure(sealFailure(cause)));
     }
   }
 
@@ -59,7 +57,7 @@ export class ChunkEncryptor extends Transform {
       this.push(this.#seal(this.#queue.takeAll(), true));
       callback();
     } catch (cause) {
-      callback(cause instanceof PluginStreamError ? cause : new PluginStreamError(sealFailure(cause)));
+      callback(cause instanceof PluginFailure ? cause : new PluginFailure(sealFailure(cause)));
     }
   }
 }

@@ -32,13 +32,14 @@ export const createCodec = (
   loadKek(options.key, baseDir, env).map((kek) => ({
     extension: CXAR_EXTENSION,
     keyId: kek.keyId,
-    encode: (input, ctx) =>
+    encode: (input, ctx, signal) =>
       toAsync(
-        encodeObject(input, ctx, {
-          kek,
-          compression: options.compression,
-          chunkSizeLog2: options.chunkSizeLog2,
-        }),
+        encodeObject(
+          input,
+          ctx,
+          { kek, compression: options.compression, chunkSizeLog2: options.chunkSizeLog2 },
+          signal,
+        ),
       ),
-    decode: (input, ctx) => decodeObject(input, ctx, kek),
+    decode: (input, ctx, signal) => decodeObject(input, ctx, kek, signal),
   }));

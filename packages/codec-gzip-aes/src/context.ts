@@ -1,12 +1,4 @@
-import {
-  type DecodeContext,
-  type EncodeContext,
-  err,
-  ok,
-  type PluginError,
-  PluginErrors,
-  type Result,
-} from '@cxarchive/core';
+import { type CodecContext, err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
 import { CXAR_CONTEXT_VERSION, MAX_U16 } from './constants.js';
 
 /**
@@ -23,17 +15,16 @@ export interface CxarContext {
   readonly contentType?: string;
 }
 
-const REQUIRED_FIELDS = ['tenant', 'objectKey', 'itemId', 'artifact'] as const;
-const CHECKED_FIELDS = [
+const REQUIRED_FIELDS = [
   'tenant',
   'objectKey',
   'itemId',
   'artifact',
-] as const satisfies readonly (keyof DecodeContext & keyof CxarContext)[];
+] as const satisfies readonly (keyof CodecContext & keyof CxarContext)[];
 
 /** Builds the context and its exact bytes (the bytes, not the object, are what is stored and authenticated). */
 export const buildContext = (
-  ctx: EncodeContext,
+  ctx: CodecContext,
   keyId: string,
 ): Result<{ context: CxarContext; bytes: Buffer }, PluginError> => {
   for (const field of REQUIRED_FIELDS) {
@@ -83,18 +74,45 @@ export const parseContext = (bytes: Buffer): Result<CxarContext, PluginError> =>
   return ok(record as unknown as CxarContext);
 };
 
-/** Every field the caller gives must equal the stored one (an object moved to another key fails here). */
-export const checkContext = (stored: CxarContext, expected: DecodeContext): Result<void, PluginError> => {
-  for (const field of CHECKED_FIELDS) {
-    const want = expected[field];
-    if (want !== undefined && want !== stored[field])
-      return err(
-        PluginErrors.invalidInput(
-          `context mismatch: ${field} (the object was written for ${JSON.stringify(stored[field])}, ` +
-            `expected ${JSON.stringify(want)})`,
-          field,
-        ),
-      );
-  }
+const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
+
+const missing = (fields: readonly string[]): PluginError =>
+  PluginErrors.invalidInput(`decode needs the full expected context (missing ${fields.join(', ')})`);
+
+/**
+ * The required fields of the caller's expected context, checked before any byte is read: a decode
+ * without the full context is a defect of the caller, never a pass.
+ */
+export const requireExpectedContext = (expected: CodecContext): Result<void, PluginError> => {
+  // A JavaScript caller may pass nothing at all: that is every field missing, not a crash.
+  const given: Partial<CodecContext> = typeof expected === 'object' && expected !== null ? expected : {};
+  const absent = REQUIRED_FIELDS.filter((field) => !isNonEmptyString(given[field]));
+  if (given.contentType !== undefined && typeof given.contentType !== 'string')
+    return err(PluginErrors.invalidInput('decode context: "contentType" must be a string'));
+  return absent.length === 0 ? ok(undefined) : err(missing(absent));
+};
+
+const shown = (value: string | undefined): string => (value === undefined ? 'none' : JSON.stringify(value));
+
+const mismatch = (field: keyof CodecContext, stored: string | undefined, expected: string | undefined) =>
+  PluginErrors.invalidInput(
+    `context mismatch: ${field} (the object was written for ${shown(stored)}, expected ${shown(expected)})`,
+    field,
+  );
+
+/**
+ * The stored context must equal the caller's expected one, field by field (an object moved to
+ * another key fails here). `contentType` is part of it when it was bound: then the caller must give
+ * it; a content type the object was not written with is a mismatch too.
+ */
+export const checkContext = (stored: CxarContext, expected: CodecContext): Result<void, PluginError> => {
+  const required = requireExpectedContext(expected);
+  if (required.isErr()) return required;
+  for (const field of REQUIRED_FIELDS)
+    if (expected[field] !== stored[field]) return err(mismatch(field, stored[field], expected[field]));
+  if (stored.contentType !== undefined && expected.contentType === undefined)
+    return err(missing(['contentType']));
+  if (stored.contentType !== expected.contentType)
+    return err(mismatch('contentType', stored.contentType, expected.contentType));
   return ok(undefined);
 };

@@ -2,7 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import {
-  type DecodeContext,
+  type CodecContext,
   err,
   errAsync,
   fromStreamError,
@@ -10,14 +10,15 @@ import {
   okAsync,
   type PluginError,
   PluginErrors,
+  PluginFailure,
   type Result,
   type ResultAsync,
 } from '@cxarchive/core';
 import type { ChunkKeys } from './chunk-cipher.js';
 import { ChunkDecryptor } from './chunk-decryptor.js';
-import { checkContext } from './context.js';
+import { checkContext, requireExpectedContext } from './context.js';
 import { unwrapDek } from './dek-wrap.js';
-import { zlibFailure } from './errors.js';
+import { abortFailure, zlibFailure } from './errors.js';
 import { type CxarHeader, readCxarHeader } from './header.js';
 import { deriveCommitment, deriveEncKey } from './kdf.js';
 import type { LoadedKek } from './key-provider.js';
@@ -29,7 +30,7 @@ import { chainStreams, type Stage } from './stream-chain.js';
  */
 export const openHeader = (
   header: CxarHeader,
-  expected: DecodeContext,
+  expected: CodecContext,
   kek: LoadedKek,
 ): Result<ChunkKeys, PluginError> => {
   const context = header.context;
@@ -63,21 +64,37 @@ export const openHeader = (
 };
 
 /**
- * Decodes a CXAR v1 object. Header, context, key and commitment problems fail the result before
- * any plaintext exists; body problems (authentication, truncation, trailing data) destroy the
- * returned stream with a `PluginStreamError`.
+ * Decodes a CXAR v1 object. `expected` is the full context the object must have been written
+ * with; a missing field fails at once, before any byte is read. Header, context, key and
+ * commitment problems fail the result before any plaintext exists; body problems
+ * (authentication, truncation, trailing data) destroy the returned stream with a `PluginFailure`.
+ * When `signal` aborts, the input is released and the result fails (while the header is read) or
+ * the returned stream is destroyed (afterwards), with a Transient "decode was aborted".
  */
 export const decodeObject = (
   input: Readable,
-  expected: DecodeContext,
+  expected: CodecContext,
   kek: LoadedKek,
-): ResultAsync<Readable, PluginError> =>
-  readCxarHeader(input)
+  signal: AbortSignal,
+): ResultAsync<Readable, PluginError> => {
+  const required = requireExpectedContext(expected);
+  if (required.isErr() || signal.aborted) {
+    input.destroy();
+    return errAsync(required.isErr() ? required.error : abortFailure('decode', signal.reason));
+  }
+  // While the header is read, an abort destroys the input: the pending read fails with this error.
+  const abortHeader = (): void => {
+    input.destroy(new PluginFailure(abortFailure('decode', signal.reason)));
+  };
+  signal.addEventListener('abort', abortHeader, { once: true });
+  return readCxarHeader(input)
     .mapErr((error) => {
+      signal.removeEventListener('abort', abortHeader);
       input.destroy();
       return error;
     })
     .andThen(({ header, rest }) => {
+      signal.removeEventListener('abort', abortHeader);
       const keys = openHeader(header, expected, kek);
       if (keys.isErr()) {
         rest.destroy();
@@ -89,5 +106,8 @@ export const decodeObject = (
           ? [{ stream: createGunzip(), mapError: (cause: unknown) => zlibFailure('decompress', cause) }]
           : []),
       ];
-      return okAsync(chainStreams(rest, stages));
+      return okAsync(
+        chainStreams(rest, stages, { signal, error: (reason) => abortFailure('decode', reason) }),
+      );
     });
+};

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import {
-  type EncodeContext,
+  type CodecContext,
   type Encoded,
   err,
   ok,
@@ -21,7 +21,7 @@ import {
 } from './constants.js';
 import { buildContext } from './context.js';
 import { wrapDek } from './dek-wrap.js';
-import { sealFailure, zlibFailure } from './errors.js';
+import { abortFailure, sealFailure, zlibFailure } from './errors.js';
 import { encodeHeader, headerDigest } from './header.js';
 import { deriveCommitment, deriveEncKey } from './kdf.js';
 import type { LoadedKek } from './key-provider.js';
@@ -64,13 +64,20 @@ const SECRET_LENGTHS: Readonly<Record<keyof ObjectSecrets, number>> = {
  */
 export const encodeWithSecrets = (
   input: Readable,
-  ctx: EncodeContext,
+  ctx: CodecContext,
   settings: EncodeSettings,
   secrets: ObjectSecrets,
+  signal: AbortSignal,
 ): Result<Encoded, PluginError> => {
+  if (signal.aborted) {
+    input.destroy();
+    return err(abortFailure('encode', signal.reason));
+  }
   for (const [name, length] of Object.entries(SECRET_LENGTHS))
-    if (secrets[name as keyof ObjectSecrets].length !== length)
+    if (secrets[name as keyof ObjectSecrets].length !== length) {
+      input.destroy();
       return err(PluginErrors.permanent(`encode: ${name} must be ${length} bytes`));
+    }
   const built = buildContext(ctx, settings.kek.keyId);
   if (built.isErr()) {
     input.destroy();
@@ -104,21 +111,25 @@ export const encodeWithSecrets = (
     return err(sealFailure(cause));
   }
   return ok({
-    stream: chainStreams(input, stages),
+    stream: chainStreams(input, stages, { signal, error: (reason) => abortFailure('encode', reason) }),
     keyId: settings.kek.keyId,
     contentType: CXAR_CONTENT_TYPE,
   });
 };
 
-/** Encodes `input` as a CXAR v1 object under a fresh random DEK. */
+/**
+ * Encodes `input` as a CXAR v1 object under a fresh random DEK. When `signal` aborts, the returned
+ * stream is destroyed with a `PluginFailure` (Transient "encode was aborted") and `input` with it.
+ */
 export const encodeObject = (
   input: Readable,
-  ctx: EncodeContext,
+  ctx: CodecContext,
   settings: EncodeSettings,
+  signal: AbortSignal,
 ): Result<Encoded, PluginError> => {
   const secrets = freshSecrets();
   try {
-    return encodeWithSecrets(input, ctx, settings, secrets);
+    return encodeWithSecrets(input, ctx, settings, secrets, signal);
   } finally {
     secrets.dek.fill(0);
   }

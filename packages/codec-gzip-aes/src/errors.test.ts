@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkOpenFailure, keyFileReadFailure, sealFailure, unwrapFailure, zlibFailure } from './errors.js';
+import {
+  abortFailure,
+  chunkOpenFailure,
+  keyFileReadFailure,
+  sealFailure,
+  unwrapFailure,
+  zlibFailure,
+} from './errors.js';
 import { loadKek } from './key-provider.js';
 
 const thrown = (fn: () => unknown): unknown => {
@@ -102,6 +109,20 @@ describe('errors.ts mappings', () => {
     );
     expect(error._tag).toBe('Permanent');
     expect(error.message).toMatch(/^gzip failed while compressing \(ERR_OUT_OF_RANGE: /);
+  });
+
+  it('the caller aborted → Transient naming the operation, the reason kept as the cause only', () => {
+    const reason = new Error('interrupted: token abc123 revoked');
+    expect(abortFailure('encode', reason)).toEqual({
+      _tag: 'Transient',
+      message: 'encode was aborted',
+      cause: reason,
+    });
+    expect(abortFailure('decode', undefined)).toEqual({
+      _tag: 'Transient',
+      message: 'decode was aborted',
+      cause: undefined,
+    });
   });
 
   it('key file missing → InvalidInput naming the path', async () => {

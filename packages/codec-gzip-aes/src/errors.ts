@@ -47,6 +47,14 @@ export const zlibFailure = (operation: 'compress' | 'decompress', cause: unknown
   return PluginErrors.permanent(`gzip failed while compressing (${code}: ${messageOf(cause)})`, cause);
 };
 
+/**
+ * The caller's `AbortSignal` fired (the run is being interrupted). Transient: nothing is wrong with
+ * the object or the key, and the same operation may succeed in a later run. The reason is kept as
+ * the cause, never in the message.
+ */
+export const abortFailure = (operation: 'encode' | 'decode', reason: unknown): PluginError =>
+  PluginErrors.transient(`${operation} was aborted`, reason);
+
 /** Reading the key file failed. The message names the path, never the contents. */
 export const keyFileReadFailure = (path: string, cause: unknown): PluginError => {
   const code = codeOf(cause);

@@ -1,4 +1,4 @@
-import { definePlugin, errAsync, PLUGIN_API_VERSION } from '@cxarchive/core';
+import { definePlugin, errAsync } from '@cxarchive/core';
 import { createCodec } from './codec.js';
 import { type GzipAesOptions, resolveOptions } from './options.js';
 import { configSchema } from './schema.js';
@@ -7,7 +7,8 @@ import { configSchema } from './schema.js';
 const plugin = definePlugin<'codec', GzipAesOptions>({
   kind: 'codec',
   name: 'gzip-aes',
-  apiVersion: PLUGIN_API_VERSION,
+  // The API this code is written for, as a literal: the running core's PLUGIN_API_VERSION may differ.
+  apiVersion: 2,
   configSchema,
   create: (config, context) => {
     const options = resolveOptions(config);
@@ -18,7 +19,7 @@ export default plugin;
 
 export { createCodec, type GzipAesCodec } from './codec.js';
 export * from './constants.js';
-export type { CxarContext } from './context.js';
+export { type CxarContext, requireExpectedContext } from './context.js';
 export { decodeObject } from './decode.js';
 export { encodeObject } from './encode.js';
 export { type CxarHeader, readCxarHeader } from './header.js';

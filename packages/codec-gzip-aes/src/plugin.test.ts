@@ -1,9 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PLUGIN_API_VERSION, type PluginContext, silentLogger } from '@cxarchive/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CTX, collect, readableOf } from '../test-support/helpers.js';
+import { CTX, collect, NEVER, readableOf } from '../test-support/helpers.js';
 import { createCodec, type GzipAesCodec } from './codec.js';
 import plugin, {
   CXAR_CONTENT_TYPE,
@@ -22,6 +23,9 @@ const context = (): PluginContext => ({
   label: 'codec:gzip-aes',
   logger: silentLogger,
   now: () => new Date(0),
+  budget: (family) => {
+    throw new Error(`the codec declares no budgets, yet asked for "${family}"`);
+  },
 });
 
 beforeAll(async () => {
@@ -33,11 +37,15 @@ afterAll(async () => {
 });
 
 describe('plugin definition', () => {
-  it('is the codec "gzip-aes" for this plugin API', () => {
+  it('is the codec "gzip-aes" for plugin API 2, as its package.json declares', () => {
     expect(plugin.kind).toBe('codec');
     expect(plugin.name).toBe('gzip-aes');
+    expect(plugin.apiVersion).toBe(2);
     expect(plugin.apiVersion).toBe(PLUGIN_API_VERSION);
     expect(plugin.configSchema).toBe(configSchema);
+    expect(plugin.budgets).toBeUndefined();
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    expect(pkg.cxarchive).toEqual({ kind: 'codec', name: 'gzip-aes', apiVersion: 2 });
   });
 
   it('create() loads the key relative to baseDir and round-trips an object', async () => {
@@ -45,11 +53,11 @@ describe('plugin definition', () => {
     const instance = result._unsafeUnwrap() as GzipAesCodec;
     expect(instance.extension).toBe(CXAR_EXTENSION);
     expect(instance.keyId).toBe(keyIdOf(key));
-    const encoded = (await instance.encode(readableOf(Buffer.from('hello')), CTX))._unsafeUnwrap();
+    const encoded = (await instance.encode(readableOf(Buffer.from('hello')), CTX, NEVER))._unsafeUnwrap();
     expect(encoded.contentType).toBe(CXAR_CONTENT_TYPE);
     expect(encoded.keyId).toBe(keyIdOf(key));
     const object = await collect(encoded.stream);
-    const decoded = (await instance.decode(readableOf(object), { objectKey: CTX.objectKey }))._unsafeUnwrap();
+    const decoded = (await instance.decode(readableOf(object), CTX, NEVER))._unsafeUnwrap();
     expect((await collect(decoded)).toString()).toBe('hello');
   });
 
@@ -75,7 +83,7 @@ describe('plugin definition', () => {
       })
     )._unsafeUnwrap();
     const input = readableOf(Buffer.from('x'));
-    const error = (await codec.encode(input, { ...CTX, objectKey: '' }))._unsafeUnwrapErr();
+    const error = (await codec.encode(input, { ...CTX, objectKey: '' }, NEVER))._unsafeUnwrapErr();
     expect(error).toEqual({
       _tag: 'InvalidInput',
       message: 'encode context: "objectKey" must be a non-empty string',

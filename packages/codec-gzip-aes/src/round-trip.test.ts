@@ -67,11 +67,9 @@ describe('round trip (T16)', () => {
   it('compression auto gzips JSON and text, and leaves recordings alone', async () => {
     const json = Buffer.from(JSON.stringify({ a: 'x'.repeat(5000) }));
     const flagsOf = async (contentType: string | undefined): Promise<number> => {
-      const object = await encodeBuffer(json, {
-        settings: settings({ compression: 'auto' }),
-        ctx: { ...CTX, contentType },
-      });
-      const outcome = await decodeBuffer(object);
+      const ctx = { ...CTX, contentType };
+      const object = await encodeBuffer(json, { settings: settings({ compression: 'auto' }), ctx });
+      const outcome = await decodeBuffer(object, { expected: ctx });
       expect(outcome).toEqual({ ok: true, plaintext: json });
       return object[7]!;
     };

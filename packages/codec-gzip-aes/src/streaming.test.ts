@@ -1,8 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable } from 'node:stream';
-import { fromStreamError, PluginErrors, PluginStreamError, sha256OfStream } from '@cxarchive/core';
+import { fromStreamError, PluginErrors, PluginFailure, sha256OfStream } from '@cxarchive/core';
 import { describe, expect, it } from 'vitest';
-import { CTX, encodeBuffer, KEK_A, readableOf, settings } from '../test-support/helpers.js';
+import { CTX, encodeBuffer, KEK_A, NEVER, readableOf, settings } from '../test-support/helpers.js';
 import { decodeObject } from './decode.js';
 import { encodeObject } from './encode.js';
 
@@ -37,9 +37,9 @@ const streamError = (stream: Readable): Promise<unknown> =>
 describe('streaming', () => {
   it('32 MiB encodes and decodes as a stream (SHA-256 of input and output compared)', async () => {
     const input = generated(32 * MiB);
-    const encoded = encodeObject(input.stream, CTX, settings({ chunkSizeLog2: 16 }))._unsafeUnwrap();
+    const encoded = encodeObject(input.stream, CTX, settings({ chunkSizeLog2: 16 }), NEVER)._unsafeUnwrap();
     // Encode → decode without ever materialising the object: the decoder reads the encoder's stream.
-    const decoded = (await decodeObject(encoded.stream, { objectKey: CTX.objectKey }, KEK_A))._unsafeUnwrap();
+    const decoded = (await decodeObject(encoded.stream, CTX, KEK_A, NEVER))._unsafeUnwrap();
     const out = await sha256OfStream(decoded);
     expect(out.size).toBe(32 * MiB);
     expect(out.sha256).toBe(input.sha256());
@@ -47,12 +47,14 @@ describe('streaming', () => {
 
   it('gzip inside streams too', async () => {
     const json = Buffer.from(JSON.stringify(Array.from({ length: 20000 }, (_, i) => ({ id: i, note: 'n' }))));
+    const ctx = { ...CTX, contentType: 'application/json' };
     const encoded = encodeObject(
       readableOf(json, 1000),
-      { ...CTX, contentType: 'application/json' },
+      ctx,
       settings({ compression: 'auto' }),
+      NEVER,
     )._unsafeUnwrap();
-    const decoded = (await decodeObject(encoded.stream, {}, KEK_A))._unsafeUnwrap();
+    const decoded = (await decodeObject(encoded.stream, ctx, KEK_A, NEVER))._unsafeUnwrap();
     const out = await sha256OfStream(decoded);
     expect(out.sha256).toBe(createHash('sha256').update(json).digest('hex'));
   });
@@ -69,38 +71,38 @@ describe('streaming', () => {
         this.push(Buffer.alloc(10_000, sent));
       },
     });
-    const encoded = encodeObject(input, CTX, settings())._unsafeUnwrap();
+    const encoded = encodeObject(input, CTX, settings(), NEVER)._unsafeUnwrap();
     const error = await streamError(encoded.stream);
-    expect(error).toBeInstanceOf(PluginStreamError);
-    expect((error as PluginStreamError).error).toEqual(fromStreamError(new Error('socket hang up')));
-    expect((error as PluginStreamError).error._tag).toBe('Transient');
+    expect(error).toBeInstanceOf(PluginFailure);
+    expect((error as PluginFailure).error).toEqual(fromStreamError(new Error('socket hang up')));
+    expect((error as PluginFailure).error._tag).toBe('Transient');
   });
 
   it('a tagged input failure keeps its tag through encode', async () => {
     const input = new PassThrough();
-    const encoded = encodeObject(input, CTX, settings({ compression: 'gzip' }))._unsafeUnwrap();
+    const encoded = encodeObject(input, CTX, settings({ compression: 'gzip' }), NEVER)._unsafeUnwrap();
     input.write(Buffer.alloc(5000, 1));
-    input.destroy(new PluginStreamError(PluginErrors.notFound('recording gone')));
+    input.destroy(new PluginFailure(PluginErrors.notFound('recording gone')));
     const error = await streamError(encoded.stream);
-    expect((error as PluginStreamError).error).toEqual({ _tag: 'NotFound', message: 'recording gone' });
+    expect((error as PluginFailure).error).toEqual({ _tag: 'NotFound', message: 'recording gone' });
   });
 
   it('an input stream that fails while the decoder reads chunks makes the decoded stream fail', async () => {
     const object = await encodeBuffer(Buffer.alloc(20_000, 7));
     const input = new PassThrough();
-    const decoded = decodeObject(input, {}, KEK_A);
+    const decoded = decodeObject(input, CTX, KEK_A, NEVER);
     input.write(object.subarray(0, 5000));
     const stream = (await decoded)._unsafeUnwrap();
     const failed = streamError(stream);
     input.destroy(new Error('connection reset'));
     const error = await failed;
-    expect(error).toBeInstanceOf(PluginStreamError);
-    expect((error as PluginStreamError).error._tag).toBe('Transient');
+    expect(error).toBeInstanceOf(PluginFailure);
+    expect((error as PluginFailure).error._tag).toBe('Transient');
   });
 
   it('an input stream that fails inside the header fails the decode result', async () => {
     const input = new PassThrough();
-    const decoded = decodeObject(input, {}, KEK_A);
+    const decoded = decodeObject(input, CTX, KEK_A, NEVER);
     input.write(Buffer.from('CXAR'));
     input.destroy(new Error('connection reset'));
     const error = (await decoded)._unsafeUnwrapErr();
@@ -110,7 +112,7 @@ describe('streaming', () => {
 
   it('destroying the encoded stream early tears down the input', async () => {
     const input = generated(8 * MiB).stream;
-    const encoded = encodeObject(input, CTX, settings())._unsafeUnwrap();
+    const encoded = encodeObject(input, CTX, settings(), NEVER)._unsafeUnwrap();
     await new Promise<void>((resolve) => encoded.stream.once('readable', () => resolve()));
     expect(encoded.stream.read()).not.toBeNull();
     encoded.stream.destroy();
@@ -129,7 +131,7 @@ describe('streaming', () => {
         this.push(produced > 16 * MiB ? null : Buffer.alloc(64 * 1024));
       },
     });
-    const encoded = encodeObject(input, CTX, settings({ chunkSizeLog2: 16 }))._unsafeUnwrap();
+    const encoded = encodeObject(input, CTX, settings({ chunkSizeLog2: 16 }), NEVER)._unsafeUnwrap();
     await new Promise<void>((resolve) => encoded.stream.once('readable', () => resolve()));
     // Nobody reads: the pipeline must stop after a few buffers' worth, not slurp 16 MiB.
     await new Promise<void>((resolve) => setImmediate(resolve));

@@ -223,19 +223,31 @@ describe('header edits (T19): detected before any plaintext', () => {
     expect(outcome.ok === false && outcome.stage).toBe('header');
   });
 
-  it('context bytes: object key edited (still valid JSON)', async () => {
+  // The edits below also rewrite what the reader expects, as an attacker relocating an object
+  // would: the context check passes, and the cryptographic binding is what catches the edit.
+  it('context bytes: object key edited (still valid JSON) to where the object now lies', async () => {
     const at = object.indexOf('c-1001/recording', contextStart());
+    const relocated = { ...CTX, objectKey: CTX.objectKey.replace('c-1001/', 'd-1001/') };
     const emitted = streamFailure(
-      await decodeBuffer(withByte(object, at, 'd'.charCodeAt(0))),
+      await decodeBuffer(withByte(object, at, 'd'.charCodeAt(0)), { expected: relocated }),
       /^chunk 0 failed/,
     );
     expect(emitted).toBe(0);
   });
 
+  it('context bytes: object key edited, read where it was written: context mismatch', async () => {
+    const at = object.indexOf('c-1001/recording', contextStart());
+    headerFailure(
+      await decodeBuffer(withByte(object, at, 'd'.charCodeAt(0))),
+      'InvalidInput',
+      /^context mismatch: objectKey/,
+    );
+  });
+
   it('context bytes: tenant edited (bound into the wrapped DEK)', async () => {
     const at = object.indexOf('"tenant":"acme"', contextStart()) + '"tenant":"'.length;
     headerFailure(
-      await decodeBuffer(withByte(object, at, 'b'.charCodeAt(0))),
+      await decodeBuffer(withByte(object, at, 'b'.charCodeAt(0)), { expected: { ...CTX, tenant: 'bcme' } }),
       'Permanent',
       /could not be unwrapped/,
     );
@@ -295,7 +307,13 @@ describe('header edits (T19): detected before any plaintext', () => {
 describe('relocation and keys (T19, T20)', () => {
   it('decoding with the object key it was written for succeeds', async () => {
     const outcome = await decodeBuffer(object, {
-      expected: { tenant: 'acme', objectKey: CTX.objectKey, itemId: 'c-1001', artifact: 'recording.wav' },
+      expected: {
+        tenant: 'acme',
+        objectKey: CTX.objectKey,
+        itemId: 'c-1001',
+        artifact: 'recording.wav',
+        contentType: 'audio/wav',
+      },
     });
     expect(outcome).toEqual({ ok: true, plaintext: PLAINTEXT });
   });
@@ -303,22 +321,22 @@ describe('relocation and keys (T19, T20)', () => {
   it('an object moved to another key fails with "context mismatch"', async () => {
     const moved = 'acme/2026/11/02/c-2002/recording.wav.cxar';
     headerFailure(
-      await decodeBuffer(object, { expected: { objectKey: moved } }),
+      await decodeBuffer(object, { expected: { ...CTX, objectKey: moved } }),
       'InvalidInput',
       /^context mismatch: objectKey/,
     );
     headerFailure(
-      await decodeBuffer(object, { expected: { tenant: 'other' } }),
+      await decodeBuffer(object, { expected: { ...CTX, tenant: 'other' } }),
       'InvalidInput',
       /^context mismatch: tenant/,
     );
     headerFailure(
-      await decodeBuffer(object, { expected: { itemId: 'c-2' } }),
+      await decodeBuffer(object, { expected: { ...CTX, itemId: 'c-2' } }),
       'InvalidInput',
       /^context mismatch: itemId/,
     );
     headerFailure(
-      await decodeBuffer(object, { expected: { artifact: 'x.wav' } }),
+      await decodeBuffer(object, { expected: { ...CTX, artifact: 'x.wav' } }),
       'InvalidInput',
       /^context mismatch: artifact/,
     );

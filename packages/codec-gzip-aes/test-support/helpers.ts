@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { type DecodeContext, type EncodeContext, type PluginError, PluginStreamError } from '@cxarchive/core';
+import { type CodecContext, type PluginError, PluginFailure } from '@cxarchive/core';
 import { decodeObject } from '../src/decode.js';
 import { type EncodeSettings, encodeObject, encodeWithSecrets, type ObjectSecrets } from '../src/encode.js';
 import { keyIdOf } from '../src/key-material.js';
@@ -13,7 +13,7 @@ export const kekFrom = (key: Buffer): LoadedKek => ({ key, keyId: keyIdOf(key) }
 export const KEK_A = kekFrom(Buffer.alloc(32, 0xa1));
 export const KEK_B = kekFrom(Buffer.alloc(32, 0xb2));
 
-export const CTX: EncodeContext = {
+export const CTX: CodecContext = {
   tenant: 'acme',
   objectKey: 'acme/2026/11/02/c-1001/recording.wav.cxar',
   itemId: 'c-1001',
@@ -28,6 +28,9 @@ export const settings = (
   compression: overrides.compression ?? 'none',
   chunkSizeLog2: overrides.chunkSizeLog2 ?? 12,
 });
+
+/** A signal that never aborts, for calls whose abort behaviour is not under test. */
+export const NEVER: AbortSignal = new AbortController().signal;
 
 /** A readable over `bytes`, delivered in pieces of `pieceSize` (default: one piece). */
 export const readableOf = (bytes: Buffer, pieceSize = Math.max(1, bytes.length)): Readable => {
@@ -46,7 +49,7 @@ export const encodeBuffer = async (
   plaintext: Buffer,
   options: {
     settings?: EncodeSettings;
-    ctx?: EncodeContext;
+    ctx?: CodecContext;
     secrets?: ObjectSecrets;
     pieceSize?: number;
   } = {},
@@ -56,8 +59,8 @@ export const encodeBuffer = async (
   const s = options.settings ?? settings();
   const encoded =
     options.secrets === undefined
-      ? encodeObject(input, ctx, s)
-      : encodeWithSecrets(input, ctx, s, options.secrets);
+      ? encodeObject(input, ctx, s, NEVER)
+      : encodeWithSecrets(input, ctx, s, options.secrets, NEVER);
   if (encoded.isErr()) throw new Error(`encode failed: ${encoded.error.message}`);
   return collect(encoded.value.stream);
 };
@@ -68,15 +71,19 @@ export type DecodeOutcome =
   /** `emitted`: the plaintext the stream gave before it failed. */
   | { readonly ok: false; readonly stage: 'stream'; readonly error: PluginError; readonly emitted: Buffer };
 
-/** Decodes a whole object and reports where it failed: in the Result (header) or in the stream (body). */
+/**
+ * Decodes a whole object and reports where it failed: in the Result (header) or in the stream (body).
+ * `expected` defaults to `CTX`, the context `encodeBuffer` binds by default.
+ */
 export const decodeBuffer = async (
   object: Buffer,
-  options: { kek?: LoadedKek; expected?: DecodeContext; pieceSize?: number } = {},
+  options: { kek?: LoadedKek; expected?: CodecContext; pieceSize?: number } = {},
 ): Promise<DecodeOutcome> => {
   const result = await decodeObject(
     readableOf(object, options.pieceSize),
-    options.expected ?? {},
+    options.expected ?? CTX,
     options.kek ?? KEK_A,
+    NEVER,
   );
   if (result.isErr()) return { ok: false, stage: 'header', error: result.error };
   const parts: Buffer[] = [];
@@ -84,7 +91,7 @@ export const decodeBuffer = async (
     for await (const part of result.value) parts.push(part as Buffer);
     return { ok: true, plaintext: Buffer.concat(parts) };
   } catch (cause) {
-    if (!(cause instanceof PluginStreamError)) throw cause;
+    if (!(cause instanceof PluginFailure)) throw cause;
     return { ok: false, stage: 'stream', error: cause.error, emitted: Buffer.concat(parts) };
   }
 };

@@ -110,6 +110,9 @@ export const openCodec = async (tenant: Tenant) => {
       label: 'codec',
       logger: { debug() {}, info() {}, warn() {}, error() {} },
       now: () => new Date(),
+      budget: (family: string) => {
+        throw new Error(`the codec declares no budget (asked for ${family})`);
+      },
     },
   );
   if (created.isErr()) throw new Error(created.error.message);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { CHECKSUM_ALGORITHMS, type ChecksumHasher, createChecksumHasher } from './checksums.js';
 import type { ChecksumAlgorithm } from './plugin/types.js';
 
 /** A pass-through stream that counts and SHA-256-hashes what flows through it. */
@@ -43,45 +43,21 @@ export const sha256OfStream = async (stream: Readable): Promise<{ size: number; 
   return { size, sha256: hash.digest('hex') };
 };
 
-/** Checksum algorithms the runtime can compute itself (CRC32C and CRC64NVME need a library: not yet). */
-export const COMPUTABLE_CHECKSUMS: readonly ChecksumAlgorithm[] = ['sha256', 'sha1', 'md5', 'crc32'];
-
-interface IncrementalHash {
-  update(chunk: Buffer): void;
-  digest(): string;
-}
-
-const crc32Hash = (): IncrementalHash => {
-  let value = 0;
-  return {
-    update(chunk) {
-      value = crc32(chunk, value);
-    },
-    digest: () => (value >>> 0).toString(16).padStart(8, '0'),
-  };
-};
-
-const newHash = (algorithm: ChecksumAlgorithm): IncrementalHash => {
-  if (algorithm === 'crc32') return crc32Hash();
-  if (algorithm === 'sha256' || algorithm === 'sha1' || algorithm === 'md5') {
-    const hash = createHash(algorithm);
-    return { update: (chunk) => hash.update(chunk), digest: () => hash.digest('hex') };
-  }
-  throw new RangeError(`checksum algorithm ${algorithm} cannot be computed by this cxarchive`);
-};
+/** Checksum algorithms the runtime can compute itself: all of them. */
+export const COMPUTABLE_CHECKSUMS: readonly ChecksumAlgorithm[] = CHECKSUM_ALGORITHMS;
 
 /**
  * A pass-through stream that counts what flows and computes SHA-256 plus any other computable
  * checksums; the digests are final once the stream has ended.
  */
 export class ChecksumStream extends Transform {
-  readonly #hashes: Map<ChecksumAlgorithm, IncrementalHash>;
+  readonly #hashes: Map<ChecksumAlgorithm, ChecksumHasher>;
   #size = 0;
   #digests: Map<ChecksumAlgorithm, string> | undefined;
   constructor(algorithms: readonly ChecksumAlgorithm[]) {
     super();
     this.#hashes = new Map(
-      [...new Set<ChecksumAlgorithm>(['sha256', ...algorithms])].map((a) => [a, newHash(a)]),
+      [...new Set<ChecksumAlgorithm>(['sha256', ...algorithms])].map((a) => [a, createChecksumHasher(a)]),
     );
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {

@@ -3,6 +3,7 @@
  * (no Effect types). The CLI and workers use `@cxarchive/core/host`.
  */
 export { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow';
+export * from './checksums.js';
 export * from './duration.js';
 export * from './hashing.js';
 export { MAX_KEY_BYTES, objectKeyProblem } from './keys.js';

@@ -67,7 +67,10 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
       return PluginErrors.permanent(
         `fs sink: ${key} is taken by something that is not a readable object file`,
       );
-    return PluginErrors.alreadyExists(`fs sink: ${key} already exists`, existing.sha256);
+    return PluginErrors.alreadyExists(`fs sink: ${key} already exists`, {
+      algorithm: 'sha256',
+      value: existing.sha256,
+    });
   };
 
   const syncDirectories = async (location: KeyLocation, key: string): Promise<void> => {

@@ -287,7 +287,10 @@ describe('createMemorySink', () => {
     const stored = (await sink.put('k', body('hello'), putOptions()))._unsafeUnwrap();
     expect(stored.checksum).toEqual({ algorithm: 'md5', value: '5d41402abc4b2a76b9719d911017c592' });
     const existing = (await sink.put('k', body('again'), putOptions()))._unsafeUnwrapErr();
-    expect(existing).toMatchObject({ _tag: 'AlreadyExists', checksum: '5d41402abc4b2a76b9719d911017c592' });
+    expect(existing).toMatchObject({
+      _tag: 'AlreadyExists',
+      checksum: { algorithm: 'md5', value: '5d41402abc4b2a76b9719d911017c592' },
+    });
   });
 
   it('keeps metadata and returns it from head', async () => {

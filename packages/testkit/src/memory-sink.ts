@@ -104,8 +104,7 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
             ),
           );
         const existing = objects.get(key);
-        if (existing)
-          return errAsync(PluginErrors.alreadyExists(`object ${key} exists`, existing.checksum.value));
+        if (existing) return errAsync(PluginErrors.alreadyExists(`object ${key} exists`, existing.checksum));
         const checksum = checksumOf(algorithm, bytes);
         objects.set(key, {
           bytes,

@@ -4,7 +4,8 @@ import { EXIT } from '../exit-codes.js';
 
 export default class Unlock extends Command {
   static override summary = "Release a tenant's run lease held by a run that is gone.";
-  static override description = `A run holds its tenant with a lease it renews while it works (state.lease, default 1m). A run that died stops renewing, and the next run takes over once the lease expired (at once when the holder was a process on this host that is gone). Use unlock only when you know the holder is gone and cannot wait for the expiry: the run that held the lease is marked abandoned in the ledger. Unlocking a run that is still working lets two runs work on one tenant; the ledger and create-only writes keep the archive correct, but the live run stops as soon as it notices it lost its lease.`;
+  static override description =
+    `A run holds its tenant with a lease it renews while it works (state.lease, default 1m). A run that died stops renewing, and the next run takes over once the lease expired (at once when the holder was a process on this host that is gone). Use unlock only when you know the holder is gone and cannot wait for the expiry: the run that held the lease is marked abandoned in the ledger. Unlocking a run that is still working lets two runs work on one tenant; the ledger and create-only writes keep the archive correct, but the live run stops as soon as it notices it lost its lease.`;
   static override examples = ['<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml'];
   static override args = {
     pipeline: Args.string({

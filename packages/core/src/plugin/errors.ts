@@ -1,4 +1,5 @@
 import { ResultAsync } from 'neverthrow';
+import type { Checksum } from './types.js';
 
 /**
  * The closed error taxonomy of the plugin boundary (DESIGN §4).
@@ -16,7 +17,12 @@ export type PluginError =
     }
   | { readonly _tag: 'Auth'; readonly message: string }
   | { readonly _tag: 'NotFound'; readonly message: string }
-  | { readonly _tag: 'AlreadyExists'; readonly message: string; readonly checksum?: string }
+  | {
+      readonly _tag: 'AlreadyExists';
+      readonly message: string;
+      /** The existing object's checksum, when the store told it. */
+      readonly checksum?: Checksum;
+    }
   /** Exists later (a recording still processing): the item stays pending (`awaiting`), never failed. */
   | { readonly _tag: 'NotYet'; readonly message: string; readonly retryAt?: Date }
   | { readonly _tag: 'InvalidInput'; readonly message: string; readonly path?: string }
@@ -60,7 +66,7 @@ export const PluginErrors = {
     retryAt === undefined ? { _tag: 'NotYet', message } : { _tag: 'NotYet', message, retryAt },
   auth: (message: string): PluginError => ({ _tag: 'Auth', message }),
   notFound: (message: string): PluginError => ({ _tag: 'NotFound', message }),
-  alreadyExists: (message: string, checksum?: string): PluginError =>
+  alreadyExists: (message: string, checksum?: Checksum): PluginError =>
     checksum === undefined
       ? { _tag: 'AlreadyExists', message }
       : { _tag: 'AlreadyExists', message, checksum },

@@ -159,6 +159,7 @@ export const putToSinks = (
     });
     const fanning = fanOut(sent, branches);
     let finished = 0;
+    let upstream: PluginError | undefined;
     const results = yield* Effect.all(
       targets.map((sink, i) => {
         const branch = branches[i]!;
@@ -185,6 +186,13 @@ export const putToSinks = (
       }),
       { concurrency: 'unbounded' },
     ).pipe(
+      // What broke upstream is read before the teardown below destroys the streams (which would
+      // report a premature close of its own and hide a sink's real error).
+      Effect.tap(() =>
+        Effect.sync(() => {
+          upstream = object.upstreamFailure();
+        }),
+      ),
       Effect.ensuring(
         Effect.promise(async () => {
           if (!sent.complete) {
@@ -201,7 +209,6 @@ export const putToSinks = (
     const existing: SinkTarget[] = [];
     const failed: SinkTarget[] = [];
     const failures: PluginError[] = [];
-    const upstream = object.upstreamFailure();
     for (const [i, r] of results.entries()) {
       const sink = targets[i]!;
       if (r._tag === 'Success') stored.push(r.success);

@@ -100,7 +100,7 @@ export const summarize = (report: RunReport): string => {
       `  ${counts.awaiting} items are not ready at the source yet (e.g. recordings still processing): the next run looks again`,
     );
   for (const [family, b] of Object.entries(report.budgets))
-    if (b.waits > 0 || b.throttled > 0)
+    if (b.waitedMs >= 1000 || b.throttled > 0)
       lines.push(
         `  budget ${family}: ${b.taken} requests, waited ${(b.waitedMs / 1000).toFixed(1)} s in ${b.waits} waits` +
           (b.throttled ? `, throttled ${b.throttled} times by the server` : ''),

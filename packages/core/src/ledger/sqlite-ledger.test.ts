@@ -139,7 +139,7 @@ describe('SQLite ledger', () => {
   it('refuses to be used after it was closed', async () => {
     const l = openSqliteLedger(fresh());
     await l.close();
-    await expect(l.getCheckpoint('t', 's')).rejects.toThrow(/written to after it was closed/);
+    await expect(l.getCheckpoint('t', 's')).rejects.toThrow(/used after it was closed/);
   });
 
   it('names a damaged file and what to do', async () => {

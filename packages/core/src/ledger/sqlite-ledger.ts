@@ -93,11 +93,12 @@ const toHolder = (row: LeaseRow): LeaseHolder => ({
   expiresAt: row.expires_at,
 });
 
-interface QueuedOp {
-  readonly run: () => unknown;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: unknown) => void;
-}
+/** Longest time a write waits for a commit when no durable write comes along. */
+const COMMIT_WINDOW_MS = 50;
+/** How long a durable write waits for others to share its commit (one fsync for all). */
+const GROUP_COMMIT_DELAY_MS = 2;
+/** Longest wait for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 5000;
 
 /** Creates the file (and its directory) readable by its owner only: the ledger is not encrypted. */
 const createPrivately = (file: string): void => {
@@ -112,7 +113,7 @@ const openDatabase = (file: string): Database.Database => {
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
-    db.pragma('busy_timeout = 5000');
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The first read is where a damaged file or a file that is not a database shows.
     const hasMeta = db
       .prepare<[], { n: number }>(
@@ -137,10 +138,13 @@ const openDatabase = (file: string): Database.Database => {
           'move it aside and run again: a new ledger is started, and objects already archived are found in the sinks and adopted, not stored twice',
         );
     }
-    db.exec(MIGRATION);
-    db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(
-      String(SCHEMA_VERSION),
-    );
+    // A current ledger needs no write to open (another run may hold the write lock right now).
+    if (!hasMeta) {
+      db.exec(MIGRATION);
+      db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(
+        String(SCHEMA_VERSION),
+      );
+    }
     return db;
   } catch (error) {
     db?.close();
@@ -150,11 +154,10 @@ const openDatabase = (file: string): Database.Database => {
 };
 
 /**
- * The default ledger: one SQLite file (WAL, synchronous=FULL, created 0600). Writes are grouped:
- * every operation made in one turn of the event loop runs in one transaction (each in its own
- * savepoint), so a run with many items in flight commits once per turn instead of once per write,
- * and each promise resolves only after its transaction committed. Operations run in the order they
- * were made, so an item is never recorded as archived before its objects are.
+ * The default ledger: one SQLite file (WAL, synchronous=FULL, created 0600), with group commit
+ * (below): a run with many items in flight commits about once per turn of the event loop instead
+ * of once per write. Writes apply in the order they were made, so an item is never recorded as
+ * archived before its objects are, and `settleItem(archived)` resolves only once it is durable.
  */
 export const openSqliteLedger = (file: string): Ledger => {
   const db = openDatabase(file);
@@ -269,59 +272,155 @@ export const openSqliteLedger = (file: string): Ledger => {
   });
 
   // ---- group commit ----
-  let queue: QueuedOp[] = [];
-  let scheduled = false;
+  // Writes run at once inside one open transaction (each in its own savepoint, so a failing
+  // write undoes only itself), and reads see them. The transaction is committed when a write
+  // that must be durable was made in this turn of the event loop (after the turn, so every write
+  // of the turn shares the commit), or at the latest COMMIT_WINDOW_MS after its first write.
+  // A write that only needs to be ordered (an item begun, an object recorded) resolves at once:
+  // it is durable no later than the next durable write, which commits it too. If a commit fails,
+  // the ledger refuses every later call, so nothing can be recorded after writes that were lost.
+  let open = false;
   let closed = false;
-  let draining: Promise<void> = Promise.resolve();
+  let broken: Error | undefined;
+  let commitScheduled = false;
+  let windowTimer: NodeJS.Timeout | undefined;
+  let waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
+  let committed: Promise<void> = Promise.resolve();
 
-  const flushNow = (): void => {
-    scheduled = false;
-    const batch = queue;
-    queue = [];
-    if (batch.length === 0) return;
-    const results: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
-      db.transaction(() => {
-        for (const op of batch) {
-          try {
-            results.push({ ok: true, value: db.transaction(op.run)() });
-          } catch (error) {
-            results.push({ ok: false, error });
-          }
+  const commit = (): void => {
+    commitScheduled = false;
+    if (windowTimer) clearTimeout(windowTimer);
+    windowTimer = undefined;
+    const settled = waiting;
+    waiting = [];
+    if (open) {
+      try {
+        db.exec('COMMIT');
+        open = false;
+      } catch (error) {
+        broken = ledgerProblem(file, error);
+        open = false;
+        try {
+          db.exec('ROLLBACK');
+        } catch {
+          // already rolled back by SQLite
         }
-      })();
-    } catch (error) {
-      const problem = ledgerProblem(file, error);
-      for (const op of batch) op.reject(problem);
-      return;
+        for (const w of settled) w.reject(broken);
+        return;
+      }
     }
-    for (const [i, op] of batch.entries()) {
-      const r = results[i]!;
-      if (r.ok) op.resolve(r.value);
-      else op.reject(ledgerProblem(file, r.error));
+    for (const w of settled) w.resolve();
+  };
+
+  const scheduleCommit = (): void => {
+    if (commitScheduled) return;
+    commitScheduled = true;
+    committed = new Promise((done) =>
+      setTimeout(() => {
+        commit();
+        done();
+      }, GROUP_COMMIT_DELAY_MS),
+    );
+  };
+
+  const refuse = (): Error | undefined =>
+    broken ??
+    (closed
+      ? new LedgerError(file, 'it was used after it was closed', 'this is a defect in cxarchive; report it')
+      : undefined);
+
+  /** Runs a read now (inside the open transaction when there is one, so it sees every write). */
+  const read = <T>(run: () => T): Promise<T> => {
+    const refused = refuse();
+    if (refused) return Promise.reject(refused);
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(ledgerProblem(file, error));
     }
   };
 
-  const enqueue = <T>(run: () => T): Promise<T> => {
-    if (closed)
-      return Promise.reject(
-        new LedgerError(
-          file,
-          'it was written to after it was closed',
-          'this is a defect in cxarchive; report it',
-        ),
-      );
-    return new Promise<T>((resolve, reject) => {
-      queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
-      if (!scheduled) {
-        scheduled = true;
-        draining = new Promise((done) =>
-          setImmediate(() => {
-            flushNow();
-            done();
-          }),
-        );
+  // Another connection (another run, \`cxarchive unlock\`) may hold the write lock for a moment.
+  // Waiting for it must not block the event loop (it may be this process's own other connection),
+  // so the transaction is begun without a busy wait and retried on a timer; writes made meanwhile
+  // wait in order.
+  let lockWaiters: (() => void)[] | undefined;
+
+  const tryBegin = (): boolean => {
+    db.pragma('busy_timeout = 0');
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SQLITE_BUSY') return false;
+      throw error;
+    } finally {
+      db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  };
+
+  const opened = (): void => {
+    open = true;
+    windowTimer = setTimeout(() => {
+      if (!commitScheduled) commit();
+    }, COMMIT_WINDOW_MS);
+  };
+
+  const waitForLock = (): void => {
+    const deadline = Date.now() + BUSY_TIMEOUT_MS;
+    const attempt = () => {
+      let began = false;
+      try {
+        began = tryBegin();
+      } catch (error) {
+        broken = ledgerProblem(file, error);
       }
+      if (!began && !broken && Date.now() < deadline) {
+        setTimeout(attempt, 10);
+        return;
+      }
+      if (began) opened();
+      else
+        broken ??= new LedgerError(
+          file,
+          `another process kept it locked for more than ${BUSY_TIMEOUT_MS / 1000} s`,
+          'run again when the other process is done',
+        );
+      const resume = lockWaiters ?? [];
+      lockWaiters = undefined;
+      for (const go of resume) go();
+    };
+    setTimeout(attempt, 10);
+  };
+
+  /** Runs a write now; `durable` writes resolve once committed, the others once applied. */
+  const write = <T>(run: () => T, durable: boolean): Promise<T> => {
+    const refused = refuse();
+    if (refused) return Promise.reject(refused);
+    if (lockWaiters)
+      return new Promise<T>((resolve, reject) => {
+        lockWaiters!.push(() => {
+          write(run, durable).then(resolve, reject);
+        });
+      });
+    let value: T;
+    try {
+      if (!open) {
+        if (!tryBegin()) {
+          lockWaiters = [];
+          waitForLock();
+          return write(run, durable);
+        }
+        opened();
+      }
+      value = db.transaction(run)();
+    } catch (error) {
+      return Promise.reject(ledgerProblem(file, error));
+    }
+    if (!durable) return Promise.resolve(value);
+    return new Promise<T>((resolve, reject) => {
+      waiting.push({ resolve: () => resolve(value), reject });
+      scheduleCommit();
     });
   };
 
@@ -342,25 +441,25 @@ export const openSqliteLedger = (file: string): Ledger => {
   return {
     file,
     getCheckpoint: (tenant, source) =>
-      enqueue(() => {
+      read(() => {
         const row = q.getCheckpoint.get(tenant, source);
         return row ? (JSON.parse(row.checkpoint) as Checkpoint) : undefined;
       }),
     setCheckpoint: (tenant, source, checkpoint, at) =>
-      enqueue(() => {
+      write(() => {
         q.setCheckpoint.run(tenant, source, JSON.stringify(checkpoint), at.toISOString());
-      }),
+      }, false),
     resetCheckpoint: (tenant, source) =>
-      enqueue(() => {
+      write(() => {
         q.resetCheckpoint.run(tenant, source);
-      }),
+      }, true),
     getItem: (tenant, source, itemId) =>
-      enqueue(() => {
+      read(() => {
         const row = q.getItem.get(tenant, source, itemId);
         return row ? toItem(tenant, source, row) : undefined;
       }),
     beginItem: (tenant, source, ref, runId, at) =>
-      enqueue((): BeginResult => {
+      write((): BeginResult => {
         const row = q.getItem.get(tenant, source, ref.id);
         if (row?.status === 'archived') return { state: 'archived' };
         if (row?.status === 'dropped') return { state: 'dropped' };
@@ -380,9 +479,9 @@ export const openSqliteLedger = (file: string): Ledger => {
           attempts: (row?.attempts ?? 0) + 1,
           objects: objectsOf(tenant, source, ref.id),
         };
-      }),
+      }, false),
     recordObject: (tenant, source, itemId, o, at) =>
-      enqueue(() => {
+      write(() => {
         q.recordObject.run({
           tenant,
           source,
@@ -401,9 +500,10 @@ export const openSqliteLedger = (file: string): Ledger => {
           keyId: o.keyId,
           at: at.toISOString(),
         });
-      }),
+      }, false),
+    // Only `archived` must be durable before the caller goes on (to acknowledge, to report it).
     settleItem: (tenant, source, itemId, settlement, runId, at) =>
-      enqueue(() => {
+      write(() => {
         q.settle.run({
           tenant,
           source,
@@ -419,9 +519,9 @@ export const openSqliteLedger = (file: string): Ledger => {
                 : null,
           retryAt: settlement.status === 'awaiting' ? settlement.retryAt.toISOString() : null,
         });
-      }),
+      }, settlement.status === 'archived'),
     unsettledPage: (tenant, source, runId, now, cursor, limit) =>
-      enqueue(() => {
+      read(() => {
         const base = { tenant, source, runId, now: now.toISOString(), limit };
         const rows = cursor
           ? q.unsettledAfter.all({ ...base, at: cursor.firstSeenAt, id: cursor.itemId })
@@ -435,7 +535,7 @@ export const openSqliteLedger = (file: string): Ledger => {
         } as { refs: ItemRef[]; next?: UnsettledCursor };
       }),
     counts: (tenant, source) =>
-      enqueue(() => {
+      read(() => {
         const out: Record<ItemStatus, number> = {
           pending: 0,
           awaiting: 0,
@@ -446,36 +546,40 @@ export const openSqliteLedger = (file: string): Ledger => {
         for (const row of q.counts.all(tenant, source)) out[row.status] = row.n;
         return out;
       }),
-    acquireLease: (tenant, holder, now) => enqueue(() => acquire(tenant, holder, now)),
+    acquireLease: (tenant, holder, now) => write(() => acquire(tenant, holder, now), true),
     renewLease: (tenant, runId, expiresAt) =>
-      enqueue(() => q.renewLease.run(expiresAt.toISOString(), tenant, runId).changes === 1),
+      write(() => q.renewLease.run(expiresAt.toISOString(), tenant, runId).changes === 1, true),
     releaseLease: (tenant, runId) =>
-      enqueue(() => {
+      write(() => {
         q.dropLease.run(tenant, runId);
-      }),
+      }, true),
     breakLease: (tenant, at) =>
-      enqueue(() => {
+      write(() => {
         const current = q.getLease.get(tenant);
         if (!current) return undefined;
         q.dropLease.run(tenant, current.run_id);
         q.abandonRun.run(at.toISOString(), current.run_id);
         return toHolder(current);
-      }),
+      }, true),
     recordRun: (runId, tenant, startedAt) =>
-      enqueue(() => {
+      write(() => {
         q.recordRun.run(runId, tenant, startedAt.toISOString());
-      }),
+      }, true),
     finishRun: (runId, finishedAt, status, report) =>
-      enqueue(() => {
+      write(() => {
         q.finishRun.run(finishedAt.toISOString(), status, JSON.stringify(report), runId);
-      }),
+      }, true),
     flush: async () => {
-      await draining;
-      if (queue.length > 0) await enqueue(() => undefined);
+      const refused = refuse();
+      if (refused) throw refused;
+      await committed;
+      if (open) commit();
+      if (broken) throw broken;
     },
     close: async () => {
-      await draining;
-      if (queue.length > 0) flushNow();
+      if (closed) return;
+      await committed;
+      if (open && !broken) commit();
       closed = true;
       db.close();
     },

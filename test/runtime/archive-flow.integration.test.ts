@@ -1,11 +1,13 @@
 // One test per runtime behaviour (Rollup-style fixtures): in-memory plugins, the real harness,
 // a real SQLite ledger.
 
-import { okAsync, PluginErrors, summarize } from '@cxarchive/core/host';
+import { Readable } from 'node:stream';
+import { okAsync, PluginErrors, PluginFailure, summarize } from '@cxarchive/core/host';
 import {
   createMemorySink,
   createMemorySource,
   createScriptedSink,
+  failingStream,
   type MemoryItemSpec,
 } from '@cxarchive/testkit';
 import { describe, expect, it } from 'vitest';
@@ -300,6 +302,92 @@ describe('the archive flow', () => {
     const report = await fixture({ source, sinks: [createMemorySink()] }).run();
     expect(report.counts).toMatchObject({ archived: 2, failed: 3 });
     expect(report.status).toBe('completed_with_failures');
+  });
+
+  it('an artifact stream cut mid-body fails the attempt as Transient, is retried from byte 0, and never crashes the process', async () => {
+    let opens = 0;
+    const body = 'r'.repeat(200_000);
+    const source = createMemorySource([
+      {
+        id: 'cut',
+        artifacts: [
+          {
+            name: 'recording.wav',
+            bytes: body,
+            stream: () => {
+              opens++;
+              return opens === 1
+                ? failingStream(
+                    65_349,
+                    new PluginFailure(
+                      PluginErrors.transient('the recording download broke after 65349 bytes'),
+                    ),
+                  )
+                : Readable.from([Buffer.from(body)]);
+            },
+          },
+        ],
+      },
+    ]);
+    const sink = createMemorySink();
+    const report = await fixture({ source, sinks: [sink] }).run();
+    expect(report.failures).toEqual([]);
+    expect(report.status).toBe('succeeded');
+    expect(report.retries).toBe(1);
+    expect(opens).toBe(2);
+    expect(report.bytes.plaintext).toBe(body.length + JSON.stringify({ id: 'cut' }).length + 1);
+
+    const always = createMemorySource([
+      {
+        id: 'cut',
+        artifacts: [
+          { name: 'r.wav', bytes: 'x', stream: () => failingStream(1000, new Error('socket hang up')) },
+        ],
+      },
+    ]);
+    const failed = await fixture({ source: always, sinks: [createMemorySink()] }).run();
+    expect(failed.failures[0]).toMatchObject({ itemId: 'cut', errorTag: 'Transient' });
+    expect(failed.failures[0]!.reason).toMatch(/^source\.open\(r\.wav\): stream failed: socket hang up/);
+  });
+
+  it('labels defects of apply, head/decode (adoption), acknowledge and close by plugin and operation', async () => {
+    const throwing = () => {
+      throw new Error('kaboom');
+    };
+    const applyReport = await fixture({
+      source: createMemorySource(items(1)),
+      sinks: [createMemorySink()],
+      transforms: [{ apply: throwing }],
+    }).run();
+    expect(applyReport.failures[0]?.reason).toMatch(/^transforms\[0\]\.apply: defect .*kaboom/);
+
+    const inner = createMemorySink();
+    await fixture({ source: createMemorySource(items(1)), sinks: [inner] }).run();
+    const headReport = await fixture({
+      source: createMemorySource(items(1)),
+      sinks: [createScriptedSink(inner, { head: () => 'throw' })],
+    }).run();
+    expect(headReport.failures[0]?.reason).toMatch(/^sinks\[0\]\.head: defect/);
+
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      warn: (m: string, f?: object) => warnings.push(`${m} ${JSON.stringify(f)}`),
+      error() {},
+    };
+    const ackSource = createMemorySource(items(1));
+    const ackReport = await fixture({
+      source: {
+        ...ackSource,
+        pages: ackSource.pages.bind(ackSource),
+        fetch: ackSource.fetch.bind(ackSource),
+        acknowledge: throwing,
+      },
+      sinks: [createMemorySink()],
+    }).run({ logger });
+    expect(ackReport.status).toBe('succeeded');
+    expect(warnings.some((w) => w.includes('source.acknowledge: defect'))).toBe(true);
   });
 
   it('never holds every unsettled item at once: more than a page of failed items are all retried', async () => {

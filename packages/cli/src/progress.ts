@@ -6,16 +6,20 @@ import { escapeControl, type PipelineEvent } from '@cxarchive/core/host';
  * control sequences written are its own (return, clear line).
  */
 export const createProgress = (stream: NodeJS.WriteStream, every = 25) => {
-  const counts = { archived: 0, failed: 0, skipped: 0 };
+  const counts = { archived: 0, failed: 0, awaiting: 0, skipped: 0 };
   const tty = stream.isTTY === true;
   let done = 0;
   const line = () =>
-    escapeControl(`archived ${counts.archived} · failed ${counts.failed} · skipped ${counts.skipped}`);
+    escapeControl(
+      `archived ${counts.archived} · failed ${counts.failed} · skipped ${counts.skipped}` +
+        (counts.awaiting ? ` · awaiting ${counts.awaiting}` : ''),
+    );
   return {
     onEvent(event: PipelineEvent) {
       if (event.type === 'item.archived') counts.archived++;
       else if (event.type === 'item.failed') counts.failed++;
       else if (event.type === 'item.skipped') counts.skipped++;
+      else if (event.type === 'item.awaiting') counts.awaiting++;
       else return;
       done++;
       if (tty) stream.write(`\r\x1b[2K${line()}`);

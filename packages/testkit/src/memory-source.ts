@@ -19,6 +19,8 @@ import {
 export interface MemoryArtifactSpec {
   readonly name: string;
   readonly bytes: Buffer | string;
+  /** Opens the bytes another way (e.g. a stream that fails mid-body); `bytes` is then what it should have been. */
+  readonly stream?: () => Readable;
   readonly contentType?: string;
 }
 
@@ -101,6 +103,7 @@ export const createMemorySource = (
       const f = script.open?.(id, spec.name, count(`open:${id}/${spec.name}`));
       if (f) return fault(f);
       if (signal.aborted) return errAsync({ _tag: 'Transient', message: 'cancelled' } as PluginError);
+      if (spec.stream) return okAsync(spec.stream());
       const bytes = Buffer.from(spec.bytes);
       return okAsync(Readable.from(bytes.length > 0 ? [bytes] : []));
     },

@@ -132,10 +132,16 @@ export const storeUnitOnce = (
   Effect.gen(function* () {
     const opened = yield* openArtifact(ctx, unit);
     const plain = new ChecksumStream([]);
-    let upstream: PluginError | undefined;
-    const reading = pipeline(opened, plain).catch((cause: unknown) => {
-      upstream ??= streamFailure(artifactLabel(ctx, unit), cause);
+    // The source's own failure is the cause of everything downstream failing after it (the codec
+    // and the sinks then see their input break): it is kept apart and wins.
+    let sourceFailure: PluginError | undefined;
+    let codecFailure: PluginError | undefined;
+    opened.once('error', (cause) => {
+      sourceFailure ??= streamFailure(artifactLabel(ctx, unit), cause);
     });
+    // Only the source's own error counts as its failure; a premature close because the codec
+    // stopped reading is the codec's (or a sink's) story.
+    const reading = pipeline(opened, plain).catch(() => undefined);
     const encoded = yield* invoke(ctx.inflight, ctx.codec, 'encode', (signal) =>
       ctx.codec.instance.encode(plain, unit.context, signal),
     ).pipe(
@@ -148,7 +154,7 @@ export const storeUnitOnce = (
     );
     faultPoint('after-encode', itemId);
     encoded.stream.once('error', (cause) => {
-      upstream ??= streamFailure(`${ctx.codec.label}.encode`, cause);
+      codecFailure ??= streamFailure(`${ctx.codec.label}.encode`, cause);
     });
     const outcome = yield* putToSinks(
       ctx,
@@ -158,7 +164,7 @@ export const storeUnitOnce = (
         metadata: { 'cxarchive-key-id': encoded.keyId },
         body: encoded.stream,
         itemId,
-        upstreamFailure: () => upstream,
+        upstreamFailure: () => sourceFailure ?? codecFailure,
       },
       targets,
     ).pipe(

@@ -41,5 +41,13 @@ export {
   retrySchedule,
   withRetry,
 } from './runtime/retry.js';
-export { ledgerPath, type RunOptions, RunSetupError, runPipeline } from './runtime/run-pipeline.js';
+export {
+  ARCHIVE_FLOW,
+  type Flow,
+  ledgerPath,
+  type RunOptions,
+  RunSetupError,
+  runPipeline,
+  runWith,
+} from './runtime/run-pipeline.js';
 export { unlockTenant } from './runtime/unlock.js';

@@ -143,18 +143,25 @@ const fullGc = (): void => {
  * more and returns the peak growth in bytes. A loose measure ("does not grow with the body"), never
  * a timing.
  */
-export const memoryWatch = (): { sample(): void; stop(): number } => {
+export const memoryWatch = (): { sample(): void; stop(): Promise<number> } => {
   fullGc();
   const baseline = memoryInUse();
   let peak = baseline;
-  const sample = (): void => {
+  // A collection frees a Buffer's memory in a callback that may run a turn later (more so on a
+  // busy machine): the body samples on a turn of its own, and the last measure waits a turn.
+  const measure = (): void => {
     fullGc();
     peak = Math.max(peak, memoryInUse());
   };
   return {
-    sample,
-    stop: () => {
-      sample();
+    sample: () => {
+      fullGc();
+      measure();
+    },
+    stop: async () => {
+      fullGc();
+      await new Promise((resolve) => setImmediate(resolve));
+      measure();
       return peak - baseline;
     },
   };

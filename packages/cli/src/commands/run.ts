@@ -1,4 +1,4 @@
-import { ConfigError, RunSetupError, runPipeline, summarize } from '@cxarchive/core/host';
+import { ConfigError, escapeControl, RunSetupError, runPipeline, summarize } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { createCliLogger } from '../logger.js';
@@ -76,8 +76,9 @@ Exit status: 0 every item is archived (or not ready at the source yet, e.g. a re
     } catch (error) {
       progress.finish();
       if (error instanceof RunSetupError) {
-        process.stderr.write(`cannot start: ${scrubber.scrub(error.message)}\n`);
-        this.exit(EXIT.cannotStart);
+        const what = error.phase === 'start' ? 'cannot start' : 'the run failed';
+        process.stderr.write(`${what}: ${escapeControl(scrubber.scrub(error.message))}\n`);
+        this.exit(error.phase === 'start' ? EXIT.cannotStart : EXIT.runFailed);
       }
       throw error;
     } finally {

@@ -1,7 +1,7 @@
 import type { LeaseHolder } from '../ledger/ledger.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import type { PreparedPipeline } from '../pipeline/prepare-pipeline.js';
-import { ledgerPath } from './run-pipeline.js';
+import { ledgerPath } from './run-options.js';
 
 /**
  * Removes the tenant's run lease whoever holds it, for an operator who knows the holder is gone
@@ -11,7 +11,7 @@ export const unlockTenant = async (
   prepared: Pick<PreparedPipeline, 'loaded'>,
   now: Date = new Date(),
 ): Promise<LeaseHolder | undefined> => {
-  const ledger = openSqliteLedger(ledgerPath(prepared as PreparedPipeline));
+  const ledger = openSqliteLedger(ledgerPath(prepared));
   try {
     return await ledger.breakLease(prepared.loaded.config.tenant, now);
   } finally {

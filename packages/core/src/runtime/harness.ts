@@ -1,0 +1,236 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Cause, Effect, Exit, Ref } from 'effect';
+import { parseDuration } from '../duration.js';
+import type { Ledger } from '../ledger/ledger.js';
+import { LedgerError } from '../ledger/ledger-error.js';
+import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
+import { silentLogger } from '../logger.js';
+import { pluginsOf } from '../pipeline/prepare-pipeline.js';
+import type { PluginError } from '../plugin/errors.js';
+import type { Checkpoint } from '../plugin/types.js';
+import { archiveFlow } from './archive-flow.js';
+import { InFlight } from './boundary.js';
+import { resolveBudgets } from './budgets.js';
+import { createEventBus } from './event-bus.js';
+import type { FlowContext } from './flow-context.js';
+import { acquireLease, type HeldLease, LeaseHeldError } from './lease.js';
+import { emptyTally, type Tally } from './outcome.js';
+import { type Closable, closePlugins, createPlugins, notifierChannels } from './plugins.js';
+import type { RunReport } from './report.js';
+import { retryPolicyFrom } from './retry.js';
+import { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
+import { buildReport, busWarnings, statusOf, writeReports } from './run-report.js';
+
+/**
+ * A flow: what a run does inside the harness. It gets the run's ports and plugins, the source's
+ * stored checkpoint and a tally to fold its outcomes into; it returns the run's own error, if any
+ * (items' failures are outcomes, not errors). The archive flow is the first; the attach flow and
+ * the queue worker are to be built on the same harness.
+ */
+export interface Flow {
+  readonly name: string;
+  run(
+    ctx: FlowContext,
+    start: Checkpoint | undefined,
+    tally: Ref.Ref<Tally>,
+  ): Effect.Effect<{ readonly listingError?: PluginError }>;
+}
+
+/** The archive flow: source → transforms → codec → sinks, item by item (see archive-flow.ts). */
+export const ARCHIVE_FLOW: Flow = { name: 'archive', run: archiveFlow };
+
+const newRunId = (at: Date): string =>
+  `${at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+
+const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+const openLedger = (file: string): Ledger => {
+  try {
+    return openSqliteLedger(file);
+  } catch (error) {
+    if (error instanceof LedgerError) throw new RunSetupError(error.message);
+    throw error;
+  }
+};
+
+/** What the flow's exit means for the run: its error, and whether it was a requested stop. */
+const judgeExit = (
+  exit: Exit.Exit<{ readonly listingError?: PluginError }>,
+  stopped: boolean,
+  stopReason: string | undefined,
+  scrub: (text: string) => string,
+): { error?: { errorTag: string; reason: string }; interrupted: boolean; defect?: string } => {
+  if (Exit.isSuccess(exit)) {
+    const listing = exit.value.listingError;
+    return listing
+      ? { error: { errorTag: listing._tag, reason: scrub(listing.message) }, interrupted: false }
+      : { interrupted: false };
+  }
+  if (stopped && Cause.hasInterrupts(exit.cause))
+    return {
+      error: { errorTag: 'Interrupted', reason: stopReason ?? 'the run was stopped' },
+      interrupted: true,
+    };
+  const cause = Cause.squash(exit.cause);
+  if (cause instanceof LedgerError) throw new RunSetupError(`the run stopped: ${cause.message}`, 'run');
+  return {
+    error: { errorTag: 'Defect', reason: scrub(`cxarchive failed unexpectedly: ${describe(cause)}`) },
+    interrupted: false,
+    defect: scrub(Cause.pretty(exit.cause)),
+  };
+};
+
+/**
+ * The run harness: owns the ledger, the tenant's lease (with heartbeat), the plugins' lifetimes,
+ * interruption, the event bus and the report, and runs one flow inside them. Resolves with the
+ * report (also written to disk) whatever happened to individual items; rejects only when the run
+ * cannot start, or its ledger fails under it (`RunSetupError`). Nothing is written after it
+ * returns: a stopped run aborts its in-flight operations and waits for them to settle first.
+ */
+export const runWith = async (flow: Flow, options: RunOptions): Promise<RunReport> => {
+  const { prepared, scrubber } = options;
+  const logger = options.logger ?? silentLogger;
+  const now = options.now ?? (() => new Date());
+  const { config } = prepared.loaded;
+  const tenant = config.tenant;
+  const startedAt = now();
+  const runId = newRunId(startedAt);
+  const dbFile = ledgerPath(prepared);
+  const stateDir = path.dirname(dbFile);
+  const sourceId = prepared.source.use;
+  const ledger = openLedger(dbFile);
+
+  // One controller stops the run: the caller's signal (Ctrl-C), or a lease lost to another run.
+  const stop = new AbortController();
+  let stopReason: string | undefined;
+  const halt = (reason: string) => {
+    stopReason ??= reason;
+    stop.abort(new Error(reason));
+  };
+  const onAbort = () => halt('the run was stopped; the next run resumes where it left off');
+  if (options.signal?.aborted) onAbort();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const inflight = new InFlight();
+  const created: Closable[] = [];
+  let lease: HeldLease | undefined;
+  try {
+    try {
+      lease = await acquireLease(
+        ledger,
+        tenant,
+        runId,
+        parseDuration(config.state.lease ?? '1m'),
+        now,
+        logger,
+        halt,
+      );
+    } catch (error) {
+      if (error instanceof LeaseHeldError || error instanceof LedgerError)
+        throw new RunSetupError(error.message);
+      throw error;
+    }
+    const declared = pluginsOf(prepared).flatMap((p) => [...(p.definition.budgets ?? [])]);
+    const { budgets, unknownOverrides } = resolveBudgets(declared, config.budgets ?? {});
+    const warnings = unknownOverrides.map(
+      (family) =>
+        `budgets.${family}: no plugin of this pipeline declares the API family ${family}; the budget is not used`,
+    );
+    const plugins = await createPlugins(prepared, { logger, now, budgets, inflight, scrubber }, created);
+    const policy = retryPolicyFrom(config.retry);
+    const bus = createEventBus({
+      auditFile: path.join(stateDir, `${tenant}.audit.jsonl`),
+      scrubber,
+      logger,
+      ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+      notifiers: notifierChannels(plugins.notifiers, inflight, policy, budgets),
+      queueSize: options.notifierQueueSize ?? 1000,
+    });
+
+    await ledger.recordRun(runId, tenant, startedAt);
+    bus.emit({ type: 'run.started', runId, tenant, at: startedAt.toISOString() });
+    const before = (await ledger.getCheckpoint(tenant, sourceId)) ?? null;
+    const tally = Ref.makeUnsafe<Tally>(emptyTally);
+    const ctx: FlowContext = {
+      runId,
+      tenant,
+      sourceId,
+      ...plugins,
+      ledger,
+      policy,
+      budgets,
+      inflight,
+      scrubber,
+      logger,
+      concurrency: config.concurrency,
+      signal: stop.signal,
+      now,
+      emit: bus.emit,
+    };
+
+    const exit = stop.signal.aborted
+      ? Exit.interrupt()
+      : await Effect.runPromiseExit(flow.run(ctx, before ?? undefined, tally), { signal: stop.signal });
+    // A stopped run's operations were aborted: wait for them, so nothing writes after we return.
+    for (const where of await inflight.settle(options.settleTimeoutMs ?? 10_000))
+      warnings.push(`${where} did not stop within the time allowed after the run was stopped`);
+    await ledger.flush();
+    const judged = judgeExit(exit, stop.signal.aborted, stopReason, (t) => scrubber.scrub(t));
+    if (judged.defect) logger.error('the run failed unexpectedly', { reason: judged.defect });
+
+    const counted = Ref.getUnsafe(tally);
+    const status = statusOf(counted, judged.error, judged.interrupted);
+    const finishedAt = now();
+    const after = (await ledger.getCheckpoint(tenant, sourceId)) ?? null;
+    bus.emit({
+      type: 'run.completed',
+      runId,
+      tenant,
+      status,
+      counts: {
+        archived: counted.archived,
+        failed: counted.failed,
+        awaiting: counted.awaiting,
+        skipped: counted.skipped,
+      },
+      ...(judged.error ? { error: judged.error } : {}),
+      at: finishedAt.toISOString(),
+    });
+    const delivered = await bus.close(judged.interrupted ? 2_000 : 10_000);
+    const report = buildReport({
+      prepared,
+      runId,
+      status,
+      startedAt,
+      finishedAt,
+      tally: counted,
+      budgets,
+      delivered,
+      checkpoint: { before, after },
+      ...(judged.error ? { error: judged.error } : {}),
+      warnings: [...warnings, ...busWarnings(delivered)],
+      scrubber,
+    });
+    const targets = [
+      path.join(stateDir, 'reports', `${runId}.json`),
+      ...(options.reportFile ? [options.reportFile] : []),
+    ];
+    const fileWarnings = writeReports(report, targets, scrubber);
+    const final: RunReport = fileWarnings.length
+      ? { ...report, warnings: [...report.warnings, ...fileWarnings] }
+      : report;
+    await ledger.finishRun(runId, finishedAt, status, final);
+    return final;
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+    await closePlugins(created, inflight, logger);
+    await lease
+      ?.release()
+      .catch((error: unknown) => logger.warn('could not release the run lease', { reason: describe(error) }));
+    await ledger.close();
+  }
+};

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
-import { openSqliteLedger } from '@cxarchive/core/host';
+import { openSqliteLedger, processHost } from '@cxarchive/core/host';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeTenant, ROOT, type Tenant } from './helpers.js';
 
@@ -95,7 +94,7 @@ describe('cxarchive run', () => {
       {
         runId: 'other-run',
         pid: process.pid,
-        host: hostname(),
+        host: processHost(),
         since: new Date().toISOString(),
         expiresAt: new Date(Date.now() + 60_000).toISOString(),
       },

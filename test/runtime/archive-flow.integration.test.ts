@@ -248,6 +248,28 @@ describe('the archive flow', () => {
     expect(second.counts).toMatchObject({ archived: 1, awaiting: 0 });
   });
 
+  it('counts an awaiting item that is not due yet as awaiting, and an item listed again after it was archived in this run as a duplicate', async () => {
+    const source = createMemorySource(items(2), {
+      script: {
+        open: (id) =>
+          id === 'c002' ? PluginErrors.notYet('processing', new Date(Date.now() + 3_600_000)) : undefined,
+      },
+    });
+    const f = fixture({ source, sinks: [createMemorySink()] });
+    await f.run();
+    source.add(items(1)[0]!); // c001 listed again by the next run: it was archived by the first one
+    const events = f.events.length;
+    const second = await f.run();
+    expect(second.counts).toMatchObject({ awaiting: 0, skipped: 1, duplicates: 0 });
+    expect(f.events.slice(events).filter((e) => e.type === 'item.awaiting')).toHaveLength(0);
+
+    // within one run: a source that lists an item twice gets it processed once
+    const twice = createMemorySource([...items(2), items(1)[0]!], { pageSize: 1 });
+    const sink = createMemorySink();
+    const report = await fixture({ source: twice, sinks: [sink] }).run();
+    expect(report.counts).toMatchObject({ archived: 2, duplicates: 1, skipped: 0, seen: 2 });
+  });
+
   it('retries with Retry-After and succeeds; gives up within the elapsed-time bound', async () => {
     const source = createMemorySource(items(1), {
       script: {

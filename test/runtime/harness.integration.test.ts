@@ -1,7 +1,6 @@
 // The run harness: interruption, leases, notifiers, budgets, the report and the ledger file.
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import {
   errAsync,
@@ -9,6 +8,7 @@ import {
   okAsync,
   type PipelineEvent,
   PluginErrors,
+  processHost,
   ResultAsync,
   type Sink,
   unlockTenant,
@@ -132,6 +132,9 @@ describe('the run harness', () => {
       );
     });
     await expect(g.run()).rejects.toThrow(/live-run, pid 1 on elsewhere/);
+    const never = fixture({ source: createMemorySource([]), sinks: [createMemorySink()] });
+    expect(await unlockTenant(never.prepared)).toBeUndefined();
+    expect(existsSync(never.ledgerFile())).toBe(false);
     const removed = await unlockTenant(g.prepared);
     expect(removed?.runId).toBe('live-run');
     expect((await g.run()).status).toBe('succeeded');
@@ -146,7 +149,7 @@ describe('the run harness', () => {
         {
           runId: 'killed',
           pid: 2 ** 22 + 1,
-          host: hostname(),
+          host: processHost(),
           since: new Date().toISOString(),
           expiresAt: new Date(Date.now() + 60_000).toISOString(),
         },

@@ -16,6 +16,7 @@ export { LedgerError } from './ledger/ledger-error.js';
 export { openSqliteLedger } from './ledger/sqlite-ledger.js';
 export * from './pipeline/prepare-pipeline.js';
 export * from './plugin/resolve-plugin.js';
+export { processHost } from './process-identity.js';
 export {
   type BudgetSpec,
   type BudgetStats,

@@ -1,4 +1,4 @@
-import { ConfigError, loadPipeline, unlockTenant } from '@cxarchive/core/host';
+import { ConfigError, escapeControl, LedgerError, loadPipeline, unlockTenant } from '@cxarchive/core/host';
 import { Args, Command } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 
@@ -26,7 +26,16 @@ export default class Unlock extends Command {
       }
       throw error;
     }
-    const holder = await unlockTenant({ loaded });
+    let holder: Awaited<ReturnType<typeof unlockTenant>>;
+    try {
+      holder = await unlockTenant({ loaded });
+    } catch (error) {
+      if (error instanceof LedgerError) {
+        process.stderr.write(`cannot unlock: ${escapeControl(error.message)}\n`);
+        this.exit(EXIT.cannotStart);
+      }
+      throw error;
+    }
     if (!holder) {
       this.log(`tenant ${loaded.config.tenant} was not locked`);
       return;

@@ -65,9 +65,12 @@ export type LeaseResult =
 
 /**
  * The record of truth: what is archived, what failed, where each source stands. Every method is
- * async so a networked store (PostgreSQL) can implement it; writes may be grouped into one
- * transaction, but each promise resolves only once its write is durable, and writes are applied in
- * the order they were made.
+ * async so a networked store (PostgreSQL) can implement it. Writes apply in the order they were
+ * made and may be grouped into one transaction. A write that others depend on — `settleItem` with
+ * `archived`, the lease, the `runs` rows, `resetCheckpoint` — resolves only once it is durable;
+ * the others (an item begun, an object recorded, a failure, the checkpoint) resolve once applied
+ * and become durable with the next durable write (or `flush`), never after a later one. A store
+ * that loses a commit refuses every later call, so nothing is recorded on top of lost writes.
  */
 export interface Ledger {
   readonly file: string;

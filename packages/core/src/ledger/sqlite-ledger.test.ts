@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { processHost } from '../process-identity.js';
 import type { LedgerObject } from './ledger.js';
 import { LedgerError } from './ledger-error.js';
 import { openSqliteLedger } from './sqlite-ledger.js';
@@ -121,8 +122,10 @@ describe('SQLite ledger', () => {
       expiresAt: new Date(at.getTime() + ms).toISOString(),
     });
     await l.recordRun('r1', 't', at);
-    expect(await l.acquireLease('t', lease('r1', process.pid, hostname(), 60_000), at)).toEqual({ ok: true });
-    const refused = await l.acquireLease('t', lease('r2', process.pid, hostname(), 60_000), at);
+    expect(await l.acquireLease('t', lease('r1', process.pid, processHost(), 60_000), at)).toEqual({
+      ok: true,
+    });
+    const refused = await l.acquireLease('t', lease('r2', process.pid, processHost(), 60_000), at);
     expect(refused).toMatchObject({ ok: false, holder: { runId: 'r1' } });
     expect(await l.renewLease('t', 'r1', new Date(at.getTime() + 120_000))).toBe(true);
     // after expiry anyone takes over, and the renewing holder learns it lost the lease

@@ -1,9 +1,9 @@
 import { closeSync, openSync } from 'node:fs';
-import { hostname } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { makeDirectory } from '../make-directory.js';
 import type { Checkpoint, ItemRef } from '../plugin/types.js';
+import { processHost } from '../process-identity.js';
 import type {
   BeginResult,
   ItemStatus,
@@ -429,7 +429,7 @@ export const openSqliteLedger = (file: string): Ledger => {
     let tookOverFrom: LeaseHolder | undefined;
     if (current) {
       const expired = Date.parse(current.expires_at) <= now.getTime();
-      const deadHere = current.host === hostname() && !processAlive(current.pid);
+      const deadHere = current.host === processHost() && !processAlive(current.pid);
       if (!expired && !deadHere) return { ok: false, holder: toHolder(current) };
       q.abandonRun.run(now.toISOString(), current.run_id);
       tookOverFrom = toHolder(current);
@@ -461,9 +461,10 @@ export const openSqliteLedger = (file: string): Ledger => {
     beginItem: (tenant, source, ref, runId, at) =>
       write((): BeginResult => {
         const row = q.getItem.get(tenant, source, ref.id);
+        // Begun (or settled) by this very run: listed twice, processed once.
+        if (row && row.run_id === runId) return { state: 'duplicate' };
         if (row?.status === 'archived') return { state: 'archived' };
         if (row?.status === 'dropped') return { state: 'dropped' };
-        if (row && row.run_id === runId) return { state: 'duplicate' };
         if (row?.status === 'awaiting' && row.retry_at !== null && row.retry_at > at.toISOString())
           return { state: 'awaiting', retryAt: row.retry_at };
         q.begin.run({

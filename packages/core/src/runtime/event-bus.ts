@@ -63,6 +63,17 @@ export const createEventBus = (options: EventBusOptions): EventBus => {
   audit.on('error', (error) => {
     auditError ??= scrubber.scrub(error.message);
   });
+  // Lines are gathered and written once per turn of the event loop: one write for many events.
+  let pendingLines: string[] = [];
+  const writeAudit = (): void => {
+    const lines = pendingLines;
+    pendingLines = [];
+    if (lines.length > 0 && !auditError) audit.write(lines.join(''));
+  };
+  const appendAudit = (line: string): void => {
+    if (pendingLines.length === 0) setImmediate(writeAudit);
+    pendingLines.push(line);
+  };
   const stop = new AbortController();
   const queues: Queue[] = options.notifiers.map((channel) => ({
     channel,
@@ -94,7 +105,7 @@ export const createEventBus = (options: EventBusOptions): EventBus => {
   return {
     emit(event) {
       const safe = scrubber.scrubValue(event);
-      if (!auditError) audit.write(`${JSON.stringify(safe)}\n`);
+      if (!auditError) appendAudit(`${JSON.stringify(safe)}\n`);
       try {
         options.onEvent?.(safe);
       } catch (error) {
@@ -122,6 +133,7 @@ export const createEventBus = (options: EventBusOptions): EventBus => {
       clearTimeout(timer);
       stop.abort(new Error('the run ended'));
       await Promise.all(queues.map((q) => q.running));
+      writeAudit();
       await new Promise<void>((resolve) => audit.end(resolve));
       return {
         ...(auditError ? { auditWriteError: auditError } : {}),

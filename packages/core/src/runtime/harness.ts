@@ -225,6 +225,11 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       : report;
     await ledger.finishRun(runId, finishedAt, status, final);
     return final;
+  } catch (error) {
+    // The ledger failed under the run (a full disk at a commit): nothing it says can be trusted
+    // any more, so no report claims anything; the next run resumes from what was committed.
+    if (error instanceof LedgerError) throw new RunSetupError(`the run stopped: ${error.message}`, 'run');
+    throw error;
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await closePlugins(created, inflight, logger);

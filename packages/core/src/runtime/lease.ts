@@ -1,6 +1,6 @@
-import { hostname } from 'node:os';
 import type { LeaseHolder, Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
+import { processHost } from '../process-identity.js';
 
 export interface HeldLease {
   readonly holder: LeaseHolder;
@@ -40,7 +40,7 @@ export const acquireLease = async (
   const holder: LeaseHolder = {
     runId,
     pid: process.pid,
-    host: hostname(),
+    host: processHost(),
     since: at.toISOString(),
     expiresAt: new Date(at.getTime() + leaseMs).toISOString(),
   };

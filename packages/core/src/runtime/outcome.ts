@@ -33,7 +33,7 @@ export type ItemOutcome =
   | {
       readonly status: 'skipped';
       readonly itemId: string;
-      readonly reason: 'already archived' | 'dropped by a transform' | 'dropped earlier' | 'awaiting';
+      readonly reason: 'already archived' | 'dropped by a transform' | 'dropped earlier';
     }
   | { readonly status: 'duplicate'; readonly itemId: string };
 

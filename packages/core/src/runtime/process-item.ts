@@ -146,7 +146,14 @@ const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): Ite
       ctx.emit({ type: 'item.skipped', ...base, reason: 'dropped earlier by a transform' });
       return { status: 'skipped', itemId: ref.id, reason: 'dropped earlier' };
     case 'awaiting':
-      return { status: 'skipped', itemId: ref.id, reason: 'awaiting' };
+      // Still not due: it stays awaiting (no event: nothing happened to it).
+      return {
+        status: 'awaiting',
+        itemId: ref.id,
+        reason: 'not due yet',
+        retryAt: begin.retryAt,
+        retries: 0,
+      };
     case 'begun':
       return undefined;
   }

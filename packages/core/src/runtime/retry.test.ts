@@ -148,4 +148,24 @@ describe('the retry schedule', () => {
     expect(infos.every((i) => i.budgetWait)).toBe(true);
     expect(bucket.stats.throttled).toBe(5);
   });
+
+  it('a budgeted family throttled for longer than maxWait blocks the family for maxWait at most, and stops the operation', async () => {
+    const { budgets } = resolveBudgets([{ family: 'media-playback', requests: 5, per: '1m' }], {});
+    const bucket = budgets.get('media-playback')!;
+    const { op, calls } = scripted([PluginErrors.throttled('429', 3_600_000, 'media-playback'), 'done']);
+    const stopped = await runTest(Effect.result(withRetry(op, policy, budgets)));
+    expect(calls()).toBe(1);
+    expect(stopped._tag === 'Failure' && stopped.failure.message).toMatch(
+      /asked to wait 1\.0 h \(media-playback\), longer than retry\.maxWait/,
+    );
+    // the next request of the family waits maxWait (30 s here), not the hour the server asked for
+    const waited = await runTest(
+      Effect.gen(function* () {
+        const fiber = yield* Effect.forkChild(bucket.take);
+        yield* TestClock.adjust(policy.maxWaitMs);
+        return yield* Fiber.join(fiber);
+      }),
+    );
+    expect(waited).toBeLessThanOrEqual(policy.maxWaitMs);
+  });
 });

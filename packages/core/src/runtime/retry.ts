@@ -85,9 +85,12 @@ export const retrySchedule = (
             budgetWait = true;
             // The bucket makes every request of the family wait; this retry itself goes at once and
             // waits in the plugin's `budget.take`. The delay returned here is what it will wait.
-            const wait = bucket.throttled(now, error.retryAfterMs);
-            if (wait > policy.maxWaitMs) {
-              state.stopped = `the server asked to wait ${describeMs(wait)} (${error.family}), longer than retry.maxWait (${describeMs(policy.maxWaitMs)})`;
+            const asked = error.retryAfterMs ?? bucket.spec.perMs;
+            // The family waits as the server asked, but never longer than maxWait: a server asking
+            // for more stops this operation (the item stays failed, and the next run retries it).
+            const wait = bucket.throttled(now, Math.min(asked, policy.maxWaitMs));
+            if (asked > policy.maxWaitMs) {
+              state.stopped = `the server asked to wait ${describeMs(asked)} (${error.family}), longer than retry.maxWait (${describeMs(policy.maxWaitMs)})`;
               return yield* Cause.done(counted);
             }
             delay = 0;

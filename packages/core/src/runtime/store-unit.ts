@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Effect } from 'effect';
-import { ChecksumStream, HashingStream, sha256OfStream } from '../hashing.js';
+import { ChecksumStream, sha256OfStream } from '../hashing.js';
 import type { LedgerObject } from '../ledger/ledger.js';
 import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { StoredObject } from '../plugin/types.js';
@@ -52,7 +52,7 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
         PluginErrors.transient(`${sink.label}: ${unit.key} was reported to exist, then was not found`),
       );
     const raw = yield* invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(unit.key, signal));
-    const counted = new HashingStream();
+    const counted = new ChecksumStream(sink.algorithm ? [sink.algorithm] : []);
     const copying = pipeline(raw, counted).catch(() => undefined);
     const decoded = yield* invoke(ctx.inflight, ctx.codec, 'decode', (signal) =>
       ctx.codec.instance.decode(counted, unit.context, signal),
@@ -94,12 +94,21 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
           `${sink.label}: a different object already exists at ${unit.key}; it was not overwritten (the source data changed since it was archived?)`,
         ),
       );
+    // What was read is what is recorded; a store that reports another checksum for it is not trusted.
+    const algorithm = sink.algorithm ?? 'sha256';
+    const read = { algorithm, value: counted.digest(algorithm)! };
+    if (info.checksum?.algorithm === algorithm && info.checksum.value.toLowerCase() !== read.value)
+      return yield* Effect.fail(
+        PluginErrors.permanent(
+          `${sink.label}: the store reports a ${algorithm} for ${unit.key} that differs from the bytes it returned; it was left untouched`,
+        ),
+      );
     return {
       sink,
       physicalKey: info.key || unit.key,
       size: counted.size,
-      sha256: counted.sha256,
-      checksum: info.checksum ?? { algorithm: 'sha256', value: counted.sha256 },
+      sha256: counted.digest('sha256')!,
+      checksum: read,
       ...(info.versionId ? { versionId: info.versionId } : {}),
     };
   });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { LeaseHolder } from '../ledger/ledger.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import type { PreparedPipeline } from '../pipeline/prepare-pipeline.js';
@@ -11,7 +12,10 @@ export const unlockTenant = async (
   prepared: Pick<PreparedPipeline, 'loaded'>,
   now: Date = new Date(),
 ): Promise<LeaseHolder | undefined> => {
-  const ledger = openSqliteLedger(ledgerPath(prepared));
+  const file = ledgerPath(prepared);
+  // A tenant that never ran has no ledger, and unlocking it must not make one.
+  if (!existsSync(file)) return undefined;
+  const ledger = openSqliteLedger(file);
   try {
     return await ledger.breakLease(prepared.loaded.config.tenant, now);
   } finally {

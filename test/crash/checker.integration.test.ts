@@ -2,11 +2,13 @@
 // done on purpose to a clean archive, and must be reported.
 import { appendFileSync, copyFileSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { checkScenario, TEMP_DIR } from './check-archive.js';
 import { SINK_ROOTS } from './children.js';
 import { alterLedger } from './ledger-rows.js';
-import { cleanReference, newTenantDir, step } from './scenarios.js';
+import { cleanReference, newTenantDir, removeTenantDirs, step } from './scenarios.js';
+
+afterAll(() => removeTenantDirs());
 
 describe('the crash checks', () => {
   it('report every kind of damage done to a clean archive', async () => {

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { openSqliteLedger } from '@cxarchive/core/host';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkScenario,
   type Reference,
@@ -18,7 +18,7 @@ import {
 } from './check-archive.js';
 import { describeExit, type RunningChild, waitFor } from './children.js';
 import { ledgerFile, plantForeignLease, readLedger } from './ledger-rows.js';
-import { cleanReference, newTenantDir, step } from './scenarios.js';
+import { cleanReference, newTenantDir, removeTenantDirs, step } from './scenarios.js';
 import { CHUNK_SIZE } from './seeded-items.mjs';
 import { snapshotTree } from './tree-snapshot.mjs';
 
@@ -62,6 +62,8 @@ const midRun = (dir: string, acknowledgements = 4, uploads = 4) =>
     `${acknowledgements} items are acknowledged and ${uploads} recordings are mid-upload on both sinks`,
     () => acknowledged(dir) >= acknowledgements && stalledTemps(dir).every((n) => n >= uploads),
   );
+
+afterAll(() => removeTenantDirs());
 
 describe('SIGINT mid-run', () => {
   it('stops in-flight uploads, removes their temp files, writes the report, exits non-zero, writes nothing after, and the next run completes', async () => {

@@ -43,7 +43,19 @@ export const PER_ITEM: Readonly<Record<Step, number>> = {
   'after-commit': 1,
 };
 
-export const newTenantDir = (): string => mkdtempSync(path.join(tmpdir(), 'cxarchive-crash-'));
+const created: string[] = [];
+
+/** A fresh tenant directory (under the OS temp directory). */
+export const newTenantDir = (): string => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-crash-'));
+  created.push(dir);
+  return dir;
+};
+
+/** Removes the tenant directories this file created and did not keep for inspection. */
+export const removeTenantDirs = (keep: readonly string[] = []): void => {
+  for (const dir of created.splice(0)) if (!keep.includes(dir)) rmSync(dir, { recursive: true, force: true });
+};
 
 /**
  * Runs one child in `dir` and records what it changed. `during` runs while the child does (to

@@ -208,6 +208,7 @@ try {
     error: report.error ?? null,
     warnings: report.warnings,
     failures: report.failures,
+    retries: report.retries,
     roots,
   });
   process.exitCode = report.status === 'succeeded' ? 0 : report.status === 'interrupted' ? 130 : 1;

@@ -44,6 +44,7 @@ export interface ChildReport {
   readonly error?: { errorTag: string; reason: string } | null;
   readonly warnings?: string[];
   readonly failures?: unknown[];
+  readonly retries?: number;
   /** Sink root → snapshot taken the moment runPipeline returned. */
   readonly roots?: Record<string, Record<string, string>>;
   readonly setupError?: string;

@@ -154,7 +154,10 @@ export const archiveFlow = (
       Stream.mapEffect(
         (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome }> =>
           el.kind === 'item'
-            ? Effect.map(processItem(ctx, el.ref), (outcome) => ({ el, outcome }))
+            ? Effect.map(
+                processItem(ctx, el.ref, (outcome) => Ref.update(tally, (t) => addOutcome(t, outcome))),
+                (outcome) => ({ el, outcome }),
+              )
             : Effect.succeed({ el }),
         { concurrency: ctx.concurrency, unordered: true },
       ),
@@ -162,8 +165,8 @@ export const archiveFlow = (
         Effect.gen(function* () {
           if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
           else {
-            if (outcome) yield* Ref.update(tally, (t) => addOutcome(t, outcome));
-            if (el.page !== undefined) tracker.settled(el.page);
+            // The outcome was counted by the item itself, when it settled.
+            if (outcome && el.page !== undefined) tracker.settled(el.page);
           }
           yield* commitReady;
         }),

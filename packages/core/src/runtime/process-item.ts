@@ -134,6 +134,7 @@ const archive = (
     return 'archived' as const;
   });
 
+/** What an item that is not to be processed comes to (its event, if any, is emitted here). */
 const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): ItemOutcome | undefined => {
   const base = { runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: ctx.now().toISOString() };
   switch (begin.state) {
@@ -164,7 +165,11 @@ const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): Ite
  * item's sake: a failure is recorded in the ledger (with its reason) and returned as an outcome. A
  * ledger failure is a defect and stops the run. Interrupted, it leaves the item pending.
  */
-export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<ItemOutcome> =>
+export const processItem = (
+  ctx: FlowContext,
+  listed: ItemRef,
+  count: (outcome: ItemOutcome) => Effect.Effect<void>,
+): Effect.Effect<ItemOutcome> =>
   Effect.gen(function* () {
     const problem = refProblem(listed);
     const ref: ItemRef = problem
@@ -172,11 +177,32 @@ export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<It
       : listed;
     const at = () => ctx.now().toISOString();
     const base = () => ({ runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: at() });
+    /**
+     * Settles the item, counts it and tells the world, as one step no interruption splits: an item
+     * the ledger has settled is always in the report and the audit log.
+     */
+    const conclude = (
+      settlement: Settlement | undefined,
+      outcome: ItemOutcome,
+      event?: Parameters<FlowContext['emit']>[0],
+    ): Effect.Effect<ItemOutcome> =>
+      Effect.uninterruptible(
+        Effect.gen(function* () {
+          if (settlement)
+            yield* Effect.promise(() =>
+              ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, settlement, ctx.runId, ctx.now()),
+            );
+          yield* count(outcome);
+          if (event) ctx.emit(event);
+          return outcome;
+        }),
+      );
+
     const begin = yield* Effect.promise(() =>
       ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now()),
     );
     const skipped = skippedOutcome(ctx, ref, begin);
-    if (skipped) return skipped;
+    if (skipped) return yield* conclude(undefined, skipped);
     const known = begin.state === 'begun' ? begin.objects : [];
     let retries = 0;
     const hooks: RetryHooks = {
@@ -195,10 +221,6 @@ export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<It
     const result = yield* Effect.result(
       problem ? Effect.fail(PluginErrors.invalidInput(problem)) : archive(ctx, ref, known, progress, hooks),
     );
-    const settle = (settlement: Settlement) =>
-      Effect.promise(() =>
-        ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, settlement, ctx.runId, ctx.now()),
-      );
     const storedBytes = progress.recorded.reduce((n, o) => n + o.size, 0);
 
     if (result._tag === 'Failure') {
@@ -209,30 +231,48 @@ export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<It
           error.retryAt instanceof Date && !Number.isNaN(error.retryAt.getTime())
             ? error.retryAt
             : new Date(ctx.now().getTime() + DEFAULT_NOT_YET_MS);
-        yield* settle({ status: 'awaiting', reason, retryAt });
-        ctx.emit({ type: 'item.awaiting', ...base(), reason, retryAt: retryAt.toISOString() });
-        return { status: 'awaiting', itemId: ref.id, reason, retryAt: retryAt.toISOString(), retries };
+        return yield* conclude(
+          { status: 'awaiting', reason, retryAt },
+          { status: 'awaiting', itemId: ref.id, reason, retryAt: retryAt.toISOString(), retries },
+          { type: 'item.awaiting', ...base(), reason, retryAt: retryAt.toISOString() },
+        );
       }
-      yield* settle({ status: 'failed', error: `[${error._tag}] ${reason}` });
-      ctx.emit({ type: 'item.failed', ...base(), errorTag: error._tag, reason });
-      return {
-        status: 'failed',
-        itemId: ref.id,
-        errorTag: error._tag,
-        reason,
-        retries,
-        newObjects: progress.recorded.length,
-        storedBytes,
-      };
+      return yield* conclude(
+        { status: 'failed', error: `[${error._tag}] ${reason}` },
+        {
+          status: 'failed',
+          itemId: ref.id,
+          errorTag: error._tag,
+          reason,
+          retries,
+          newObjects: progress.recorded.length,
+          storedBytes,
+        },
+        { type: 'item.failed', ...base(), errorTag: error._tag, reason },
+      );
     }
-    if (result.success === 'dropped') {
-      yield* settle({ status: 'dropped' });
-      ctx.emit({ type: 'item.skipped', ...base(), reason: 'dropped by a transform' });
-      return { status: 'skipped', itemId: ref.id, reason: 'dropped by a transform' };
-    }
-    yield* settle({ status: 'archived' });
-    faultPoint('after-commit', ref.id);
+    if (result.success === 'dropped')
+      return yield* conclude(
+        { status: 'dropped' },
+        { status: 'skipped', itemId: ref.id, reason: 'dropped by a transform' },
+        { type: 'item.skipped', ...base(), reason: 'dropped by a transform' },
+      );
     const objects = [...known, ...progress.recorded].map(asStored);
+    const archived = yield* conclude(
+      { status: 'archived' },
+      {
+        status: 'archived',
+        itemId: ref.id,
+        objects,
+        newObjects: progress.recorded.length,
+        plaintextBytes: progress.plaintextBytes,
+        storedBytes,
+        retries,
+      },
+      { type: 'item.archived', ...base(), objects },
+    );
+    faultPoint('after-commit', ref.id);
+    // Best effort, after the commit: the ledger is the record; a failure is a warning.
     const acknowledge = ctx.source.instance.acknowledge?.bind(ctx.source.instance);
     if (acknowledge) {
       yield* withRetry(
@@ -253,14 +293,5 @@ export const processItem = (ctx: FlowContext, listed: ItemRef): Effect.Effect<It
         ),
       );
     }
-    ctx.emit({ type: 'item.archived', ...base(), objects });
-    return {
-      status: 'archived',
-      itemId: ref.id,
-      objects,
-      newObjects: progress.recorded.length,
-      plaintextBytes: progress.plaintextBytes,
-      storedBytes,
-      retries,
-    };
+    return archived;
   });

@@ -40,6 +40,16 @@ export interface OutgoingObject {
   upstreamFailure(): PluginError | undefined;
 }
 
+const ignore = (): void => undefined;
+
+/** Why the runtime destroyed a stream it was done with (never reported: the real cause is). */
+export class StreamStopped extends Error {
+  constructor() {
+    super('the stream was stopped by cxarchive');
+    this.name = 'StreamStopped';
+  }
+}
+
 /**
  * Copies `from` to every branch, waiting for the slow ones (backpressure) but never for a branch
  * whose reader is gone: a destroyed or ended branch is dropped, so one failed sink cannot stall the
@@ -143,13 +153,20 @@ export const putToSinks = (
   Effect.gen(function* () {
     const algorithms = targets.flatMap((t) => (t.algorithm ? [t.algorithm] : []));
     const sent = new ChecksumStream(algorithms);
-    const branches = targets.map(() => new PassThrough());
+    // Every stream the runtime makes has an error listener: what broke is read from the results
+    // (and the upstream failure), never from an 'error' event nobody was listening to.
+    const branches = targets.map(() => new PassThrough().on('error', ignore));
+    sent.on('error', ignore);
     let firstChunk = true;
     const tap = new Transform({
       transform(chunk, _encoding, callback) {
         if (firstChunk) {
           firstChunk = false;
-          faultPoint('mid-upload', object.itemId);
+          try {
+            faultPoint('mid-upload', object.itemId);
+          } catch (fault) {
+            return callback(fault as Error);
+          }
         }
         callback(null, chunk);
       },
@@ -179,7 +196,7 @@ export const putToSinks = (
               // A sink that gave up must not hold back the others: discard what it would have read.
               branch.resume();
               finished++;
-              if (finished === targets.length && !sent.complete) sent.destroy();
+              if (finished === targets.length && !sent.complete) sent.destroy(new StreamStopped());
             }),
           ),
         );
@@ -196,10 +213,12 @@ export const putToSinks = (
       Effect.ensuring(
         Effect.promise(async () => {
           if (!sent.complete) {
-            object.body.destroy();
-            sent.destroy();
+            // Destroyed with an error: a pipeline whose source already ended never settles when the
+            // source is destroyed without one.
+            object.body.destroy(new StreamStopped());
+            sent.destroy(new StreamStopped());
           }
-          for (const b of branches) b.destroy();
+          for (const b of branches) if (!b.destroyed) b.destroy(new StreamStopped());
           await feeding;
           await fanning;
         }),

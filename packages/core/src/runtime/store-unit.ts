@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Effect } from 'effect';
 import { ChecksumStream, sha256OfStream } from '../hashing.js';
@@ -7,7 +8,7 @@ import type { StoredObject } from '../plugin/types.js';
 import { invoke, streamFailure } from './boundary.js';
 import { faultPoint } from './faults.js';
 import type { FlowContext, SinkTarget } from './flow-context.js';
-import { type PutResult, putToSinks } from './put-to-sinks.js';
+import { type PutResult, putToSinks, StreamStopped } from './put-to-sinks.js';
 import type { Unit } from './units.js';
 
 /** What one attempt at a unit achieved; objects are recorded in the ledger as they are verified. */
@@ -59,7 +60,7 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
     ).pipe(
       Effect.catch((error) =>
         Effect.promise(async () => {
-          raw.destroy();
+          raw.destroy(new StreamStopped());
           await copying;
         }).pipe(
           Effect.andThen(
@@ -145,69 +146,67 @@ export const storeUnitOnce = (
     // and the sinks then see their input break): it is kept apart and wins.
     let sourceFailure: PluginError | undefined;
     let codecFailure: PluginError | undefined;
-    opened.once('error', (cause) => {
-      sourceFailure ??= streamFailure(artifactLabel(ctx, unit), cause);
+    opened.on('error', (cause) => {
+      if (!(cause instanceof StreamStopped)) sourceFailure ??= streamFailure(artifactLabel(ctx, unit), cause);
     });
     // Only the source's own error counts as its failure; a premature close because the codec
     // stopped reading is the codec's (or a sink's) story.
     const reading = pipeline(opened, plain).catch(() => undefined);
-    const encoded = yield* invoke(ctx.inflight, ctx.codec, 'encode', (signal) =>
-      ctx.codec.instance.encode(plain, unit.context, signal),
-    ).pipe(
-      Effect.tapError(() =>
-        Effect.promise(async () => {
-          opened.destroy();
-          await reading;
-        }),
-      ),
-    );
-    faultPoint('after-encode', itemId);
-    encoded.stream.once('error', (cause) => {
-      codecFailure ??= streamFailure(`${ctx.codec.label}.encode`, cause);
+    let encodedStream: Readable | undefined;
+    // Whatever happens from here (a failure, an interruption), both streams are let go of.
+    const release = Effect.promise(async () => {
+      if (!opened.destroyed) opened.destroy(new StreamStopped());
+      if (encodedStream && !encodedStream.destroyed) encodedStream.destroy(new StreamStopped());
+      await reading;
     });
-    const outcome = yield* putToSinks(
-      ctx,
-      {
-        key: unit.key,
-        contentType: encoded.contentType,
-        metadata: { 'cxarchive-key-id': encoded.keyId },
-        body: encoded.stream,
-        itemId,
-        upstreamFailure: () => sourceFailure ?? codecFailure,
-      },
-      targets,
-    ).pipe(
-      Effect.ensuring(
-        Effect.promise(async () => {
-          opened.destroy();
-          await reading;
-        }),
-      ),
-    );
-    const recorded: LedgerObject[] = [];
-    const record = (r: PutResult) =>
-      Effect.promise(() => {
-        const object = toLedgerObject(ctx, unit, r, encoded.keyId);
-        recorded.push(object);
-        return ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, itemId, object, ctx.now());
+    return yield* Effect.gen(function* () {
+      const encoded = yield* invoke(ctx.inflight, ctx.codec, 'encode', (signal) =>
+        ctx.codec.instance.encode(plain, unit.context, signal),
+      );
+      encodedStream = encoded.stream;
+      encoded.stream.on('error', (cause) => {
+        if (!(cause instanceof StreamStopped))
+          codecFailure ??= streamFailure(`${ctx.codec.label}.encode`, cause);
       });
-    for (const r of outcome.stored) yield* record(r);
-    const remaining: SinkTarget[] = [...outcome.failed];
-    let failure = outcome.failure;
-    for (const sink of outcome.existing) {
-      const adopted = yield* Effect.result(adopt(ctx, unit, sink));
-      if (adopted._tag === 'Success') yield* record(adopted.success);
-      else {
-        remaining.push(sink);
-        if (!failure || (isRetryable(failure) && !isRetryable(adopted.failure))) failure = adopted.failure;
+      faultPoint('after-encode', itemId);
+      const outcome = yield* putToSinks(
+        ctx,
+        {
+          key: unit.key,
+          contentType: encoded.contentType,
+          metadata: { 'cxarchive-key-id': encoded.keyId },
+          body: encoded.stream,
+          itemId,
+          upstreamFailure: () => sourceFailure ?? codecFailure,
+        },
+        targets,
+      ).pipe(Effect.ensuring(release));
+      const recorded: LedgerObject[] = [];
+      const record = (r: PutResult) =>
+        Effect.promise(() => {
+          const object = toLedgerObject(ctx, unit, r, encoded.keyId);
+          recorded.push(object);
+          return ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, itemId, object, ctx.now());
+        });
+      for (const r of outcome.stored) yield* record(r);
+      const remaining: SinkTarget[] = [...outcome.failed];
+      let failure = outcome.failure;
+      for (const sink of outcome.existing) {
+        const adopted = yield* Effect.result(adopt(ctx, unit, sink));
+        if (adopted._tag === 'Success') yield* record(adopted.success);
+        else {
+          remaining.push(sink);
+          if (!failure || (isRetryable(failure) && !isRetryable(adopted.failure))) failure = adopted.failure;
+        }
       }
-    }
-    return {
-      recorded,
-      plaintextBytes: plain.complete ? plain.size : 0,
-      remaining,
-      ...(failure ? { failure } : {}),
-    };
+      const progress: UnitProgress = {
+        recorded,
+        plaintextBytes: plain.complete ? plain.size : 0,
+        remaining,
+        ...(failure ? { failure } : {}),
+      };
+      return progress;
+    }).pipe(Effect.ensuring(release));
   });
 
 export type { StoredObject };

@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { FAULT_STEPS, type FaultStep } from '@cxarchive/core/host';
 import {
   checkScenario,
   type Reference,
@@ -23,15 +24,9 @@ import {
 import { readLedger } from './ledger-rows.js';
 import type { CodecName } from './object-contents.js';
 
-export const FAULT_STEPS = [
-  'after-fetch',
-  'after-encode',
-  'mid-upload',
-  'after-put',
-  'after-verify',
-  'after-commit',
-] as const;
-export type Step = (typeof FAULT_STEPS)[number];
+// The runtime's own list of named steps: a step added there is crash-tested here at once.
+export { FAULT_STEPS };
+export type Step = FaultStep;
 
 /** How often each step is reached per item in a clean run (3 objects, 2 sinks). */
 export const PER_ITEM: Readonly<Record<Step, number>> = {

@@ -69,6 +69,16 @@ export interface MemorySource extends Source {
 
 const DEFAULT_DATE = '2026-01-01T00:00:00Z';
 
+/** Counts calls per key from 1: what a script sees as `attempt`. */
+export const attemptCounter = (): ((key: string) => number) => {
+  const counts = new Map<string, number>();
+  return (key) => {
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    return n;
+  };
+};
+
 const fault = <T>(f: ScriptedFault): ResultAsync<T, PluginError> => {
   if (f === 'throw') throw new Error('scripted defect');
   return errAsync(f);
@@ -85,12 +95,7 @@ export const createMemorySource = (
   const items = [...specs];
   const pageSize = options.pageSize ?? 10;
   const script = options.script ?? {};
-  const counts = new Map<string, number>();
-  const count = (key: string) => {
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
-    return n;
-  };
+  const count = attemptCounter();
   const calls: string[] = [];
   const acknowledged: { id: string; outcome: Outcome }[] = [];
 

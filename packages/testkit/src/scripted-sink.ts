@@ -1,5 +1,5 @@
 import { errAsync, type PluginError, ResultAsync, type Sink, type Stored } from '@cxarchive/core';
-import type { ScriptedFault } from './memory-source.js';
+import { attemptCounter, type ScriptedFault } from './memory-source.js';
 
 /** What a scripted sink does on one put instead of (or besides) storing. */
 export type PutScript =
@@ -23,12 +23,7 @@ export interface ScriptedSink extends Sink {
 
 /** Wraps a sink with scripted faults for runtime tests; everything else goes to `inner`. */
 export const createScriptedSink = (inner: Sink, script: SinkScript): ScriptedSink => {
-  const counts = new Map<string, number>();
-  const count = (key: string) => {
-    const n = (counts.get(key) ?? 0) + 1;
-    counts.set(key, n);
-    return n;
-  };
+  const count = attemptCounter();
   const calls: string[] = [];
   const failWith = <T>(f: ScriptedFault): ResultAsync<T, PluginError> => {
     if (f === 'throw') throw new Error('scripted sink defect');

@@ -424,13 +424,17 @@ export const openSqliteLedger = (file: string): Ledger => {
     });
   };
 
+  /** A lease that still holds: not expired, and not held by a process known to be gone. */
+  const live = (current: LeaseRow | undefined, now: Date): boolean =>
+    current !== undefined &&
+    Date.parse(current.expires_at) > now.getTime() &&
+    !(current.host === processHost() && !processAlive(current.pid));
+
   const acquire = (tenant: string, holder: LeaseHolder, now: Date): LeaseResult => {
     const current = q.getLease.get(tenant);
     let tookOverFrom: LeaseHolder | undefined;
     if (current) {
-      const expired = Date.parse(current.expires_at) <= now.getTime();
-      const deadHere = current.host === processHost() && !processAlive(current.pid);
-      if (!expired && !deadHere) return { ok: false, holder: toHolder(current) };
+      if (live(current, now)) return { ok: false, holder: toHolder(current) };
       q.abandonRun.run(now.toISOString(), current.run_id);
       tookOverFrom = toHolder(current);
     }
@@ -547,7 +551,13 @@ export const openSqliteLedger = (file: string): Ledger => {
         for (const row of q.counts.all(tenant, source)) out[row.status] = row.n;
         return out;
       }),
-    acquireLease: (tenant, holder, now) => write(() => acquire(tenant, holder, now), true),
+    // Read first: a run that holds the tenant keeps the write lock busy, and a second run must be
+    // told at once who holds it, not wait for the lock.
+    acquireLease: async (tenant, holder, now) => {
+      const current = await read(() => q.getLease.get(tenant));
+      if (current && live(current, now)) return { ok: false, holder: toHolder(current) };
+      return write(() => acquire(tenant, holder, now), true);
+    },
     renewLease: (tenant, runId, expiresAt) =>
       write(() => q.renewLease.run(expiresAt.toISOString(), tenant, runId).changes === 1, true),
     releaseLease: (tenant, runId) =>

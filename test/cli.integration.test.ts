@@ -106,6 +106,34 @@ describe('cxarchive run', () => {
     expect(stderr).toContain('another run (other-run');
   });
 
+  it('unlock releases a tenant held by a run that is gone, without the source credentials', async () => {
+    const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 2 });
+    tenants.push(t);
+    const ledger = openSqliteLedger(path.join(t.dir, '.cxarchive', 'e2e.db'));
+    await ledger.recordRun('gone-run', 'e2e', new Date());
+    await ledger.acquireLease(
+      'e2e',
+      {
+        runId: 'gone-run',
+        pid: 1,
+        host: 'another-host',
+        since: new Date().toISOString(),
+        expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
+      },
+      new Date(),
+    );
+    await ledger.close();
+    expect((await cli(['run', t.file], t.env)).code).toBe(3);
+    // only the tenant and the ledger's place are needed: no CXONE_* variables set here
+    const unlocked = await cli(['unlock', t.file], { CXONE_ISSUER: t.env.CXONE_ISSUER! });
+    expect(unlocked.code).toBe(0);
+    expect(unlocked.stdout).toContain('released tenant e2e: run gone-run (pid 1 on another-host');
+    expect((await cli(['unlock', t.file], {})).stdout).toContain('tenant e2e was not locked');
+    const { code, stdout } = await cli(['run', t.file, '--json'], t.env);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).counts.archived).toBe(2);
+  });
+
   it('exits 1 and reports the item when the source refuses the credentials', async () => {
     const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 2 });
     tenants.push(t);

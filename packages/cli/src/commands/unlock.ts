@@ -20,11 +20,17 @@ export default class Unlock extends Command {
     try {
       loaded = await loadPipeline(args.pipeline === undefined ? {} : { file: args.pipeline });
     } catch (error) {
-      if (error instanceof ConfigError) {
+      // Unlocking needs the tenant and the ledger's place, not the plugins' credentials: problems
+      // inside plugin options (an unset \${CXONE_ACCESS_KEY_SECRET}) do not stand in the way.
+      const usable =
+        error instanceof ConfigError &&
+        error.partial !== undefined &&
+        error.issues.every((issue) => /\.with(\.|\[|$)/.test(issue.path));
+      if (usable) loaded = error.partial as typeof loaded;
+      else if (error instanceof ConfigError) {
         process.stderr.write(`${error.message}\n`);
         this.exit(EXIT.invalidPipeline);
-      }
-      throw error;
+      } else throw error;
     }
     let holder: Awaited<ReturnType<typeof unlockTenant>>;
     try {

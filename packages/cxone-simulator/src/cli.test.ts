@@ -33,6 +33,8 @@ describe('parseCliArgs', () => {
         '30',
         '--recording-delay',
         '1800',
+        '--budget',
+        'media-playback=4/1500ms,retry-after=none',
       ]),
     ).toEqual({
       ok: true,
@@ -45,6 +47,7 @@ describe('parseCliArgs', () => {
         tokenTtlSeconds: 60,
         mediaUrlTtlSeconds: 30,
         recordingDelaySeconds: 1800,
+        budgets: { 'media-playback': { requests: 4, perMs: 1500, retryAfter: 'none' } },
       },
     });
     expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });
@@ -58,6 +61,8 @@ describe('parseCliArgs', () => {
     [['--token-ttl', '0'], /--token-ttl must be an integer between 1/],
     [['--seed', '99999999999'], /--seed must be an integer/],
     [['--host', ''], /--host must not be empty/],
+    [['--budget', 'media-playback=4'], /--budget needs requests\/window/],
+    [['--budget', 'media-playback=off', '--budget', 'media-playback=1/1s'], /given twice/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /positional argument/],
   ])('rejects %j', (argv, message) => {
@@ -90,6 +95,8 @@ describe('main', () => {
       '--host',
       '--token-ttl',
       '--media-url-ttl',
+      '--recording-delay',
+      '--budget',
       '--help',
     ]) {
       expect(text).toContain(flag);
@@ -111,6 +118,7 @@ describe('main', () => {
       expect(text).toContain(DEMO_CREDENTIALS.accessKeyId);
       expect(text).toContain(DEMO_CREDENTIALS.clientSecret);
       expect(text).toContain('seed 7');
+      expect(text).toContain('budgets            media-playback 150/5m (Retry-After in seconds)');
       expect((await fetch(`${simulator.url}/.well-known/openid-configuration`)).status).toBe(200);
       expect(io.shutdown).toBeTypeOf('function');
       io.shutdown?.();
@@ -120,6 +128,28 @@ describe('main', () => {
     await expect(fetch(`${simulator.url}/.well-known/openid-configuration`)).rejects.toThrow();
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(io.lines.at(-1)).toBe('cxone-simulator: stopped');
+  });
+
+  it('starts with the budgets given, and none when the family is off', async () => {
+    for (const [flag, line] of [
+      [
+        'media-playback=4/1500ms,retry-after=http-date',
+        'media-playback 4/1500ms (Retry-After as an HTTP date)',
+      ],
+      ['media-playback=off', 'none'],
+    ] as const) {
+      const io = fakeIo();
+      const { simulator } = await main(['--contacts', '1', '--budget', flag], io);
+      if (simulator === undefined) throw new Error(`did not start: ${io.errors.join('\n')}`);
+      try {
+        expect(io.lines).toContain(`  budgets            ${line}`);
+        expect([...simulator.budgets.values()].map((b) => [b.requests, b.perMs, b.retryAfter])).toEqual(
+          flag.endsWith('off') ? [] : [[4, 1500, 'http-date']],
+        );
+      } finally {
+        await simulator.stop();
+      }
+    }
   });
 
   it('reports a port that is already taken with exit code 1', async () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { describeBudget, parseBudgetFlags } from './budget-flag.js';
 import { DEFAULTS, DEMO_CREDENTIALS, type SimulatorOptions } from './options.js';
 import { type RunningSimulator, startSimulator } from './server.js';
 
@@ -22,7 +23,7 @@ export type ParsedCli =
   | { readonly ok: false; readonly message: string };
 
 export const USAGE = `Usage: cxone-simulator [--port N] [--seed S] [--contacts C] [--host H] [--token-ttl S] [--media-url-ttl S]
-                       [--recording-delay S]
+                       [--recording-delay S] [--budget FAMILY=N/WINDOW[,retry-after=MODE]]...
 
 A local NICE CXone API (OpenID discovery, /auth/token, cxone-configuration, contacts/completed,
 contacts/{id}, Media Playback and signed recording downloads) serving a seeded, deterministic data set.
@@ -36,6 +37,11 @@ Options:
   --media-url-ttl S  lifetime of signed recording URLs in seconds (default ${DEFAULTS.mediaUrlTtlSeconds})
   --recording-delay S  Media Playback answers 404 for a recording until S seconds after it ends
                      (default ${DEFAULTS.recordingDelaySeconds})
+  --budget FAMILY=N/WINDOW[,retry-after=MODE]
+                     request budget of an API family: N requests accepted in any sliding WINDOW
+                     (units ms, s, m, h), then 429; MODE is seconds (default), http-date or none
+                     (no Retry-After header); FAMILY=off removes the budget. Repeatable, once per
+                     family. Default: media-playback=150/5m (CXone's documented Media Playback limit)
   -h, --help         show this help
 
 Demo credentials (public simulator constants, valid only against this simulator):
@@ -57,7 +63,7 @@ type IntegerFlag = keyof typeof INTEGER_FLAGS;
 
 /** Parses the command line without side effects. */
 export function parseCliArgs(argv: readonly string[]): ParsedCli {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -71,6 +77,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'token-ttl': { type: 'string' },
         'media-url-ttl': { type: 'string' },
         'recording-delay': { type: 'string' },
+        budget: { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -92,6 +99,11 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
   if (typeof values.host === 'string') {
     if (values.host.trim() === '') return { ok: false, message: '--host must not be empty' };
     options.host = values.host;
+  }
+  if (Array.isArray(values.budget)) {
+    const budgets = parseBudgetFlags(values.budget);
+    if (!budgets.ok) return { ok: false, message: budgets.message };
+    options.budgets = budgets.value;
   }
   return { ok: true, help: false, options: options as SimulatorOptions };
 }
@@ -134,6 +146,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   io.out(
     `  data set           ${dataset.contacts.length} contact legs, ${dataset.recordings.size} recordings (seed ${parsed.options.seed ?? DEFAULTS.seed})`,
   );
+  const budgets = [...simulator.budgets.values()].map(describeBudget);
+  io.out(`  budgets            ${budgets.length === 0 ? 'none' : budgets.join('; ')}`);
   io.out('Press Ctrl+C to stop.');
   io.onShutdown(() => {
     simulator.stop().then(

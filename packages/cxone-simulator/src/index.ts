@@ -1,3 +1,14 @@
+export {
+  BUDGET_FAMILIES,
+  type BudgetFamily,
+  type BudgetOption,
+  DEFAULT_BUDGETS,
+  maxInAnyWindow,
+  RETRY_AFTER_MODES,
+  type ResolvedBudget,
+  type RetryAfterMode,
+  type SimulatorBudgets,
+} from './budgets.js';
 export { type CliIo, type CliResult, main, parseCliArgs } from './cli.js';
 export {
   type BuildDatasetOptions,

@@ -1,3 +1,5 @@
+import { type BudgetFamily, type ResolvedBudget, resolveBudgets, type SimulatorBudgets } from './budgets.js';
+
 /** Public, well-known credentials of the simulator (they grant access to nothing real). */
 export const DEMO_CREDENTIALS = Object.freeze({
   accessKeyId: 'SIMULATOR-ACCESS-KEY-ID',
@@ -31,7 +33,13 @@ export interface SimulatorOptions {
   recordingDelaySeconds?: number;
   /** Minimum and maximum recording length in seconds; default [30, 600]. */
   recordingSeconds?: readonly [number, number];
-  /** Simulator clock (token expiry, media URL expiry, lastPollTime); default real time. */
+  /**
+   * Request budgets per API family, enforced as a sliding window over the requests accepted:
+   * over budget a request gets 429. Default: `media-playback` 150 per 5 minutes with
+   * `Retry-After` in seconds (CXone's documented default); `false` removes a family's budget.
+   */
+  budgets?: SimulatorBudgets;
+  /** Simulator clock (token expiry, media URL expiry, lastPollTime, budgets); default real time. */
   now?: () => Date;
 }
 
@@ -46,6 +54,7 @@ export interface ResolvedSimulatorOptions {
   readonly mediaUrlTtlSeconds: number;
   readonly recordingDelaySeconds: number;
   readonly recordingSeconds: readonly [number, number];
+  readonly budgets: ReadonlyMap<BudgetFamily, ResolvedBudget>;
   readonly now: () => Date;
 }
 
@@ -117,6 +126,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
       31_536_000,
     ),
     recordingSeconds: resolveRecordingSeconds(options.recordingSeconds),
+    budgets: resolveBudgets(options.budgets),
     now: options.now ?? (() => new Date()),
   };
 }

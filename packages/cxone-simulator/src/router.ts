@@ -1,3 +1,4 @@
+import type { BudgetFamily } from './budgets.js';
 import type { RouteHandler } from './route.js';
 import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
@@ -10,6 +11,8 @@ interface Route {
   readonly path: string | RegExp;
   readonly methods: readonly string[];
   readonly handler: RouteHandler;
+  /** The API family whose request budget the route counts against, if it has one. */
+  readonly family?: BudgetFamily;
 }
 
 const ROUTES: readonly Route[] = [
@@ -19,12 +22,17 @@ const ROUTES: readonly Route[] = [
   { path: CONTACTS_COMPLETED_PATH, methods: ['GET'], handler: contactsCompleted },
   // After contacts/completed: the first matching route wins.
   { path: CONTACT_DETAILS_PATH, methods: ['GET'], handler: contactDetails },
-  { path: '/media-playback/v1/contacts', methods: ['GET'], handler: mediaPlaybackContacts },
+  {
+    path: '/media-playback/v1/contacts',
+    methods: ['GET'],
+    handler: mediaPlaybackContacts,
+    family: 'media-playback',
+  },
   { path: MEDIA_FILE_PATH, methods: ['GET', 'HEAD'], handler: mediaFile },
 ];
 
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly handler: RouteHandler }
+  | { readonly kind: 'found'; readonly handler: RouteHandler; readonly family?: BudgetFamily }
   | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
   | { readonly kind: 'not-found' };
 
@@ -34,5 +42,7 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
   );
   if (route === undefined) return { kind: 'not-found' };
   if (!route.methods.includes(method)) return { kind: 'method-not-allowed', allow: route.methods };
-  return { kind: 'found', handler: route.handler };
+  return route.family === undefined
+    ? { kind: 'found', handler: route.handler }
+    : { kind: 'found', handler: route.handler, family: route.family };
 }

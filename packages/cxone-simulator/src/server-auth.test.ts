@@ -250,15 +250,19 @@ describe('GET /.well-known/cxone-configuration', () => {
 });
 
 describe('server housekeeping', () => {
-  it('logs method, path without query and status', async () => {
-    const s = await start();
+  it('logs method, path without query, status and the simulator time of arrival', async () => {
+    let now = Date.parse('2026-10-20T12:00:00Z');
+    const s = await start({ now: () => new Date(now) });
     await fetch(`${s.url}/.well-known/cxone-configuration?tenantId=${s.tenantId}`);
+    now += 1500;
     await fetch(`${s.url}/nowhere?secret=1`);
+    now += 1;
     await postToken(s, PASSWORD_GRANT, DEMO_BASIC);
+    const start0 = Date.parse('2026-10-20T12:00:00Z');
     expect(s.requests).toEqual([
-      { method: 'GET', path: '/.well-known/cxone-configuration', status: 200 },
-      { method: 'GET', path: '/nowhere', status: 404 },
-      { method: 'POST', path: '/auth/token', status: 200 },
+      { method: 'GET', path: '/.well-known/cxone-configuration', status: 200, at: start0 },
+      { method: 'GET', path: '/nowhere', status: 404, at: start0 + 1500 },
+      { method: 'POST', path: '/auth/token', status: 200, at: start0 + 1501 },
     ]);
   });
 

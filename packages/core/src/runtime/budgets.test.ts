@@ -1,7 +1,7 @@
 import { Effect, Fiber } from 'effect';
 import { TestClock } from 'effect/testing';
 import { describe, expect, it } from 'vitest';
-import { RequestBudget, resolveBudgets } from './budgets.js';
+import { RequestBudget, resolveBudgets, windowMargin } from './budgets.js';
 
 const runTest = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.provide(effect, TestClock.layer()));
@@ -15,9 +15,10 @@ describe('request budgets', () => {
         const fibers = [];
         for (let i = 0; i < 6; i++)
           fibers.push(yield* Effect.forkChild(Effect.map(bucket.take, () => done.push(i))));
+        const window = 3000 + windowMargin(3000);
         yield* TestClock.adjust(0);
         expect(done).toEqual([0, 1, 2]);
-        yield* TestClock.adjust(2999);
+        yield* TestClock.adjust(window - 1);
         expect(done).toEqual([0, 1, 2]);
         yield* TestClock.adjust(1);
         expect(done).toEqual([0, 1, 2, 3, 4, 5]);
@@ -79,5 +80,37 @@ describe('request budgets', () => {
     expect(budgets.get('media-playback')!.spec).toMatchObject({ requests: 100, perMs: 300_000 });
     expect(budgets.get('reporting')!.spec).toMatchObject({ requests: 2, perMs: 1000, origin: 'pipeline' });
     expect(unknownOverrides).toEqual(['typo']);
+  });
+
+  it('counts a request when it is let through: requests held by a throttle never crowd one window', async () => {
+    const bucket = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'pipeline' });
+    const at: number[] = [];
+    const stamp = bucket.take.pipe(
+      Effect.flatMap(() =>
+        TestClock.testClockWith((c) => Effect.sync(() => at.push(c.currentTimeMillisUnsafe()))),
+      ),
+    );
+    await runTest(
+      Effect.gen(function* () {
+        const first = [];
+        for (let i = 0; i < 3; i++) first.push(yield* Effect.forkChild(stamp));
+        yield* TestClock.adjust(10);
+        bucket.throttled(10, 2000);
+        yield* TestClock.adjust(2000);
+        const later = [];
+        for (let i = 0; i < 2; i++) later.push(yield* Effect.forkChild(stamp));
+        yield* TestClock.adjust(5000);
+        for (const f of [...first, ...later]) yield* Fiber.join(f);
+      }),
+    );
+    expect(at).toHaveLength(5);
+    const window = 1000 + windowMargin(1000);
+    for (const start of at)
+      expect(at.filter((t) => t >= start && t < start + window).length).toBeLessThanOrEqual(2);
+  });
+
+  it('keeps a margin on the window, for requests that reach the server later than they left', () => {
+    expect(windowMargin(1500)).toBe(100);
+    expect(windowMargin(300_000)).toBe(6000);
   });
 });

@@ -1,0 +1,2 @@
+// The s3 sink is being built (issue 6); nothing is exported yet.
+export {};

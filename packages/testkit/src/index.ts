@@ -16,6 +16,14 @@ export {
   stallingStream,
 } from './failing-stream.js';
 export {
+  type FaultProxy,
+  type HttpFaults,
+  type InjectedResponse,
+  startHttpFaultProxy,
+  startTcpFaultProxy,
+  type TcpFaults,
+} from './fault-proxy.js';
+export {
   generatedDigest,
   generatedStream,
 } from './generated-stream.js';
@@ -44,6 +52,14 @@ export {
   type ScriptedSink,
   type SinkScript,
 } from './scripted-sink.js';
+export {
+  answersHttp,
+  type Background,
+  freePort,
+  startBackground,
+  stopPid,
+  waitUntil,
+} from './servers/process.js';
 export {
   describeSinkConformance,
   type SinkConformanceCase,

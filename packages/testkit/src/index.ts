@@ -52,6 +52,7 @@ export {
   type ScriptedSink,
   type SinkScript,
 } from './scripted-sink.js';
+export { FIREBASE_TOOLS_VERSION, type GcsEmulator, startGcsEmulator } from './servers/gcs-emulator.js';
 export {
   answersHttp,
   type Background,

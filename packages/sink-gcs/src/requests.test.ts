@@ -1,0 +1,216 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import type { PluginError, Result, Sink } from '@cxarchive/core';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createStorage } from './client.js';
+import { createGcsSink } from './gcs-sink.js';
+
+// What the storage emulator cannot check (it ignores preconditions and creates missing buckets,
+// and never refuses, throttles or fails a request), checked here on what the SDK really sends
+// through this sink: an HTTP server of our own records each request and answers as GCS does.
+
+interface Recorded {
+  readonly method: string;
+  readonly url: URL;
+  readonly headers: IncomingMessage['headers'];
+}
+
+type Answer = (req: Recorded, res: ServerResponse) => void;
+
+const BUCKET = 'cx-archive-test';
+let server: Server;
+let endpoint: string;
+let recorded: Recorded[];
+let answer: Answer;
+
+const gcsError = (
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+) => {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(
+    JSON.stringify({
+      error: { code: status, message, errors: [{ message, domain: 'global', reason: 'x' }] },
+    }),
+  );
+};
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const record: Recorded = {
+      method: req.method ?? '',
+      url: new URL(req.url ?? '/', 'http://x'),
+      headers: req.headers,
+    };
+    recorded.push(record);
+    req.resume();
+    req.on('end', () => answer(record, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+beforeEach(() => {
+  recorded = [];
+  answer = (_req, res) => gcsError(res, 500, 'unexpected request');
+});
+
+const sinkAt = (apiEndpoint: string): Sink => {
+  const options = {
+    bucket: BUCKET,
+    prefix: 'p/',
+    resumableThreshold: 1024,
+    maxInFlight: 2,
+    apiEndpoint,
+    projectId: 'x',
+  };
+  return createGcsSink(createStorage(options).bucket(BUCKET), options);
+};
+
+const put = (sink: Sink, size?: number) =>
+  sink.put('a/b.bin', Readable.from([Buffer.from('hello')]), {
+    signal: new AbortController().signal,
+    contentType: 'application/octet-stream',
+    metadata: { cxitem: '1' },
+    ...(size === undefined ? {} : { size }),
+  });
+
+const errorOf = <T>(result: Result<T, PluginError>): PluginError => {
+  if (result.isOk()) throw new Error('expected an error, got success');
+  return result.error;
+};
+
+const uploads = () => recorded.filter((r) => r.url.pathname === `/upload/storage/v1/b/${BUCKET}/o`);
+
+describe('create-only: what the sink sends (the emulator ignores preconditions)', () => {
+  it('a body of known size under resumableThreshold goes in one multipart request with ifGenerationMatch=0; 412 → AlreadyExists', async () => {
+    answer = (_req, res) =>
+      gcsError(res, 412, 'At least one of the pre-conditions you specified did not hold.');
+    const error = errorOf(await put(sinkAt(endpoint), 5));
+    expect(error._tag).toBe('AlreadyExists');
+    expect(error.message).toContain('p/a/b.bin');
+    const [request] = uploads();
+    expect(request?.method).toBe('POST');
+    expect(request?.url.searchParams.get('uploadType')).toBe('multipart');
+    expect(request?.url.searchParams.get('name')).toBe('p/a/b.bin');
+    expect(request?.url.searchParams.get('ifGenerationMatch')).toBe('0');
+  });
+
+  it('a body of unknown length starts a resumable upload with ifGenerationMatch=0; 412 on the upload → AlreadyExists', async () => {
+    answer = (req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(200, {
+          location: `${endpoint}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&upload_id=u1`,
+        });
+        res.end();
+      } else gcsError(res, 412, 'At least one of the pre-conditions you specified did not hold.');
+    };
+    const error = errorOf(await put(sinkAt(endpoint)));
+    expect(error._tag).toBe('AlreadyExists');
+    const [start, data] = uploads();
+    expect(start?.url.searchParams.get('uploadType')).toBe('resumable');
+    expect(start?.url.searchParams.get('ifGenerationMatch')).toBe('0');
+    expect(data?.method).toBe('PUT');
+    expect(data?.url.searchParams.get('upload_id')).toBe('u1');
+  });
+
+  it('412 when the resumable session is started → AlreadyExists', async () => {
+    answer = (_req, res) =>
+      gcsError(res, 412, 'At least one of the pre-conditions you specified did not hold.');
+    expect(errorOf(await put(sinkAt(endpoint)))._tag).toBe('AlreadyExists');
+    expect(uploads()[0]?.url.searchParams.get('ifGenerationMatch')).toBe('0');
+  });
+});
+
+describe('Stored comes from what GCS answers', () => {
+  it('the checksum, size and generation are the ones GCS reports, not a hash of what was sent', async () => {
+    answer = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      // A CRC32C that is not the one of "hello": the sink must report it as it is.
+      res.end(
+        JSON.stringify({
+          name: 'p/a/b.bin',
+          bucket: BUCKET,
+          size: '5',
+          generation: '42',
+          crc32c: 'AAAAAQ==',
+          md5Hash: 'XUFAKrxLKna5cZ2REBfFkg==',
+        }),
+      );
+    };
+    const stored = await put(sinkAt(endpoint), 5);
+    expect(stored._unsafeUnwrap()).toEqual({
+      key: 'p/a/b.bin',
+      size: 5,
+      checksum: { algorithm: 'crc32c', value: '00000001' },
+      versionId: '42',
+    });
+  });
+});
+
+describe('errors GCS answers, as the sink reports them', () => {
+  const missingBucket: Answer = (_req, res) => gcsError(res, 404, 'The specified bucket does not exist.');
+
+  it('404 for the bucket → InvalidInput naming the bucket (put and head)', async () => {
+    answer = missingBucket;
+    const sink = sinkAt(endpoint);
+    for (const error of [
+      errorOf(await put(sink, 5)),
+      errorOf(await sink.head('a/b.bin', new AbortController().signal)),
+    ]) {
+      expect(error._tag).toBe('InvalidInput');
+      expect(error.message).toContain(BUCKET);
+    }
+  });
+
+  it('404 for the object → head null, get NotFound', async () => {
+    answer = (_req, res) => gcsError(res, 404, `No such object: ${BUCKET}/p/a/b.bin`);
+    const sink = sinkAt(endpoint);
+    const head = await sink.head('a/b.bin', new AbortController().signal);
+    expect(head.isOk() && head.value).toBeNull();
+    expect(errorOf(await sink.get('a/b.bin', new AbortController().signal))._tag).toBe('NotFound');
+    expect(recorded[0]?.url.pathname).toBe(`/storage/v1/b/${BUCKET}/o/p%2Fa%2Fb.bin`);
+  });
+
+  it.each([401, 403])('%i → Auth', async (status) => {
+    answer = (_req, res) =>
+      gcsError(res, status, 'Anonymous caller does not have storage.objects.create access.');
+    const sink = sinkAt(endpoint);
+    expect(errorOf(await put(sink, 5))._tag).toBe('Auth');
+    expect(errorOf(await sink.head('a/b.bin', new AbortController().signal))._tag).toBe('Auth');
+  });
+
+  it('429 with Retry-After → Throttled with retryAfterMs', async () => {
+    answer = (_req, res) =>
+      gcsError(res, 429, 'The rate of change requests to the object is too high.', { 'retry-after': '7' });
+    const error = errorOf(await put(sinkAt(endpoint), 5));
+    expect(error).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000 });
+    const head = errorOf(await sinkAt(endpoint).head('a/b.bin', new AbortController().signal));
+    expect(head).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000 });
+  });
+
+  it('503 → Transient (the SDK does not retry: the runtime decides)', async () => {
+    answer = (_req, res) => gcsError(res, 503, 'Backend Error');
+    expect(errorOf(await put(sinkAt(endpoint), 5))._tag).toBe('Transient');
+    expect(uploads()).toHaveLength(1);
+    expect(errorOf(await sinkAt(endpoint).head('a/b.bin', new AbortController().signal))._tag).toBe(
+      'Transient',
+    );
+  });
+
+  it('a refused connection → Transient', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const sink = sinkAt(`http://127.0.0.1:${port}`);
+    expect(errorOf(await put(sink, 5))._tag).toBe('Transient');
+    expect(errorOf(await sink.head('a/b.bin', new AbortController().signal))._tag).toBe('Transient');
+  });
+});

@@ -71,3 +71,4 @@ export {
   sinkConformanceCases,
   sinkConformancePlan,
 } from './sink-conformance.js';
+export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';

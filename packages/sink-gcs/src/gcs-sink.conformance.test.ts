@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { describeSinkConformance, type GcsEmulator, startGcsEmulator } from '@cxarchive/testkit';
-import { afterAll, beforeAll } from 'vitest';
+import { Readable } from 'node:stream';
+import { isPluginFailure, type PluginContext } from '@cxarchive/core';
+import {
+  describeSinkConformance,
+  type GcsEmulator,
+  generatedStream,
+  startGcsEmulator,
+} from '@cxarchive/testkit';
+import { Storage } from '@google-cloud/storage';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStorage } from './client.js';
 import { createGcsSink } from './gcs-sink.js';
+import plugin from './index.js';
 import { DEFAULTS } from './schema.js';
 
 // The real server here is the firebase-tools storage emulator (no GCS server is installable). It
@@ -51,3 +60,65 @@ describeSinkConformance(
     },
   },
 );
+
+describe('gcs sink on the emulator, beyond the suite', () => {
+  const context = {
+    tenant: 't',
+    baseDir: '/',
+    label: 'sinks[0]',
+    logger: {
+      debug() {},
+      info() {},
+      warn() {},
+      error() {},
+      child() {
+        return this;
+      },
+    },
+    now: () => new Date(),
+    budget: () => ({ take: async () => {} }),
+  } as unknown as PluginContext;
+
+  const pluginSink = async (extra: Record<string, unknown> = {}) => {
+    const bucket = `cx-${randomUUID()}`;
+    const created = await plugin.create(
+      { bucket, prefix: 'x/', apiEndpoint: emulator.apiEndpoint, projectId: emulator.projectId, ...extra },
+      context,
+    );
+    return { bucket, sink: created._unsafeUnwrap() };
+  };
+
+  it('the plugin stores the content type and reports the generation as versionId (storage class: see requests.test.ts)', async () => {
+    const { bucket, sink } = await pluginSink({ storageClass: 'COLDLINE' });
+    const stored = (
+      await sink.put('a/b.bin', Readable.from([Buffer.from('cold')]), {
+        signal: new AbortController().signal,
+        contentType: 'text/plain',
+        metadata: {},
+        size: 4,
+      })
+    )._unsafeUnwrap();
+    const storage = new Storage({ apiEndpoint: emulator.apiEndpoint, projectId: emulator.projectId });
+    const [metadata] = await storage.bucket(bucket).file('x/a/b.bin').getMetadata();
+    expect(metadata.contentType).toBe('text/plain');
+    expect(stored.versionId).toBe(String(metadata.generation));
+  });
+
+  it('a get stream is destroyed with a classified cancellation when its signal aborts', async () => {
+    const { sink } = await pluginSink();
+    const size = 8 * 1024 * 1024;
+    await sink.put('big.bin', generatedStream(size, 5), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+    });
+    const controller = new AbortController();
+    const stream = (await sink.get('big.bin', controller.signal))._unsafeUnwrap();
+    const failure = new Promise<unknown>((resolve) => stream.once('error', resolve));
+    stream.once('data', () => controller.abort());
+    stream.resume();
+    const error = await failure;
+    expect(isPluginFailure(error) && error.error).toMatchObject({ _tag: 'Transient' });
+    expect((error as Error).message).toContain('cancelled');
+  });
+});

@@ -14,6 +14,8 @@ interface Recorded {
   readonly method: string;
   readonly url: URL;
   readonly headers: IncomingMessage['headers'];
+  /** The first 64 KiB of the body. */
+  body: string;
 }
 
 type Answer = (req: Recorded, res: ServerResponse) => void;
@@ -44,9 +46,12 @@ beforeAll(async () => {
       method: req.method ?? '',
       url: new URL(req.url ?? '/', 'http://x'),
       headers: req.headers,
+      body: '',
     };
     recorded.push(record);
-    req.resume();
+    req.on('data', (chunk: Buffer) => {
+      if (record.body.length < 65_536) record.body += chunk.toString('latin1');
+    });
     req.on('end', () => answer(record, res));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -61,8 +66,9 @@ beforeEach(() => {
   answer = (_req, res) => gcsError(res, 500, 'unexpected request');
 });
 
-const sinkAt = (apiEndpoint: string): Sink => {
+const sinkAt = (apiEndpoint: string, extra: { storageClass?: string } = {}): Sink => {
   const options = {
+    ...extra,
     bucket: BUCKET,
     prefix: 'p/',
     resumableThreshold: 1024,
@@ -151,6 +157,47 @@ describe('Stored comes from what GCS answers', () => {
       checksum: { algorithm: 'crc32c', value: '00000001' },
       versionId: '42',
     });
+  });
+});
+
+describe('what else the sink sends (the emulator ignores the storage class)', () => {
+  const stored: Answer = (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({ name: 'p/a/b.bin', bucket: BUCKET, size: '5', generation: '1', crc32c: 'AAAAAA==' }),
+    );
+  };
+
+  it('the multipart upload carries the storage class, content type and custom metadata', async () => {
+    answer = stored;
+    (await put(sinkAt(endpoint, { storageClass: 'COLDLINE' }), 5))._unsafeUnwrap();
+    const body = uploads()[0]?.body ?? '';
+    // The first part of the multipart body is the object resource, as one JSON line.
+    const line = body.split('\r\n').find((l) => l.startsWith('{')) ?? '{}';
+    const resource = JSON.parse(line) as Record<string, unknown>;
+    expect(resource).toMatchObject({
+      storageClass: 'COLDLINE',
+      contentType: 'application/octet-stream',
+      metadata: { cxitem: '1' },
+    });
+  });
+
+  it('the start of a resumable session carries the storage class and custom metadata', async () => {
+    answer = (req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(200, {
+          location: `${endpoint}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&upload_id=u2`,
+        });
+        res.end();
+      } else stored(req, res);
+    };
+    (await put(sinkAt(endpoint, { storageClass: 'ARCHIVE' })))._unsafeUnwrap();
+    const start = uploads()[0];
+    expect(JSON.parse(start?.body ?? '{}')).toMatchObject({
+      storageClass: 'ARCHIVE',
+      metadata: { cxitem: '1' },
+    });
+    expect(uploads()[1]?.body).toBe('hello');
   });
 });
 

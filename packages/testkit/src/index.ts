@@ -52,6 +52,7 @@ export {
   type ScriptedSink,
   type SinkScript,
 } from './scripted-sink.js';
+export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';
 export { FIREBASE_TOOLS_VERSION, type GcsEmulator, startGcsEmulator } from './servers/gcs-emulator.js';
 export {
   answersHttp,
@@ -71,4 +72,3 @@ export {
   sinkConformanceCases,
   sinkConformancePlan,
 } from './sink-conformance.js';
-export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';

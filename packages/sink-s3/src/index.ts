@@ -1,2 +1,37 @@
-// The s3 sink is being built (issue 6); nothing is exported yet.
-export {};
+import {
+  definePlugin,
+  errAsync,
+  okAsync,
+  PLUGIN_API_VERSION,
+  type PluginError,
+  type ResultAsync,
+  type Sink,
+} from '@cxarchive/core';
+import { createS3Client } from './client.js';
+import { createS3Sink } from './s3-sink.js';
+import { configSchema, resolveOptions, type S3SinkOptions } from './schema.js';
+
+export { createS3Client } from './client.js';
+export { cancelled, mapS3Error, statusOf } from './errors.js';
+export { createS3Sink } from './s3-sink.js';
+export {
+  configSchema,
+  DEFAULTS,
+  type ResolvedS3SinkOptions,
+  resolveOptions,
+  type S3SinkOptions,
+  STORAGE_CLASSES,
+  type StorageClass,
+} from './schema.js';
+
+export default definePlugin<'sink', S3SinkOptions>({
+  kind: 'sink',
+  name: 's3',
+  apiVersion: PLUGIN_API_VERSION,
+  configSchema,
+  create(config): ResultAsync<Sink, PluginError> {
+    const resolved = resolveOptions(config);
+    if (resolved.isErr()) return errAsync(resolved.error);
+    return okAsync(createS3Sink(createS3Client(resolved.value), resolved.value));
+  },
+});

@@ -53,6 +53,7 @@ export {
   type SinkScript,
 } from './scripted-sink.js';
 export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';
+export { type CephRgw, cephRgwUnavailable, installCephRgw, startCephRgw } from './servers/ceph-rgw.js';
 export { FIREBASE_TOOLS_VERSION, type GcsEmulator, startGcsEmulator } from './servers/gcs-emulator.js';
 export {
   answersHttp,

@@ -1,0 +1,135 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  type CephRgw,
+  cephRgwUnavailable,
+  collect,
+  describeSinkConformance,
+  failingStream,
+  generatedStream,
+  stallingStream,
+  startCephRgw,
+} from '@cxarchive/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { adminClient, createBucket, makeSink, objectsUnder, openUploads } from '../test-support/rgw.js';
+
+const MiB = 1024 * 1024;
+const live = () => new AbortController().signal;
+const putOptions = (signal: AbortSignal = live()) => ({
+  signal,
+  contentType: 'application/octet-stream',
+  metadata: {},
+});
+
+const unavailable = cephRgwUnavailable();
+
+if (unavailable !== undefined) {
+  describe.skip(`s3 sink on Ceph RGW — skipped: ${unavailable}`, () => {
+    it('needs Ceph RGW', () => {});
+  });
+} else {
+  let rgw: CephRgw;
+  let admin: S3Client;
+  let cases = 0;
+
+  beforeAll(async () => {
+    rgw = await startCephRgw();
+    admin = adminClient(rgw);
+    await createBucket(admin, 'archive');
+  }, 300_000);
+  afterAll(async () => {
+    admin?.destroy();
+    await rgw?.stop();
+  }, 60_000);
+
+  describeSinkConformance(
+    's3 on Ceph RGW',
+    async () => {
+      const prefix = `conformance-${++cases}/`;
+      const sink = makeSink(rgw, { prefix });
+      return { sink, prefix, cleanup: async () => sink.close?.() };
+    },
+    { timeoutMs: 120_000 },
+  );
+
+  describe('s3 sink on Ceph RGW', () => {
+    it('a put to a missing bucket fails InvalidInput naming the bucket; get too', async () => {
+      const sink = makeSink(rgw, { bucket: 'no-such-bucket' });
+      const put = await sink.put('a/b.bin', generatedStream(100, 1), putOptions());
+      expect(put._unsafeUnwrapErr()._tag).toBe('InvalidInput');
+      expect(put._unsafeUnwrapErr().message).toContain('"no-such-bucket"');
+      const get = await sink.get('a/b.bin', live());
+      expect(get._unsafeUnwrapErr()._tag).toBe('InvalidInput');
+    });
+
+    it('a wrong secret fails Auth, and the secret is in no message', async () => {
+      const sink = makeSink(rgw, { secretAccessKey: 'WRONG-SECRET-VALUE' });
+      const put = await sink.put('auth/b.bin', generatedStream(100, 1), putOptions());
+      expect(put._unsafeUnwrapErr()._tag).toBe('Auth');
+      const head = await sink.head('auth/b.bin', live());
+      expect(head._unsafeUnwrapErr()._tag).toBe('Auth');
+      for (const error of [put._unsafeUnwrapErr(), head._unsafeUnwrapErr()])
+        expect(JSON.stringify(error)).not.toContain('WRONG-SECRET-VALUE');
+    });
+
+    it('an unknown access key fails Auth', async () => {
+      const sink = makeSink(rgw, { accessKeyId: 'NOSUCHKEY' });
+      expect((await sink.get('auth/x.bin', live()))._unsafeUnwrapErr()._tag).toBe('Auth');
+    });
+
+    it('create-only holds for a multipart upload (RGW 16 ignores If-None-Match on completion: the sink finds the object first), nothing is overwritten, no upload stays open', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-create-only/' });
+      const first = await sink.put('big.bin', generatedStream(12 * MiB, 3), putOptions());
+      expect(first.isOk(), first.isErr() ? first.error.message : '').toBe(true);
+      const second = await sink.put('big.bin', generatedStream(11 * MiB, 4), putOptions());
+      expect(second._unsafeUnwrapErr()._tag).toBe('AlreadyExists');
+      const back = await collect((await sink.get('big.bin', live()))._unsafeUnwrap());
+      expect(back.equals(await collect(generatedStream(12 * MiB, 3)))).toBe(true);
+      expect(await openUploads(admin, 'archive', 'mp-create-only/')).toEqual([]);
+    });
+
+    it('a second single-part put of a key is refused by RGW itself with 412 (If-None-Match: *) → AlreadyExists', async () => {
+      const sink = makeSink(rgw, { prefix: 'create-only-412/' });
+      expect((await sink.put('k.bin', generatedStream(1000, 1), putOptions())).isOk()).toBe(true);
+      const second = (await sink.put('k.bin', generatedStream(1000, 2), putOptions()))._unsafeUnwrapErr();
+      expect(second._tag).toBe('AlreadyExists');
+      expect(second.message).toContain('HTTP 412');
+    });
+
+    it('a multipart put cancelled after its first parts leaves no object and no open multipart upload', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-cancel/' });
+      const controller = new AbortController();
+      const { stream, stalled } = stallingStream(11 * MiB, 9);
+      const put = sink.put('cancelled.bin', stream, putOptions(controller.signal));
+      await stalled;
+      // Let the first two parts reach the store before cancelling.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      expect(await openUploads(admin, 'archive', 'mp-cancel/')).toHaveLength(1);
+      controller.abort(new Error('test: cancelled'));
+      const result = await put;
+      expect(result._unsafeUnwrapErr()._tag).toBe('Transient');
+      expect(result._unsafeUnwrapErr().message).toContain('cancelled');
+      expect(await openUploads(admin, 'archive', 'mp-cancel/')).toEqual([]);
+      expect(await objectsUnder(admin, 'archive', 'mp-cancel/')).toEqual([]);
+    });
+
+    it('a body failing after two parts leaves no object and no open multipart upload', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-fail/' });
+      const failure = new Error('injected: socket hang up');
+      const result = await sink.put('failed.bin', failingStream(11 * MiB, failure), putOptions());
+      expect(result._unsafeUnwrapErr()._tag).toBe('Transient');
+      expect(await openUploads(admin, 'archive', 'mp-fail/')).toEqual([]);
+      expect(await objectsUnder(admin, 'archive', 'mp-fail/')).toEqual([]);
+    });
+
+    it('the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-checksum/' });
+      const stored = (await sink.put('c.bin', generatedStream(12 * MiB, 8), putOptions()))._unsafeUnwrap();
+      const { createHash } = await import('node:crypto');
+      const expected = createHash('sha256')
+        .update(await collect(generatedStream(12 * MiB, 8)))
+        .digest('hex');
+      expect(stored).toMatchObject({ key: 'mp-checksum/c.bin', size: 12 * MiB });
+      expect(stored.checksum).toEqual({ algorithm: 'sha256', value: expected });
+    });
+  });
+}

@@ -1,0 +1,183 @@
+import type { Readable } from 'node:stream';
+import {
+  CompleteMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import {
+  errAsync,
+  fromStreamError,
+  objectKeyProblem,
+  type PluginError,
+  PluginErrors,
+  PluginFailure,
+  type PutOptions,
+  type ResultAsync,
+  type Sink,
+  type Stored,
+  type StoredInfo,
+  tryAsync,
+} from '@cxarchive/core';
+import { cancelled, mapS3Error, statusOf, verificationFailed } from './errors.js';
+import { readBack } from './read-back.js';
+import type { ResolvedS3SinkOptions } from './schema.js';
+
+/**
+ * The client one upload uses. Its body-carrying requests (PutObject, UploadPart) are aborted with
+ * `signal`, while CreateMultipartUpload, CompleteMultipartUpload and AbortMultipartUpload are not:
+ * an upload id is always known (so it can be aborted), and a cancelled put still aborts its
+ * multipart upload. Before CompleteMultipartUpload it asks HeadObject whether the key exists:
+ * Ceph RGW 16 ignores `If-None-Match: *` on CompleteMultipartUpload (AWS S3 enforces it), so
+ * without this a multipart put would overwrite. A found object fails `AlreadyExists`, and
+ * lib-storage then aborts the multipart upload.
+ */
+const uploadClient = (client: S3Client, signal: AbortSignal, what: string): S3Client => {
+  const scoped = Object.create(client) as S3Client;
+  const send = client.send.bind(client) as (command: unknown, options?: object) => Promise<unknown>;
+  (scoped as unknown as { send: typeof send }).send = async (command, options) => {
+    if (command instanceof PutObjectCommand || command instanceof UploadPartCommand)
+      return send(command, { ...options, abortSignal: signal });
+    if (command instanceof CompleteMultipartUploadCommand) {
+      const { Bucket, Key } = command.input;
+      const exists = await send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }).then(
+        () => true,
+        (error: unknown) => {
+          if (statusOf(error) === 404) return false;
+          throw error;
+        },
+      );
+      if (exists)
+        throw new PluginFailure(
+          PluginErrors.alreadyExists(`s3 sink: ${what}: the object already exists (found before completing)`),
+        );
+    }
+    return send(command, options);
+  };
+  return scoped;
+};
+
+const keyError = (key: string): PluginError | undefined => {
+  const problem = objectKeyProblem(key);
+  return problem === undefined ? undefined : PluginErrors.invalidInput(`s3 sink: key ${problem}`);
+};
+
+export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): Sink => {
+  const { bucket, prefix } = options;
+  const physical = (key: string) => `${prefix}${key}`;
+  const classify = (what: string, signal: AbortSignal) => (error: unknown) =>
+    signal.aborted ? cancelled(what) : mapS3Error(error, what, bucket);
+
+  const upload = async (key: string, body: Readable, put: PutOptions): Promise<Stored> => {
+    const what = `put of ${key}`;
+    let bodyError: unknown;
+    body.once('error', (error) => {
+      bodyError ??= error;
+    });
+    const onAbort = () => body.destroy(new PluginFailure(cancelled(what)));
+    put.signal.addEventListener('abort', onAbort, { once: true });
+    const params: PutObjectCommandInput = {
+      Bucket: bucket,
+      Key: key,
+      Body: body,
+      ContentType: put.contentType,
+      Metadata: { ...put.metadata },
+      IfNoneMatch: '*',
+      ...(options.storageClass === undefined ? {} : { StorageClass: options.storageClass }),
+      ...(options.serverSideEncryption === undefined
+        ? {}
+        : { ServerSideEncryption: options.serverSideEncryption }),
+      ...(options.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.kmsKeyId }),
+    };
+    try {
+      await new Upload({
+        client: uploadClient(client, put.signal, what),
+        params,
+        partSize: options.partSize,
+        queueSize: options.queueSize,
+        leavePartsOnError: false,
+      }).done();
+    } catch (error) {
+      if (put.signal.aborted) throw new PluginFailure(cancelled(what));
+      if (bodyError !== undefined) throw new PluginFailure(fromStreamError(bodyError));
+      throw error;
+    } finally {
+      put.signal.removeEventListener('abort', onAbort);
+      if (!body.destroyed) body.destroy();
+    }
+    const back = await readBack(client, bucket, key, put.signal);
+    if (put.size !== undefined && back.size !== put.size)
+      throw new PluginFailure(
+        verificationFailed(what, `the store holds ${back.size} bytes, ${put.size} were announced`),
+      );
+    return {
+      key,
+      size: back.size,
+      checksum: { algorithm: 'sha256', value: back.sha256 },
+      ...(back.versionId === undefined ? {} : { versionId: back.versionId }),
+    };
+  };
+
+  return {
+    limits: { maxInFlight: options.maxInFlight },
+    checksums: ['sha256'],
+    put(key, body, put): ResultAsync<Stored, PluginError> {
+      const invalid = keyError(key);
+      const refused = invalid ?? (put.signal.aborted ? cancelled(`put of ${key}`) : undefined);
+      if (refused !== undefined) {
+        body.destroy();
+        return errAsync(refused);
+      }
+      const target = physical(key);
+      return tryAsync(() => upload(target, body, put), classify(`put of ${target}`, put.signal));
+    },
+    head(key, signal): ResultAsync<StoredInfo | null, PluginError> {
+      const invalid = keyError(key) ?? (signal.aborted ? cancelled(`head of ${key}`) : undefined);
+      if (invalid !== undefined) return errAsync(invalid);
+      const target = physical(key);
+      return tryAsync(
+        async () => {
+          try {
+            const info = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: target }), {
+              abortSignal: signal,
+            });
+            return {
+              key: target,
+              size: info.ContentLength ?? 0,
+              metadata: { ...(info.Metadata ?? {}) },
+              ...(info.VersionId === undefined ? {} : { versionId: info.VersionId }),
+            };
+          } catch (error) {
+            if (!signal.aborted && mapS3Error(error, '', bucket)._tag === 'NotFound') return null;
+            throw error;
+          }
+        },
+        classify(`head of ${target}`, signal),
+      );
+    },
+    get(key, signal): ResultAsync<Readable, PluginError> {
+      const invalid = keyError(key) ?? (signal.aborted ? cancelled(`get of ${key}`) : undefined);
+      if (invalid !== undefined) return errAsync(invalid);
+      const target = physical(key);
+      return tryAsync(
+        async () => {
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: target }), {
+            abortSignal: signal,
+          });
+          const body = response.Body as Readable;
+          const onAbort = () => body.destroy(new PluginFailure(cancelled(`reading ${target}`)));
+          signal.addEventListener('abort', onAbort, { once: true });
+          body.once('close', () => signal.removeEventListener('abort', onAbort));
+          body.on('error', () => {});
+          return body;
+        },
+        classify(`get of ${target}`, signal),
+      );
+    },
+    close: async () => client.destroy(),
+  };
+};

@@ -37,7 +37,13 @@ let gcs: GcsEmulator;
 /** The Azure SDK, from the sink that depends on it (a test creates the container a tenant expects). */
 const azureSdk = createRequire(path.join(ROOT, 'packages', 'sink-azure', 'package.json'))(
   '@azure/storage-blob',
-) as typeof import('@azure/storage-blob');
+) as {
+  BlobServiceClient: {
+    fromConnectionString(connectionString: string): {
+      getContainerClient(name: string): { createIfNotExists(): Promise<unknown> };
+    };
+  };
+};
 
 const createContainer = async (connectionString: string, name: string) => {
   await azureSdk.BlobServiceClient.fromConnectionString(connectionString)

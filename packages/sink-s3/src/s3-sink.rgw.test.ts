@@ -65,13 +65,16 @@ if (unavailable !== undefined) {
   );
 
   describe('s3 sink on Ceph RGW', () => {
-    it('a put to a missing bucket fails InvalidInput naming the bucket; get too', async () => {
+    it('a missing bucket fails put, get and head with InvalidInput naming the bucket (head is not a null)', async () => {
       const sink = makeSink(rgw, { bucket: 'no-such-bucket' });
       const put = await sink.put('a/b.bin', generatedStream(100, 1), putOptions());
       expect(put._unsafeUnwrapErr()._tag).toBe('InvalidInput');
       expect(put._unsafeUnwrapErr().message).toContain('"no-such-bucket"');
       const get = await sink.get('a/b.bin', live());
       expect(get._unsafeUnwrapErr()._tag).toBe('InvalidInput');
+      const head = (await sink.head('a/b.bin', live()))._unsafeUnwrapErr();
+      expect(head).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
+      expect(head.message).toContain('"no-such-bucket"');
     });
 
     it('a wrong secret fails Auth, and the secret is in no message', async () => {

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
   GetObjectCommand,
+  HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
@@ -71,6 +72,23 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
   const physical = (key: string) => `${prefix}${key}`;
   const classify = (what: string, signal: AbortSignal) => (error: unknown) =>
     signal.aborted ? cancelled(what) : mapS3Error(error, what, bucket);
+
+  // A HEAD answer has no body: a 404 does not say whether the key or the bucket is missing. The
+  // first 404 asks HeadBucket once; a missing bucket fails like the other operations do.
+  let bucketSeen = false;
+  const bucketExists = async (signal: AbortSignal): Promise<void> => {
+    if (bucketSeen) return;
+    try {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: signal });
+    } catch (error) {
+      if (statusOf(error) === 404)
+        throw new PluginFailure(
+          PluginErrors.invalidInput(`s3 sink: the bucket "${bucket}" does not exist`, 'bucket'),
+        );
+      throw error;
+    }
+    bucketSeen = true;
+  };
 
   const upload = async (key: string, body: Readable, put: PutOptions): Promise<Stored> => {
     const what = `put of ${key}`;
@@ -152,8 +170,9 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
               ...(info.VersionId === undefined ? {} : { versionId: info.VersionId }),
             };
           } catch (error) {
-            if (!signal.aborted && mapS3Error(error, '', bucket)._tag === 'NotFound') return null;
-            throw error;
+            if (signal.aborted || statusOf(error) !== 404) throw error;
+            await bucketExists(signal);
+            return null;
           }
         },
         classify(`head of ${target}`, signal),

@@ -18,9 +18,12 @@ import {
 import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import {
   type Azurite,
+  type CephRgw,
+  cephRgwUnavailable,
   collect,
   type GcsEmulator,
   startAzurite,
+  startCephRgw,
   startGcsEmulator,
   startHttpFaultProxy,
 } from '@cxarchive/testkit';
@@ -130,6 +133,7 @@ describe('the tenant examples', () => {
     const withoutSinks = (name: string) =>
       readFileSync(example(name), 'utf8').replace(/^sinks:\n(?: {2}.*\n)+/m, 'sinks: …\n');
     expect(withoutSinks('azure')).toBe(withoutSinks('gcs'));
+    expect(withoutSinks('s3')).toBe(withoutSinks('gcs'));
   });
 
   it('azure: archives the tenant into Azurite and a contact is restored from it', async () => {
@@ -160,6 +164,51 @@ describe('the tenant examples', () => {
     expect(String((await restoreContact(t.dir, t.prepared, 0, first)).contactId)).toBe(first);
   });
 });
+
+const rgwUnavailable = cephRgwUnavailable();
+(rgwUnavailable ? describe.skip : describe)(
+  `the s3 tenant example on Ceph RGW${rgwUnavailable ? ` — skipped: ${rgwUnavailable}` : ''}`,
+  () => {
+    let rgw: CephRgw;
+    beforeAll(async () => {
+      rgw = await startCephRgw();
+    }, 180_000);
+    afterAll(async () => {
+      await rgw?.stop();
+    });
+
+    it('archives the tenant into RGW and a contact is restored from it', async () => {
+      const s3 = createRequire(path.join(ROOT, 'packages', 'sink-s3', 'package.json'))(
+        '@aws-sdk/client-s3',
+      ) as {
+        S3Client: new (config: object) => { send(command: object): Promise<unknown>; destroy(): void };
+        CreateBucketCommand: new (input: { Bucket: string }) => object;
+      };
+      const client = new s3.S3Client({
+        endpoint: rgw.endpoint,
+        region: rgw.region,
+        forcePathStyle: true,
+        credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      });
+      await client.send(new s3.CreateBucketCommand({ Bucket: 'acme-archive' }));
+      client.destroy();
+      const t = await tenantFrom(example('s3'), {
+        S3_ENDPOINT: rgw.endpoint,
+        AWS_REGION: rgw.region,
+        S3_FORCE_PATH_STYLE: 'true',
+        AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      });
+      const report = await t.run();
+      expect(report.failures).toEqual([]);
+      expect(report.status).toBe('succeeded');
+      expect(report.counts.archived).toBe(simulator.dataset.contacts.length);
+      const first = String(simulator.dataset.contacts[0]!.contactId);
+      expect(String((await restoreContact(t.dir, t.prepared, 0, first)).contactId)).toBe(first);
+      expect((await t.run()).objects).toBe(0);
+    });
+  },
+);
 
 describe('two cloud sinks', () => {
   it('an item is archived only when both hold it: a failing sink leaves it failed, and the next run completes it without a second copy', async () => {

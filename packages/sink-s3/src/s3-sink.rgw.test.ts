@@ -1,4 +1,9 @@
-import type { S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  HeadObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import {
   type CephRgw,
   cephRgwUnavailable,
@@ -136,6 +141,46 @@ if (unavailable !== undefined) {
       expect(result._unsafeUnwrapErr()._tag).toBe('Transient');
       expect(await openUploads(admin, 'archive', 'mp-fail/')).toEqual([]);
       expect(await objectsUnder(admin, 'archive', 'mp-fail/')).toEqual([]);
+    });
+
+    it('retention: single-part and multipart objects are stored under Object Lock, and their versions cannot be deleted', async () => {
+      await admin.send(new CreateBucketCommand({ Bucket: 'locked', ObjectLockEnabledForBucket: true }));
+      const sink = makeSink(rgw, { bucket: 'locked', prefix: 'retention/' });
+      expect(sink.capabilities?.retention).toBe(true);
+      const until = new Date(Date.now() + 3_600_000);
+      for (const [key, size] of [
+        ['small.bin', 1000],
+        ['large.bin', 12 * MiB],
+      ] as const) {
+        const put = await sink.put(key, generatedStream(size, 5), {
+          ...putOptions(),
+          retention: { mode: 'governance', until },
+        });
+        expect(put.isOk(), put.isErr() ? put.error.message : '').toBe(true);
+        const info = await admin.send(new HeadObjectCommand({ Bucket: 'locked', Key: `retention/${key}` }));
+        expect(info.ObjectLockMode, key).toBe('GOVERNANCE');
+        expect(Math.floor((info.ObjectLockRetainUntilDate?.getTime() ?? 0) / 1000)).toBe(
+          Math.floor(until.getTime() / 1000),
+        );
+        const deletion = admin.send(
+          new DeleteObjectCommand({ Bucket: 'locked', Key: `retention/${key}`, VersionId: info.VersionId }),
+        );
+        await expect(deletion, `deleting the locked version of ${key}`).rejects.toMatchObject({
+          name: 'AccessDenied',
+        });
+      }
+    });
+
+    it('retention asked of a bucket without Object Lock fails InvalidInput before any upload: no object, no multipart upload', async () => {
+      const sink = makeSink(rgw, { prefix: 'retention-unlocked/' });
+      const put = await sink.put('x.bin', generatedStream(12 * MiB, 5), {
+        ...putOptions(),
+        retention: { mode: 'governance', until: new Date(Date.now() + 3_600_000) },
+      });
+      expect(put._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
+      expect(put._unsafeUnwrapErr().message).toContain('Object Lock');
+      expect(await objectsUnder(admin, 'archive', 'retention-unlocked/')).toEqual([]);
+      expect(await openUploads(admin, 'archive', 'retention-unlocked/')).toEqual([]);
     });
 
     it('the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {

@@ -26,6 +26,7 @@ import {
 } from '@cxarchive/core';
 import { cancelled, mapS3Error, statusOf, verificationFailed } from './errors.js';
 import { readBack } from './read-back.js';
+import { checkObjectLock, ensureRetention, lockMode } from './retention.js';
 import type { ResolvedS3SinkOptions } from './schema.js';
 
 /**
@@ -90,8 +91,17 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
     bucketSeen = true;
   };
 
+  let objectLockSeen = false;
+
   const upload = async (key: string, body: Readable, put: PutOptions): Promise<Stored> => {
     const what = `put of ${key}`;
+    if (put.retention !== undefined && !objectLockSeen) {
+      await checkObjectLock(client, bucket, put.signal).catch((error: unknown) => {
+        body.destroy();
+        throw error;
+      });
+      objectLockSeen = true;
+    }
     let bodyError: unknown;
     body.once('error', (error) => {
       bodyError ??= error;
@@ -110,6 +120,12 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
         ? {}
         : { ServerSideEncryption: options.serverSideEncryption }),
       ...(options.kmsKeyId === undefined ? {} : { SSEKMSKeyId: options.kmsKeyId }),
+      ...(put.retention === undefined
+        ? {}
+        : {
+            ObjectLockMode: lockMode(put.retention),
+            ObjectLockRetainUntilDate: put.retention.until,
+          }),
     };
     try {
       await new Upload({
@@ -127,6 +143,7 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
       put.signal.removeEventListener('abort', onAbort);
       if (!body.destroyed) body.destroy();
     }
+    if (put.retention !== undefined) await ensureRetention(client, bucket, key, put.retention, what);
     const back = await readBack(client, bucket, key, put.signal);
     if (put.size !== undefined && back.size !== put.size)
       throw new PluginFailure(
@@ -143,6 +160,7 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
   return {
     limits: { maxInFlight: options.maxInFlight },
     checksums: ['sha256'],
+    capabilities: { retention: true },
     put(key, body, put): ResultAsync<Stored, PluginError> {
       const invalid = keyError(key);
       const refused = invalid ?? (put.signal.aborted ? cancelled(`put of ${key}`) : undefined);

@@ -6,10 +6,16 @@ import {
   StorageSharedKeyCredential,
 } from '@azure/storage-blob';
 import { PluginErrors, PluginFailure, type PutOptions, Redacted } from '@cxarchive/core';
-import { type Azurite, collect, generatedStream, stallingStream, startAzurite } from '@cxarchive/testkit';
+import {
+  type Azurite,
+  collect,
+  generatedStream,
+  stallingStream,
+  startAzurite,
+  startHttpFaultProxy,
+} from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contextFor, freshContainer, makeSink, serviceOf } from '../test-support/azurite.js';
-import { startFaultProxy } from '../test-support/fault-proxy.js';
 import { createAzureSink } from './azure-sink.js';
 import plugin from './index.js';
 
@@ -211,32 +217,51 @@ describe('azure sink on Azurite', () => {
   describe('faults through a proxy in front of Azurite', () => {
     it('503 ServerBusy is Throttled with Retry-After, 500 Transient, a reset connection Transient', async () => {
       const { container } = await makeSink(azurite);
-      const proxy = await startFaultProxy(new URL(azurite.url));
-      try {
-        const sink = (
+      const target = new URL(azurite.url);
+      const http = await startHttpFaultProxy({ host: target.hostname, port: Number(target.port) });
+      const sinkBehind = async (proxyUrl: string) =>
+        (
           await plugin.create(
             {
               container,
-              accountUrl: proxy.url,
+              accountUrl: `${proxyUrl}${target.pathname}`,
               accountName: azurite.accountName,
               accountKey: Redacted.make(azurite.accountKey),
             },
             contextFor(),
           )
-        )._unsafeUnwrap();
-        proxy.fault = { kind: 'status', status: 503, code: 'ServerBusy', retryAfter: '3' };
+        ).match(
+          (ok) => ok,
+          (e) => {
+            throw new Error(`${e._tag}: ${e.message}`);
+          },
+        );
+      /** Azure's answer to the next request through the HTTP proxy. */
+      const answerNext = (status: number, code: string, retryAfter?: string) =>
+        http.setFaults({
+          respond: [
+            {
+              nth: http.requests() + 1,
+              status,
+              headers: { 'x-ms-error-code': code, ...(retryAfter ? { 'retry-after': retryAfter } : {}) },
+            },
+          ],
+        });
+      try {
+        const sink = await sinkBehind(http.url);
+        answerNext(503, 'ServerBusy', '3');
         expect((await sink.put('f.bin', bytes('x'), putOptions()))._unsafeUnwrapErr()).toMatchObject({
           _tag: 'Throttled',
           retryAfterMs: 3000,
         });
-        proxy.fault = { kind: 'status', status: 500, code: 'InternalError' };
+        answerNext(500, 'InternalError');
         expect((await sink.get('f.bin', live()))._unsafeUnwrapErr()._tag).toBe('Transient');
-        proxy.fault = { kind: 'reset' };
+        http.setFaults({ respond: [{ nth: http.requests() + 1, reset: true }] });
         expect((await sink.head('f.bin', live()))._unsafeUnwrapErr()._tag).toBe('Transient');
-        proxy.fault = { kind: 'pass' };
+        http.setFaults({});
         expect((await sink.put('f.bin', bytes('x'), putOptions())).isOk()).toBe(true);
       } finally {
-        await proxy.close();
+        await http.stop();
       }
     });
   });

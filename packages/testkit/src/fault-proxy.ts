@@ -20,7 +20,9 @@ export interface TcpFaults {
 export interface InjectedResponse {
   /** Which request, counting from 1 over the proxy's life. */
   readonly nth: number;
-  readonly status: number;
+  /** Reset the connection (RST) instead of answering. */
+  readonly reset?: boolean;
+  readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
 }
@@ -128,7 +130,7 @@ export const startTcpFaultProxy = async (
 
 /**
  * An HTTP proxy on loopback in front of `target`: answers chosen requests itself (a 503 for the
- * second request, a 429 with Retry-After…) and passes the others through, with the TCP faults
+ * * second request, a 429 with Retry-After, a reset…) and passes the others through, with the TCP faults
  * applied to the response bodies. For tests only.
  */
 export const startHttpFaultProxy = async (
@@ -142,9 +144,13 @@ export const startHttpFaultProxy = async (
   const server = createHttpServer((req, res) => {
     requests++;
     const injected = current.respond?.find((r) => r.nth === requests);
+    if (injected?.reset) {
+      req.socket.resetAndDestroy();
+      return;
+    }
     if (injected) {
       req.resume();
-      res.writeHead(injected.status, { 'content-type': 'text/plain', ...injected.headers });
+      res.writeHead(injected.status ?? 500, { 'content-type': 'text/plain', ...injected.headers });
       res.end(injected.body ?? '');
       return;
     }

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openSqliteLedger, processHost } from '@cxarchive/core/host';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { makeTenant, ROOT, type Tenant } from './helpers.js';
+import { listFiles, makeTenant, ROOT, type Tenant } from './helpers.js';
 
 // These tests drive the built CLI (`pnpm run build` runs before the suite) as a user would.
 const BIN = path.join(ROOT, 'packages', 'cli', 'bin', 'run.js');
@@ -132,6 +132,28 @@ describe('cxarchive run', () => {
     const { code, stdout } = await cli(['run', t.file, '--json'], t.env);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).counts.archived).toBe(2);
+  });
+
+  it('sync fills a sink added after the tenant was archived, which run warns about until then', async () => {
+    const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 3 });
+    tenants.push(t);
+    expect((await cli(['run', t.file], t.env)).code).toBe(0);
+    writeFileSync(
+      t.file,
+      readFileSync(t.file, 'utf8').replace(
+        '  - use: fs\n    with: { root: ./archive }',
+        '  - use: fs\n    with: { root: ./archive }\n  - use: fs\n    with: { root: ./second }',
+      ),
+    );
+    const lagging = await cli(['run', t.file, '--json'], t.env);
+    expect(lagging.code).toBe(0);
+    const warning = (JSON.parse(lagging.stdout).warnings as string[]).find((w) => w.startsWith('sinks[1]'));
+    expect(warning).toMatch(/lacks \d+ objects .*cxarchive sync/);
+    const synced = await cli(['sync', t.file], t.env);
+    expect(synced.code).toBe(0);
+    expect(listFiles(path.join(t.dir, 'second'))).toEqual(listFiles(path.join(t.dir, 'archive')));
+    const after = await cli(['run', t.file, '--json'], t.env);
+    expect((JSON.parse(after.stdout).warnings as string[]).filter((w) => w.includes('lacks'))).toEqual([]);
   });
 
   it('exits 1 and reports the item when the source refuses the credentials', async () => {

@@ -50,5 +50,7 @@ export {
   RunSetupError,
   runPipeline,
   runWith,
+  SYNC_FLOW,
+  syncPipeline,
 } from './runtime/run-pipeline.js';
 export { unlockTenant } from './runtime/unlock.js';

@@ -15,6 +15,16 @@ export interface LedgerObject extends StoredObject {
   readonly unitId: string;
   /** The run that stored (or adopted) it. */
   readonly runId: string;
+  /** The stored object's content type (what the codec made), when recorded. */
+  readonly contentType?: string;
+}
+
+/** An object of an archived item that `sink` lacks, with what the other sinks hold of it. */
+export interface MissingObject {
+  readonly itemId: string;
+  readonly artifact: string;
+  /** The same object on the sinks that hold it. */
+  readonly held: readonly LedgerObject[];
 }
 
 export interface LedgerItem {
@@ -107,6 +117,19 @@ export interface Ledger {
     limit: number,
   ): Promise<{ refs: ItemRef[]; next?: UnsettledCursor }>;
   counts(tenant: string, source: string): Promise<Record<ItemStatus, number>>;
+  /**
+   * One page of the objects of archived items that some sink holds and `sink` does not (a sink
+   * added to a pipeline after items were archived), after `cursor`.
+   */
+  laggingPage(
+    tenant: string,
+    source: string,
+    sink: string,
+    cursor: { readonly itemId: string; readonly artifact: string } | undefined,
+    limit: number,
+  ): Promise<{ missing: MissingObject[]; next?: { itemId: string; artifact: string } }>;
+  /** How many objects `laggingPage` would give in all. */
+  countLagging(tenant: string, source: string, sink: string): Promise<number>;
   /**
    * Takes the tenant's run lease, or says who holds it. An expired lease, or one whose holder
    * process is gone on this host, is taken over and its run marked `abandoned`.

@@ -35,7 +35,7 @@ CREATE TABLE IF NOT EXISTS objects (
   tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, artifact TEXT NOT NULL, sink TEXT NOT NULL,
   unit_id TEXT NOT NULL, run_id TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL,
   size INTEGER NOT NULL, sha256 TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
-  version_id TEXT, key_id TEXT NOT NULL, stored_at TEXT NOT NULL,
+  version_id TEXT, key_id TEXT NOT NULL, content_type TEXT, stored_at TEXT NOT NULL,
   PRIMARY KEY (tenant, source, item_id, artifact, sink));
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
@@ -67,6 +67,7 @@ interface ObjectRow {
   checksum: string;
   version_id: string | null;
   key_id: string;
+  content_type: string | null;
 }
 interface LeaseRow {
   run_id: string;
@@ -176,7 +177,7 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     objects: db.prepare<[string, string, string], ObjectRow>(
       `SELECT artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm, checksum,
-         version_id, key_id FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
+         version_id, key_id, content_type FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
     ),
     begin: db.prepare(
       `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at)
@@ -187,13 +188,14 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     recordObject: db.prepare(
       `INSERT INTO objects (tenant, source, item_id, artifact, sink, unit_id, run_id, key, physical_key, size, sha256,
-         checksum_algorithm, checksum, version_id, key_id, stored_at)
+         checksum_algorithm, checksum, version_id, key_id, content_type, stored_at)
        VALUES (@tenant, @source, @itemId, @artifact, @sink, @unitId, @runId, @key, @physicalKey, @size, @sha256,
-         @checksumAlgorithm, @checksum, @versionId, @keyId, @at)
+         @checksumAlgorithm, @checksum, @versionId, @keyId, @contentType, @at)
        ON CONFLICT (tenant, source, item_id, artifact, sink) DO UPDATE SET
          unit_id = excluded.unit_id, run_id = excluded.run_id, key = excluded.key, physical_key = excluded.physical_key,
          size = excluded.size, sha256 = excluded.sha256, checksum_algorithm = excluded.checksum_algorithm,
          checksum = excluded.checksum, version_id = excluded.version_id, key_id = excluded.key_id,
+         content_type = excluded.content_type,
          stored_at = excluded.stored_at`,
     ),
     settle: db.prepare(
@@ -219,6 +221,33 @@ export const openSqliteLedger = (file: string): Ledger => {
          AND (status IN ('pending','failed') OR (status = 'awaiting' AND retry_at <= @now))
          AND (first_seen_at > @at OR (first_seen_at = @at AND item_id > @id))
        ORDER BY first_seen_at, item_id LIMIT @limit`,
+    ),
+    // Objects of archived items that some sink holds and `sink` does not (a sink added later).
+    lagging: db.prepare<
+      {
+        tenant: string;
+        source: string;
+        sink: string;
+        afterItem: string;
+        afterArtifact: string;
+        limit: number;
+      },
+      { item_id: string; artifact: string }
+    >(
+      `SELECT DISTINCT o.item_id, o.artifact FROM objects o
+       JOIN items i ON i.tenant = o.tenant AND i.source = o.source AND i.item_id = o.item_id AND i.status = 'archived'
+       WHERE o.tenant = @tenant AND o.source = @source AND o.sink <> @sink
+         AND NOT EXISTS (SELECT 1 FROM objects p WHERE p.tenant = o.tenant AND p.source = o.source
+                         AND p.item_id = o.item_id AND p.artifact = o.artifact AND p.sink = @sink)
+         AND (o.item_id > @afterItem OR (o.item_id = @afterItem AND o.artifact > @afterArtifact))
+       ORDER BY o.item_id, o.artifact LIMIT @limit`,
+    ),
+    countLagging: db.prepare<{ tenant: string; source: string; sink: string }, { n: number }>(
+      `SELECT COUNT(*) AS n FROM (SELECT DISTINCT o.item_id, o.artifact FROM objects o
+       JOIN items i ON i.tenant = o.tenant AND i.source = o.source AND i.item_id = o.item_id AND i.status = 'archived'
+       WHERE o.tenant = @tenant AND o.source = @source AND o.sink <> @sink
+         AND NOT EXISTS (SELECT 1 FROM objects p WHERE p.tenant = o.tenant AND p.source = o.source
+                         AND p.item_id = o.item_id AND p.artifact = o.artifact AND p.sink = @sink))`,
     ),
     counts: db.prepare<[string, string], { status: ItemStatus; n: number }>(
       'SELECT status, COUNT(*) AS n FROM items WHERE tenant = ? AND source = ? GROUP BY status',
@@ -257,6 +286,7 @@ export const openSqliteLedger = (file: string): Ledger => {
         value: o.checksum,
       },
       keyId: o.key_id,
+      ...(o.content_type === null ? {} : { contentType: o.content_type }),
       ...(o.version_id === null ? {} : { versionId: o.version_id }),
     }));
 
@@ -503,6 +533,7 @@ export const openSqliteLedger = (file: string): Ledger => {
           checksum: o.checksum.value,
           versionId: o.versionId ?? null,
           keyId: o.keyId,
+          contentType: o.contentType ?? null,
           at: at.toISOString(),
         });
       }, false),
@@ -539,6 +570,29 @@ export const openSqliteLedger = (file: string): Ledger => {
             : {}),
         } as { refs: ItemRef[]; next?: UnsettledCursor };
       }),
+    laggingPage: (tenant, source, sink, cursor, limit) =>
+      read(() => {
+        const rows = q.lagging.all({
+          tenant,
+          source,
+          sink,
+          afterItem: cursor?.itemId ?? '',
+          afterArtifact: cursor?.artifact ?? '',
+          limit,
+        });
+        const last = rows.at(-1);
+        return {
+          missing: rows.map((r) => ({
+            itemId: r.item_id,
+            artifact: r.artifact,
+            held: objectsOf(tenant, source, r.item_id).filter((o) => o.artifact === r.artifact),
+          })),
+          ...(last && rows.length === limit
+            ? { next: { itemId: last.item_id, artifact: last.artifact } }
+            : {}),
+        };
+      }),
+    countLagging: (tenant, source, sink) => read(() => q.countLagging.get({ tenant, source, sink })!.n),
     counts: (tenant, source) =>
       read(() => {
         const out: Record<ItemStatus, number> = {

@@ -21,6 +21,7 @@ import type { RunReport } from './report.js';
 import { retryPolicyFrom } from './retry.js';
 import { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
 import { buildReport, busWarnings, statusOf, writeReports } from './run-report.js';
+import { syncFlow } from './sync-flow.js';
 
 /**
  * A flow: what a run does inside the harness. It gets the run's ports and plugins, the source's
@@ -30,6 +31,8 @@ import { buildReport, busWarnings, statusOf, writeReports } from './run-report.j
  */
 export interface Flow {
   readonly name: string;
+  /** Warnings about the run's starting state (e.g. a sink that lacks what others hold). */
+  preflight?(ctx: FlowContext): Promise<string[]>;
   run(
     ctx: FlowContext,
     start: Checkpoint | undefined,
@@ -37,8 +40,28 @@ export interface Flow {
   ): Effect.Effect<{ readonly listingError?: PluginError }>;
 }
 
+/**
+ * A sink that lacks objects other sinks hold for archived items was added after they were
+ * archived: the archive flow never revisits archived items, so it stays behind until synced.
+ */
+const laggingSinks = async (ctx: FlowContext): Promise<string[]> => {
+  if (ctx.sinks.length < 2) return [];
+  const warnings: string[] = [];
+  for (const sink of ctx.sinks) {
+    const n = await ctx.ledger.countLagging(ctx.tenant, ctx.sourceId, sink.label);
+    if (n > 0)
+      warnings.push(
+        `${sink.label} (${sink.packageName}) lacks ${n} objects of archived items that other sinks hold (was it added after they were archived?): run \`cxarchive sync\` to copy them`,
+      );
+  }
+  return warnings;
+};
+
 /** The archive flow: source → transforms → codec → sinks, item by item (see archive-flow.ts). */
-export const ARCHIVE_FLOW: Flow = { name: 'archive', run: archiveFlow };
+export const ARCHIVE_FLOW: Flow = { name: 'archive', preflight: laggingSinks, run: archiveFlow };
+
+/** The sync flow: copies to each sink what other sinks hold for archived items (see sync-flow.ts). */
+export const SYNC_FLOW: Flow = { name: 'sync', run: syncFlow };
 
 const newRunId = (at: Date): string =>
   `${at
@@ -172,6 +195,10 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       emit: bus.emit,
     };
 
+    for (const warning of (await flow.preflight?.(ctx)) ?? []) {
+      logger.warn(warning);
+      warnings.push(warning);
+    }
     const exit = stop.signal.aborted
       ? Exit.interrupt()
       : await Effect.runPromiseExit(flow.run(ctx, before ?? undefined, tally), { signal: stop.signal });

@@ -1,8 +1,8 @@
-import { ARCHIVE_FLOW, runWith } from './harness.js';
+import { ARCHIVE_FLOW, runWith, SYNC_FLOW } from './harness.js';
 import type { RunReport } from './report.js';
 import type { RunOptions } from './run-options.js';
 
-export { ARCHIVE_FLOW, type Flow, runWith } from './harness.js';
+export { ARCHIVE_FLOW, type Flow, runWith, SYNC_FLOW } from './harness.js';
 export { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
 
 /**
@@ -10,3 +10,6 @@ export { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
  * source lists after the stored checkpoint (the archive flow, inside the run harness).
  */
 export const runPipeline = (options: RunOptions): Promise<RunReport> => runWith(ARCHIVE_FLOW, options);
+
+/** Copies to each sink the objects of archived items that other sinks hold and it lacks. */
+export const syncPipeline = (options: RunOptions): Promise<RunReport> => runWith(SYNC_FLOW, options);

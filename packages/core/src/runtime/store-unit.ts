@@ -114,7 +114,13 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
     };
   });
 
-const toLedgerObject = (ctx: FlowContext, unit: Unit, r: PutResult, keyId: string): LedgerObject => ({
+const toLedgerObject = (
+  ctx: FlowContext,
+  unit: Unit,
+  r: PutResult,
+  keyId: string,
+  contentType: string,
+): LedgerObject => ({
   artifact: unit.artifact.name,
   sink: r.sink.label,
   key: unit.key,
@@ -125,6 +131,7 @@ const toLedgerObject = (ctx: FlowContext, unit: Unit, r: PutResult, keyId: strin
   keyId,
   unitId: unit.id,
   runId: ctx.runId,
+  contentType,
   ...(r.versionId ? { versionId: r.versionId } : {}),
 });
 
@@ -184,7 +191,7 @@ export const storeUnitOnce = (
       const recorded: LedgerObject[] = [];
       const record = (r: PutResult) =>
         Effect.promise(() => {
-          const object = toLedgerObject(ctx, unit, r, encoded.keyId);
+          const object = toLedgerObject(ctx, unit, r, encoded.keyId, encoded.contentType);
           recorded.push(object);
           return ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, itemId, object, ctx.now());
         });

@@ -1,0 +1,422 @@
+// Archiving recordings into S3 (a real Ceph RGW on loopback), side by side with what an operator
+// would otherwise script: `rclone copy` through rclone's crypt backend to the same server.
+// The same files for both: 40 × 4 MiB and one 256 MiB file of random bytes (barely compressible).
+// cxarchive runs the real runtime (path plugin source → gzip-aes → sink-s3, read-back verified) in a
+// child process of its own, so its CPU time and peak RSS are its own; rclone runs under
+// /usr/bin/time. Figures only: nothing here asserts a time. Missing rclone or Ceph (and no way to
+// install them) is printed and that part skipped; the bench still exits 0.
+import { execFile, execFileSync } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
+const CLI_DIR = path.join(ROOT, 'packages/cli');
+const MiB = 1024 * 1024;
+const SMALL_FILES = Number(process.env.BENCH_S3_FILES ?? 40);
+const SMALL_MIB = 4;
+const LARGE_MIB = Number(process.env.BENCH_S3_LARGE_MIB ?? 256);
+const CONCURRENCY = Number(process.env.BENCH_S3_CONCURRENCY ?? 8); // the pipeline default
+const TRANSFERS = Number(process.env.BENCH_S3_TRANSFERS ?? 4); // rclone's default
+const APT_LOCK = path.join(tmpdir(), 'cxarchive-apt-install.lock'); // the testkit fixtures' lock
+const CX_BUCKET = 'cxarchive-bench';
+const RCLONE_BUCKET = 'rclone-bench';
+const { S3Client, CreateBucketCommand, paginateListObjectsV2 } = createRequire(
+  path.join(ROOT, 'packages/sink-s3/package.json'),
+)('@aws-sdk/client-s3');
+
+// ---- child: one cxarchive run, printing its own figures as JSON on the last line ----------------
+
+/** A path plugin: one item per file of `dir`, one artifact (audio/wav) opened with createReadStream. */
+const dirSourcePlugin = (coreUrl) => `import { createReadStream, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { definePlugin, ok, okAsync } from ${JSON.stringify(coreUrl)};
+
+export default definePlugin({
+  kind: 'source',
+  name: 'bench-dir',
+  apiVersion: 2,
+  configSchema: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['dir'],
+    properties: { dir: { type: 'string', minLength: 1 } },
+  },
+  create: (config) =>
+    ok({
+      recordName: 'recording',
+      async *pages(checkpoint) {
+        if (checkpoint?.done === true) return;
+        const names = readdirSync(config.dir).sort();
+        yield ok({ items: names.map((file) => ({ id: file, data: { file } })), checkpoint: { done: true } });
+      },
+      fetch: (ref) => {
+        const file = path.join(config.dir, ref.data.file);
+        return okAsync({
+          id: ref.id,
+          occurredAt: new Date('2026-11-01T00:00:00Z'),
+          record: { file: ref.data.file },
+          artifacts: [
+            {
+              name: 'audio.wav',
+              contentType: 'audio/wav',
+              size: statSync(file).size,
+              open: () => okAsync(createReadStream(file, { highWaterMark: 256 * 1024 })),
+            },
+          ],
+        });
+      },
+    }),
+});
+`;
+
+const cxarchiveChild = async ([dataDir, endpoint, bucket, prefix, accessKeyId, secretAccessKey]) => {
+  const { loadPipeline, preparePipeline, runPipeline, SecretScrubber } = await import('@cxarchive/core/host');
+  const { writeKeyFile } = await import('@cxarchive/codec-gzip-aes');
+  const coreUrl = import.meta.resolve('@cxarchive/core');
+  const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-bench-s3-'));
+  try {
+    writeFileSync(path.join(dir, 'dir-source.mjs'), dirSourcePlugin(coreUrl));
+    await writeKeyFile(path.join(dir, 'bench.key'));
+    const file = path.join(dir, 'archive.pipeline.yaml');
+    writeFileSync(
+      file,
+      `version: 1
+tenant: bench
+source: { use: ./dir-source.mjs, with: { dir: ${JSON.stringify(dataDir)} } }
+codec: { use: gzip-aes, with: { key: { provider: file, path: ./bench.key }, compression: auto } }
+sinks:
+  - use: s3
+    with: { bucket: ${bucket}, prefix: ${prefix}, endpoint: "${endpoint}", forcePathStyle: true, region: us-east-1,
+            accessKeyId: "${accessKeyId}", secretAccessKey: "${secretAccessKey}" }
+concurrency: ${CONCURRENCY}
+`,
+    );
+    const scrubber = new SecretScrubber();
+    const prepared = await preparePipeline(await loadPipeline({ file }), {
+      fallbackFrom: [CLI_DIR],
+      scrubber,
+    });
+    const started = performance.now();
+    const report = await runPipeline({ prepared, scrubber });
+    const seconds = (performance.now() - started) / 1000;
+    if (report.status !== 'succeeded' || report.counts.failed > 0)
+      throw new Error(
+        `cxarchive run ${report.status}: ${JSON.stringify(report.failures[0] ?? report.error)}`,
+      );
+    const usage = process.resourceUsage();
+    console.log(
+      JSON.stringify({
+        seconds,
+        archived: report.counts.archived,
+        objects: report.objects,
+        cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+        maxRssKb: usage.maxRSS,
+      }),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+if (process.argv[2] === '--cxarchive') {
+  await cxarchiveChild(process.argv.slice(3));
+  process.exit(0);
+}
+
+// ---- parent --------------------------------------------------------------------------------------
+
+const onPath = (command) =>
+  (process.env.PATH ?? '')
+    .split(':')
+    .concat(['/usr/bin', '/usr/sbin', '/bin'])
+    .some((dir) => dir !== '' && existsSync(path.join(dir, command)));
+
+/** Installs Debian packages when a command is missing (as root, with apt, one apt at a time). */
+const aptInstall = async (command, pkg) => {
+  if (onPath(command)) return undefined;
+  if (process.getuid?.() !== 0) return `${command} is not installed and installing it needs root`;
+  if (!onPath('apt-get')) return `${command} is not installed and there is no apt-get to install it`;
+  try {
+    await run(
+      'flock',
+      [
+        APT_LOCK,
+        'bash',
+        '-c',
+        `command -v ${command} >/dev/null && exit 0
+apt-get update -q >/dev/null
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ${pkg} >/dev/null`,
+      ],
+      { timeout: 600_000, maxBuffer: 16 * MiB },
+    );
+  } catch (error) {
+    return `apt-get install ${pkg} failed: ${(error.stderr || error.message).trim().split('\n').at(-1)}`;
+  }
+  return onPath(command) ? undefined : `${pkg} installed but ${command} is not on PATH`;
+};
+
+/** Random bytes (what AES-GCM output or a compressed recording looks like), written in 4 MiB blocks. */
+const writeRandomFile = async (file, mib) => {
+  const out = createWriteStream(file);
+  const block = Buffer.allocUnsafe(4 * MiB);
+  for (let written = 0; written < mib; written += 4) {
+    randomFillSync(block);
+    if (!out.write(block)) await new Promise((resolve) => out.once('drain', resolve));
+  }
+  await new Promise((resolve, reject) => out.end((e) => (e ? reject(e) : resolve())));
+};
+
+/** CPU seconds the Ceph daemons (mon, osd, radosgw) have used so far: the server's share of a run. */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+const serverCpuSeconds = (rgw) => {
+  let ticks = 0;
+  const runDir = path.join(rgw.dir, 'run');
+  for (const name of readdirSync(runDir).filter((n) => n.endsWith('.pid'))) {
+    const pid = readFileSync(path.join(runDir, name), 'utf8').trim();
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime
+  }
+  return ticks / CLK_TCK;
+};
+
+const storedUnder = async (client, bucket, prefix) => {
+  let count = 0;
+  let bytes = 0;
+  for await (const page of paginateListObjectsV2({ client }, { Bucket: bucket, Prefix: prefix })) {
+    for (const o of page.Contents ?? []) {
+      count += 1;
+      bytes += o.Size ?? 0;
+    }
+  }
+  return { count, bytes };
+};
+
+const runCxarchive = async (rgw, dataDir, prefix) => {
+  const started = performance.now();
+  const { stdout } = await run(
+    process.execPath,
+    [
+      fileURLToPath(import.meta.url),
+      '--cxarchive',
+      dataDir,
+      rgw.endpoint,
+      CX_BUCKET,
+      prefix,
+      rgw.accessKeyId,
+      rgw.secretAccessKey,
+    ],
+    { maxBuffer: 16 * MiB, timeout: 1_800_000 },
+  );
+  const wall = (performance.now() - started) / 1000;
+  const r = JSON.parse(stdout.trim().split('\n').at(-1));
+  return { seconds: wall, inRun: r.seconds, cpu: r.cpuSeconds, rssMb: r.maxRssKb / 1024 };
+};
+
+/** The rclone config: an s3 remote (Ceph, path style) and a crypt remote over a bucket of it. */
+const rcloneConfig = (dir, rgw, rclone) => {
+  const password = execFileSync(rclone, ['obscure', 'cxarchive-bench-passphrase'], {
+    encoding: 'utf8',
+  }).trim();
+  const salt = execFileSync(rclone, ['obscure', 'cxarchive-bench-salt'], { encoding: 'utf8' }).trim();
+  const file = path.join(dir, 'rclone.conf');
+  writeFileSync(
+    file,
+    `[rgw]
+type = s3
+provider = Ceph
+env_auth = false
+access_key_id = ${rgw.accessKeyId}
+secret_access_key = ${rgw.secretAccessKey}
+endpoint = ${rgw.endpoint}
+region = us-east-1
+force_path_style = true
+
+[crypt]
+type = crypt
+remote = rgw:${RCLONE_BUCKET}
+filename_encryption = standard
+directory_name_encryption = true
+password = ${password}
+password2 = ${salt}
+`,
+    { mode: 0o600 },
+  );
+  return file;
+};
+
+const runRclone = async (rclone, config, dataDir, dest, scratch) => {
+  const env = { ...process.env };
+  delete env.AWS_CA_BUNDLE; // rclone 1.60 rejects every S3 remote while it is set
+  const timeFile = path.join(scratch, 'rclone.time');
+  const started = performance.now();
+  await run(
+    '/usr/bin/time',
+    [
+      '-f',
+      '%U %S %M',
+      '-o',
+      timeFile,
+      rclone,
+      '--config',
+      config,
+      'copy',
+      dataDir,
+      `crypt:${dest}`,
+      '--transfers',
+      String(TRANSFERS),
+    ],
+    { env, maxBuffer: 16 * MiB, timeout: 1_800_000 },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const [user, sys, maxRssKb] = readFileSync(timeFile, 'utf8')
+    .trim()
+    .split('\n')
+    .at(-1)
+    .split(/\s+/)
+    .map(Number);
+  return { seconds, cpu: user + sys, rssMb: maxRssKb / 1024 };
+};
+
+console.log(
+  `\nS3 benchmark: recordings into Ceph RGW (loopback), cxarchive (gzip-aes → sink-s3, concurrency ${CONCURRENCY}) beside rclone crypt (--transfers ${TRANSFERS}), Node ${process.version}`,
+);
+
+const { cephRgwUnavailable, startCephRgw } = await import('@cxarchive/testkit');
+const cephMissing = cephRgwUnavailable();
+if (cephMissing !== undefined) {
+  console.log(`skipped: ${cephMissing}`);
+  process.exit(0);
+}
+const timeMissing = await aptInstall('time', 'time');
+const rcloneMissing = timeMissing ?? (await aptInstall('rclone', 'rclone'));
+if (rcloneMissing !== undefined) console.log(`rclone part skipped: ${rcloneMissing}`);
+
+const bench = async (scratch) => {
+  const sets = [
+    {
+      name: `${SMALL_FILES} × ${SMALL_MIB} MiB`,
+      dir: path.join(scratch, 'small'),
+      files: SMALL_FILES,
+      mib: SMALL_MIB,
+      prefix: 'small/',
+    },
+    {
+      name: `1 × ${LARGE_MIB} MiB`,
+      dir: path.join(scratch, 'large'),
+      files: 1,
+      mib: LARGE_MIB,
+      prefix: 'large/',
+    },
+  ];
+  for (const set of sets) {
+    mkdirSync(set.dir);
+    for (let i = 0; i < set.files; i++)
+      await writeRandomFile(path.join(set.dir, `rec-${String(i).padStart(3, '0')}.wav`), set.mib);
+  }
+
+  let rgw;
+  try {
+    rgw = await startCephRgw();
+  } catch (error) {
+    console.log(`skipped: ${error.message.split('\n')[0]}`);
+    return;
+  }
+  try {
+    const client = new S3Client({
+      endpoint: rgw.endpoint,
+      region: rgw.region,
+      forcePathStyle: true,
+      credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    for (const Bucket of [CX_BUCKET, RCLONE_BUCKET]) await client.send(new CreateBucketCommand({ Bucket }));
+    const rclone =
+      rcloneMissing === undefined
+        ? execFileSync('bash', ['-c', 'command -v rclone'], { encoding: 'utf8' }).trim()
+        : undefined;
+    const rcloneVersion = rclone
+      ? execFileSync(rclone, ['version'], { encoding: 'utf8' }).split('\n')[0]
+      : undefined;
+    const config = rclone ? rcloneConfig(scratch, rgw, rclone) : undefined;
+
+    const rows = [];
+    for (const set of sets) {
+      const mib = set.files * set.mib;
+      const cxServer = serverCpuSeconds(rgw);
+      const cx = await runCxarchive(rgw, set.dir, set.prefix);
+      cx.server = serverCpuSeconds(rgw) - cxServer;
+      const cxStored = await storedUnder(client, CX_BUCKET, set.prefix);
+      rows.push({ tool: 'cxarchive', set, mib, ...cx, stored: cxStored });
+      if (rclone) {
+        // crypt encrypts the directory name too: count what this copy added to the bucket.
+        const before = await storedUnder(client, RCLONE_BUCKET, '');
+        const rcServer = serverCpuSeconds(rgw);
+        const rc = await runRclone(rclone, config, set.dir, set.prefix.slice(0, -1), scratch);
+        rc.server = serverCpuSeconds(rgw) - rcServer;
+        const after = await storedUnder(client, RCLONE_BUCKET, '');
+        const rcStored = { count: after.count - before.count, bytes: after.bytes - before.bytes };
+        rows.push({ tool: 'rclone crypt', set, mib, ...rc, stored: rcStored });
+      }
+    }
+
+    console.log(
+      'tool           set              files      MiB   seconds    MiB/s   CPU s   peak RSS MB   RGW CPU s   stored objects',
+    );
+    for (const r of rows) {
+      console.log(
+        `${r.tool.padEnd(14)} ${r.set.name.padEnd(16)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${r.rssMb.toFixed(0).padStart(13)} ${r.server.toFixed(2).padStart(11)}   ${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`,
+      );
+    }
+    console.log(
+      `seconds: whole process, start to exit (cxarchive's runPipeline alone: ${rows
+        .filter((r) => r.tool === 'cxarchive')
+        .map((r) => `${r.inRun.toFixed(2)} s for ${r.set.name}`)
+        .join(
+          ', ',
+        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only and reads every object back to verify it; it also stores one record JSON per item. rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}.`,
+    );
+    if (rclone) {
+      for (const set of sets) {
+        const cx = rows.find((r) => r.tool === 'cxarchive' && r.set === set);
+        const rc = rows.find((r) => r.tool === 'rclone crypt' && r.set === set);
+        const ratio = cx.mib / cx.seconds / (rc.mib / rc.seconds);
+        const met = ratio >= 1.5 && cx.rssMb < 100;
+        console.log(
+          `target (issue 6): cxarchive ≥ 1.5 × rclone crypt's MiB/s with peak RSS < 100 MiB — ${set.name}: ${ratio.toFixed(2)} × at ${cx.rssMb.toFixed(0)} MiB → ${met ? 'met' : 'NOT met'} in this run`,
+        );
+      }
+    } else {
+      console.log(
+        'target (issue 6): cxarchive ≥ 1.5 × rclone crypt’s MiB/s with peak RSS < 100 MiB — not measurable without rclone',
+      );
+    }
+    client.destroy();
+  } finally {
+    await rgw.stop();
+  }
+};
+
+const scratch = mkdtempSync(path.join(tmpdir(), 'cxarchive-bench-s3-data-'));
+try {
+  await bench(scratch);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}

@@ -91,13 +91,16 @@ describe('the real SDK against a faulty HTTP server', () => {
   const xmlError = (code: string) =>
     `<?xml version="1.0"?><Error><Code>${code}</Code><Message>m</Message></Error>`;
 
-  it('503 SlowDown with Retry-After → Throttled with retryAfterMs', async () => {
+  it('503 SlowDown with Retry-After → Throttled with retryAfterMs, after one request (the SDK does not retry)', async () => {
+    let requests = 0;
     const started = await faultServer((_req, res) => {
+      requests += 1;
       res.writeHead(503, { 'content-type': 'application/xml', 'retry-after': '3' }).end(xmlError('SlowDown'));
     });
     server = started.server;
     const error = (await sinkAt(started.url).get('a/b.bin', live()))._unsafeUnwrapErr();
     expect(error).toMatchObject({ _tag: 'Throttled', retryAfterMs: 3000 });
+    expect(requests, 'the runtime retries, not the SDK').toBe(1);
     expect(error.message).not.toContain('SECRET-NEVER-SHOWN');
   });
 

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -102,18 +102,17 @@ radosgw -c "$C" -n client.rgw.a --pid-file "$D/run/rgw.pid"
 const ACCESS_KEY = 'TESTKEY';
 const SECRET_KEY = 'TESTSECRET';
 
-/** Kills every daemon whose pid file is in `dir/run`. */
+/**
+ * Stops the daemons whose pid files are in `dir/run`, RGW and the OSD before the monitor (stopped
+ * after the monitor, they wait for it for seconds). The cluster is throwaway (memstore): a short
+ * grace, then SIGKILL.
+ */
 const stopDaemons = async (dir: string): Promise<void> => {
-  const runDir = path.join(dir, 'run');
-  const files = await readdir(runDir).catch(() => [] as string[]);
-  await Promise.all(
-    files
-      .filter((name) => name.endsWith('.pid'))
-      .map(async (name) => {
-        const pid = Number.parseInt(await readFile(path.join(runDir, name), 'utf8'), 10);
-        if (Number.isInteger(pid) && pid > 0) await stopPid(pid);
-      }),
-  );
+  for (const name of ['rgw.pid', 'osd.pid', 'mon.pid']) {
+    const text = await readFile(path.join(dir, 'run', name), 'utf8').catch(() => '');
+    const pid = Number.parseInt(text, 10);
+    if (Number.isInteger(pid) && pid > 0) await stopPid(pid, 1000);
+  }
 };
 
 const logTail = async (dir: string): Promise<string> => {

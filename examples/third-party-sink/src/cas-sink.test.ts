@@ -16,11 +16,25 @@ import plugin from './index.js';
 import { blobPath, entryPath } from './layout.js';
 
 // The whole testkit suite, through the plugin's own `create`, a fresh store per case.
-describeSinkConformance('cas', async () => {
-  const base = await mkdtemp(path.join(tmpdir(), 'cxarchive-sink-cas-'));
-  const sink = await makeSink(base, 'store');
-  return { sink, cleanup: () => rm(base, { recursive: true, force: true }) };
-});
+describeSinkConformance(
+  'cas',
+  async () => {
+    const base = await mkdtemp(path.join(tmpdir(), 'cxarchive-sink-cas-'));
+    const sink = await makeSink(base, 'store');
+    return { sink, cleanup: () => rm(base, { recursive: true, force: true }) };
+  },
+  {
+    // What the suite's error-classification cases need does not exist for a local store.
+    skip: {
+      'missing-container':
+        'the cas sink creates its root (objects/, index/, tmp/) when it opens: no container to miss',
+      'bad-credentials': 'the cas sink has no credentials',
+      'fault-unavailable': 'the cas sink talks to no server: there is no HTTP to put a fault proxy in',
+      'fault-throttled': 'the cas sink talks to no server: a file system does not throttle',
+      'fault-reset': 'the cas sink talks to no server: there is no connection to reset',
+    },
+  },
+);
 
 const SHA256_OF_HELLO = '2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824';
 

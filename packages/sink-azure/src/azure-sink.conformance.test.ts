@@ -1,6 +1,11 @@
-import { type Azurite, describeSinkConformance, startAzurite } from '@cxarchive/testkit';
+import { Redacted, type Sink } from '@cxarchive/core';
+import { type Azurite, describeSinkConformance, type SinkFaultHooks, startAzurite } from '@cxarchive/testkit';
 import { afterAll, beforeAll } from 'vitest';
-import { makeSink, serviceOf } from '../test-support/azurite.js';
+import { contextFor, freshContainer, makeSink, serviceOf } from '../test-support/azurite.js';
+import { createAzureSink } from './azure-sink.js';
+import { containerClientFor } from './client.js';
+import plugin from './index.js';
+import { DEFAULTS } from './schema.js';
 
 let azurite: Azurite;
 beforeAll(async () => {
@@ -19,7 +24,71 @@ const setup = (prefix?: string) => async () => {
   };
 };
 
-describeSinkConformance('azure (Azurite)', setup());
+/**
+ * The sink as the plugin builds it once opened (the opening probe would already refuse a missing
+ * container or a wrong key: this is a container deleted, or a key rotated, after the sink opened).
+ */
+const sinkOn = (container: string, accountUrl: string, accountKey: string): Sink => {
+  const client = containerClientFor(
+    {
+      kind: 'sharedKey',
+      accountUrl,
+      accountName: azurite.accountName,
+      accountKey: Redacted.make(accountKey),
+    },
+    container,
+  )._unsafeUnwrap();
+  return createAzureSink(client, { container, prefix: '', maxInFlight: DEFAULTS.maxInFlight });
+};
+
+/** The sink through the plugin (which probes the container) on a fresh container. */
+const sinkAt = async (accountUrl: string): Promise<Sink> => {
+  const container = freshContainer();
+  await serviceOf(azurite).getContainerClient(container).create();
+  const created = await plugin.create(
+    {
+      container,
+      accountUrl,
+      accountName: azurite.accountName,
+      accountKey: Redacted.make(azurite.accountKey),
+    },
+    contextFor(),
+  );
+  return created.match(
+    (sink) => sink,
+    (error) => {
+      throw new Error(`${error._tag}: ${error.message}`);
+    },
+  );
+};
+
+const faults: SinkFaultHooks = {
+  missingContainer: async () => {
+    const container = freshContainer();
+    return { sink: sinkOn(container, azurite.url, azurite.accountKey), container };
+  },
+  badCredentials: async () => {
+    const container = freshContainer();
+    await serviceOf(azurite).getContainerClient(container).create();
+    return sinkOn(
+      container,
+      azurite.url,
+      Buffer.from('not the key of the azurite account').toString('base64'),
+    );
+  },
+  proxyTarget: () => {
+    const target = new URL(azurite.url);
+    return { host: target.hostname, port: Number(target.port) };
+  },
+  behindProxy: (proxy) => sinkAt(`${proxy.url}${new URL(azurite.url).pathname}`),
+  // Azure answers 503 ServerBusy when it throttles (the sink maps every 503 to Throttled): its plain
+  // server error is a 500.
+  unavailable: { status: 500, headers: { 'x-ms-error-code': 'InternalError' } },
+  throttle: { status: 503, headers: { 'x-ms-error-code': 'ServerBusy' } },
+};
+
+describeSinkConformance('azure (Azurite)', setup(), { faults });
 describeSinkConformance('azure (Azurite) with a prefix', setup('archive/tenant-a/'), {
   boundedMemoryBodySize: 16 * 1024 * 1024,
+  faults,
 });

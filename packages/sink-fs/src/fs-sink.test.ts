@@ -44,6 +44,14 @@ describeSinkConformance(
   {
     metadataUnsupported:
       'a file has no user metadata: the fs sink ignores PutOptions.metadata and contentType (the codec binds what matters into the object)',
+    skip: {
+      'missing-container':
+        'the fs sink creates its root directory when it opens (there is no container to miss); a root that cannot be created is InvalidInput, tested below',
+      'bad-credentials': 'the fs sink has no credentials (EACCES/EPERM → Auth is tested in errors.test.ts)',
+      'fault-unavailable': 'the fs sink talks to no server: there is no HTTP to put a fault proxy in',
+      'fault-throttled': 'the fs sink talks to no server: a file system does not throttle',
+      'fault-reset': 'the fs sink talks to no server: there is no connection to reset',
+    },
   },
 );
 

@@ -28,35 +28,42 @@ afterAll(async () => {
   await emulator?.stop();
 });
 
+/** The sink on a fresh bucket (the emulator creates a bucket on first write), talking to `apiEndpoint`. */
+const sinkAt = (apiEndpoint: string) => {
+  const bucket = `cx-${randomUUID()}`;
+  const prefix = 'archive/';
+  const settings = {
+    bucket,
+    prefix,
+    resumableThreshold: DEFAULTS.resumableThreshold,
+    maxInFlight: DEFAULTS.maxInFlight,
+  };
+  const storage = createStorage({ ...settings, apiEndpoint, projectId: emulator.projectId });
+  return { sink: createGcsSink(storage.bucket(bucket), settings), prefix };
+};
+
+const NO_CHECKS = 'the firebase-tools storage emulator checks no credentials';
+
 describeSinkConformance(
   'gcs (firebase-tools storage emulator)',
-  async () => {
-    // A fresh bucket per case: the emulator creates a bucket on first write.
-    const bucket = `cx-${randomUUID()}`;
-    const prefix = 'archive/';
-    const storage = createStorage({
-      bucket,
-      prefix,
-      apiEndpoint: emulator.apiEndpoint,
-      projectId: emulator.projectId,
-      resumableThreshold: DEFAULTS.resumableThreshold,
-      maxInFlight: DEFAULTS.maxInFlight,
-    });
-    const sink = createGcsSink(storage.bucket(bucket), {
-      bucket,
-      prefix,
-      resumableThreshold: DEFAULTS.resumableThreshold,
-      maxInFlight: DEFAULTS.maxInFlight,
-    });
-    return { sink, prefix, cleanup: async () => {} };
-  },
+  async () => ({ ...sinkAt(emulator.apiEndpoint), cleanup: async () => {} }),
   {
     timeoutMs: 120_000,
+    faults: {
+      proxyTarget: () => {
+        const target = new URL(emulator.apiEndpoint);
+        return { host: target.hostname, port: Number(target.port) };
+      },
+      behindProxy: async (proxy) => sinkAt(proxy.url).sink,
+    },
     skip: {
       'create-only': NO_PRECONDITIONS,
       'concurrent-create': NO_PRECONDITIONS,
       // Stores and reads back the empty object (passes), then expects a second put to fail.
       'empty-object': `its last step is a second put: ${NO_PRECONDITIONS}; the empty body itself round-trips in [round-trip]`,
+      'missing-container':
+        'the firebase-tools storage emulator has no missing bucket: it creates a bucket on first write (404 "bucket" → InvalidInput naming it: errors.test.ts)',
+      'bad-credentials': `${NO_CHECKS} (401/403 → Auth: errors.test.ts)`,
     },
   },
 );

@@ -128,6 +128,14 @@ export const startTcpFaultProxy = async (
   };
 };
 
+export interface HttpFaultProxyOptions {
+  /**
+   * Pass the client's `Host` header on as it came (the proxy's address) instead of the target's:
+   * for clients that sign it (S3 SigV4), against a server that serves any host name.
+   */
+  readonly keepHost?: boolean;
+}
+
 /**
  * An HTTP proxy on loopback in front of `target`: answers chosen requests itself (a 503 for the
  * * second request, a 429 with Retry-After, a reset…) and passes the others through, with the TCP faults
@@ -136,6 +144,7 @@ export const startTcpFaultProxy = async (
 export const startHttpFaultProxy = async (
   target: { host: string; port: number },
   faults: HttpFaults = {},
+  options: HttpFaultProxyOptions = {},
 ): Promise<FaultProxy> => {
   let current: HttpFaults = faults;
   let connections = 0;
@@ -154,7 +163,9 @@ export const startHttpFaultProxy = async (
       res.end(injected.body ?? '');
       return;
     }
-    const headers: IncomingHttpHeaders = { ...req.headers, host: `${target.host}:${target.port}` };
+    const headers: IncomingHttpHeaders = options.keepHost
+      ? req.headers
+      : { ...req.headers, host: `${target.host}:${target.port}` };
     const upstream = httpRequest(
       { host: target.host, port: target.port, method: req.method, path: req.url, headers },
       (answer) => {

@@ -17,6 +17,7 @@ export {
 } from './failing-stream.js';
 export {
   type FaultProxy,
+  type HttpFaultProxyOptions,
   type HttpFaults,
   type InjectedResponse,
   startHttpFaultProxy,
@@ -65,10 +66,13 @@ export {
 } from './servers/process.js';
 export {
   describeSinkConformance,
+  type InjectedAnswer,
+  type ProxyAddress,
   type SinkConformanceCase,
   type SinkConformanceCaseId,
   type SinkConformanceEnv,
   type SinkConformanceOptions,
+  type SinkFaultHooks,
   type SinkUnderTest,
   sinkConformanceCases,
   sinkConformancePlan,

@@ -387,3 +387,27 @@ export const concurrentCreateCase: SinkConformanceCase = {
     await expectHolds(sink, key, bodies[winners[0]!]!, env);
   },
 };
+
+export const retryBodyCase: SinkConformanceCase = {
+  id: 'retry-body',
+  title:
+    'a put that failed Transient after 70000 bytes, retried with a fresh body, stores exactly the second body (read from byte 0)',
+  async run(sink, env) {
+    const key = 'conformance/retry/object.bin';
+    const error = new PluginFailure(PluginErrors.transient('injected: source connection reset'));
+    await expectErr(
+      'put of a body failing after 70000 bytes',
+      sink.put(key, failingStream(70_000, error, 51), putOptions()),
+      'Transient',
+    );
+    const second = await collect(generatedStream(100_000, 52));
+    const algorithm = preferredAlgorithm(sink);
+    const stored = await expectOk(
+      'the retried put',
+      sink.put(key, generatedStream(100_000, 52), putOptions()),
+    );
+    expect(stored.size, 'Stored.size is the second body').toBe(second.length);
+    expectChecksumOf('Stored', stored.checksum, checksumOf(algorithm, second));
+    await expectHolds(sink, key, second, env);
+  },
+};

@@ -18,9 +18,17 @@ import {
   metadataCase,
   nestedKeyCase,
   physicalKeyCase,
+  retryBodyCase,
   roundTripLarge,
   roundTripSmall,
 } from './sink-conformance-cases.js';
+import {
+  badCredentialsCase,
+  missingContainerCase,
+  resetCase,
+  throttledCase,
+  unavailableCase,
+} from './sink-conformance-fault-cases.js';
 
 export type SinkConformanceCaseId =
   | 'round-trip'
@@ -38,17 +46,78 @@ export type SinkConformanceCaseId =
   | 'metadata'
   | 'hostile-key'
   | 'nested-key'
-  | 'bounded-memory';
+  | 'bounded-memory'
+  | 'retry-body'
+  | 'missing-container'
+  | 'bad-credentials'
+  | 'fault-unavailable'
+  | 'fault-throttled'
+  | 'fault-reset';
+
+/** Where the suite's HTTP fault proxy listens: what `behindProxy` points the sink at. */
+export interface ProxyAddress {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** An answer the fault proxy gives instead of the store. */
+export interface InjectedAnswer {
+  readonly status: number;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/**
+ * Hooks for the error-classification cases, each optional: a case whose hook is missing is
+ * registered as skipped ("the test gave no <member>"), never silently passing. Give a reason in
+ * `skip` instead where the store cannot do it (e.g. an emulator that checks no credentials).
+ */
+export interface SinkFaultHooks {
+  /**
+   * The same sink pointed at a bucket/container that does not exist, and that name: `put`, `head`
+   * and `get` must fail `InvalidInput` or `NotFound` (never `Transient`, never a `null` head), the
+   * `put` message naming it.
+   */
+  missingContainer?(): Promise<{ readonly sink: Sink; readonly container: string }>;
+  /** The same sink with credentials the store refuses: `put`, `head` and `get` must fail `Auth`. */
+  badCredentials?(): Promise<Sink>;
+  /**
+   * The sink talking to the store through `proxy` (the suite's `startHttpFaultProxy` in front of
+   * `proxyTarget()`), on a fresh, empty bucket/container/prefix. The SDK must not retry by itself:
+   * the fault is injected on one request only.
+   */
+  behindProxy?(proxy: ProxyAddress): Promise<Sink>;
+  /** The real server the proxy forwards to; read when a proxy case starts (after `beforeAll`). */
+  proxyTarget?(): { readonly host: string; readonly port: number };
+  /**
+   * The store's answer when it is unavailable, expected to give `Transient`. Default a bare 503; a
+   * store whose 503 means "slow down" (S3 `SlowDown`, Azure `ServerBusy`) gives its plain server
+   * error here (e.g. 500 `InternalError`) and its 503 as `throttle`.
+   */
+  readonly unavailable?: InjectedAnswer;
+  /**
+   * The store's throttling answer, expected to give `Throttled` (default a bare 429). The proxy
+   * adds `Retry-After: 7` unless `retryAfter` is false (a store whose throttling carries none):
+   * `retryAfterMs` must then be 7000.
+   */
+  readonly throttle?: InjectedAnswer & { readonly retryAfter?: boolean };
+}
 
 /** What a case knows of the sink under test beyond the `Sink` itself. */
 export interface SinkConformanceEnv {
   /** The prefix the sink puts before every key: `Stored.key` must be `prefix + key`. Default ''. */
   readonly prefix?: string;
+  /** The test's fault hooks (see `SinkConformanceOptions.faults`). */
+  readonly faults?: SinkFaultHooks;
 }
 
 export interface SinkConformanceCase {
   readonly id: SinkConformanceCaseId;
   readonly title: string;
+  /** The fault hook the case needs: without it the case is skipped, saying so. */
+  readonly needs?: 'missingContainer' | 'badCredentials' | 'behindProxy';
   /** Resolves when the sink conforms; rejects with an assertion error naming what broke. */
   run(sink: Sink, env?: SinkConformanceEnv): Promise<void>;
 }
@@ -76,6 +145,8 @@ export interface SinkConformanceOptions {
    * reason. They are registered as skipped, with the reason in the title, so the gap stays visible.
    */
   readonly skip?: Readonly<Partial<Record<SinkConformanceCaseId, string>>>;
+  /** Hooks for the error-classification cases (see `SinkFaultHooks`). */
+  readonly faults?: SinkFaultHooks;
 }
 
 export interface SinkUnderTest {
@@ -110,6 +181,12 @@ export const sinkConformanceCases = (options: SinkConformanceOptions = {}): Sink
     ...hostileKeyCases,
     nestedKeyCase,
     boundedMemoryCase(options.boundedMemoryBodySize ?? 64 * MiB),
+    retryBodyCase,
+    missingContainerCase,
+    badCredentialsCase,
+    unavailableCase,
+    throttledCase,
+    resetCase,
   ];
 };
 
@@ -119,7 +196,11 @@ export const sinkConformancePlan = (
 ): { readonly testCase: SinkConformanceCase; readonly skipped?: string }[] =>
   sinkConformanceCases(options).map((testCase) => {
     const skipped =
-      options.skip?.[testCase.id] ?? (testCase.id === 'metadata' ? options.metadataUnsupported : undefined);
+      options.skip?.[testCase.id] ??
+      (testCase.id === 'metadata' ? options.metadataUnsupported : undefined) ??
+      (testCase.needs !== undefined && options.faults?.[testCase.needs] === undefined
+        ? `the test gave no ${testCase.needs}`
+        : undefined);
     return skipped === undefined ? { testCase } : { testCase, skipped };
   });
 
@@ -144,7 +225,10 @@ export const describeSinkConformance = (
         async () => {
           const { sink, cleanup, prefix } = await setup();
           try {
-            await testCase.run(sink, prefix === undefined ? {} : { prefix });
+            await testCase.run(sink, {
+              ...(prefix === undefined ? {} : { prefix }),
+              ...(options.faults === undefined ? {} : { faults: options.faults }),
+            });
           } finally {
             await cleanup();
           }

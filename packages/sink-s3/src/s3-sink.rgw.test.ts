@@ -80,14 +80,6 @@ if (unavailable !== undefined) {
           body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>',
         },
       },
-      skip: {
-        'fault-unavailable':
-          "the S3 sink leaves the SDK's own retries on (createS3Client sets no maxAttempts; the SDK default is 3), so the SDK retries the one faulty request and put succeeds: the runtime alone must retry — fix: maxAttempts: 1 in client.ts (these cases then pass on RGW, checked by hand)",
-        'fault-throttled':
-          "the S3 sink leaves the SDK's own retries on (createS3Client sets no maxAttempts; the SDK default is 3), so the SDK retries the one faulty request and put succeeds: the runtime alone must retry — fix: maxAttempts: 1 in client.ts (these cases then pass on RGW, checked by hand)",
-        'fault-reset':
-          "the S3 sink leaves the SDK's own retries on (createS3Client sets no maxAttempts; the SDK default is 3), so the SDK retries the one faulty request and put succeeds: the runtime alone must retry — fix: maxAttempts: 1 in client.ts (these cases then pass on RGW, checked by hand)",
-      },
     },
   );
 

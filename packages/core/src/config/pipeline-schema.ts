@@ -118,6 +118,25 @@ export const pipelineSchema: JsonSchema = {
         },
       },
     },
+    retention: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['mode', 'period'],
+      description:
+        'Keep every object written under retention (S3 Object Lock and the like): the store refuses to delete or overwrite it before the period has passed since it was written. Every sink must support it; a sink that cannot is refused at start.',
+      properties: {
+        mode: {
+          enum: ['governance', 'compliance'],
+          description:
+            'governance: users with a special permission can still shorten it; compliance: nobody can, not even the account owner.',
+        },
+        period: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          description: 'How long from the write, e.g. 2557d for about 7 years.',
+        },
+      },
+    },
     concurrency: {
       type: 'integer',
       minimum: 1,
@@ -172,6 +191,7 @@ export interface PipelineConfig {
     readonly maxWait: string;
   };
   readonly budgets: Readonly<Record<string, { readonly requests: number; readonly per: string }>>;
+  readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly period: string };
   readonly concurrency: number;
   readonly state: { readonly store: 'sqlite'; readonly path?: string; readonly lease: string };
 }

@@ -29,6 +29,8 @@ export interface FlowContext {
   readonly scrubber: SecretScrubber;
   readonly logger: Logger;
   readonly concurrency: number;
+  /** Retention every object is written under (the pipeline's `retention:`), when asked for. */
+  readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly periodMs: number };
   /** Aborted when the run is stopped (Ctrl-C, SIGTERM, a lost lease). */
   readonly signal: AbortSignal;
   now(): Date;

@@ -164,6 +164,13 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
         `budgets.${family}: no plugin of this pipeline declares the API family ${family}; the budget is not used`,
     );
     const plugins = await createPlugins(prepared, { logger, now, budgets, inflight, scrubber }, created);
+    // Retention is a promise about every object: a sink that cannot keep it is refused, not skipped.
+    if (config.retention)
+      for (const sink of plugins.sinks)
+        if (sink.instance.capabilities?.retention !== true)
+          throw new RunSetupError(
+            `${sink.label} (${sink.packageName}) cannot keep objects under retention, which this pipeline asks for (retention: ${config.retention.mode}, ${config.retention.period}): use a sink that can (s3 with Object Lock), or remove retention from the pipeline`,
+          );
     const policy = retryPolicyFrom(config.retry);
     const bus = createEventBus({
       auditFile: path.join(stateDir, `${tenant}.audit.jsonl`),
@@ -190,6 +197,9 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       scrubber,
       logger,
       concurrency: config.concurrency,
+      ...(config.retention
+        ? { retention: { mode: config.retention.mode, periodMs: parseDuration(config.retention.period) } }
+        : {}),
       signal: stop.signal,
       now,
       emit: bus.emit,

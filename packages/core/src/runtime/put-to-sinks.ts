@@ -185,6 +185,14 @@ export const putToSinks = (
             signal,
             contentType: object.contentType,
             metadata: object.metadata,
+            ...(ctx.retention
+              ? {
+                  retention: {
+                    mode: ctx.retention.mode,
+                    until: new Date(ctx.now().getTime() + ctx.retention.periodMs),
+                  },
+                }
+              : {}),
           }),
         ).pipe(
           Effect.tap(() => Effect.sync(() => faultPoint('after-put', object.itemId))),

@@ -85,8 +85,11 @@ const fanOut = async (from: Readable, branches: readonly PassThrough[]): Promise
   }
 };
 
-/** The read-back check, for sinks whose store reports no checksum the runtime can compute. */
-const readBack = (ctx: FlowContext, sink: SinkTarget, key: string) =>
+/**
+ * Reads an object back from a sink: its size and SHA-256. The check for sinks whose store reports
+ * no checksum the runtime can compute, and how sync tells whether what a target holds is the object.
+ */
+export const readBack = (ctx: FlowContext, sink: SinkTarget, key: string) =>
   invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(key, signal)).pipe(
     Effect.flatMap((stream) =>
       Effect.tryPromise({

@@ -1,12 +1,11 @@
 import { Effect, Ref } from 'effect';
-import { sha256OfStream } from '../hashing.js';
 import type { LedgerObject, MissingObject } from '../ledger/ledger.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Checkpoint } from '../plugin/types.js';
-import { invoke, streamFailure } from './boundary.js';
+import { invoke } from './boundary.js';
 import type { FlowContext, SinkTarget } from './flow-context.js';
 import { addOutcome, type ItemOutcome, type Tally } from './outcome.js';
-import { putToSinks } from './put-to-sinks.js';
+import { putToSinks, readBack } from './put-to-sinks.js';
 import { type RetryHooks, withRetry } from './retry.js';
 
 /** Missing objects are read from the ledger this many at a time. */
@@ -14,17 +13,6 @@ const PAGE = 256;
 
 const describeObject = (m: MissingObject, target: SinkTarget) =>
   `${m.itemId}/${m.artifact} → ${target.label}`;
-
-/** The bytes of an object on a sink, and their SHA-256 (to adopt what a target already holds). */
-const digestOn = (ctx: FlowContext, sink: SinkTarget, key: string) =>
-  invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(key, signal)).pipe(
-    Effect.flatMap((stream) =>
-      Effect.tryPromise({
-        try: () => sha256OfStream(stream),
-        catch: (cause) => streamFailure(`${sink.label}.get`, cause),
-      }),
-    ),
-  );
 
 /**
  * Copies one stored object, as it is (no decoding, no re-encryption), from a sink that holds it to
@@ -71,7 +59,7 @@ const copyOnce = (
       };
     }
     // The target already has something at the key (an earlier sync that lost its ledger write).
-    const existing = yield* digestOn(ctx, target, holder.key);
+    const existing = yield* readBack(ctx, target, holder.key);
     if (existing.sha256 !== holder.sha256)
       return yield* Effect.fail(
         PluginErrors.permanent(

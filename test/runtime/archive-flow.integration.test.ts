@@ -227,24 +227,27 @@ describe('the archive flow', () => {
   });
 
   it('keeps an item whose data is not there yet pending (awaiting), never failed, and looks again when due', async () => {
+    // The run's clock is the test's: the second run comes after the recording's retryAt.
+    const t0 = new Date('2026-11-30T12:00:00Z');
     let ready = false;
     const source = createMemorySource(items(2), {
       script: {
         open: (id) =>
           id === 'c002' && !ready
-            ? PluginErrors.notYet('recording still processing', new Date(Date.now() + 50))
+            ? PluginErrors.notYet('recording still processing', new Date(t0.getTime() + 10 * 60_000))
             : undefined,
       },
     });
     const f = fixture({ source, sinks: [createMemorySink()] });
-    const first = await f.run();
+    const first = await f.run({ now: () => t0 });
     expect(first.status).toBe('succeeded');
     expect(first.counts).toMatchObject({ archived: 1, awaiting: 1, failed: 0 });
     expect((await f.withLedger((l) => l.getItem('acme', 'test-source', 'c002')))?.status).toBe('awaiting');
     expect(summarize(first)).toMatch(/awaiting 1/);
     ready = true;
-    await new Promise((r) => setTimeout(r, 60));
-    const second = await f.run();
+    const early = await f.run({ now: () => new Date(t0.getTime() + 5 * 60_000) });
+    expect(early.counts).toMatchObject({ archived: 0, awaiting: 0 }); // not due: not even looked at
+    const second = await f.run({ now: () => new Date(t0.getTime() + 11 * 60_000) });
     expect(second.counts).toMatchObject({ archived: 1, awaiting: 0 });
   });
 

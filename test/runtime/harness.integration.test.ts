@@ -83,7 +83,8 @@ describe('the run harness', () => {
     const gated = gatedSink(createMemorySink());
     const f = fixture({ source: createMemorySource(items(2)), sinks: [gated.sink] });
     const first = f.run();
-    await new Promise((r) => setTimeout(r, 30));
+    // the first run holds the lease once it has announced itself
+    while (!f.events.some((e) => e.type === 'run.started')) await new Promise((r) => setImmediate(r));
     const second = fixture({ source: createMemorySource(items(2)), sinks: [createMemorySink()], dir: f.dir });
     await expect(second.run()).rejects.toThrow(/another run \(.*pid \d+ on .*\) is archiving tenant acme/);
     gated.open();
@@ -174,8 +175,15 @@ describe('the run harness', () => {
       sinks: [createMemorySink()],
       notifiers: [failing, slow],
     });
-    setTimeout(release, 200);
-    const report = await f.run({ notifierQueueSize: 5 });
+    // The slow notifier takes nothing until the run has emitted its last event: its queue overflows
+    // however fast or slow the machine is.
+    const report = await f.run({
+      notifierQueueSize: 5,
+      onEvent: (e) => {
+        f.events.push(e);
+        if (e.type === 'run.completed') release();
+      },
+    });
     expect(report.status).toBe('succeeded');
     expect(report.counts.archived).toBe(20);
     const [n0, n1] = report.notifiers;

@@ -6,7 +6,9 @@ import type { ResolvedGcsSinkOptions } from './schema.js';
  * re-opens the body from byte 0 when it does. With a custom endpoint the SDK sends no credentials
  * unless some were configured explicitly.
  */
-export const createStorage = (options: ResolvedGcsSinkOptions): Storage => {
+export const createStorage = (
+  options: Pick<ResolvedGcsSinkOptions, 'projectId' | 'apiEndpoint' | 'keyFile' | 'credentials'>,
+): Storage => {
   const explicit = options.keyFile !== undefined || options.credentials !== undefined;
   const config: StorageOptions = {
     retryOptions: { autoRetry: false, maxRetries: 0 },

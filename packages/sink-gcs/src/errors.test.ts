@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cancelled, mapGcsError, statusOf } from './errors.js';
+import { cancelled, mapGcsError, statusOf, unprotected } from './errors.js';
 
 // Each mapping of mapGcsError on the shapes the SDK throws: an ApiError (`code` is the HTTP status,
 // `response.headers` a plain object or a fetch `Headers`). requests.test.ts checks the same mappings
@@ -47,8 +47,20 @@ describe('mapGcsError', () => {
     expect(statusOf(refused)).toBeUndefined();
     expect(map(refused)._tag).toBe('Transient');
   });
+  it('400 refusing object retention (a bucket without object retention) → InvalidInput naming the bucket', () => {
+    const mapped = map(apiError(400, 'Object retention is not enabled for this bucket.'));
+    expect(mapped).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
+    expect(mapped.message).toContain('"cx-bucket"');
+    expect(mapped.message).toContain('object retention enabled');
+  });
   it('another 4xx → InvalidInput', () => {
     expect(map(apiError(400, 'Invalid argument.'))._tag).toBe('InvalidInput');
+  });
+  it('an object stored without the protection asked for is Permanent, naming what is missing', () => {
+    const error = unprotected('putting p/a.bin', 'the event-based hold');
+    expect(error._tag).toBe('Permanent');
+    expect(error.message).toContain('p/a.bin');
+    expect(error.message).toContain('the event-based hold');
   });
   it('a cancellation is Transient', () => {
     expect(cancelled('putting p/a.bin')).toMatchObject({ _tag: 'Transient' });

@@ -27,6 +27,8 @@ const header = (error: unknown, name: string): string | undefined => {
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const BUCKET_MISSING = /bucket does not exist/i;
+/** GCS refuses an object's `retention` when its bucket was not created with object retention enabled. */
+const RETENTION_REFUSED = /retention/i;
 
 /**
  * Maps an error of the GCS SDK to the plugin error taxonomy — the one place this sink does it.
@@ -50,6 +52,11 @@ export const mapGcsError = (error: unknown, what: string, bucket: string): Plugi
     );
   if (status === 408 || status >= 500)
     return PluginErrors.transient(`${prefix}: GCS answered ${status}`, error);
+  if (status === 400 && RETENTION_REFUSED.test(detail))
+    return PluginErrors.invalidInput(
+      `${prefix}: the bucket "${bucket}" cannot hold object retention (it must be created with object retention enabled): ${detail}`,
+      'bucket',
+    );
   if (status >= 400)
     return PluginErrors.invalidInput(`${prefix}: GCS refused the request (${status}): ${detail}`);
   return PluginErrors.permanent(`${prefix}: GCS answered ${status}: ${detail}`, error);
@@ -58,3 +65,10 @@ export const mapGcsError = (error: unknown, what: string, bucket: string): Plugi
 /** An operation stopped because its signal aborted: Transient (a later run does the work). */
 export const cancelled = (what: string): PluginError =>
   PluginErrors.transient(`gcs sink: ${what} was cancelled`);
+
+/**
+ * The object was stored without the retention or hold asked for: Permanent. An archive that should
+ * be locked and is not must never be reported stored; the bucket has to be fixed first.
+ */
+export const unprotected = (what: string, missing: string): PluginError =>
+  PluginErrors.permanent(`gcs sink: ${what}: the stored object lacks ${missing}; it is not reported stored`);

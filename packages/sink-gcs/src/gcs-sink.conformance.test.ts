@@ -43,6 +43,8 @@ const sinkAt = (apiEndpoint: string) => {
 };
 
 const NO_CHECKS = 'the firebase-tools storage emulator checks no credentials';
+const NO_RETENTION =
+  'the firebase-tools storage emulator keeps no object retention, event-based or temporary hold (its object resource has no such fields, and it has no bucket resource to enable object retention on)';
 
 describeSinkConformance(
   'gcs (firebase-tools storage emulator)',
@@ -110,6 +112,30 @@ describe('gcs sink on the emulator, beyond the suite', () => {
     expect(metadata.contentType).toBe('text/plain');
     expect(stored.versionId).toBe(String(metadata.generation));
   });
+
+  it('retention and holds: the emulator drops them, and a put that asked for them fails Permanent instead of reporting an unprotected object', async () => {
+    const { bucket, sink } = await pluginSink({ eventBasedHold: true });
+    const error = (
+      await sink.put('locked.bin', Readable.from([Buffer.from('keep me')]), {
+        signal: new AbortController().signal,
+        contentType: 'application/octet-stream',
+        metadata: {},
+        size: 7,
+        retention: { mode: 'compliance', until: new Date(Date.now() + 3_600_000) },
+      })
+    )._unsafeUnwrapErr();
+    expect(error._tag).toBe('Permanent');
+    expect(error.message).toContain('retention Locked');
+    expect(error.message).toContain('event-based hold');
+    // The emulator did store the object (a real GCS would have stored it locked): proof that it
+    // dropped the fields rather than refused them.
+    const storage = new Storage({ apiEndpoint: emulator.apiEndpoint, projectId: emulator.projectId });
+    const [metadata] = await storage.bucket(bucket).file('x/locked.bin').getMetadata();
+    expect(metadata.retention).toBeUndefined();
+    expect(metadata.eventBasedHold).toBeUndefined();
+  });
+
+  it.skip(`retention kept by the store, and a bucket without object retention refused: not checkable here, ${NO_RETENTION}; requests.test.ts checks what the sink sends (retention, eventBasedHold, temporaryHold), that it fails Permanent when the answer lacks them, and the 400 → InvalidInput naming the bucket`, () => {});
 
   it('a get stream is destroyed with a classified cancellation when its signal aborts', async () => {
     const { sink } = await pluginSink();

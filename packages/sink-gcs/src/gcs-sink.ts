@@ -15,13 +15,15 @@ import {
 } from '@cxarchive/core';
 import type { Bucket, File, FileMetadata } from '@google-cloud/storage';
 import { crc32cOf } from './checksums.js';
-import { cancelled, mapGcsError, statusOf } from './errors.js';
+import { cancelled, mapGcsError, statusOf, unprotected } from './errors.js';
+import { missingProtection, protectionFields } from './retention.js';
 import type { ResolvedGcsSinkOptions } from './schema.js';
 
 type SinkSettings = Pick<
   ResolvedGcsSinkOptions,
   'bucket' | 'prefix' | 'storageClass' | 'resumableThreshold' | 'maxInFlight'
->;
+> &
+  Partial<Pick<ResolvedGcsSinkOptions, 'eventBasedHold' | 'temporaryHold'>>;
 
 /** Rejects with the error of `signal` as a cancellation once it aborts. */
 const raceSignal = <T>(work: Promise<T>, signal: AbortSignal, what: string): Promise<T> =>
@@ -41,6 +43,10 @@ const stringMetadata = (metadata: FileMetadata['metadata']): Record<string, stri
 
 /** The sink over one bucket of an `@google-cloud/storage` client. */
 export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
+  const holds = {
+    eventBasedHold: settings.eventBasedHold ?? false,
+    temporaryHold: settings.temporaryHold ?? false,
+  };
   const physical = (key: string) => `${settings.prefix}${key}`;
   const fail = (error: unknown, what: string): PluginError =>
     isPluginErrorLike(error) ? error : mapGcsError(error, what, settings.bucket);
@@ -67,6 +73,7 @@ export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
         contentType: options.contentType,
         metadata: { ...options.metadata },
         ...(settings.storageClass === undefined ? {} : { storageClass: settings.storageClass }),
+        ...protectionFields(options.retention, holds),
       },
       preconditionOpts: { ifGenerationMatch: 0 },
     });
@@ -81,7 +88,10 @@ export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
       if (bodyError !== undefined) throw fromStreamError(bodyError);
       throw mapGcsError(error, what, settings.bucket);
     }
+    // The object resource GCS answered the upload with: the store's word on what it holds.
     const stored = file.metadata;
+    const missing = missingProtection(stored, options.retention, holds);
+    if (missing !== undefined) throw unprotected(what, missing);
     const checksum = crc32cOf(stored);
     if (checksum === undefined)
       throw PluginErrors.permanent(`gcs sink: ${what}: GCS reported no CRC32C for the stored object`);
@@ -109,6 +119,7 @@ export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
   return {
     limits: { maxInFlight: settings.maxInFlight },
     checksums: ['crc32c', 'md5'],
+    capabilities: { retention: true },
     put(key, body, options) {
       const invalid =
         keyError(key) ?? (options.signal.aborted ? cancelled(`putting ${physical(key)}`) : undefined);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import type { PluginError, Result, Sink } from '@cxarchive/core';
+import type { PluginError, Result, Retention, Sink } from '@cxarchive/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createStorage } from './client.js';
 import { createGcsSink } from './gcs-sink.js';
@@ -66,7 +66,13 @@ beforeEach(() => {
   answer = (_req, res) => gcsError(res, 500, 'unexpected request');
 });
 
-const sinkAt = (apiEndpoint: string, extra: { storageClass?: string } = {}): Sink => {
+interface Extra {
+  readonly storageClass?: string;
+  readonly eventBasedHold?: boolean;
+  readonly temporaryHold?: boolean;
+}
+
+const sinkAt = (apiEndpoint: string, extra: Extra = {}): Sink => {
   const options = {
     ...extra,
     bucket: BUCKET,
@@ -79,12 +85,13 @@ const sinkAt = (apiEndpoint: string, extra: { storageClass?: string } = {}): Sin
   return createGcsSink(createStorage(options).bucket(BUCKET), options);
 };
 
-const put = (sink: Sink, size?: number) =>
+const put = (sink: Sink, size?: number, retention?: Retention) =>
   sink.put('a/b.bin', Readable.from([Buffer.from('hello')]), {
     signal: new AbortController().signal,
     contentType: 'application/octet-stream',
     metadata: { cxitem: '1' },
     ...(size === undefined ? {} : { size }),
+    ...(retention === undefined ? {} : { retention }),
   });
 
 const errorOf = <T>(result: Result<T, PluginError>): PluginError => {
@@ -259,5 +266,104 @@ describe('errors GCS answers, as the sink reports them', () => {
     const sink = sinkAt(`http://127.0.0.1:${port}`);
     expect(errorOf(await put(sink, 5))._tag).toBe('Transient');
     expect(errorOf(await sink.head('a/b.bin', new AbortController().signal))._tag).toBe('Transient');
+  });
+});
+
+describe('retention and holds: what the sink sends, and what it accepts back (the emulator keeps neither)', () => {
+  const UNTIL = new Date('2031-02-03T04:05:06.789Z');
+  /** The object resource of the multipart upload (its first part, one JSON line). */
+  const multipartResource = () => {
+    const line = (uploads()[0]?.body ?? '').split('\r\n').find((l) => l.startsWith('{')) ?? '{}';
+    return JSON.parse(line) as Record<string, unknown>;
+  };
+  /** Answers the upload with the object resource GCS would return, plus `fields`. */
+  const storedWith =
+    (fields: Record<string, unknown>): Answer =>
+    (_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          name: 'p/a/b.bin',
+          bucket: BUCKET,
+          size: '5',
+          generation: '7',
+          crc32c: 'AAAAAA==',
+          ...fields,
+        }),
+      );
+    };
+
+  it('compliance → retention {mode: Locked, retainUntilTime} on the multipart upload; accepted when GCS reports it', async () => {
+    answer = storedWith({ retention: { mode: 'Locked', retainUntilTime: UNTIL.toISOString() } });
+    const stored = await put(sinkAt(endpoint), 5, { mode: 'compliance', until: UNTIL });
+    expect(stored._unsafeUnwrap().versionId).toBe('7');
+    expect(multipartResource()).toMatchObject({
+      retention: { mode: 'Locked', retainUntilTime: '2031-02-03T04:05:06.789Z' },
+    });
+    expect(multipartResource()).not.toHaveProperty('eventBasedHold');
+    expect(multipartResource()).not.toHaveProperty('temporaryHold');
+  });
+
+  it('governance → retention {mode: Unlocked} on the start of a resumable session', async () => {
+    answer = (req, res) => {
+      if (req.method === 'POST') {
+        res.writeHead(200, {
+          location: `${endpoint}/upload/storage/v1/b/${BUCKET}/o?uploadType=resumable&upload_id=u3`,
+        });
+        res.end();
+      } else
+        storedWith({ retention: { mode: 'Unlocked', retainUntilTime: '2031-02-03T04:05:06Z' } })(req, res);
+    };
+    (await put(sinkAt(endpoint), undefined, { mode: 'governance', until: UNTIL }))._unsafeUnwrap();
+    expect(JSON.parse(uploads()[0]?.body ?? '{}')).toMatchObject({
+      retention: { mode: 'Unlocked', retainUntilTime: UNTIL.toISOString() },
+    });
+  });
+
+  it('without a retention block, no retention field is sent', async () => {
+    answer = storedWith({});
+    (await put(sinkAt(endpoint), 5))._unsafeUnwrap();
+    expect(multipartResource()).not.toHaveProperty('retention');
+  });
+
+  it('eventBasedHold and temporaryHold: true are sent on the object resource, and must come back', async () => {
+    answer = storedWith({ eventBasedHold: true, temporaryHold: true });
+    (await put(sinkAt(endpoint, { eventBasedHold: true, temporaryHold: true }), 5))._unsafeUnwrap();
+    expect(multipartResource()).toMatchObject({ eventBasedHold: true, temporaryHold: true });
+  });
+
+  it.each([
+    ['no retention at all', {}, 'retention Locked'],
+    [
+      'Unlocked where Locked was asked',
+      { retention: { mode: 'Unlocked', retainUntilTime: UNTIL.toISOString() } },
+      'the store reports Unlocked',
+    ],
+    [
+      'a retain-until time a second earlier',
+      { retention: { mode: 'Locked', retainUntilTime: '2031-02-03T04:05:05.789Z' } },
+      'until 2031-02-03T04:05:05.789Z',
+    ],
+  ])('the store answers %s → Permanent, nothing reported stored', async (_name, fields, said) => {
+    answer = storedWith(fields);
+    const error = errorOf(await put(sinkAt(endpoint), 5, { mode: 'compliance', until: UNTIL }));
+    expect(error._tag).toBe('Permanent');
+    expect(error.message).toContain('p/a/b.bin');
+    expect(error.message).toContain(said);
+  });
+
+  it('the store answers without the event-based hold asked for → Permanent', async () => {
+    answer = storedWith({ eventBasedHold: false, temporaryHold: true });
+    const error = errorOf(await put(sinkAt(endpoint, { eventBasedHold: true, temporaryHold: true }), 5));
+    expect(error._tag).toBe('Permanent');
+    expect(error.message).toContain('event-based hold');
+    expect(error.message).not.toContain('temporary hold');
+  });
+
+  it('400 refusing the retention (a bucket without object retention) → InvalidInput naming the bucket', async () => {
+    answer = (_req, res) => gcsError(res, 400, 'Object retention is not enabled for this bucket.');
+    const error = errorOf(await put(sinkAt(endpoint), 5, { mode: 'governance', until: UNTIL }));
+    expect(error).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
+    expect(error.message).toContain(`"${BUCKET}"`);
   });
 });

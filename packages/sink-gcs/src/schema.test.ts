@@ -42,3 +42,15 @@ describe('checksums GCS reports', () => {
     expect(crc32cOf({})).toBeUndefined();
   });
 });
+
+describe('holds', () => {
+  it('are off unless asked for, and declared in the schema with their defaults', () => {
+    const resolved = resolveOptions({ bucket: 'cx-bucket' })._unsafeUnwrap();
+    expect(resolved).toMatchObject({ eventBasedHold: false, temporaryHold: false });
+    expect(configSchema.properties.eventBasedHold).toMatchObject({ type: 'boolean', default: false });
+    expect(configSchema.properties.temporaryHold).toMatchObject({ type: 'boolean', default: false });
+    expect(
+      resolveOptions({ bucket: 'cx-bucket', eventBasedHold: true, temporaryHold: true })._unsafeUnwrap(),
+    ).toMatchObject({ eventBasedHold: true, temporaryHold: true });
+  });
+});

@@ -12,6 +12,8 @@ export interface GcsSinkOptions {
   readonly storageClass?: string;
   readonly resumableThreshold?: number;
   readonly maxInFlight?: number;
+  readonly eventBasedHold?: boolean;
+  readonly temporaryHold?: boolean;
 }
 
 export interface ResolvedGcsSinkOptions {
@@ -24,12 +26,16 @@ export interface ResolvedGcsSinkOptions {
   readonly storageClass?: string;
   readonly resumableThreshold: number;
   readonly maxInFlight: number;
+  readonly eventBasedHold: boolean;
+  readonly temporaryHold: boolean;
 }
 
 export const DEFAULTS = {
   prefix: '',
   resumableThreshold: 8 * 1024 * 1024,
   maxInFlight: 8,
+  eventBasedHold: false,
+  temporaryHold: false,
 } as const;
 
 export const STORAGE_CLASSES = ['STANDARD', 'NEARLINE', 'COLDLINE', 'ARCHIVE'] as const;
@@ -86,6 +92,18 @@ export const configSchema = {
       default: DEFAULTS.maxInFlight,
       description: 'Most operations in flight at once against the bucket.',
     },
+    eventBasedHold: {
+      type: 'boolean',
+      default: DEFAULTS.eventBasedHold,
+      description:
+        'Place an event-based hold on every object written: it cannot be deleted or replaced until the hold is released (and, on a bucket with a retention policy, its retention period starts only then). The put fails unless GCS reports the hold on the stored object.',
+    },
+    temporaryHold: {
+      type: 'boolean',
+      default: DEFAULTS.temporaryHold,
+      description:
+        'Place a temporary hold on every object written: it cannot be deleted or replaced until the hold is released. The put fails unless GCS reports the hold on the stored object.',
+    },
   },
 } as const;
 
@@ -111,6 +129,8 @@ export const resolveOptions = (options: GcsSinkOptions): Result<ResolvedGcsSinkO
     prefix: options.prefix ?? DEFAULTS.prefix,
     resumableThreshold: options.resumableThreshold ?? DEFAULTS.resumableThreshold,
     maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+    eventBasedHold: options.eventBasedHold ?? DEFAULTS.eventBasedHold,
+    temporaryHold: options.temporaryHold ?? DEFAULTS.temporaryHold,
     ...(options.projectId === undefined ? {} : { projectId: options.projectId }),
     ...(options.apiEndpoint === undefined ? {} : { apiEndpoint: options.apiEndpoint }),
     ...(options.keyFile === undefined ? {} : { keyFile: options.keyFile }),

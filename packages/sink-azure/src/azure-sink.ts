@@ -15,7 +15,21 @@ import {
   type StoredInfo,
   tryAsync,
 } from '@cxarchive/core';
-import { azureErrorCode, cancelled, mapAzureError, sizeMismatch, verificationFailed } from './errors.js';
+import {
+  azureErrorCode,
+  cancelled,
+  mapAzureError,
+  sizeMismatch,
+  unprotected,
+  verificationFailed,
+} from './errors.js';
+import {
+  asksProtection,
+  checkVersionLevelImmutability,
+  commitOptions,
+  missingProtection,
+  type Protection,
+} from './immutability.js';
 import { fromAzureMetadata, toAzureMetadata } from './metadata.js';
 import type { AccessTier } from './schema.js';
 import { stageBody } from './upload.js';
@@ -25,6 +39,8 @@ export interface AzureSinkSettings {
   readonly prefix: string;
   readonly accessTier?: AccessTier;
   readonly maxInFlight: number;
+  /** Put a legal hold on every blob written. */
+  readonly legalHold?: boolean;
   /** Block size of staged uploads (tests make it small to exercise many blocks). */
   readonly blockSize?: number;
 }
@@ -78,12 +94,23 @@ export const createAzureSink = (container: ContainerClient, settings: AzureSinkS
     }
   };
 
+  // Whether the container was seen to take per-blob immutability (asked once, on the first put that needs it).
+  let immutabilitySeen = false;
+
   const put = async (key: string, body: Readable, options: PutOptions): Promise<Stored> => {
     const { signal } = options;
     const name = physical(key);
     const blob = container.getBlockBlobClient(name);
     const metadata = toAzureMetadata(options.metadata, key);
     if (metadata.isErr()) throw new PluginFailure(metadata.error);
+    const protection: Protection = {
+      legalHold: settings.legalHold ?? false,
+      ...(options.retention === undefined ? {} : { retention: options.retention }),
+    };
+    if (asksProtection(protection) && !immutabilitySeen) {
+      await checkVersionLevelImmutability(container, settings.container, `writing ${key}`, signal);
+      immutabilitySeen = true;
+    }
     // Fail early (before any byte is sent) when the key is taken; the commit's If-None-Match: *
     // still decides a race.
     const existing = await properties(key, signal);
@@ -107,8 +134,14 @@ export const createAzureSink = (container: ContainerClient, settings: AzureSinkS
       // Stored with the blob (not checked by the service on commit): later downloads can check it.
       blobHTTPHeaders: { blobContentType: options.contentType, blobContentMD5: staged.md5 },
       ...(tier === undefined ? {} : { tier }),
+      ...commitOptions(protection),
       abortSignal: signal,
     });
+    // The service's word on the committed blob: an archive that should be locked and is not is never reported stored.
+    if (asksProtection(protection)) {
+      const missing = missingProtection(await blob.getProperties({ abortSignal: signal }), protection);
+      if (missing !== undefined) throw new PluginFailure(unprotected(key, missing));
+    }
     // The store's own word: read the committed bytes back and hash them.
     const download = await blob.download(0, undefined, { abortSignal: signal });
     if (download.readableStreamBody === undefined)
@@ -129,6 +162,7 @@ export const createAzureSink = (container: ContainerClient, settings: AzureSinkS
   return {
     limits: { maxInFlight: settings.maxInFlight },
     checksums: ['md5'],
+    capabilities: { retention: true },
     put(key, body, options): ResultAsync<Stored, PluginError> {
       const refused = badKey(key);
       if (refused !== undefined || options.signal.aborted) {

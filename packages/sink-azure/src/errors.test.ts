@@ -1,6 +1,14 @@
 import { RestError } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { azureErrorCode, cancelled, mapAzureError, sizeMismatch, verificationFailed } from './errors.js';
+import {
+  azureErrorCode,
+  cancelled,
+  immutabilityNotEnabled,
+  mapAzureError,
+  sizeMismatch,
+  unprotected,
+  verificationFailed,
+} from './errors.js';
 
 const ctx = { what: 'writing t/a.cxar', container: 'archive' };
 
@@ -42,6 +50,11 @@ describe('mapAzureError', () => {
     ['412 ConditionNotMet', rest(412, 'ConditionNotMet'), 'AlreadyExists'],
     ['409 BlobArchived', rest(409, 'BlobArchived'), 'Permanent'],
     ['409 another conflict', rest(409, 'LeaseIdMissing'), 'Permanent'],
+    [
+      '409 BlobImmutableDueToPolicy (an existing locked blob)',
+      rest(409, 'BlobImmutableDueToPolicy'),
+      'Permanent',
+    ],
     ['403 AuthenticationFailed', rest(403, 'AuthenticationFailed'), 'Auth'],
     ['403 AuthorizationPermissionMismatch', rest(403, 'AuthorizationPermissionMismatch'), 'Auth'],
     ['401', rest(401), 'Auth'],
@@ -73,6 +86,22 @@ describe('mapAzureError', () => {
     expect(error.message).toContain('createContainer');
   });
 
+  it('a 4xx refusing immutability (a container without version-level immutability) → InvalidInput naming the container', () => {
+    for (const error of [
+      rest(409, 'ImmutableStorageWithVersioningNotEnabled'),
+      rest(400, 'VersionLevelWormNotEnabled'),
+      rest(409, 'ImmutableStorageWithVersioningNotEnabled', { head: true }),
+    ]) {
+      const mapped = mapAzureError(error, ctx);
+      expect(mapped).toMatchObject({ _tag: 'InvalidInput', path: 'container' });
+      expect(mapped.message).toContain('"archive"');
+      expect(mapped.message).toContain('version-level immutability');
+    }
+    // The blob-level codes are about an existing blob, and a 5xx stays Transient.
+    expect(mapAzureError(rest(409, 'BlobImmutableDueToLegalHold'), ctx)._tag).toBe('Permanent');
+    expect(mapAzureError(rest(500, 'ImmutabilityPolicyInternalError'), ctx)._tag).toBe('Transient');
+  });
+
   it('Throttled carries Retry-After (seconds or an HTTP date) as retryAfterMs', () => {
     expect(mapAzureError(rest(503, 'ServerBusy', { headers: { 'retry-after': '7' } }), ctx)).toMatchObject({
       _tag: 'Throttled',
@@ -101,6 +130,17 @@ describe('sink errors', () => {
       _tag: 'Transient',
       message: 'azure sink: writing k was cancelled',
     });
+  });
+  it('immutabilityNotEnabled is InvalidInput naming the container; unprotected is Permanent naming what is missing', () => {
+    expect(immutabilityNotEnabled('writing k', 'archive')).toMatchObject({
+      _tag: 'InvalidInput',
+      path: 'container',
+    });
+    expect(immutabilityNotEnabled('writing k', 'archive').message).toContain('"archive"');
+    const missing = unprotected('t/k.cxar', 'the legal hold');
+    expect(missing._tag).toBe('Permanent');
+    expect(missing.message).toContain('t/k.cxar');
+    expect(missing.message).toContain('the legal hold');
   });
   it('sizeMismatch is InvalidInput, verificationFailed Permanent', () => {
     expect(sizeMismatch('k', 5, 4)._tag).toBe('InvalidInput');

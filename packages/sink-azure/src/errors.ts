@@ -43,6 +43,14 @@ const NETWORK = new Set([
   'REQUEST_SEND_ERROR',
 ]);
 
+/**
+ * The service's refusal of an immutability policy or legal hold on a container without
+ * version-level immutability support: a 4xx whose error code speaks of immutability or WORM
+ * (the blob-level codes `BlobImmutableDueTo…` are about an existing blob, not the container).
+ * The sink asks the container first (checkVersionLevelImmutability); this covers the race.
+ */
+const IMMUTABILITY_REFUSED = /^(?!BlobImmutableDueTo).*(Immutab|Worm)/i;
+
 const retryAfterOf = (error: unknown): number | undefined =>
   parseRetryAfter(asRest(error).response?.headers?.get('retry-after'));
 
@@ -67,6 +75,8 @@ export const mapAzureError = (error: unknown, { what, container }: ErrorContext)
       `azure sink: ${what}: the container "${container}" is being deleted`,
       'container',
     );
+  if (IMMUTABILITY_REFUSED.test(code ?? '') && status !== undefined && status >= 400 && status < 500)
+    return immutabilityNotEnabled(what, container, detail);
   if (code === 'BlobNotFound' || (status === 404 && code === undefined))
     return PluginErrors.notFound(say('no such blob'));
   if (code === 'BlobAlreadyExists' || (status === 412 && code === 'ConditionNotMet'))
@@ -116,3 +126,14 @@ export const verificationFailed = (
   PluginErrors.permanent(
     `azure sink: verification failed for ${key}: sent ${sent.size} bytes (md5 ${sent.md5}), read back ${back.size} bytes (md5 ${back.md5})`,
   );
+
+/** The container cannot hold a per-blob immutability policy or legal hold: InvalidInput naming it. */
+export const immutabilityNotEnabled = (what: string, container: string, detail?: string): PluginError =>
+  PluginErrors.invalidInput(
+    `azure sink: ${what}: the container "${container}" does not have version-level immutability support, which a blob immutability policy or legal hold needs (enable it on the container or the account)${detail === undefined ? '' : ` (${detail})`}`,
+    'container',
+  );
+
+/** The committed blob lacks the immutability policy or legal hold asked for: Permanent, never reported stored. */
+export const unprotected = (key: string, missing: string): PluginError =>
+  PluginErrors.permanent(`azure sink: ${key} was committed without ${missing}; it is not reported stored`);

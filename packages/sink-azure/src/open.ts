@@ -56,6 +56,7 @@ export const openAzureSink = (options: ResolvedAzureSinkOptions): ResultAsync<Si
         container: options.container,
         prefix: options.prefix,
         maxInFlight: options.maxInFlight,
+        legalHold: options.legalHold,
         ...(options.accessTier === undefined ? {} : { accessTier: options.accessTier }),
       });
     },

@@ -20,6 +20,7 @@ describe('configSchema', () => {
     expect(configSchema.properties.prefix.default).toBe(DEFAULTS.prefix);
     expect(configSchema.properties.createContainer.default).toBe(DEFAULTS.createContainer);
     expect(configSchema.properties.maxInFlight.default).toBe(DEFAULTS.maxInFlight);
+    expect(configSchema.properties.legalHold.default).toBe(DEFAULTS.legalHold);
   });
 });
 
@@ -31,6 +32,7 @@ describe('resolveOptions', () => {
       prefix: '',
       createContainer: false,
       maxInFlight: 8,
+      legalHold: false,
     });
     expect(resolved.auth.kind).toBe('connectionString');
   });

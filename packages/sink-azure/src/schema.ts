@@ -23,6 +23,7 @@ export interface AzureSinkOptions {
   readonly accessTier?: AccessTier;
   readonly createContainer?: boolean;
   readonly maxInFlight?: number;
+  readonly legalHold?: boolean;
 }
 
 /** How the sink authenticates: exactly one of these. */
@@ -43,9 +44,10 @@ export interface ResolvedAzureSinkOptions {
   readonly accessTier?: AccessTier;
   readonly createContainer: boolean;
   readonly maxInFlight: number;
+  readonly legalHold: boolean;
 }
 
-export const DEFAULTS = { prefix: '', createContainer: false, maxInFlight: 8 } as const;
+export const DEFAULTS = { prefix: '', createContainer: false, maxInFlight: 8, legalHold: false } as const;
 
 const CONTAINER = /^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const PREFIX = /^([A-Za-z0-9._-]+\/)*[A-Za-z0-9._-]*$/;
@@ -60,7 +62,7 @@ const secret = (description: string) => ({
 export const configSchema = {
   title: 'azure sink options',
   description:
-    'Writes each object as a block blob in an Azure Storage container: streamed in staged blocks, create-only (If-None-Match: *), and verified by reading the stored blob back.',
+    "Writes each object as a block blob in an Azure Storage container: streamed in staged blocks, create-only (If-None-Match: *), and verified by reading the stored blob back. Honours the pipeline's retention block with a blob immutability policy (governance → Unlocked, compliance → Locked; the container needs version-level immutability support).",
   type: 'object',
   additionalProperties: false,
   required: ['container'],
@@ -113,6 +115,12 @@ export const configSchema = {
       maximum: 64,
       default: DEFAULTS.maxInFlight,
       description: 'Most puts, heads and gets in flight at once against this sink.',
+    },
+    legalHold: {
+      type: 'boolean',
+      default: DEFAULTS.legalHold,
+      description:
+        'Put a legal hold on every blob written: it cannot be deleted or overwritten until the hold is cleared. Needs a container with version-level immutability support; the put fails unless the service reports the hold on the committed blob.',
     },
   },
 } as const;
@@ -191,5 +199,6 @@ export const resolveOptions = (options: AzureSinkOptions): Result<ResolvedAzureS
     ...(options.accessTier === undefined ? {} : { accessTier: options.accessTier }),
     createContainer: options.createContainer ?? DEFAULTS.createContainer,
     maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+    legalHold: options.legalHold ?? DEFAULTS.legalHold,
   }));
 };

@@ -68,6 +68,43 @@ describe('the archive flow', () => {
     expect(row?.status).toBe('failed');
   });
 
+  it('verifies a store that reports multipart composites (S3 ETag form) and keeps the form in the ledger', async () => {
+    const big = {
+      id: 'big',
+      artifacts: [{ name: 'recording.wav', bytes: 'x'.repeat(5000), contentType: 'audio/wav' }],
+    };
+    const sink = createMemorySink({ checksums: ['md5'], checksumPartSize: 1024 });
+    const f = fixture({ source: createMemorySource([big, ...items(1)]), sinks: [sink] });
+    const report = await f.run();
+    expect(report.status).toBe('succeeded');
+    const row = await f.withLedger((l) => l.getItem('acme', 'test-source', 'big'));
+    const recording = row!.objects.find((o) => o.artifact === 'recording.wav')!;
+    // 5000 bytes of plaintext encode to a little more: five parts of 1024 and a shorter sixth or so
+    expect(recording.checksum).toMatchObject({ algorithm: 'md5', parts: Math.ceil(recording.size / 1024) });
+    expect(recording.checksum.value).toMatch(/^[0-9a-f]{32}$/);
+    const small = await f.withLedger((l) => l.getItem('acme', 'test-source', 'c001'));
+    const record = small!.objects.find((o) => o.artifact !== 'recording.wav')!;
+    expect(record.size).toBeLessThanOrEqual(1024);
+    expect(record.checksum.parts).toBeUndefined();
+  });
+
+  it('fails an item whose store reports a composite it did not declare a part size for, or a wrong one', async () => {
+    const undeclared = createMemorySink({ checksums: ['md5'], checksumPartSize: 64 });
+    const lying = { ...undeclared, checksumPartSize: undefined };
+    const f = fixture({ source: createMemorySource(items(1)), sinks: [lying] });
+    const report = await f.run();
+    expect(report.counts).toMatchObject({ archived: 0, failed: 1 });
+    expect(report.failures[0]!.reason).toMatch(/over \d+ parts but declares no checksumPartSize/);
+
+    const wrong = createScriptedSink(createMemorySink({ checksums: ['md5'], checksumPartSize: 64 }), {
+      put: (key) => (key.includes('recording') ? 'wrong-checksum' : undefined),
+    });
+    const g = fixture({ source: createMemorySource(items(1)), sinks: [wrong] });
+    const second = await g.run();
+    expect(second.counts).toMatchObject({ archived: 0, failed: 1 });
+    expect(second.failures[0]!.reason).toMatch(/md5 over parts differs/);
+  });
+
   it('resumes a listing that failed retryably from the last page it delivered', async () => {
     const source = createMemorySource(items(6), {
       pageSize: 2,

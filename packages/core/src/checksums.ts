@@ -133,3 +133,47 @@ export const checksumOfStream = async (
   }
   return { size, checksum: { algorithm, value: hasher.digest() } };
 };
+
+/** A composite checksum under way: part digests of fixed-size parts, then the digest of those. */
+export interface CompositeHasher {
+  update(chunk: Buffer): void;
+  /**
+   * `algorithm` over the concatenated binary digests of every part (each `partSize` bytes but the
+   * last, which is never empty), and the part count: what S3 reports for a multipart object (its
+   * ETag `"<md5 of part md5s>-<parts>"`, or a COMPOSITE flexible checksum).
+   */
+  digest(): Checksum & { readonly parts: number };
+}
+
+/** A fresh composite hasher over parts of `partSize` bytes. */
+export const createCompositeHasher = (algorithm: ChecksumAlgorithm, partSize: number): CompositeHasher => {
+  if (!Number.isSafeInteger(partSize) || partSize < 1)
+    throw new RangeError(`composite checksum: part size ${partSize} is not a positive integer`);
+  const partDigests: Buffer[] = [];
+  let part = createChecksumHasher(algorithm);
+  let filled = 0;
+  const closePart = () => {
+    partDigests.push(Buffer.from(part.digest(), 'hex'));
+    part = createChecksumHasher(algorithm);
+    filled = 0;
+  };
+  return {
+    update: (chunk) => {
+      let offset = 0;
+      while (offset < chunk.length) {
+        // A part is closed only when more bytes follow it: the last part is never empty.
+        if (filled === partSize) closePart();
+        const take = Math.min(partSize - filled, chunk.length - offset);
+        part.update(offset === 0 && take === chunk.length ? chunk : chunk.subarray(offset, offset + take));
+        filled += take;
+        offset += take;
+      }
+    },
+    digest: () => {
+      if (filled > 0) closePart();
+      const whole = createChecksumHasher(algorithm);
+      whole.update(Buffer.concat(partDigests));
+      return { algorithm, value: whole.digest(), parts: partDigests.length };
+    },
+  };
+};

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { type Readable, Transform, type TransformCallback } from 'node:stream';
-import { CHECKSUM_ALGORITHMS, type ChecksumHasher, createChecksumHasher } from './checksums.js';
-import type { ChecksumAlgorithm } from './plugin/types.js';
+import {
+  CHECKSUM_ALGORITHMS,
+  type ChecksumHasher,
+  type CompositeHasher,
+  createChecksumHasher,
+  createCompositeHasher,
+} from './checksums.js';
+import type { Checksum, ChecksumAlgorithm } from './plugin/types.js';
 
 /** A pass-through stream that counts and SHA-256-hashes what flows through it. */
 export class HashingStream extends Transform {
@@ -46,27 +52,43 @@ export const sha256OfStream = async (stream: Readable): Promise<{ size: number; 
 /** Checksum algorithms the runtime can compute itself: all of them. */
 export const COMPUTABLE_CHECKSUMS: readonly ChecksumAlgorithm[] = CHECKSUM_ALGORITHMS;
 
+/** A composite checksum the runtime computes for a sink that reports one (`Sink.checksumPartSize`). */
+export interface CompositeSpec {
+  readonly algorithm: ChecksumAlgorithm;
+  readonly partSize: number;
+}
+
+const compositeId = (spec: CompositeSpec) => `${spec.algorithm}/${spec.partSize}`;
+
 /**
  * A pass-through stream that counts what flows and computes SHA-256 plus any other computable
- * checksums; the digests are final once the stream has ended.
+ * checksums (whole-object, and composites over fixed-size parts); the digests are final once the
+ * stream has ended.
  */
 export class ChecksumStream extends Transform {
   readonly #hashes: Map<ChecksumAlgorithm, ChecksumHasher>;
+  readonly #composites: Map<string, CompositeHasher>;
   #size = 0;
   #digests: Map<ChecksumAlgorithm, string> | undefined;
-  constructor(algorithms: readonly ChecksumAlgorithm[]) {
+  #compositeDigests: Map<string, Checksum> | undefined;
+  constructor(algorithms: readonly ChecksumAlgorithm[], composites: readonly CompositeSpec[] = []) {
     super();
     this.#hashes = new Map(
       [...new Set<ChecksumAlgorithm>(['sha256', ...algorithms])].map((a) => [a, createChecksumHasher(a)]),
     );
+    this.#composites = new Map(
+      composites.map((c) => [compositeId(c), createCompositeHasher(c.algorithm, c.partSize)]),
+    );
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     for (const hash of this.#hashes.values()) hash.update(chunk);
+    for (const hash of this.#composites.values()) hash.update(chunk);
     this.#size += chunk.length;
     callback(null, chunk);
   }
   override _flush(callback: TransformCallback): void {
     this.#digests = new Map([...this.#hashes].map(([a, h]) => [a, h.digest()]));
+    this.#compositeDigests = new Map([...this.#composites].map(([id, h]) => [id, h.digest()]));
     callback();
   }
   get size(): number {
@@ -77,5 +99,9 @@ export class ChecksumStream extends Transform {
   }
   digest(algorithm: ChecksumAlgorithm): string | undefined {
     return this.#digests?.get(algorithm);
+  }
+  /** The composite over parts of `spec.partSize`, once the stream has ended. */
+  composite(spec: CompositeSpec): Checksum | undefined {
+    return this.#compositeDigests?.get(compositeId(spec));
   }
 }

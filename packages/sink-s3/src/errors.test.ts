@@ -59,6 +59,13 @@ describe('mapS3Error: each SDK error mapped once', () => {
   );
   it('TimeoutError → Transient', () =>
     expect(map(Object.assign(new Error('timed out'), { name: 'TimeoutError' }))._tag).toBe('Transient'));
+  it('BadDigest 400 (a part that arrived changed) → Transient: sending it again can succeed', () => {
+    const error = map(serviceError('BadDigest', 400));
+    expect(error._tag).toBe('Transient');
+    expect(error.message).toContain('reached the store changed');
+  });
+  it('XAmzContentSHA256Mismatch 400 → Transient', () =>
+    expect(map(serviceError('XAmzContentSHA256Mismatch', 400))._tag).toBe('Transient'));
   it('another 4xx → InvalidInput', () =>
     expect(map(serviceError('InvalidStorageClass', 400))._tag).toBe('InvalidInput'));
   it('anything else → Permanent', () => expect(map(new TypeError('boom'))._tag).toBe('Permanent'));

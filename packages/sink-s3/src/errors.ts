@@ -36,6 +36,8 @@ const NETWORK = new Set([
   'ECONNABORTED',
 ]);
 const TIMEOUTS = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'InternalError']);
+/** The body arrived changed (its Content-MD5 or signed SHA-256 does not match): send it again. */
+const CORRUPTED = new Set(['BadDigest', 'XAmzContentSHA256Mismatch']);
 
 const stringOf = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
@@ -73,6 +75,11 @@ export const mapS3Error = (error: unknown, what: string, bucket: string): Plugin
     return PluginErrors.auth(`${at}: the credentials were refused for bucket "${bucket}" (${detail})`);
   if (name === 'PreconditionFailed' || status === 412)
     return PluginErrors.alreadyExists(`${at}: the object already exists (${detail})`);
+  if (CORRUPTED.has(name))
+    return PluginErrors.transient(`${at}: the body reached the store changed; it was refused (${detail})`, {
+      name,
+      status,
+    });
   if (THROTTLED.has(name) || status === 429 || status === 503)
     return PluginErrors.throttled(`${at}: the store asks to slow down (${detail})`, retryAfterOf(error));
   if (

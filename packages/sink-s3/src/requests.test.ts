@@ -1,10 +1,18 @@
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { Redacted } from '@cxarchive/core';
 import { generatedStream } from '@cxarchive/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createS3Client } from './client.js';
+import { createS3Client, sendsUnsignedPayload } from './client.js';
 import { createS3Sink } from './s3-sink.js';
 import { resolveOptions, type S3SinkOptions } from './schema.js';
 
@@ -17,6 +25,8 @@ interface Recorded {
   readonly url: string;
   readonly headers: IncomingHttpHeaders;
 }
+
+const etagOf = (body: Buffer) => `"${createHash('md5').update(body).digest('hex')}"`;
 
 const recordingStore = async (objectLock = false) => {
   const requests: Recorded[] = [];
@@ -40,21 +50,30 @@ const recordingStore = async (objectLock = false) => {
             .writeHead(404, { 'content-type': 'application/xml' })
             .end('<Error><Code>ObjectLockConfigurationNotFoundError</Code></Error>');
       } else if (req.method === 'PUT') {
-        objects.set(path, Buffer.concat(chunks));
+        const body = Buffer.concat(chunks);
+        const md5 = req.headers['content-md5'];
+        if (md5 !== undefined && md5 !== createHash('md5').update(body).digest('base64')) {
+          res
+            .writeHead(400, { 'content-type': 'application/xml' })
+            .end('<Error><Code>BadDigest</Code></Error>');
+          return;
+        }
+        objects.set(path, body);
+        const mode = req.headers['x-amz-object-lock-mode'];
+        const until = req.headers['x-amz-object-lock-retain-until-date'];
         lockHeaders.set(path, {
-          'x-amz-object-lock-mode': String(req.headers['x-amz-object-lock-mode'] ?? ''),
-          'x-amz-object-lock-retain-until-date': String(
-            req.headers['x-amz-object-lock-retain-until-date'] ?? '',
-          ),
+          ...(mode === undefined ? {} : { 'x-amz-object-lock-mode': String(mode) }),
+          ...(until === undefined ? {} : { 'x-amz-object-lock-retain-until-date': String(until) }),
         });
-        res.writeHead(200, { etag: '"0"' }).end();
+        res.writeHead(200, { etag: etagOf(body) }).end();
       } else if (req.method === 'HEAD' && objects.has(path)) {
+        const body = objects.get(path) ?? Buffer.alloc(0);
         res
-          .writeHead(200, { 'content-length': objects.get(path)?.length ?? 0, ...lockHeaders.get(path) })
+          .writeHead(200, { 'content-length': body.length, etag: etagOf(body), ...lockHeaders.get(path) })
           .end();
       } else if (req.method === 'GET' && objects.has(path)) {
         const body = objects.get(path) ?? Buffer.alloc(0);
-        res.writeHead(200, { 'content-length': body.length, etag: '"0"' }).end(body);
+        res.writeHead(200, { 'content-length': body.length, etag: etagOf(body) }).end(body);
       } else res.writeHead(404).end();
     });
   });
@@ -137,7 +156,8 @@ describe('the requests the sink sends', () => {
     const put = store.requests.find((r) => r.method === 'PUT');
     expect(put?.headers['x-amz-object-lock-mode']).toBe('COMPLIANCE');
     expect(put?.headers['x-amz-object-lock-retain-until-date']).toBe('2030-01-01T00:00:00Z');
-    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'HEAD', 'GET']);
+    // The retention check, then the ETag check: both HEADs, no read of the body.
+    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'HEAD', 'HEAD']);
   });
 
   it('retention on a bucket without Object Lock fails InvalidInput before any PUT', async () => {
@@ -151,5 +171,83 @@ describe('the requests the sink sends', () => {
     });
     expect(refused._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
     expect(store.requests.some((r) => r.method === 'PUT')).toBe(false);
+  });
+
+  it('verify "etag" (the default): the body carries its Content-MD5, goes unsigned to a loopback store, and is checked by HEAD, never read', async () => {
+    const store = await recordingStore();
+    server = store.server;
+    const sink = sinkAt(store.url, { storageClass: 'DEEP_ARCHIVE' });
+    expect(sink.checksums).toEqual(['md5']);
+    expect(sink.checksumPartSize).toBe(8 * 1024 * 1024);
+    const body = Buffer.from('a recording, or what is left of it');
+    const stored = await sink.put('a/e.bin', Readable.from([body]), {
+      signal: new AbortController().signal,
+      contentType: 'audio/mp4',
+      metadata: {},
+    });
+    expect(stored.isOk(), stored.isErr() ? stored.error.message : '').toBe(true);
+    expect(stored._unsafeUnwrap()).toMatchObject({
+      key: 'p/a/e.bin',
+      size: body.length,
+      checksum: { algorithm: 'md5', value: createHash('md5').update(body).digest('hex') },
+    });
+    const put = store.requests.find((r) => r.method === 'PUT');
+    expect(put?.headers['content-md5']).toBe(createHash('md5').update(body).digest('base64'));
+    expect(put?.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
+    expect(put?.headers['x-amz-storage-class']).toBe('DEEP_ARCHIVE');
+    expect(store.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD']);
+  });
+
+  it('signPayload "always" signs the SHA-256 of the body even with a Content-MD5', async () => {
+    const store = await recordingStore();
+    server = store.server;
+    const body = Buffer.from('signed');
+    await sinkAt(store.url, { signPayload: 'always' }).put('a/f.bin', Readable.from([body]), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+    });
+    const put = store.requests.find((r) => r.method === 'PUT');
+    expect(put?.headers['x-amz-content-sha256']).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(put?.headers['content-md5']).toBeDefined();
+  });
+
+  it('an ETag that is not an MD5 fails verification Permanent, naming the way out', async () => {
+    const store = await recordingStore();
+    server = store.server;
+    const sink = sinkAt(store.url, {});
+    const head = store.server.listeners('request')[0] as (...args: unknown[]) => void;
+    store.server.removeAllListeners('request');
+    store.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'HEAD') {
+        req.resume();
+        res.writeHead(200, { 'content-length': '6', etag: '"kms-etag-not-an-md5"' }).end();
+      } else head(req, res);
+    });
+    const failed = await sink.put('a/g.bin', Readable.from([Buffer.from('sealed')]), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+    });
+    expect(failed._unsafeUnwrapErr()).toMatchObject({ _tag: 'Permanent' });
+    expect(failed._unsafeUnwrapErr().message).toContain('verify with "read-back"');
+  });
+});
+
+describe('when bodies go as UNSIGNED-PAYLOAD', () => {
+  const resolved = (endpoint: string | undefined, signPayload?: 'auto' | 'always') =>
+    resolveOptions({
+      bucket: 'b-1',
+      ...(endpoint ? { endpoint } : {}),
+      ...(signPayload ? { signPayload } : {}),
+    })._unsafeUnwrap();
+  it('over https (AWS included) and to loopback, unless signPayload is "always"', () => {
+    expect(sendsUnsignedPayload(resolved(undefined))).toBe(true);
+    expect(sendsUnsignedPayload(resolved('https://s3.example.net'))).toBe(true);
+    expect(sendsUnsignedPayload(resolved('http://127.0.0.1:7480'))).toBe(true);
+    expect(sendsUnsignedPayload(resolved('http://localhost:7480'))).toBe(true);
+    expect(sendsUnsignedPayload(resolved('http://[::1]:7480'))).toBe(true);
+    expect(sendsUnsignedPayload(resolved('http://store.internal:7480'))).toBe(false);
+    expect(sendsUnsignedPayload(resolved('https://s3.example.net', 'always'))).toBe(false);
   });
 });

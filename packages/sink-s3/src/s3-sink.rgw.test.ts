@@ -1,9 +1,11 @@
+import { createHash } from 'node:crypto';
 import {
   CreateBucketCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { createCompositeHasher } from '@cxarchive/core';
 import {
   type CephRgw,
   cephRgwUnavailable,
@@ -13,6 +15,7 @@ import {
   generatedStream,
   stallingStream,
   startCephRgw,
+  startHttpFaultProxy,
   waitUntil,
 } from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,13 +86,14 @@ if (unavailable !== undefined) {
     },
   );
 
-  // The same suite at the bucket root: a fresh bucket per case, no prefix.
+  // The same suite at the bucket root: a fresh bucket per case, no prefix…
   describeSinkConformance(
-    's3 on Ceph RGW, no prefix',
+    's3 on Ceph RGW, no prefix, verify "read-back"',
     async () => {
       const bucket = `root-${++cases}`;
       await createBucket(admin, bucket);
-      const sink = makeSink(rgw, { bucket });
+      // …and verified by read-back, so both ways of verifying pass the whole suite.
+      const sink = makeSink(rgw, { bucket, verify: 'read-back' });
       return { sink, cleanup: async () => sink.close?.() };
     },
     {
@@ -218,15 +222,47 @@ if (unavailable !== undefined) {
       expect(await openUploads(admin, 'archive', 'retention-unlocked/')).toEqual([]);
     });
 
-    it('the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {
-      const sink = makeSink(rgw, { prefix: 'mp-checksum/' });
+    it('verify "read-back": the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-checksum/', verify: 'read-back' });
+      expect(sink.checksums).toEqual(['sha256']);
       const stored = (await sink.put('c.bin', generatedStream(12 * MiB, 8), putOptions()))._unsafeUnwrap();
-      const { createHash } = await import('node:crypto');
       const expected = createHash('sha256')
         .update(await collect(generatedStream(12 * MiB, 8)))
         .digest('hex');
       expect(stored).toMatchObject({ key: 'mp-checksum/c.bin', size: 12 * MiB });
       expect(stored.checksum).toEqual({ algorithm: 'sha256', value: expected });
+    });
+
+    it('verify "etag": a multipart object reports the MD5 of its part MD5s and the part count, as RGW computed it', async () => {
+      const sink = makeSink(rgw, { prefix: 'mp-etag/' });
+      expect(sink.checksumPartSize).toBe(5 * MiB);
+      const stored = (await sink.put('c.bin', generatedStream(12 * MiB, 9), putOptions()))._unsafeUnwrap();
+      const bytes = await collect(generatedStream(12 * MiB, 9));
+      const hasher = createCompositeHasher('md5', 5 * MiB);
+      hasher.update(bytes);
+      expect(stored.checksum).toEqual({ ...hasher.digest(), parts: 3 });
+      const info = await admin.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'mp-etag/c.bin' }));
+      expect(info.ETag).toBe(`"${stored.checksum.value}-3"`);
+      expect((await sink.head('c.bin', live()))._unsafeUnwrap()?.checksum).toEqual(stored.checksum);
+    });
+
+    it('verify "etag": a part corrupted on the way is refused by RGW through its Content-MD5 (Transient, nothing stored, no upload left open)', async () => {
+      const target = new URL(rgw.endpoint);
+      const proxy = await startHttpFaultProxy(
+        { host: target.hostname, port: Number(target.port) },
+        { corruptRequestByteAt: 1000 },
+        { keepHost: true },
+      );
+      try {
+        const sink = makeSink(rgw, { endpoint: proxy.url, prefix: 'corrupted/' });
+        const put = await sink.put('c.bin', generatedStream(12 * MiB, 10), putOptions());
+        expect(put._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient' });
+        expect(put._unsafeUnwrapErr().message).toContain('BadDigest');
+        expect(await objectsUnder(admin, 'archive', 'corrupted/')).toEqual([]);
+        expect(await openUploads(admin, 'archive', 'corrupted/')).toEqual([]);
+      } finally {
+        await proxy.stop();
+      }
     });
   });
 }

@@ -25,6 +25,7 @@ import {
   tryAsync,
 } from '@cxarchive/core';
 import { cancelled, mapS3Error, statusOf, verificationFailed } from './errors.js';
+import { checksumFromEtag, contentMd5 } from './etag.js';
 import { readBack } from './read-back.js';
 import { checkObjectLock, ensureRetention, lockMode } from './retention.js';
 import type { ResolvedS3SinkOptions } from './schema.js';
@@ -33,17 +34,22 @@ import type { ResolvedS3SinkOptions } from './schema.js';
  * The client one upload uses. Its body-carrying requests (PutObject, UploadPart) are aborted with
  * `signal`, while CreateMultipartUpload, CompleteMultipartUpload and AbortMultipartUpload are not:
  * an upload id is always known (so it can be aborted), and a cancelled put still aborts its
- * multipart upload. Before CompleteMultipartUpload it asks HeadObject whether the key exists:
+ * multipart upload. With `md5`, every body carries its Content-MD5. Before CompleteMultipartUpload it asks HeadObject whether the key exists:
  * Ceph RGW 16 ignores `If-None-Match: *` on CompleteMultipartUpload (AWS S3 enforces it), so
  * without this a multipart put would overwrite. A found object fails `AlreadyExists`, and
  * lib-storage then aborts the multipart upload.
  */
-const uploadClient = (client: S3Client, signal: AbortSignal, what: string): S3Client => {
+const uploadClient = (client: S3Client, signal: AbortSignal, what: string, md5: boolean): S3Client => {
   const scoped = Object.create(client) as S3Client;
   const send = client.send.bind(client) as (command: unknown, options?: object) => Promise<unknown>;
   (scoped as unknown as { send: typeof send }).send = async (command, options) => {
-    if (command instanceof PutObjectCommand || command instanceof UploadPartCommand)
+    if (command instanceof PutObjectCommand || command instanceof UploadPartCommand) {
+      // lib-storage hands every part over as one buffer: its MD5 lets the store refuse a part that
+      // arrived changed, and makes the ETag the MD5 the runtime checks.
+      const body = command.input.Body;
+      if (md5 && body instanceof Uint8Array) command.input.ContentMD5 = contentMd5(body);
       return send(command, { ...options, abortSignal: signal });
+    }
     if (command instanceof CompleteMultipartUploadCommand) {
       const { Bucket, Key } = command.input;
       const exists = await send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }).then(
@@ -129,7 +135,7 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
     };
     try {
       await new Upload({
-        client: uploadClient(client, put.signal, what),
+        client: uploadClient(client, put.signal, what, options.verify === 'etag'),
         params,
         partSize: options.partSize,
         queueSize: options.queueSize,
@@ -137,20 +143,50 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
       }).done();
     } catch (error) {
       if (put.signal.aborted) throw new PluginFailure(cancelled(what));
-      if (bodyError !== undefined) throw new PluginFailure(fromStreamError(bodyError));
+      // A body that broke is the cause, unless the store answered first (lib-storage then aborts
+      // and the body reports that abort, which would hide the store's answer).
+      if (bodyError !== undefined && statusOf(error) === undefined)
+        throw new PluginFailure(fromStreamError(bodyError));
       throw error;
     } finally {
       put.signal.removeEventListener('abort', onAbort);
       if (!body.destroyed) body.destroy();
     }
     if (put.retention !== undefined) await ensureRetention(client, bucket, key, put.retention, what);
-    const back = await readBack(client, bucket, key, put.signal);
+    const back =
+      options.verify === 'etag'
+        ? await storedEtag(key, put.signal, what)
+        : await readBackChecksum(key, put.signal);
     if (put.size !== undefined && back.size !== put.size)
       throw new PluginFailure(
         verificationFailed(what, `the store holds ${back.size} bytes, ${put.size} were announced`),
       );
+    return { key, ...back };
+  };
+
+  /** What the store says it holds: size, the checksum its ETag states, version. No body is read. */
+  const storedEtag = async (key: string, signal: AbortSignal, what: string): Promise<Omit<Stored, 'key'>> => {
+    const info = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), {
+      abortSignal: signal,
+    });
+    const checksum = checksumFromEtag(info.ETag);
+    if (checksum === undefined)
+      throw new PluginFailure(
+        verificationFailed(
+          what,
+          `the store reports an ETag that is not an MD5 (${JSON.stringify(info.ETag ?? null)}); verify with "read-back" on this store`,
+        ),
+      );
     return {
-      key,
+      size: info.ContentLength ?? 0,
+      checksum,
+      ...(info.VersionId === undefined ? {} : { versionId: info.VersionId }),
+    };
+  };
+
+  const readBackChecksum = async (key: string, signal: AbortSignal): Promise<Omit<Stored, 'key'>> => {
+    const back = await readBack(client, bucket, key, signal);
+    return {
       size: back.size,
       checksum: { algorithm: 'sha256', value: back.sha256 },
       ...(back.versionId === undefined ? {} : { versionId: back.versionId }),
@@ -159,7 +195,9 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
 
   return {
     limits: { maxInFlight: options.maxInFlight },
-    checksums: ['sha256'],
+    ...(options.verify === 'etag'
+      ? { checksums: ['md5'], checksumPartSize: options.partSize }
+      : { checksums: ['sha256'] }),
     capabilities: { retention: true },
     put(key, body, put): ResultAsync<Stored, PluginError> {
       const invalid = keyError(key);
@@ -181,9 +219,11 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
             const info = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: target }), {
               abortSignal: signal,
             });
+            const checksum = options.verify === 'etag' ? checksumFromEtag(info.ETag) : undefined;
             return {
               key: target,
               size: info.ContentLength ?? 0,
+              ...(checksum === undefined ? {} : { checksum }),
               metadata: { ...(info.Metadata ?? {}) },
               ...(info.VersionId === undefined ? {} : { versionId: info.VersionId }),
             };

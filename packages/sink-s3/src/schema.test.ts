@@ -39,6 +39,8 @@ describe('resolveOptions', () => {
       partSize: 8 * 1024 * 1024,
       queueSize: 2,
       maxInFlight: 8,
+      verify: 'etag',
+      signPayload: 'auto',
     });
   });
 
@@ -79,12 +81,28 @@ describe('resolveOptions', () => {
     );
   });
 
-  it('refuses storage classes that cannot be read back without a restore', () => {
-    for (const storageClass of ['GLACIER', 'DEEP_ARCHIVE'] as const)
-      expect(resolveOptions({ bucket: 'b-1', storageClass })._unsafeUnwrapErr()).toMatchObject({
-        path: 'storageClass',
-      });
-    expect(resolveOptions({ bucket: 'b-1', storageClass: 'GLACIER_IR' }).isOk()).toBe(true);
+  it('verifies classes that cannot be read without a restore by ETag, and refuses to read them back', () => {
+    for (const storageClass of ['GLACIER', 'DEEP_ARCHIVE'] as const) {
+      expect(resolveOptions({ bucket: 'b-1', storageClass })._unsafeUnwrap().verify).toBe('etag');
+      const refused = resolveOptions({ bucket: 'b-1', storageClass, verify: 'read-back' })._unsafeUnwrapErr();
+      expect(refused).toMatchObject({ _tag: 'InvalidInput', path: 'verify' });
+      expect(refused.message).toContain('cannot be read without a restore');
+    }
+    expect(resolveOptions({ bucket: 'b-1', storageClass: 'GLACIER_IR', verify: 'read-back' }).isOk()).toBe(
+      true,
+    );
+  });
+
+  it('reads back by default with SSE-KMS (its ETags are not MD5s), and refuses ETag verification with it', () => {
+    expect(resolveOptions({ bucket: 'b-1', serverSideEncryption: 'aws:kms' })._unsafeUnwrap().verify).toBe(
+      'read-back',
+    );
+    expect(
+      resolveOptions({ bucket: 'b-1', serverSideEncryption: 'aws:kms', verify: 'etag' })._unsafeUnwrapErr(),
+    ).toMatchObject({ _tag: 'InvalidInput', path: 'verify' });
+    expect(resolveOptions({ bucket: 'b-1', serverSideEncryption: 'AES256' })._unsafeUnwrap().verify).toBe(
+      'etag',
+    );
   });
 });
 

@@ -36,7 +36,14 @@ export interface S3SinkOptions {
   readonly partSize?: number;
   readonly queueSize?: number;
   readonly maxInFlight?: number;
+  readonly verify?: VerifyMode;
+  readonly signPayload?: SignPayload;
 }
+
+/** How the sink proves the store holds what was sent. */
+export type VerifyMode = 'etag' | 'read-back';
+/** When request bodies are SHA-256-signed (SigV4) instead of sent as UNSIGNED-PAYLOAD. */
+export type SignPayload = 'auto' | 'always';
 
 /** The options the sink runs with: every default applied, secrets still wrapped. */
 export interface ResolvedS3SinkOptions {
@@ -55,6 +62,8 @@ export interface ResolvedS3SinkOptions {
   readonly partSize: number;
   readonly queueSize: number;
   readonly maxInFlight: number;
+  readonly verify: VerifyMode;
+  readonly signPayload: SignPayload;
 }
 
 const MiB = 1024 * 1024;
@@ -66,7 +75,11 @@ export const DEFAULTS = {
   partSize: 8 * MiB,
   queueSize: 2,
   maxInFlight: 8,
+  signPayload: 'auto',
 } as const;
+
+/** Classes whose objects cannot be read without a restore (so never read back). */
+const COLD_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
 
 /** `''` or segments of the key charset, each followed by `/`. */
 const PREFIX = /^(?:[A-Za-z0-9._-]+\/)*$/;
@@ -81,7 +94,7 @@ const secret = (description: string) => ({
 export const configSchema = {
   title: 's3 sink options',
   description:
-    'Stores each object in an S3 bucket (AWS or an S3-compatible store such as Ceph RGW or MinIO): create-only (If-None-Match: *), streamed multipart upload, verified by reading the stored object back.',
+    'Stores each object in an S3 bucket (AWS or an S3-compatible store such as Ceph RGW or MinIO): create-only (If-None-Match: *), streamed multipart upload with Content-MD5 on every part, verified by the ETag the store reports (or by reading the object back).',
   type: 'object',
   additionalProperties: false,
   required: ['bucket'],
@@ -125,7 +138,7 @@ export const configSchema = {
       type: 'string',
       enum: [...STORAGE_CLASSES],
       description:
-        'Storage class of written objects. Default: the bucket’s (STANDARD). Classes that need a restore before a read (GLACIER, DEEP_ARCHIVE) cannot be verified by read-back: the sink refuses them.',
+        'Storage class of written objects. Default: the bucket’s (STANDARD). Classes that need a restore before a read (GLACIER, DEEP_ARCHIVE) are verified by ETag only (verify: "etag").',
     },
     serverSideEncryption: {
       type: 'string',
@@ -160,6 +173,19 @@ export const configSchema = {
       default: DEFAULTS.maxInFlight,
       description: 'Most puts, heads and gets in flight at once against this sink (the runtime enforces it).',
     },
+    verify: {
+      type: 'string',
+      enum: ['etag', 'read-back'],
+      description:
+        'How a put is verified. "etag": every part carries its Content-MD5 (the store refuses a part that arrived changed) and the ETag the store reports for the object (the MD5, or for a multipart object the MD5 of the part MD5s and the part count) is compared with what cxarchive computed over the bytes it sent; no read, so it works on GLACIER and DEEP_ARCHIVE. "read-back": the stored object is read back and its SHA-256 compared, at the cost of a second transfer. Default: "etag", or "read-back" with serverSideEncryption "aws:kms" (whose ETags are not MD5s).',
+    },
+    signPayload: {
+      type: 'string',
+      enum: ['auto', 'always'],
+      default: DEFAULTS.signPayload,
+      description:
+        '"auto": bodies sent with a Content-MD5 go as UNSIGNED-PAYLOAD (not hashed again for the SigV4 signature) when the endpoint is https or loopback; the MD5 still guards them. "always": every body is SHA-256-signed.',
+    },
   },
 } as const;
 
@@ -187,11 +213,23 @@ export const resolveOptions = (options: S3SinkOptions): Result<ResolvedS3SinkOpt
     );
   if (options.kmsKeyId !== undefined && options.serverSideEncryption !== 'aws:kms')
     return err(PluginErrors.invalidInput('kmsKeyId needs serverSideEncryption "aws:kms"', 'kmsKeyId'));
-  if (options.storageClass === 'GLACIER' || options.storageClass === 'DEEP_ARCHIVE')
+  const verify = options.verify ?? (options.serverSideEncryption === 'aws:kms' ? 'read-back' : 'etag');
+  if (verify === 'etag' && options.serverSideEncryption === 'aws:kms')
     return err(
       PluginErrors.invalidInput(
-        `storage class ${options.storageClass} cannot be read without a restore, so the s3 sink cannot verify what it stored; use GLACIER_IR, or a lifecycle rule that moves verified objects later`,
-        'storageClass',
+        'with serverSideEncryption "aws:kms" the ETag is not an MD5 of the object, so it cannot verify a put; use verify: "read-back"',
+        'verify',
+      ),
+    );
+  if (
+    verify === 'read-back' &&
+    options.storageClass !== undefined &&
+    COLD_CLASSES.includes(options.storageClass)
+  )
+    return err(
+      PluginErrors.invalidInput(
+        `storage class ${options.storageClass} cannot be read without a restore, so a put cannot be read back; use verify: "etag" (the default without KMS), or GLACIER_IR`,
+        'verify',
       ),
     );
   return ok({
@@ -216,5 +254,7 @@ export const resolveOptions = (options: S3SinkOptions): Result<ResolvedS3SinkOpt
     partSize: options.partSize ?? DEFAULTS.partSize,
     queueSize: options.queueSize ?? DEFAULTS.queueSize,
     maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
+    verify,
+    signPayload: options.signPayload ?? DEFAULTS.signPayload,
   });
 };

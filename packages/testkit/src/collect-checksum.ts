@@ -3,8 +3,10 @@
 export {
   CHECKSUM_ALGORITHMS,
   type ChecksumHasher,
+  type CompositeHasher,
   checksumOf,
   checksumOfStream,
   createChecksumHasher,
+  createCompositeHasher,
   isChecksumAlgorithm,
 } from '@cxarchive/core';

@@ -70,6 +70,40 @@ describe.each([
 });
 
 describe('the http fault proxy', () => {
+  it('corrupts the request body byte at an offset on its way to the target', async () => {
+    const seen: string[] = [];
+    const echo = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        seen.push(sha(Buffer.concat(chunks)));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
+    const echoPort = (echo.address() as { port: number }).port;
+    const proxy = await startHttpFaultProxy(
+      { host: '127.0.0.1', port: echoPort },
+      { corruptRequestByteAt: 70_000 },
+    );
+    const post = () =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(`${proxy.url}/x`, { method: 'PUT', agent: false }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(BODY);
+      });
+    await post();
+    proxy.setFaults({});
+    await post();
+    expect(seen[0]).not.toBe(sha(BODY));
+    expect(seen[1]).toBe(sha(BODY));
+    await proxy.stop();
+    await new Promise<void>((r) => echo.close(() => r()));
+  });
+
   it('answers the Nth request itself (a 503, a 429 with Retry-After) and passes the others', async () => {
     const proxy = await startHttpFaultProxy(
       { host: '127.0.0.1', port },

@@ -29,6 +29,11 @@ export interface InjectedResponse {
 
 export interface HttpFaults extends TcpFaults {
   readonly respond?: readonly InjectedResponse[];
+  /**
+   * Flip every bit of the request body byte at this offset (0-based, per request) on its way to the
+   * target: what a store's body checksum (Content-MD5, a signed payload) must catch.
+   */
+  readonly corruptRequestByteAt?: number;
 }
 
 export interface FaultProxy {
@@ -139,7 +144,7 @@ export interface HttpFaultProxyOptions {
 /**
  * An HTTP proxy on loopback in front of `target`: answers chosen requests itself (a 503 for the
  * * second request, a 429 with Retry-After, a reset…) and passes the others through, with the TCP faults
- * applied to the response bodies. For tests only.
+ * applied to the response bodies (and `corruptRequestByteAt` to the request bodies). For tests only.
  */
 export const startHttpFaultProxy = async (
   target: { host: string; port: number },
@@ -174,7 +179,8 @@ export const startHttpFaultProxy = async (
       },
     );
     upstream.on('error', () => res.socket?.destroy());
-    req.pipe(upstream);
+    if (current.corruptRequestByteAt === undefined) req.pipe(upstream);
+    else req.pipe(faulty({ corruptByteAt: current.corruptRequestByteAt }, () => undefined)).pipe(upstream);
   });
   server.on('connection', (socket) => {
     connections++;

@@ -14,7 +14,13 @@ import {
   type Stored,
   type StoredInfo,
 } from '@cxarchive/core';
-import { checksumOf, isChecksumAlgorithm } from './collect-checksum.js';
+import { checksumOf, createCompositeHasher, isChecksumAlgorithm } from './collect-checksum.js';
+
+const compositeOf = (algorithm: ChecksumAlgorithm, partSize: number, bytes: Buffer): Checksum => {
+  const hasher = createCompositeHasher(algorithm, partSize);
+  hasher.update(bytes);
+  return hasher.digest();
+};
 
 interface MemoryObject {
   readonly bytes: Buffer;
@@ -31,6 +37,11 @@ export interface MemorySinkOptions {
   readonly checksums?: readonly ChecksumAlgorithm[];
   /** Put before every key in the store: `Stored.key` and `StoredInfo.key` are `prefix + key`. */
   readonly prefix?: string;
+  /**
+   * Report a composite checksum (`Checksum.parts`) for objects longer than this many bytes, as S3
+   * does for a multipart upload; shorter ones get the whole-object digest, as a single PutObject.
+   */
+  readonly checksumPartSize?: number;
 }
 
 /** An in-memory sink with the full contract, for tests; the reference the conformance suite is checked against. */
@@ -88,6 +99,7 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
 
   return {
     checksums: [...checksums],
+    ...(options.checksumPartSize === undefined ? {} : { checksumPartSize: options.checksumPartSize }),
     keys: () => [...objects.keys()].map((key) => `${prefix}${key}`).sort(),
 
     put(key, body, putOptions): ResultAsync<Stored, PluginError> {
@@ -105,7 +117,11 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
           );
         const existing = objects.get(key);
         if (existing) return errAsync(PluginErrors.alreadyExists(`object ${key} exists`, existing.checksum));
-        const checksum = checksumOf(algorithm, bytes);
+        const partSize = options.checksumPartSize;
+        const checksum =
+          partSize !== undefined && bytes.length > partSize
+            ? compositeOf(algorithm, partSize, bytes)
+            : checksumOf(algorithm, bytes);
         objects.set(key, {
           bytes,
           checksum,

@@ -32,6 +32,7 @@ export const createScriptedSink = (inner: Sink, script: SinkScript): ScriptedSin
   return {
     calls,
     checksums: inner.checksums,
+    ...(inner.checksumPartSize === undefined ? {} : { checksumPartSize: inner.checksumPartSize }),
     ...(inner.limits ? { limits: inner.limits } : {}),
     put(key, body, options) {
       calls.push(`put:${key}`);

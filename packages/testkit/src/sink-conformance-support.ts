@@ -11,7 +11,12 @@ import type {
   Sink,
 } from '@cxarchive/core';
 import { expect } from 'vitest';
-import { checksumOf, isChecksumAlgorithm } from './collect-checksum.js';
+import {
+  checksumOf,
+  checksumOfStream,
+  createCompositeHasher,
+  isChecksumAlgorithm,
+} from './collect-checksum.js';
 
 /** Helpers of the sink conformance cases. */
 
@@ -104,12 +109,59 @@ export const expectChecksumOf = (
   expect(reported?.value, `${what}: the checksum is the hash of the bytes sent`).toBe(expected.value);
 };
 
-/** Like `expectChecksumOf` for a checksum in any algorithm (what `head` may report). */
-export const expectChecksumMatches = (what: string, reported: Checksum, bytes: Buffer): void => {
+/** The bytes a checksum is checked against: a buffer, or a factory of the same stream each time. */
+export type ChecksumSource = Buffer | (() => Readable);
+
+/**
+ * The checksum of `source` in the form `reported` takes: the whole-object digest, or (when the
+ * store reported `parts`) the composite over parts of the sink's `checksumPartSize`.
+ */
+const inReportedForm = async (
+  what: string,
+  sink: Sink,
+  reported: Checksum,
+  source: ChecksumSource,
+): Promise<Checksum> => {
+  if (reported.parts === undefined)
+    return Buffer.isBuffer(source)
+      ? checksumOf(reported.algorithm, source)
+      : (await checksumOfStream(source(), reported.algorithm)).checksum;
+  const partSize = sink.checksumPartSize;
+  expect(partSize, `${what}: a composite checksum (parts) needs the sink's checksumPartSize`).toBeDefined();
+  const hasher = createCompositeHasher(reported.algorithm, partSize!);
+  for await (const chunk of Buffer.isBuffer(source) ? [source] : source()) hasher.update(chunk as Buffer);
+  return hasher.digest();
+};
+
+/**
+ * Checks a checksum a store reported against the bytes sent, in whichever form the store gives
+ * (whole, or a composite over the sink's parts, as S3 reports a multipart object): in `algorithm`
+ * when given (the sink's first declared one for `Stored`).
+ */
+export const expectChecksumOfBytes = async (
+  what: string,
+  sink: Sink,
+  reported: Checksum | undefined,
+  source: ChecksumSource,
+  algorithm?: string,
+): Promise<void> => {
+  expect(reported, `${what}: a checksum is reported`).toBeDefined();
+  const expected = await inReportedForm(what, sink, reported!, source);
+  expectChecksumOf(what, reported, expected, algorithm ?? expected.algorithm);
+  expect(reported?.parts, `${what}: the number of parts`).toBe(expected.parts);
+};
+
+/** Like `expectChecksumOfBytes` for a checksum in any algorithm (what `head` may report). */
+export const expectChecksumMatches = async (
+  what: string,
+  sink: Sink,
+  reported: Checksum,
+  bytes: Buffer,
+): Promise<void> => {
   expect(isChecksumAlgorithm(reported.algorithm), `${what}: ${reported.algorithm} is a core algorithm`).toBe(
     true,
   );
-  expectChecksumOf(what, reported, checksumOf(reported.algorithm, bytes));
+  await expectChecksumOfBytes(what, sink, reported, bytes);
 };
 
 /** Memory the process holds: the JS heap plus Buffer/ArrayBuffer memory (which lives outside it). */

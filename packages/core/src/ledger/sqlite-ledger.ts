@@ -160,6 +160,18 @@ const openDatabase = (file: string): Database.Database => {
  * of once per write. Writes apply in the order they were made, so an item is never recorded as
  * archived before its objects are, and `settleItem(archived)` resolves only once it is durable.
  */
+/** A composite checksum (over parts) is kept as S3 writes its ETag: `<hex>-<parts>`. */
+const checksumColumn = (checksum: LedgerObject['checksum']): string =>
+  checksum.parts === undefined ? checksum.value : `${checksum.value}-${checksum.parts}`;
+
+const checksumFromColumn = (algorithm: string, column: string): LedgerObject['checksum'] => {
+  const composite = /^([0-9a-f]+)-([0-9]+)$/.exec(column);
+  return {
+    algorithm: algorithm as LedgerObject['checksum']['algorithm'],
+    ...(composite ? { value: composite[1]!, parts: Number(composite[2]) } : { value: column }),
+  };
+};
+
 export const openSqliteLedger = (file: string): Ledger => {
   const db = openDatabase(file);
 
@@ -281,10 +293,7 @@ export const openSqliteLedger = (file: string): Ledger => {
       physicalKey: o.physical_key,
       size: o.size,
       sha256: o.sha256,
-      checksum: {
-        algorithm: o.checksum_algorithm as LedgerObject['checksum']['algorithm'],
-        value: o.checksum,
-      },
+      checksum: checksumFromColumn(o.checksum_algorithm, o.checksum),
       keyId: o.key_id,
       ...(o.content_type === null ? {} : { contentType: o.content_type }),
       ...(o.version_id === null ? {} : { versionId: o.version_id }),
@@ -530,7 +539,7 @@ export const openSqliteLedger = (file: string): Ledger => {
           size: o.size,
           sha256: o.sha256,
           checksumAlgorithm: o.checksum.algorithm,
-          checksum: o.checksum.value,
+          checksum: checksumColumn(o.checksum),
           versionId: o.versionId ?? null,
           keyId: o.keyId,
           contentType: o.contentType ?? null,

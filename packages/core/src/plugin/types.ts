@@ -55,6 +55,12 @@ export interface Checksum {
   readonly algorithm: ChecksumAlgorithm;
   /** Lowercase hex of the digest (big-endian for CRCs). */
   readonly value: string;
+  /**
+   * Set when `value` is a composite over parts, as S3 reports a multipart object (its ETag, or a
+   * COMPOSITE checksum): the digest of the concatenated binary digests of `parts` parts, each
+   * `Sink.checksumPartSize` bytes but the last. Absent: the digest of the whole object.
+   */
+  readonly parts?: number;
 }
 
 /** One object one sink holds, as the runtime recorded it. */
@@ -188,6 +194,11 @@ export interface Sink {
    * the first one it supports over the bytes it sends and compares it with `Stored.checksum`.
    */
   readonly checksums: readonly ChecksumAlgorithm[];
+  /**
+   * For a store that reports composite checksums of multipart objects (`Checksum.parts`): the size of
+   * every part but the last, so the runtime can compute the same composite over what it sends.
+   */
+  readonly checksumPartSize?: number;
   readonly capabilities?: SinkCapabilities;
   /** Create-only: an existing key fails with `AlreadyExists`, never overwrites. */
   put(key: string, body: Readable, options: PutOptions): ResultAsync<Stored, PluginError>;

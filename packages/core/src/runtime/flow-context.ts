@@ -10,6 +10,8 @@ import type { RetryPolicy } from './retry.js';
 export interface SinkTarget extends PluginHandle<Sink> {
   /** The first of the sink's declared algorithms the runtime can compute; absent: verify by read-back. */
   readonly algorithm?: ChecksumAlgorithm;
+  /** The sink's `checksumPartSize`: it reports composites over parts of this size for multipart objects. */
+  readonly partSize?: number;
 }
 
 /** What the archive flow works with: read-only ports and plugins; its results are outcomes. */

@@ -103,7 +103,9 @@ export const createPlugins = async (
     // The first algorithm the store reports that the runtime computes too; none means read-back.
     const declared = Array.isArray(handle.instance.checksums) ? handle.instance.checksums : [];
     const algorithm = declared.find((a) => COMPUTABLE_CHECKSUMS.includes(a));
-    sinks.push(algorithm ? { ...handle, algorithm } : handle);
+    const partSize = handle.instance.checksumPartSize;
+    const parted = Number.isSafeInteger(partSize) && (partSize ?? 0) > 0 ? { partSize } : {};
+    sinks.push(algorithm ? { ...handle, algorithm, ...parted } : handle);
   }
   const notifiers: PluginHandle<Notifier>[] = [];
   for (const n of prepared.notifiers) notifiers.push(await make(n));

@@ -1,7 +1,7 @@
 import { PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Effect } from 'effect';
-import { ChecksumStream, sha256OfStream } from '../hashing.js';
+import { ChecksumStream, type CompositeSpec, sha256OfStream } from '../hashing.js';
 import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Checksum, Stored } from '../plugin/types.js';
 import { invoke, streamFailure } from './boundary.js';
@@ -99,6 +99,35 @@ export const readBack = (ctx: FlowContext, sink: SinkTarget, key: string) =>
     ),
   );
 
+/** The composites the runtime computes for `targets` (sinks that report them for multipart objects). */
+export const compositeSpecs = (targets: readonly SinkTarget[]): CompositeSpec[] =>
+  targets.flatMap((t) =>
+    t.algorithm && t.partSize !== undefined ? [{ algorithm: t.algorithm, partSize: t.partSize }] : [],
+  );
+
+/**
+ * What the runtime computed over the bytes that passed `seen`, in the form the store reported
+ * (`reported`): the whole-object digest, or the composite over the sink's parts. Undefined when the
+ * sink reported a composite without declaring its part size.
+ */
+export const checksumAsReported = (
+  sink: SinkTarget,
+  seen: ChecksumStream,
+  reported: Checksum,
+): Checksum | undefined => {
+  if (reported.parts === undefined) {
+    const value = seen.digest(reported.algorithm);
+    return value === undefined ? undefined : { algorithm: reported.algorithm, value };
+  }
+  return sink.partSize === undefined
+    ? undefined
+    : seen.composite({ algorithm: reported.algorithm, partSize: sink.partSize });
+};
+
+/** Whether two checksums are the same digest in the same form. */
+export const sameChecksum = (a: Checksum, b: Checksum): boolean =>
+  a.algorithm === b.algorithm && a.value.toLowerCase() === b.value.toLowerCase() && a.parts === b.parts;
+
 const verify = (
   ctx: FlowContext,
   sink: SinkTarget,
@@ -125,16 +154,24 @@ const verify = (
     };
     if (sink.algorithm) {
       const reported = stored.checksum;
-      const expected = sent.digest(sink.algorithm)!;
       if (!reported || reported.algorithm !== sink.algorithm)
         return yield* Effect.fail(
           mismatch(
             `the sink reported no ${sink.algorithm} checksum${reported ? ` (it reported ${reported.algorithm})` : ''}`,
           ),
         );
-      if (reported.value.toLowerCase() !== expected)
-        return yield* Effect.fail(mismatch(`${sink.algorithm} differs`));
-      return { ...base, checksum: { algorithm: sink.algorithm, value: expected } };
+      const expected = checksumAsReported(sink, sent, reported);
+      if (expected === undefined)
+        return yield* Effect.fail(
+          mismatch(
+            `the sink reported a ${reported.algorithm} over ${reported.parts} parts but declares no checksumPartSize`,
+          ),
+        );
+      if (!sameChecksum(reported, expected))
+        return yield* Effect.fail(
+          mismatch(`${sink.algorithm}${reported.parts === undefined ? '' : ' over parts'} differs`),
+        );
+      return { ...base, checksum: expected };
     }
     const back = yield* readBack(ctx, sink, key);
     if (back.size !== sent.size || back.sha256 !== sha256)
@@ -155,7 +192,7 @@ export const putToSinks = (
 ): Effect.Effect<PutOutcome> =>
   Effect.gen(function* () {
     const algorithms = targets.flatMap((t) => (t.algorithm ? [t.algorithm] : []));
-    const sent = new ChecksumStream(algorithms);
+    const sent = new ChecksumStream(algorithms, compositeSpecs(targets));
     // Every stream the runtime makes has an error listener: what broke is read from the results
     // (and the upstream failure), never from an 'error' event nobody was listening to.
     const branches = targets.map(() => new PassThrough().on('error', ignore));

@@ -8,7 +8,14 @@ import type { StoredObject } from '../plugin/types.js';
 import { invoke, streamFailure } from './boundary.js';
 import { faultPoint } from './faults.js';
 import type { FlowContext, SinkTarget } from './flow-context.js';
-import { type PutResult, putToSinks, StreamStopped } from './put-to-sinks.js';
+import {
+  checksumAsReported,
+  compositeSpecs,
+  type PutResult,
+  putToSinks,
+  StreamStopped,
+  sameChecksum,
+} from './put-to-sinks.js';
 import type { Unit } from './units.js';
 
 /** What one attempt at a unit achieved; objects are recorded in the ledger as they are verified. */
@@ -53,7 +60,7 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
         PluginErrors.transient(`${sink.label}: ${unit.key} was reported to exist, then was not found`),
       );
     const raw = yield* invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(unit.key, signal));
-    const counted = new ChecksumStream(sink.algorithm ? [sink.algorithm] : []);
+    const counted = new ChecksumStream(sink.algorithm ? [sink.algorithm] : [], compositeSpecs([sink]));
     const copying = pipeline(raw, counted).catch(() => undefined);
     const decoded = yield* invoke(ctx.inflight, ctx.codec, 'decode', (signal) =>
       ctx.codec.instance.decode(counted, unit.context, signal),
@@ -96,12 +103,14 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
         ),
       );
     // What was read is what is recorded; a store that reports another checksum for it is not trusted.
-    const algorithm = sink.algorithm ?? 'sha256';
-    const read = { algorithm, value: counted.digest(algorithm)! };
-    if (info.checksum?.algorithm === algorithm && info.checksum.value.toLowerCase() !== read.value)
+    const reported = info.checksum?.algorithm === sink.algorithm ? info.checksum : undefined;
+    const read =
+      (reported && checksumAsReported(sink, counted, reported)) ??
+      ({ algorithm: 'sha256', value: counted.digest('sha256')! } as const);
+    if (reported && !sameChecksum(reported, read))
       return yield* Effect.fail(
         PluginErrors.permanent(
-          `${sink.label}: the store reports a ${algorithm} for ${unit.key} that differs from the bytes it returned; it was left untouched`,
+          `${sink.label}: the store reports a ${reported.algorithm} for ${unit.key} that differs from the bytes it returned; it was left untouched`,
         ),
       );
     return {

@@ -66,21 +66,50 @@ describe('composite checksums (S3 multipart ETag form)', () => {
     expect(got.value).toBe(createHash('sha256').update(Buffer.concat(parts)).digest('hex'));
   });
 
+  it('knows the whole digest of an object of one part (or none) without hashing it twice', () => {
+    const one = createCompositeHasher('md5', 4096);
+    one.update(bytes.subarray(0, 4096));
+    expect(one.digest().parts).toBe(1);
+    expect(one.whole()).toEqual({ algorithm: 'md5', value: md5(bytes.subarray(0, 4096)).toString('hex') });
+    const none = createCompositeHasher('md5', 4096);
+    expect(none.digest().parts).toBe(0);
+    expect(none.whole()).toEqual({ algorithm: 'md5', value: md5(Buffer.alloc(0)).toString('hex') });
+    const two = createCompositeHasher('md5', 4096);
+    two.update(bytes.subarray(0, 4097));
+    two.digest();
+    expect(two.whole()).toBeUndefined();
+  });
+
   it('refuses a part size that is not a positive integer', () => {
     expect(() => createCompositeHasher('md5', 0)).toThrow(RangeError);
     expect(() => createCompositeHasher('md5', 1.5)).toThrow(RangeError);
   });
 
   it('is computed by the runtime stream next to the whole-object digests', async () => {
-    const stream = new ChecksumStream(['md5'], [{ algorithm: 'md5', partSize: 4096 }]);
+    const stream = new ChecksumStream(['sha1'], [{ algorithm: 'md5', partSize: 4096 }]);
     const done = pipeline(Readable.from([bytes.subarray(0, 3000), bytes.subarray(3000)]), stream);
     stream.resume();
     await done;
-    expect(stream.digest('md5')).toBe(md5(bytes).toString('hex'));
+    expect(stream.digest('sha1')).toBe(createHash('sha1').update(bytes).digest('hex'));
     expect(stream.composite({ algorithm: 'md5', partSize: 4096 })).toEqual({
       algorithm: 'md5',
       ...s3Etag(bytes, 4096),
     });
     expect(stream.composite({ algorithm: 'md5', partSize: 5000 })).toBeUndefined();
+  });
+
+  it('does not hash whole what only a composite sink wants: a one-part object still has its whole digest', async () => {
+    const run = async (body: Buffer) => {
+      const stream = new ChecksumStream(['md5'], [{ algorithm: 'md5', partSize: 4096 }]);
+      const done = pipeline(Readable.from([body]), stream);
+      stream.resume();
+      await done;
+      return stream;
+    };
+    expect((await run(bytes.subarray(0, 4000))).digest('md5')).toBe(
+      md5(bytes.subarray(0, 4000)).toString('hex'),
+    );
+    expect((await run(bytes)).digest('md5')).toBeUndefined();
+    expect((await run(bytes)).digest('sha256')).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 });

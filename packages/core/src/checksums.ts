@@ -143,6 +143,12 @@ export interface CompositeHasher {
    * ETag `"<md5 of part md5s>-<parts>"`, or a COMPOSITE flexible checksum).
    */
   digest(): Checksum & { readonly parts: number };
+  /**
+   * The whole-object digest, when the object fit in one part (or was empty): then it is that part's
+   * digest, and nobody needs to hash the bytes a second time. Undefined for more than one part.
+   * Only after `digest()`.
+   */
+  whole(): Checksum | undefined;
 }
 
 /** A fresh composite hasher over parts of `partSize` bytes. */
@@ -152,6 +158,7 @@ export const createCompositeHasher = (algorithm: ChecksumAlgorithm, partSize: nu
   const partDigests: Buffer[] = [];
   let part = createChecksumHasher(algorithm);
   let filled = 0;
+  let single: string | undefined;
   const closePart = () => {
     partDigests.push(Buffer.from(part.digest(), 'hex'));
     part = createChecksumHasher(algorithm);
@@ -171,9 +178,12 @@ export const createCompositeHasher = (algorithm: ChecksumAlgorithm, partSize: nu
     },
     digest: () => {
       if (filled > 0) closePart();
-      const whole = createChecksumHasher(algorithm);
-      whole.update(Buffer.concat(partDigests));
-      return { algorithm, value: whole.digest(), parts: partDigests.length };
+      const composite = createChecksumHasher(algorithm);
+      composite.update(Buffer.concat(partDigests));
+      if (partDigests.length === 0) single = part.digest();
+      else if (partDigests.length === 1) single = partDigests[0]!.toString('hex');
+      return { algorithm, value: composite.digest(), parts: partDigests.length };
     },
+    whole: () => (single === undefined ? undefined : { algorithm, value: single }),
   };
 };

@@ -73,11 +73,14 @@ export class ChecksumStream extends Transform {
   #compositeDigests: Map<string, Checksum> | undefined;
   constructor(algorithms: readonly ChecksumAlgorithm[], composites: readonly CompositeSpec[] = []) {
     super();
-    this.#hashes = new Map(
-      [...new Set<ChecksumAlgorithm>(['sha256', ...algorithms])].map((a) => [a, createChecksumHasher(a)]),
-    );
     this.#composites = new Map(
       composites.map((c) => [compositeId(c), createCompositeHasher(c.algorithm, c.partSize)]),
+    );
+    // An algorithm only composite sinks want is not hashed whole: a one-part object's whole digest
+    // is its part's digest, and a many-part object is reported as a composite.
+    const whole = algorithms.filter((a) => !composites.some((c) => c.algorithm === a));
+    this.#hashes = new Map(
+      [...new Set<ChecksumAlgorithm>(['sha256', ...whole])].map((a) => [a, createChecksumHasher(a)]),
     );
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -97,8 +100,18 @@ export class ChecksumStream extends Transform {
   get complete(): boolean {
     return this.#digests !== undefined;
   }
+  /**
+   * The whole-object digest in `algorithm`, once the stream has ended. For an algorithm hashed only
+   * as a composite, known when the object fit in one part; undefined otherwise.
+   */
   digest(algorithm: ChecksumAlgorithm): string | undefined {
-    return this.#digests?.get(algorithm);
+    const direct = this.#digests?.get(algorithm);
+    if (direct !== undefined || this.#digests === undefined) return direct;
+    for (const hasher of this.#composites.values()) {
+      const whole = hasher.whole();
+      if (whole?.algorithm === algorithm) return whole.value;
+    }
+    return undefined;
   }
   /** The composite over parts of `spec.partSize`, once the stream has ended. */
   composite(spec: CompositeSpec): Checksum | undefined {

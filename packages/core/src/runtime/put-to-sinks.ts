@@ -164,7 +164,9 @@ const verify = (
       if (expected === undefined)
         return yield* Effect.fail(
           mismatch(
-            `the sink reported a ${reported.algorithm} over ${reported.parts} parts but declares no checksumPartSize`,
+            reported.parts === undefined
+              ? `the sink reported a whole-object ${reported.algorithm} for an object of more than one part of its checksumPartSize`
+              : `the sink reported a ${reported.algorithm} over ${reported.parts} parts but declares no checksumPartSize`,
           ),
         );
       if (!sameChecksum(reported, expected))

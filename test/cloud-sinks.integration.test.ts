@@ -7,13 +7,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import codecPlugin, { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import {
+  InjectedFault,
+  ledgerPath,
   loadPipeline,
+  openSqliteLedger,
   type PluginContext,
   type PreparedPipeline,
   preparePipeline,
   runPipeline,
   SecretScrubber,
   type Sink,
+  setFaultHook,
 } from '@cxarchive/core/host';
 import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import {
@@ -168,6 +172,22 @@ describe('the tenant examples', () => {
   });
 });
 
+/** Creates a bucket on RGW with the S3 SDK of the sink that depends on it. */
+const createBucket = async (rgw: CephRgw, bucket: string) => {
+  const s3 = createRequire(path.join(ROOT, 'packages', 'sink-s3', 'package.json'))('@aws-sdk/client-s3') as {
+    S3Client: new (config: object) => { send(command: object): Promise<unknown>; destroy(): void };
+    CreateBucketCommand: new (input: { Bucket: string }) => object;
+  };
+  const client = new s3.S3Client({
+    endpoint: rgw.endpoint,
+    region: rgw.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
+  });
+  await client.send(new s3.CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+};
+
 const rgwUnavailable = cephRgwUnavailable();
 (rgwUnavailable ? describe.skip : describe)(
   `the s3 tenant example on Ceph RGW${rgwUnavailable ? ` — skipped: ${rgwUnavailable}` : ''}`,
@@ -181,20 +201,7 @@ const rgwUnavailable = cephRgwUnavailable();
     });
 
     it('archives the tenant into RGW and a contact is restored from it', async () => {
-      const s3 = createRequire(path.join(ROOT, 'packages', 'sink-s3', 'package.json'))(
-        '@aws-sdk/client-s3',
-      ) as {
-        S3Client: new (config: object) => { send(command: object): Promise<unknown>; destroy(): void };
-        CreateBucketCommand: new (input: { Bucket: string }) => object;
-      };
-      const client = new s3.S3Client({
-        endpoint: rgw.endpoint,
-        region: rgw.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey },
-      });
-      await client.send(new s3.CreateBucketCommand({ Bucket: 'acme-archive' }));
-      client.destroy();
+      await createBucket(rgw, 'acme-archive');
       const t = await tenantFrom(example('s3'), {
         S3_ENDPOINT: rgw.endpoint,
         AWS_REGION: rgw.region,
@@ -203,6 +210,54 @@ const rgwUnavailable = cephRgwUnavailable();
         AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
       });
       await archivesAndRestores(t);
+    });
+
+    it('an upload whose run died before recording it is adopted by its ETag on the next run: nothing is read back', async () => {
+      const target = new URL(rgw.endpoint);
+      const proxy = await startHttpFaultProxy(
+        { host: target.hostname, port: Number(target.port) },
+        {},
+        { keepHost: true },
+      );
+      const victim = String(simulator.dataset.contacts[1]!.contactId);
+      let fired = false;
+      setFaultHook((step, itemId) => {
+        if (step === 'after-put' && itemId === victim && !fired) {
+          fired = true;
+          throw new InjectedFault(step, itemId);
+        }
+      });
+      try {
+        await createBucket(rgw, 'acme-adopted');
+        const t = await tenantFrom(example('s3'), {
+          ARCHIVE_BUCKET: 'acme-adopted',
+          S3_ENDPOINT: proxy.url,
+          AWS_REGION: rgw.region,
+          S3_FORCE_PATH_STYLE: 'true',
+          AWS_ACCESS_KEY_ID: rgw.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+        });
+        const first = await t.run();
+        // the fault ends the run as a crash would, right after the victim's object was stored
+        expect(first.error?.reason).toContain(`injected fault at after-put for ${victim}`);
+        const second = await t.run();
+        expect(fired).toBe(true);
+        expect(second.failures).toEqual([]);
+        expect(second.status).toBe('succeeded');
+        const victimRequests = proxy.log().filter((l) => l.includes(`/${victim}/`));
+        // each object put once (the one whose answer the crash lost is not sent again), then HEAD
+        expect(victimRequests.some((l) => l.startsWith('HEAD'))).toBe(true);
+        expect(victimRequests.filter((l) => l.startsWith('GET'))).toEqual([]);
+        expect(proxy.log().filter((l) => l.startsWith('GET /acme-adopted/cxone/'))).toEqual([]);
+        const ledger = openSqliteLedger(ledgerPath(t.prepared));
+        const item = await ledger.getItem('acme', 'cxone', victim);
+        await ledger.close();
+        expect(item?.status).toBe('archived');
+        expect(item?.objects.every((o) => o.checksum.algorithm === 'md5')).toBe(true);
+      } finally {
+        setFaultHook(undefined);
+        await proxy.stop();
+      }
     });
   },
 );

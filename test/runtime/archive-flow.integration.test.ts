@@ -1,9 +1,11 @@
 // One test per runtime behaviour (Rollup-style fixtures): in-memory plugins, the real harness,
 // a real SQLite ledger.
 
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { okAsync, PluginErrors, PluginFailure, summarize } from '@cxarchive/core/host';
+import { errAsync, okAsync, PluginErrors, PluginFailure, type Sink, summarize } from '@cxarchive/core/host';
 import {
+  collect,
   createMemorySink,
   createMemorySource,
   createScriptedSink,
@@ -105,6 +107,72 @@ describe('the archive flow', () => {
     expect(second.failures[0]!.reason).toMatch(/md5 over parts differs/);
   });
 
+  it('adopts an object whose put answer was lost by the checksum the store reports: nothing downloaded', async () => {
+    const inner = createMemorySink({ checksums: ['md5'], checksumPartSize: 256 });
+    const gets: string[] = [];
+    let lost = 0;
+    const sink: Sink = {
+      ...inner,
+      // The store commits, then the answer is lost (a reset after the commit): the retry finds it.
+      put: (key, body, options) =>
+        inner
+          .put(key, body, options)
+          .andThen((stored) =>
+            key.includes('c001/recording') && lost++ === 0
+              ? errAsync(PluginErrors.transient('connection reset after the upload'))
+              : okAsync(stored),
+          ),
+      get: (key, signal) => {
+        gets.push(key);
+        return inner.get(key, signal);
+      },
+    };
+    const f = fixture({ source: createMemorySource(items(2)), sinks: [sink] });
+    const report = await f.run();
+    expect(report.status).toBe('succeeded');
+    expect(lost).toBe(1);
+    expect(gets).toEqual([]);
+    const row = await f.withLedger((l) => l.getItem('acme', 'test-source', 'c001'));
+    const recording = row!.objects.find((o) => o.artifact === 'recording.wav')!;
+    const held = await collect(
+      (await inner.get(recording.physicalKey, new AbortController().signal))._unsafeUnwrap(),
+    );
+    expect(recording.sha256).toBe(createHash('sha256').update(held).digest('hex'));
+    expect(recording.checksum).toEqual(
+      (await inner.head(recording.key, new AbortController().signal))._unsafeUnwrap()?.checksum,
+    );
+    expect(recording.checksum.parts).toBeGreaterThan(1);
+    expect(
+      await f.withLedger((l) => l.sentObjects('acme', 'test-source', 'c001/recording.wav', 'sinks[0]')),
+    ).toEqual([]);
+  });
+
+  it('adopts by decoding when the store reports no checksum it can compare', async () => {
+    const inner = createMemorySink({ checksums: ['crc32c'] });
+    const gets: string[] = [];
+    let lost = 0;
+    const sink: Sink = {
+      ...inner,
+      put: (key, body, options) =>
+        inner
+          .put(key, body, options)
+          .andThen((stored) =>
+            key.includes('c001/recording') && lost++ === 0
+              ? errAsync(PluginErrors.transient('connection reset after the upload'))
+              : okAsync(stored),
+          ),
+      get: (key, signal) => {
+        gets.push(key);
+        return inner.get(key, signal);
+      },
+    };
+    const f = fixture({ source: createMemorySource(items(1)), sinks: [sink] });
+    const report = await f.run();
+    expect(report.status).toBe('succeeded');
+    // a CRC is no proof two encodings are the same bytes: the object was read and decoded
+    expect(gets).toEqual([expect.stringContaining('c001/recording')]);
+  });
+
   it('resumes a listing that failed retryably from the last page it delivered', async () => {
     const source = createMemorySource(items(6), {
       pageSize: 2,
@@ -179,7 +247,9 @@ describe('the archive flow', () => {
   });
 
   it('a sink.get defect during adoption is labelled sinks[0].get', async () => {
-    const inner = createMemorySink();
+    // A CRC is no proof of sameness: adoption downloads and decodes (with a SHA-256, the identity
+    // codec's re-encoding would match the store's digest and nothing would be read).
+    const inner = createMemorySink({ checksums: ['crc32c'] });
     const source = createMemorySource(items(1));
     await fixture({ source, sinks: [inner] }).run();
     const f = fixture({ source, sinks: [createScriptedSink(inner, { get: () => 'throw' })] });

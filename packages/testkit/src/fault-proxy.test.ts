@@ -118,6 +118,7 @@ describe('the http fault proxy', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 503, 429, 200]);
     expect(answers[2]!.headers?.['retry-after']).toBe('7');
     expect(proxy.requests()).toBe(4);
+    expect(proxy.log()).toEqual(['GET /x', 'GET /x', 'GET /x', 'GET /x']);
     await proxy.stop();
   });
 });

@@ -46,6 +46,8 @@ export interface FaultProxy {
   readonly connections: () => number;
   /** Requests seen so far (HTTP mode). */
   readonly requests: () => number;
+  /** `METHOD /path?query` of every request seen so far, in order (HTTP mode; empty for TCP). */
+  readonly log: () => readonly string[];
   stop(): Promise<void>;
 }
 
@@ -129,6 +131,7 @@ export const startTcpFaultProxy = async (
     },
     connections: () => connections,
     requests: () => 0,
+    log: () => [],
     stop: () => close(server, sockets),
   };
 };
@@ -155,8 +158,10 @@ export const startHttpFaultProxy = async (
   let connections = 0;
   let requests = 0;
   const sockets = new Set<Socket>();
+  const log: string[] = [];
   const server = createHttpServer((req, res) => {
     requests++;
+    log.push(`${req.method} ${req.url}`);
     const injected = current.respond?.find((r) => r.nth === requests);
     if (injected?.reset) {
       req.socket.resetAndDestroy();
@@ -196,6 +201,7 @@ export const startHttpFaultProxy = async (
     },
     connections: () => connections,
     requests: () => requests,
+    log: () => [...log],
     stop: () => close(server, sockets),
   };
 };

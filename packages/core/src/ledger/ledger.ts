@@ -1,4 +1,4 @@
-import type { Checkpoint, ItemRef, StoredObject } from '../plugin/types.js';
+import type { Checkpoint, Checksum, ItemRef, StoredObject } from '../plugin/types.js';
 
 /**
  * - `pending`: begun, not settled (an interrupted run, or in flight);
@@ -17,6 +17,26 @@ export interface LedgerObject extends StoredObject {
   readonly runId: string;
   /** The stored object's content type (what the codec made), when recorded. */
   readonly contentType?: string;
+}
+
+/**
+ * What the runtime sent one sink for one unit, written as the last byte leaves and before the store
+ * confirms. After a crash between the store's commit and `recordObject`, the next attempt finds the
+ * object exists and compares the store's own checksum with these, instead of downloading and
+ * decoding the whole object.
+ */
+export interface SentObject {
+  readonly unitId: string;
+  readonly sink: string;
+  readonly size: number;
+  readonly sha256: string;
+  /** In the form the store is expected to report it (whole, or a composite over its parts). */
+  readonly checksum: Checksum;
+  /** SHA-256 of the plaintext that was encoded: the source's data, to tell whether it changed since. */
+  readonly plainSha256: string;
+  readonly keyId: string;
+  readonly contentType: string;
+  readonly runId: string;
 }
 
 /** An object of an archived item that `sink` lacks, with what the other sinks hold of it. */
@@ -94,6 +114,13 @@ export interface Ledger {
    * awaiting and not due: one atomic read-and-write, so an item listed twice is processed once.
    */
   beginItem(tenant: string, source: string, ref: ItemRef, runId: string, at: Date): Promise<BeginResult>;
+  /**
+   * Notes what was sent to a sink for a unit (not durable on its own: committed with the next
+   * commit). Only the latest few per unit and sink are kept; `recordObject` clears them.
+   */
+  recordSent(tenant: string, source: string, itemId: string, sent: SentObject, at: Date): Promise<void>;
+  /** What was sent to `sink` for `unitId` and is not recorded as stored yet, newest first. */
+  sentObjects(tenant: string, source: string, unitId: string, sink: string): Promise<readonly SentObject[]>;
   /** Records one object one sink holds, verified, as soon as it is stored. */
   recordObject(tenant: string, source: string, itemId: string, object: LedgerObject, at: Date): Promise<void>;
   settleItem(

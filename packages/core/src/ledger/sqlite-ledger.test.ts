@@ -139,6 +139,35 @@ describe('SQLite ledger', () => {
     await l.close();
   });
 
+  it('notes what was sent per unit and sink (newest first, the latest 4 kept, composites kept whole), and forgets it once the object is recorded', async () => {
+    const file = fresh();
+    const ledger = openSqliteLedger(file);
+    const sent = (n: number, sink = 'sinks[0]') => ({
+      unitId: 'c1/recording.wav',
+      sink,
+      size: 100 + n,
+      sha256: String(n).repeat(64).slice(0, 64),
+      checksum: { algorithm: 'md5' as const, value: 'c'.repeat(32), parts: n },
+      plainSha256: 'd'.repeat(64),
+      keyId: 'kek:1',
+      contentType: 'application/x-cxar',
+      runId: `r${n}`,
+    });
+    for (let n = 1; n <= 6; n++)
+      await ledger.recordSent('t', 'cxone', 'c1', sent(n), new Date(at.getTime() + n * 1000));
+    await ledger.recordSent('t', 'cxone', 'c1', sent(9, 'sinks[1]'), at);
+    const kept = await ledger.sentObjects('t', 'cxone', 'c1/recording.wav', 'sinks[0]');
+    expect(kept.map((s) => s.runId)).toEqual(['r6', 'r5', 'r4', 'r3']);
+    expect(kept[0]).toEqual(sent(6));
+    await ledger.close();
+    const again = openSqliteLedger(file);
+    expect(await again.sentObjects('t', 'cxone', 'c1/recording.wav', 'sinks[0]')).toHaveLength(4);
+    await again.recordObject('t', 'cxone', 'c1', { ...object('recording.wav', 'sinks[0]', 'r7') }, at);
+    expect(await again.sentObjects('t', 'cxone', 'c1/recording.wav', 'sinks[0]')).toEqual([]);
+    expect(await again.sentObjects('t', 'cxone', 'c1/recording.wav', 'sinks[1]')).toHaveLength(1);
+    await again.close();
+  });
+
   it('refuses to be used after it was closed', async () => {
     const l = openSqliteLedger(fresh());
     await l.close();

@@ -12,6 +12,7 @@ import type {
   Ledger,
   LedgerItem,
   LedgerObject,
+  SentObject,
   UnsettledCursor,
 } from './ledger.js';
 import { LedgerError, ledgerProblem } from './ledger-error.js';
@@ -37,6 +38,12 @@ CREATE TABLE IF NOT EXISTS objects (
   size INTEGER NOT NULL, sha256 TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
   version_id TEXT, key_id TEXT NOT NULL, content_type TEXT, stored_at TEXT NOT NULL,
   PRIMARY KEY (tenant, source, item_id, artifact, sink));
+CREATE TABLE IF NOT EXISTS sent (
+  tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, unit_id TEXT NOT NULL, sink TEXT NOT NULL,
+  sha256 TEXT NOT NULL, size INTEGER NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
+  plain_sha256 TEXT NOT NULL, key_id TEXT NOT NULL, content_type TEXT NOT NULL, run_id TEXT NOT NULL,
+  sent_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, source, unit_id, sink, sha256));
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
   report TEXT);
@@ -69,6 +76,20 @@ interface ObjectRow {
   key_id: string;
   content_type: string | null;
 }
+interface SentRow {
+  unit_id: string;
+  sink: string;
+  sha256: string;
+  size: number;
+  checksum_algorithm: string;
+  checksum: string;
+  plain_sha256: string;
+  key_id: string;
+  content_type: string;
+  run_id: string;
+}
+/** Sent rows kept per unit and sink: a crash is adopted from the latest attempts, not older ones. */
+const SENT_KEPT = 4;
 interface LeaseRow {
   run_id: string;
   pid: number;
@@ -210,6 +231,22 @@ export const openSqliteLedger = (file: string): Ledger => {
          content_type = excluded.content_type,
          stored_at = excluded.stored_at`,
     ),
+    recordSent: db.prepare(
+      `INSERT OR REPLACE INTO sent (tenant, source, item_id, unit_id, sink, sha256, size, checksum_algorithm, checksum,
+         plain_sha256, key_id, content_type, run_id, sent_at)
+       VALUES (@tenant, @source, @itemId, @unitId, @sink, @sha256, @size, @checksumAlgorithm, @checksum,
+         @plainSha256, @keyId, @contentType, @runId, @at)`,
+    ),
+    trimSent: db.prepare(
+      `DELETE FROM sent WHERE tenant = @tenant AND source = @source AND unit_id = @unitId AND sink = @sink
+         AND sha256 NOT IN (SELECT sha256 FROM sent WHERE tenant = @tenant AND source = @source
+           AND unit_id = @unitId AND sink = @sink ORDER BY sent_at DESC, rowid DESC LIMIT ${SENT_KEPT})`,
+    ),
+    sentObjects: db.prepare<[string, string, string, string], SentRow>(
+      `SELECT unit_id, sink, sha256, size, checksum_algorithm, checksum, plain_sha256, key_id, content_type, run_id
+       FROM sent WHERE tenant = ? AND source = ? AND unit_id = ? AND sink = ? ORDER BY sent_at DESC, rowid DESC`,
+    ),
+    clearSent: db.prepare('DELETE FROM sent WHERE tenant = ? AND source = ? AND unit_id = ? AND sink = ?'),
     settle: db.prepare(
       `UPDATE items SET status = @status, last_error = @error, retry_at = @retryAt, run_id = @runId, updated_at = @at,
          archived_at = CASE WHEN @status = 'archived' THEN @at ELSE archived_at END
@@ -524,8 +561,45 @@ export const openSqliteLedger = (file: string): Ledger => {
           objects: objectsOf(tenant, source, ref.id),
         };
       }, false),
+    recordSent: (tenant, source, itemId, sent, at) =>
+      write(() => {
+        q.recordSent.run({
+          tenant,
+          source,
+          itemId,
+          unitId: sent.unitId,
+          sink: sent.sink,
+          sha256: sent.sha256,
+          size: sent.size,
+          checksumAlgorithm: sent.checksum.algorithm,
+          checksum: checksumColumn(sent.checksum),
+          plainSha256: sent.plainSha256,
+          keyId: sent.keyId,
+          contentType: sent.contentType,
+          runId: sent.runId,
+          at: at.toISOString(),
+        });
+        q.trimSent.run({ tenant, source, unitId: sent.unitId, sink: sent.sink });
+      }, false),
+    sentObjects: (tenant, source, unitId, sink) =>
+      read(() =>
+        q.sentObjects.all(tenant, source, unitId, sink).map(
+          (row): SentObject => ({
+            unitId: row.unit_id,
+            sink: row.sink,
+            sha256: row.sha256,
+            size: row.size,
+            checksum: checksumFromColumn(row.checksum_algorithm, row.checksum),
+            plainSha256: row.plain_sha256,
+            keyId: row.key_id,
+            contentType: row.content_type,
+            runId: row.run_id,
+          }),
+        ),
+      ),
     recordObject: (tenant, source, itemId, o, at) =>
       write(() => {
+        q.clearSent.run(tenant, source, o.unitId, o.sink);
         q.recordObject.run({
           tenant,
           source,

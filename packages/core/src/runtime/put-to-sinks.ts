@@ -16,6 +16,8 @@ export interface PutResult {
   readonly sha256: string;
   readonly checksum: Checksum;
   readonly versionId?: string;
+  /** Set for an object adopted from an earlier attempt: the key and content type it was made with. */
+  readonly made?: { readonly keyId: string; readonly contentType: string };
 }
 
 export interface PutOutcome {
@@ -38,6 +40,8 @@ export interface OutgoingObject {
   readonly itemId: string;
   /** Set when the bytes broke upstream: that failure, not the sinks' view of it, is the cause. */
   upstreamFailure(): PluginError | undefined;
+  /** Called once every byte was handed to the sinks (digests final), before they confirm. */
+  onSent?(sent: ChecksumStream): void;
 }
 
 const ignore = (): void => undefined;
@@ -122,6 +126,22 @@ export const checksumAsReported = (
   return sink.partSize === undefined
     ? undefined
     : seen.composite({ algorithm: reported.algorithm, partSize: sink.partSize });
+};
+
+/**
+ * The checksum of what passed `sent` in the form `sink` will most likely report it: a composite when
+ * it reports composites and the object took more than one part, else the whole digest (SHA-256 for
+ * a sink verified by read-back).
+ */
+export const expectedReport = (sink: SinkTarget, sent: ChecksumStream): Checksum => {
+  const sha256: Checksum = { algorithm: 'sha256', value: sent.digest('sha256')! };
+  if (sink.algorithm === undefined) return sha256;
+  if (sink.partSize !== undefined) {
+    const composite = sent.composite({ algorithm: sink.algorithm, partSize: sink.partSize });
+    if (composite?.parts !== undefined && composite.parts > 1) return composite;
+  }
+  const whole = sent.digest(sink.algorithm);
+  return whole === undefined ? sha256 : { algorithm: sink.algorithm, value: whole };
 };
 
 /** Whether two checksums are the same digest in the same form. */
@@ -216,7 +236,9 @@ export const putToSinks = (
     const feeding = pipeline(object.body, tap, sent).catch((cause: unknown) => {
       for (const b of branches) b.destroy(cause instanceof Error ? cause : new Error(String(cause)));
     });
-    const fanning = fanOut(sent, branches);
+    const fanning = fanOut(sent, branches).then(() => {
+      if (sent.complete) object.onSent?.(sent);
+    });
     let finished = 0;
     let upstream: PluginError | undefined;
     const results = yield* Effect.all(

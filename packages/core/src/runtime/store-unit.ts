@@ -4,13 +4,14 @@ import { Effect } from 'effect';
 import { ChecksumStream, sha256OfStream } from '../hashing.js';
 import type { LedgerObject } from '../ledger/ledger.js';
 import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
-import type { StoredObject } from '../plugin/types.js';
+import type { StoredInfo, StoredObject } from '../plugin/types.js';
 import { invoke, streamFailure } from './boundary.js';
 import { faultPoint } from './faults.js';
 import type { FlowContext, SinkTarget } from './flow-context.js';
 import {
   checksumAsReported,
   compositeSpecs,
+  expectedReport,
   type PutResult,
   putToSinks,
   StreamStopped,
@@ -46,19 +47,67 @@ const plaintextDigest = (ctx: FlowContext, unit: Unit) =>
     ),
   );
 
+/** Digests strong enough to say two objects of ours at one key are the same bytes. */
+const STRONG: ReadonlySet<string> = new Set(['sha256', 'sha1', 'md5']);
+
+const differentObject = (sink: SinkTarget, unit: Unit) =>
+  PluginErrors.permanent(
+    `${sink.label}: a different object already exists at ${unit.key}; it was not overwritten (the source data changed since it was archived?)`,
+  );
+
+/**
+ * The cheap way to adopt: the store reports a strong checksum and size that equal what an earlier
+ * attempt noted it sent for this unit and sink (`recordSent`), and the source's data is the same
+ * as then. Nothing is downloaded. Undefined when that cannot be shown: the caller decodes instead.
+ */
+const adoptBySent = (
+  ctx: FlowContext,
+  unit: Unit,
+  sink: SinkTarget,
+  info: StoredInfo,
+  plain: ChecksumStream,
+): Effect.Effect<PutResult | undefined, PluginError> =>
+  Effect.gen(function* () {
+    const reported = info.checksum;
+    if (reported === undefined || !STRONG.has(reported.algorithm)) return undefined;
+    const sent = yield* Effect.promise(() =>
+      ctx.ledger.sentObjects(ctx.tenant, ctx.sourceId, unit.id, sink.label),
+    );
+    const match = sent.find((s) => s.size === info.size && sameChecksum(s.checksum, reported));
+    if (match === undefined) return undefined;
+    const now = plain.complete ? plain.digest('sha256')! : (yield* plaintextDigest(ctx, unit)).sha256;
+    if (now !== match.plainSha256) return yield* Effect.fail(differentObject(sink, unit));
+    return {
+      sink,
+      physicalKey: info.key || unit.key,
+      size: match.size,
+      sha256: match.sha256,
+      checksum: match.checksum,
+      made: { keyId: match.keyId, contentType: match.contentType },
+      ...(info.versionId ? { versionId: info.versionId } : {}),
+    };
+  });
+
 /**
  * Something already exists at the key (a crash after upload, or an earlier run whose ledger write
  * was lost). It counts as stored only if it decodes, under our key and the full expected context,
  * to exactly the artifact's bytes: then it is adopted, never duplicated. Anything else is a
  * conflict, and the existing object is left untouched.
  */
-const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<PutResult, PluginError> =>
+const adopt = (
+  ctx: FlowContext,
+  unit: Unit,
+  sink: SinkTarget,
+  plain: ChecksumStream,
+): Effect.Effect<PutResult, PluginError> =>
   Effect.gen(function* () {
     const info = yield* invoke(ctx.inflight, sink, 'head', (signal) => sink.instance.head(unit.key, signal));
     if (info === null)
       return yield* Effect.fail(
         PluginErrors.transient(`${sink.label}: ${unit.key} was reported to exist, then was not found`),
       );
+    const bySent = yield* adoptBySent(ctx, unit, sink, info, plain);
+    if (bySent !== undefined) return bySent;
     const raw = yield* invoke(ctx.inflight, sink, 'get', (signal) => sink.instance.get(unit.key, signal));
     const counted = new ChecksumStream(sink.algorithm ? [sink.algorithm] : [], compositeSpecs([sink]));
     const copying = pipeline(raw, counted).catch(() => undefined);
@@ -96,12 +145,7 @@ const adopt = (ctx: FlowContext, unit: Unit, sink: SinkTarget): Effect.Effect<Pu
       ),
     );
     const expected = yield* plaintextDigest(ctx, unit);
-    if (existing.sha256 !== expected.sha256)
-      return yield* Effect.fail(
-        PluginErrors.permanent(
-          `${sink.label}: a different object already exists at ${unit.key}; it was not overwritten (the source data changed since it was archived?)`,
-        ),
-      );
+    if (existing.sha256 !== expected.sha256) return yield* Effect.fail(differentObject(sink, unit));
     // What was read is what is recorded; a store that reports another checksum for it is not trusted.
     const reported = info.checksum?.algorithm === sink.algorithm ? info.checksum : undefined;
     const read =
@@ -137,10 +181,10 @@ const toLedgerObject = (
   size: r.size,
   sha256: r.sha256,
   checksum: r.checksum,
-  keyId,
+  keyId: r.made?.keyId ?? keyId,
   unitId: unit.id,
   runId: ctx.runId,
-  contentType,
+  contentType: r.made?.contentType ?? contentType,
   ...(r.versionId ? { versionId: r.versionId } : {}),
 });
 
@@ -194,6 +238,30 @@ export const storeUnitOnce = (
           body: encoded.stream,
           itemId,
           upstreamFailure: () => sourceFailure ?? codecFailure,
+          onSent: (sent) => {
+            if (!plain.complete) return;
+            // Only a hint for a cheaper adoption: a failed write costs a download, never data.
+            for (const sink of targets)
+              void ctx.ledger
+                .recordSent(
+                  ctx.tenant,
+                  ctx.sourceId,
+                  itemId,
+                  {
+                    unitId: unit.id,
+                    sink: sink.label,
+                    size: sent.size,
+                    sha256: sent.digest('sha256')!,
+                    checksum: expectedReport(sink, sent),
+                    plainSha256: plain.digest('sha256')!,
+                    keyId: encoded.keyId,
+                    contentType: encoded.contentType,
+                    runId: ctx.runId,
+                  },
+                  ctx.now(),
+                )
+                .catch(() => undefined);
+          },
         },
         targets,
       ).pipe(Effect.ensuring(release));
@@ -208,7 +276,7 @@ export const storeUnitOnce = (
       const remaining: SinkTarget[] = [...outcome.failed];
       let failure = outcome.failure;
       for (const sink of outcome.existing) {
-        const adopted = yield* Effect.result(adopt(ctx, unit, sink));
+        const adopted = yield* Effect.result(adopt(ctx, unit, sink, plain));
         if (adopted._tag === 'Success') yield* record(adopted.success);
         else {
           remaining.push(sink);

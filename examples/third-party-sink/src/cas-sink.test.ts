@@ -32,6 +32,8 @@ describeSinkConformance(
       'fault-unavailable': 'the cas sink talks to no server: there is no HTTP to put a fault proxy in',
       'fault-throttled': 'the cas sink talks to no server: a file system does not throttle',
       'fault-reset': 'the cas sink talks to no server: there is no connection to reset',
+      retention: 'the cas sink declares no retention capability',
+      'retention-unavailable': 'the cas sink declares no retention capability',
     },
   },
 );

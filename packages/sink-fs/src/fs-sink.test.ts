@@ -51,6 +51,9 @@ describeSinkConformance(
       'fault-unavailable': 'the fs sink talks to no server: there is no HTTP to put a fault proxy in',
       'fault-throttled': 'the fs sink talks to no server: a file system does not throttle',
       'fault-reset': 'the fs sink talks to no server: there is no connection to reset',
+      retention: 'the fs sink declares no retention capability: a file system has no object lock',
+      'retention-unavailable':
+        'the fs sink declares no retention capability: a file system has no object lock',
     },
   },
 );

@@ -66,6 +66,8 @@ describeSinkConformance(
       'missing-container':
         'the firebase-tools storage emulator has no missing bucket: it creates a bucket on first write (404 "bucket" → InvalidInput naming it: errors.test.ts)',
       'bad-credentials': `${NO_CHECKS} (401/403 → Auth: errors.test.ts)`,
+      retention: `${NO_RETENTION}; requests.test.ts checks what the sink sends and that a put fails Permanent when the answer lacks it`,
+      'retention-unavailable': `${NO_RETENTION}; real GCS refuses the upload with a 400 (→ InvalidInput naming the bucket: errors.test.ts, requests.test.ts)`,
     },
   },
 );

@@ -38,7 +38,16 @@ const recordingStore = async (objectLock = false) => {
     req.on('end', () => {
       requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers });
       const [path = '', query = ''] = (req.url ?? '').split('?');
-      if (req.method === 'GET' && query.startsWith('object-lock')) {
+      if (req.method === 'GET' && query.startsWith('versioning')) {
+        // An Object Lock bucket keeps versions; a plain one has never had versioning turned on.
+        res
+          .writeHead(200, { 'content-type': 'application/xml' })
+          .end(
+            objectLock
+              ? '<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>'
+              : '<VersioningConfiguration/>',
+          );
+      } else if (req.method === 'GET' && query.startsWith('object-lock')) {
         if (objectLock)
           res
             .writeHead(200, { 'content-type': 'application/xml' })
@@ -124,7 +133,11 @@ describe('the requests the sink sends', () => {
       'x-amz-storage-class': 'GLACIER_IR',
     });
     // The checksum is computed from the GET that follows, not from what was sent.
-    expect(store.requests.map((r) => r.method)).toEqual(['PUT', 'GET']);
+    expect(store.requests.map((r) => `${r.method} ${r.url.split('?')[1] ?? ''}`)).toEqual([
+      'GET versioning=',
+      'PUT x-id=PutObject',
+      'GET x-id=GetObject',
+    ]);
   });
 
   it('AES256 sends no KMS key', async () => {
@@ -156,8 +169,9 @@ describe('the requests the sink sends', () => {
     const put = store.requests.find((r) => r.method === 'PUT');
     expect(put?.headers['x-amz-object-lock-mode']).toBe('COMPLIANCE');
     expect(put?.headers['x-amz-object-lock-retain-until-date']).toBe('2030-01-01T00:00:00Z');
-    // The retention check, then the ETag check: both HEADs, no read of the body.
-    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'HEAD', 'HEAD']);
+    // Object Lock, versioning (a versioned bucket: the key is looked up before the put), the put,
+    // then the retention check and the ETag check: HEADs, no read of the body.
+    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'GET', 'HEAD', 'PUT', 'HEAD', 'HEAD']);
   });
 
   it('retention on a bucket without Object Lock fails InvalidInput before any PUT', async () => {
@@ -195,7 +209,7 @@ describe('the requests the sink sends', () => {
     expect(put?.headers['content-md5']).toBe(createHash('md5').update(body).digest('base64'));
     expect(put?.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
     expect(put?.headers['x-amz-storage-class']).toBe('DEEP_ARCHIVE');
-    expect(store.requests.map((r) => r.method)).toEqual(['PUT', 'HEAD']);
+    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'HEAD']);
   });
 
   it('signPayload "always" signs the SHA-256 of the body even with a Content-MD5', async () => {

@@ -3,6 +3,8 @@ import {
   CreateBucketCommand,
   DeleteObjectCommand,
   HeadObjectCommand,
+  ListObjectVersionsCommand,
+  PutBucketVersioningCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { createCompositeHasher } from '@cxarchive/core';
@@ -77,6 +79,29 @@ if (unavailable !== undefined) {
           headers: { 'content-type': 'application/xml' },
           body: '<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error. Please try again.</Message></Error>',
         },
+        // A bucket created with Object Lock; the retention the store keeps, read with HeadObject.
+        retention: async () => {
+          await createBucket(admin, 'locked-conformance', true);
+          const prefix = `conformance-${++cases}/`;
+          return {
+            sink: makeSink(rgw, { bucket: 'locked-conformance', prefix }),
+            held: async (key) => {
+              const info = await admin.send(
+                new HeadObjectCommand({ Bucket: 'locked-conformance', Key: `${prefix}${key}` }),
+              );
+              if (info.ObjectLockMode === undefined || info.ObjectLockRetainUntilDate === undefined)
+                return undefined;
+              return {
+                mode: info.ObjectLockMode === 'COMPLIANCE' ? 'compliance' : 'governance',
+                until: info.ObjectLockRetainUntilDate,
+              };
+            },
+          };
+        },
+        retentionUnavailable: async () => ({
+          sink: makeSink(rgw, { prefix: `conformance-${++cases}/` }),
+          container: 'archive',
+        }),
         throttle: {
           status: 503,
           headers: { 'content-type': 'application/xml' },
@@ -104,6 +129,8 @@ if (unavailable !== undefined) {
         'fault-unavailable': 'run once, in "s3 on Ceph RGW": the fault cases make sinks of their own',
         'fault-throttled': 'run once, in "s3 on Ceph RGW": the fault cases make sinks of their own',
         'fault-reset': 'run once, in "s3 on Ceph RGW": the fault cases make sinks of their own',
+        retention: 'run once, in "s3 on Ceph RGW": the retention cases make sinks of their own',
+        'retention-unavailable': 'run once, in "s3 on Ceph RGW": the retention cases make sinks of their own',
       },
     },
   );
@@ -220,6 +247,24 @@ if (unavailable !== undefined) {
       expect(put._unsafeUnwrapErr().message).toContain('Object Lock');
       expect(await objectsUnder(admin, 'archive', 'retention-unlocked/')).toEqual([]);
       expect(await openUploads(admin, 'archive', 'retention-unlocked/')).toEqual([]);
+    });
+
+    it('on a versioned bucket, a second put of a key fails AlreadyExists and makes no second version (RGW ignores If-None-Match there)', async () => {
+      await createBucket(admin, 'versioned');
+      await admin.send(
+        new PutBucketVersioningCommand({
+          Bucket: 'versioned',
+          VersioningConfiguration: { Status: 'Enabled' },
+        }),
+      );
+      const sink = makeSink(rgw, { bucket: 'versioned' });
+      (await sink.put('v.bin', generatedStream(100, 1), putOptions()))._unsafeUnwrap();
+      const again = await sink.put('v.bin', generatedStream(100, 2), putOptions());
+      expect(again._unsafeUnwrapErr()._tag).toBe('AlreadyExists');
+      const versions = await admin.send(
+        new ListObjectVersionsCommand({ Bucket: 'versioned', Prefix: 'v.bin' }),
+      );
+      expect(versions.Versions ?? []).toHaveLength(1);
     });
 
     it('verify "read-back": the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {

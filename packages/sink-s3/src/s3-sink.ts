@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   CompleteMultipartUploadCommand,
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -39,10 +40,33 @@ import type { ResolvedS3SinkOptions } from './schema.js';
  * without this a multipart put would overwrite. A found object fails `AlreadyExists`, and
  * lib-storage then aborts the multipart upload.
  */
-const uploadClient = (client: S3Client, signal: AbortSignal, what: string, md5: boolean): S3Client => {
+const uploadClient = (
+  client: S3Client,
+  signal: AbortSignal,
+  what: string,
+  md5: boolean,
+  versioned: boolean,
+): S3Client => {
   const scoped = Object.create(client) as S3Client;
   const send = client.send.bind(client) as (command: unknown, options?: object) => Promise<unknown>;
+  const refuseExisting = async (Bucket: string | undefined, Key: string | undefined) => {
+    const exists = await send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }).then(
+      () => true,
+      (error: unknown) => {
+        if (statusOf(error) === 404) return false;
+        throw error;
+      },
+    );
+    if (exists)
+      throw new PluginFailure(
+        PluginErrors.alreadyExists(`s3 sink: ${what}: the object already exists (found before writing)`),
+      );
+  };
   (scoped as unknown as { send: typeof send }).send = async (command, options) => {
+    // Ceph RGW 16 also ignores `If-None-Match: *` on PutObject in a versioned bucket (every Object
+    // Lock bucket is one): it would add a version. Asked first there.
+    if (versioned && command instanceof PutObjectCommand)
+      await refuseExisting(command.input.Bucket, command.input.Key);
     if (command instanceof PutObjectCommand || command instanceof UploadPartCommand) {
       // lib-storage hands every part over as one buffer: its MD5 lets the store refuse a part that
       // arrived changed, and makes the ETag the MD5 the runtime checks.
@@ -50,20 +74,8 @@ const uploadClient = (client: S3Client, signal: AbortSignal, what: string, md5: 
       if (md5 && body instanceof Uint8Array) command.input.ContentMD5 = contentMd5(body);
       return send(command, { ...options, abortSignal: signal });
     }
-    if (command instanceof CompleteMultipartUploadCommand) {
-      const { Bucket, Key } = command.input;
-      const exists = await send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }).then(
-        () => true,
-        (error: unknown) => {
-          if (statusOf(error) === 404) return false;
-          throw error;
-        },
-      );
-      if (exists)
-        throw new PluginFailure(
-          PluginErrors.alreadyExists(`s3 sink: ${what}: the object already exists (found before completing)`),
-        );
-    }
+    if (command instanceof CompleteMultipartUploadCommand)
+      await refuseExisting(command.input.Bucket, command.input.Key);
     return send(command, options);
   };
   return scoped;
@@ -98,6 +110,23 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
   };
 
   let objectLockSeen = false;
+
+  // Whether the bucket keeps versions (asked once): there a single PutObject is checked first.
+  // Unknown (no s3:GetBucketVersioning) counts as versioned: one HEAD more, never a second version.
+  let versioning: Promise<boolean> | undefined;
+  const versioned = (signal: AbortSignal): Promise<boolean> => {
+    versioning ??= client
+      .send(new GetBucketVersioningCommand({ Bucket: bucket }), { abortSignal: signal })
+      .then(
+        (answer) => answer.Status === 'Enabled' || answer.Status === 'Suspended',
+        (error: unknown) => {
+          versioning = statusOf(error) === 403 ? Promise.resolve(true) : undefined;
+          if (statusOf(error) === 403) return true;
+          throw error;
+        },
+      );
+    return versioning;
+  };
 
   const upload = async (key: string, body: Readable, put: PutOptions): Promise<Stored> => {
     const what = `put of ${key}`;
@@ -135,7 +164,13 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
     };
     try {
       await new Upload({
-        client: uploadClient(client, put.signal, what, options.verify === 'etag'),
+        client: uploadClient(
+          client,
+          put.signal,
+          what,
+          options.verify === 'etag',
+          await versioned(put.signal),
+        ),
         params,
         partSize: options.partSize,
         queueSize: options.queueSize,

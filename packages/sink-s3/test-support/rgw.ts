@@ -38,8 +38,15 @@ export const adminClient = (rgw: CephRgw): S3Client =>
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
 
-export const createBucket = (client: S3Client, bucket: string) =>
-  client.send(new CreateBucketCommand({ Bucket: bucket }));
+/** Creates a bucket (with Object Lock when `locked`); one that this account already owns is fine. */
+export const createBucket = (client: S3Client, bucket: string, locked = false) =>
+  client
+    .send(
+      new CreateBucketCommand({ Bucket: bucket, ...(locked ? { ObjectLockEnabledForBucket: true } : {}) }),
+    )
+    .catch((error: { name?: string }) => {
+      if (error.name !== 'BucketAlreadyOwnedByYou') throw error;
+    });
 
 /** Multipart uploads still open under `prefix`. */
 export const openUploads = async (client: S3Client, bucket: string, prefix: string): Promise<string[]> => {

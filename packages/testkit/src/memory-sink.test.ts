@@ -32,6 +32,8 @@ const MEMORY_SKIPS = {
   'fault-unavailable': NO_SERVER,
   'fault-throttled': NO_SERVER,
   'fault-reset': NO_SERVER,
+  retention: 'the memory sink declares no retention capability',
+  'retention-unavailable': 'the memory sink declares no retention capability',
 } as const;
 
 describeSinkConformance('memory', async () => ({ sink: createMemorySink(), cleanup: async () => {} }), {

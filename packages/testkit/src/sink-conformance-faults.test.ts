@@ -265,6 +265,8 @@ describe('sinkConformancePlan and the fault hooks', () => {
       'fault-unavailable': 'the test gave no behindProxy',
       'fault-throttled': 'the test gave no behindProxy',
       'fault-reset': 'the test gave no behindProxy',
+      retention: 'the test gave no retention',
+      'retention-unavailable': 'the test gave no retentionUnavailable',
     });
   });
 

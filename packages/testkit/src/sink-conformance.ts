@@ -29,6 +29,7 @@ import {
   throttledCase,
   unavailableCase,
 } from './sink-conformance-fault-cases.js';
+import { retentionCase, retentionUnavailableCase } from './sink-conformance-retention-cases.js';
 
 export type SinkConformanceCaseId =
   | 'round-trip'
@@ -52,7 +53,9 @@ export type SinkConformanceCaseId =
   | 'bad-credentials'
   | 'fault-unavailable'
   | 'fault-throttled'
-  | 'fault-reset';
+  | 'fault-reset'
+  | 'retention'
+  | 'retention-unavailable';
 
 /** Where the suite's HTTP fault proxy listens: what `behindProxy` points the sink at. */
 export interface ProxyAddress {
@@ -103,6 +106,22 @@ export interface SinkFaultHooks {
    * `retryAfterMs` must then be 7000.
    */
   readonly throttle?: InjectedAnswer & { readonly retryAfter?: boolean };
+  /**
+   * For a sink that declares `capabilities.retention`: the sink on a bucket/container that can hold
+   * retention (S3 Object Lock, GCS object retention, Azure version-level immutability), and how to
+   * read the retention the store keeps on an object (by the sink's logical key) behind its back.
+   */
+  retention?(): Promise<{
+    readonly sink: Sink;
+    held(
+      key: string,
+    ): Promise<{ readonly mode: 'governance' | 'compliance'; readonly until: Date } | undefined>;
+  }>;
+  /**
+   * The sink on a bucket/container that cannot hold retention, and its name: a put asking for
+   * retention must fail `InvalidInput` naming it and leave nothing.
+   */
+  retentionUnavailable?(): Promise<{ readonly sink: Sink; readonly container: string }>;
 }
 
 /** What a case knows of the sink under test beyond the `Sink` itself. */
@@ -117,7 +136,12 @@ export interface SinkConformanceCase {
   readonly id: SinkConformanceCaseId;
   readonly title: string;
   /** The fault hook the case needs: without it the case is skipped, saying so. */
-  readonly needs?: 'missingContainer' | 'badCredentials' | 'behindProxy';
+  readonly needs?:
+    | 'missingContainer'
+    | 'badCredentials'
+    | 'behindProxy'
+    | 'retention'
+    | 'retentionUnavailable';
   /** Resolves when the sink conforms; rejects with an assertion error naming what broke. */
   run(sink: Sink, env?: SinkConformanceEnv): Promise<void>;
 }
@@ -187,6 +211,8 @@ export const sinkConformanceCases = (options: SinkConformanceOptions = {}): Sink
     unavailableCase,
     throttledCase,
     resetCase,
+    retentionCase,
+    retentionUnavailableCase,
   ];
 };
 

@@ -22,6 +22,32 @@ const items = (n: number, extra: Partial<MemoryItemSpec> = {}): MemoryItemSpec[]
     ...extra,
   }));
 
+/**
+ * `inner`, except that the store's answer to the first put of a key containing `match` is lost
+ * after the store committed it (a reset after the upload): the retry finds the object there. Counts
+ * the answers lost and records every get.
+ */
+const losingFirstAnswer = (inner: Sink, match: string) => {
+  const gets: string[] = [];
+  let lost = 0;
+  const sink: Sink = {
+    ...inner,
+    put: (key, body, options) =>
+      inner
+        .put(key, body, options)
+        .andThen((stored) =>
+          key.includes(match) && lost++ === 0
+            ? errAsync(PluginErrors.transient('connection reset after the upload'))
+            : okAsync(stored),
+        ),
+    get: (key, signal) => {
+      gets.push(key);
+      return inner.get(key, signal);
+    },
+  };
+  return { sink, gets, lost: () => lost };
+};
+
 describe('the archive flow', () => {
   it('archives every item to every sink, records each object with run, unit, physical key and both checksums', async () => {
     const a = createMemorySink();
@@ -109,28 +135,11 @@ describe('the archive flow', () => {
 
   it('adopts an object whose put answer was lost by the checksum the store reports: nothing downloaded', async () => {
     const inner = createMemorySink({ checksums: ['md5'], checksumPartSize: 256 });
-    const gets: string[] = [];
-    let lost = 0;
-    const sink: Sink = {
-      ...inner,
-      // The store commits, then the answer is lost (a reset after the commit): the retry finds it.
-      put: (key, body, options) =>
-        inner
-          .put(key, body, options)
-          .andThen((stored) =>
-            key.includes('c001/recording') && lost++ === 0
-              ? errAsync(PluginErrors.transient('connection reset after the upload'))
-              : okAsync(stored),
-          ),
-      get: (key, signal) => {
-        gets.push(key);
-        return inner.get(key, signal);
-      },
-    };
+    const { sink, gets, lost } = losingFirstAnswer(inner, 'c001/recording');
     const f = fixture({ source: createMemorySource(items(2)), sinks: [sink] });
     const report = await f.run();
     expect(report.status).toBe('succeeded');
-    expect(lost).toBe(1);
+    expect(lost()).toBe(1);
     expect(gets).toEqual([]);
     const row = await f.withLedger((l) => l.getItem('acme', 'test-source', 'c001'));
     const recording = row!.objects.find((o) => o.artifact === 'recording.wav')!;
@@ -148,24 +157,7 @@ describe('the archive flow', () => {
   });
 
   it('adopts by decoding when the store reports no checksum it can compare', async () => {
-    const inner = createMemorySink({ checksums: ['crc32c'] });
-    const gets: string[] = [];
-    let lost = 0;
-    const sink: Sink = {
-      ...inner,
-      put: (key, body, options) =>
-        inner
-          .put(key, body, options)
-          .andThen((stored) =>
-            key.includes('c001/recording') && lost++ === 0
-              ? errAsync(PluginErrors.transient('connection reset after the upload'))
-              : okAsync(stored),
-          ),
-      get: (key, signal) => {
-        gets.push(key);
-        return inner.get(key, signal);
-      },
-    };
+    const { sink, gets } = losingFirstAnswer(createMemorySink({ checksums: ['crc32c'] }), 'c001/recording');
     const f = fixture({ source: createMemorySource(items(1)), sinks: [sink] });
     const report = await f.run();
     expect(report.status).toBe('succeeded');

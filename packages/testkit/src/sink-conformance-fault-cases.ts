@@ -13,7 +13,8 @@ import { bytesBody, expectErr, expectOk, live, putOptions } from './sink-conform
 
 /** The error-classification cases: each needs a hook of the sink's test (`SinkFaultHooks`). */
 
-const hooks = (env: SinkConformanceEnv | undefined): SinkFaultHooks => {
+/** The test's hooks (`SinkConformanceOptions.faults`) a case needs. */
+export const hooks = (env: SinkConformanceEnv | undefined): SinkFaultHooks => {
   if (env?.faults === undefined) throw new Error('this case needs the fault hooks of the sink test');
   return env.faults;
 };

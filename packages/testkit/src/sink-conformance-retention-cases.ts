@@ -1,14 +1,10 @@
 import type { Sink } from '@cxarchive/core';
 import { expect } from 'vitest';
-import type { SinkConformanceCase, SinkConformanceEnv, SinkFaultHooks } from './sink-conformance.js';
+import type { SinkConformanceCase } from './sink-conformance.js';
+import { hooks } from './sink-conformance-fault-cases.js';
 import { bytesBody, expectErr, expectOk, live, putOptions } from './sink-conformance-support.js';
 
 /** Retention cases: for sinks that declare `capabilities.retention`, on a store that keeps it. */
-
-const hooks = (env: SinkConformanceEnv | undefined): SinkFaultHooks => {
-  if (env?.faults === undefined) throw new Error('this case needs the hooks of the sink test');
-  return env.faults;
-};
 
 const declaresRetention = (sink: Sink) =>
   expect(sink.capabilities?.retention, 'the sink declares capabilities.retention').toBe(true);

@@ -12,16 +12,20 @@ import {
 } from '@cxarchive/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bytes, contextFor, live, makeSink, optionsFor, putOptions } from '../test-support/helpers.js';
+import { createCasSink } from './cas-sink.js';
 import plugin from './index.js';
 import { blobPath, entryPath } from './layout.js';
+import { resolveOptions } from './schema.js';
 
-// The whole testkit suite, through the plugin's own `create`, a fresh store per case.
+// The whole testkit suite on a store prepared by the plugin's own `create`, a fresh store per case.
 describeSinkConformance(
   'cas',
   async () => {
     const base = await mkdtemp(path.join(tmpdir(), 'cxarchive-sink-cas-'));
-    const sink = await makeSink(base, 'store');
-    return { sink, cleanup: () => rm(base, { recursive: true, force: true }) };
+    await makeSink(base, 'store'); // prepares the store as the plugin does
+    // The sink as the plugin makes it, with pages of 2 objects so the list case walks many.
+    const sink = createCasSink(resolveOptions(optionsFor('store'), base), { listPageSize: 2 });
+    return { sink, listPageSize: 2, cleanup: () => rm(base, { recursive: true, force: true }) };
   },
   {
     // What the suite's error-classification cases need does not exist for a local store.

@@ -1,8 +1,11 @@
 import { open, stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import {
+  errAsync,
+  type ListPage,
   objectKeyProblem,
   type PluginError,
+  PluginErrors,
   PluginFailure,
   type ResultAsync,
   type Sink,
@@ -14,6 +17,7 @@ import { throwIfAborted } from './durable.js';
 import { corruptBlob, errnoCode, mapFsError, missingBlob, noObject, unsafeKey } from './errors.js';
 import { type IndexEntry, readEntry, writeEntry } from './index-entry.js';
 import { blobPath } from './layout.js';
+import { LIST_PAGE_SIZE, listPage } from './list.js';
 import type { ResolvedCasSinkOptions } from './schema.js';
 import { verifiedRead } from './verified-read.js';
 import { writeBlob } from './write-blob.js';
@@ -40,7 +44,12 @@ const openBlob = async (root: string, key: string, entry: IndexEntry) => {
  * object, so a put that fails or is cancelled before it leaves no object. The physical key is the
  * key itself: the sink has no prefix.
  */
-export const createCasSink = (options: ResolvedCasSinkOptions): Sink => {
+export interface CasSinkTuning {
+  /** The most objects in one page of `list` (default 1000): tests make it small. */
+  readonly listPageSize?: number;
+}
+
+export const createCasSink = (options: ResolvedCasSinkOptions, tuning: CasSinkTuning = {}): Sink => {
   const { root } = options;
 
   const putObject = async (key: string, body: Readable, put: Parameters<Sink['put']>[2]): Promise<Stored> => {
@@ -112,6 +121,22 @@ export const createCasSink = (options: ResolvedCasSinkOptions): Sink => {
       return tryAsync(
         () => headObject(key, signal),
         (error) => mapFsError(error, `reading ${key}`),
+      );
+    },
+
+    list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
+      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      if (problem !== undefined)
+        return errAsync(PluginErrors.invalidInput(`cas sink: invalid list prefix: ${problem}`));
+      return tryAsync(
+        async () => {
+          throwIfAborted(signal, `list of ${prefix}`);
+          return listPage(
+            { root, prefix, signal, ...(after === undefined ? {} : { after }) },
+            tuning.listPageSize ?? LIST_PAGE_SIZE,
+          );
+        },
+        (error) => mapFsError(error, `listing ${prefix}`),
       );
     },
 

@@ -6,7 +6,7 @@ import { rootFailure } from './errors.js';
 import { INDEX_DIR, OBJECTS_DIR, TEMP_DIR } from './layout.js';
 import { type CasSinkOptions, configSchema, resolveOptions } from './schema.js';
 
-export { createCasSink } from './cas-sink.js';
+export { type CasSinkTuning, createCasSink } from './cas-sink.js';
 export { mapFsError } from './errors.js';
 export { type IndexEntry, readEntry } from './index-entry.js';
 export { blobPath, entryPath } from './layout.js';

@@ -13,11 +13,28 @@ beforeAll(async () => {
 });
 afterAll(() => azurite?.stop());
 
-const setup = (prefix?: string) => async () => {
-  const { sink, container } = await makeSink(azurite, prefix === undefined ? {} : { extra: { prefix } });
+/**
+ * The sink through the plugin on a fresh container; with `listPageSize`, as the plugin builds it
+ * but with pages that small, so the list case follows the continuation marker across many.
+ */
+const setup = (prefix?: string, listPageSize?: number) => async () => {
+  const { sink: opened, container } = await makeSink(
+    azurite,
+    prefix === undefined ? {} : { extra: { prefix } },
+  );
+  const sink =
+    listPageSize === undefined
+      ? opened
+      : createAzureSink(serviceOf(azurite).getContainerClient(container), {
+          container,
+          prefix: prefix ?? '',
+          maxInFlight: DEFAULTS.maxInFlight,
+          listPageSize,
+        });
   return {
     sink,
     ...(prefix === undefined ? {} : { prefix }),
+    ...(listPageSize === undefined ? {} : { listPageSize }),
     cleanup: async () => {
       await serviceOf(azurite).getContainerClient(container).delete();
     },
@@ -97,7 +114,7 @@ const NO_IMMUTABILITY =
   'Azurite keeps no immutability policy or legal hold (its containers never have version-level immutability, it drops the headers); immutability.requests.test.ts checks what the sink sends and that a put fails Permanent when the blob lacks it';
 
 describeSinkConformance('azure (Azurite)', setup(), { faults, skip: { retention: NO_IMMUTABILITY } });
-describeSinkConformance('azure (Azurite) with a prefix', setup('archive/tenant-a/'), {
+describeSinkConformance('azure (Azurite) with a prefix', setup('archive/tenant-a/', 2), {
   boundedMemoryBodySize: 16 * 1024 * 1024,
   faults,
   skip: { retention: NO_IMMUTABILITY },

@@ -56,6 +56,7 @@ describe('azure sink on Azurite', () => {
         await sink.put('k.bin', bytes('x'), putOptions()),
         await sink.head('k.bin', live()),
         await sink.get('k.bin', live()),
+        await sink.list!('', { signal: live() }),
       ])
         expect(result._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidInput', path: 'container' });
     });
@@ -129,6 +130,17 @@ describe('azure sink on Azurite', () => {
         'tenants/acme/t/2026/a.json',
       );
       expect((await sink.head('tenants/acme/t/2026/a.json', live()))._unsafeUnwrap()).toBeNull();
+    });
+
+    it('lists only the blobs under the prefix, by their logical key', async () => {
+      const { sink, container } = await makeSink(azurite, { extra: { prefix: 'tenants/acme/' } });
+      (await sink.put('t/2026/a.json', bytes('{}'), putOptions()))._unsafeUnwrap();
+      const client = serviceOf(azurite).getContainerClient(container);
+      for (const name of ['tenants/acme2/t/b.json', 'tenants/other/t/c.json', 'd.json'])
+        await client.getBlockBlobClient(name).upload('x', 1);
+      expect((await sink.list!('', { signal: live() }))._unsafeUnwrap()).toEqual({
+        objects: [{ key: 't/2026/a.json', physicalKey: 'tenants/acme/t/2026/a.json', size: 2 }],
+      });
     });
   });
 

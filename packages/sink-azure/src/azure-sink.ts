@@ -4,6 +4,7 @@ import type { BlobGetPropertiesResponse, ContainerClient } from '@azure/storage-
 import {
   type Checksum,
   errAsync,
+  type ListPage,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -30,6 +31,7 @@ import {
   missingProtection,
   type Protection,
 } from './immutability.js';
+import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { fromAzureMetadata, toAzureMetadata } from './metadata.js';
 import type { AccessTier } from './schema.js';
 import { stageBody } from './upload.js';
@@ -43,6 +45,8 @@ export interface AzureSinkSettings {
   readonly legalHold?: boolean;
   /** Block size of staged uploads (tests make it small to exercise many blocks). */
   readonly blockSize?: number;
+  /** The most blobs in one page of `list` (default 1000): tests make it small. */
+  readonly listPageSize?: number;
 }
 
 const md5Checksum = (md5: Uint8Array | undefined): Checksum | undefined =>
@@ -194,6 +198,24 @@ export const createAzureSink = (container: ContainerClient, settings: AzureSinkS
           };
         },
         classify(`reading the properties of ${key}`, signal),
+      );
+    },
+    list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
+      const what = `listing ${physical(prefix)}`;
+      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      if (problem !== undefined)
+        return errAsync(PluginErrors.invalidInput(`azure sink: invalid list prefix: ${problem}`));
+      if (signal.aborted) return errAsync(cancelled(what));
+      return tryAsync(
+        () =>
+          listPage(container, {
+            sinkPrefix: settings.prefix,
+            prefix,
+            pageSize: settings.listPageSize ?? LIST_PAGE_SIZE,
+            signal,
+            ...(after === undefined ? {} : { after }),
+          }),
+        classify(what, signal),
       );
     },
     get(key, signal): ResultAsync<Readable, PluginError> {

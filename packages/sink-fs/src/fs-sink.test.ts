@@ -32,9 +32,12 @@ describeSinkConformance(
   'fs',
   async () => {
     const base = await mkdtemp(path.join(tmpdir(), 'cxarchive-sink-fs-'));
-    const sink = await makeSink(base, 'archive');
+    // Pages of 2 objects, so the list case walks many of them.
+    const resolved = resolveOptions({ root: 'archive' }, base)._unsafeUnwrap();
+    const sink = (await openFsSink(resolved, { listPageSize: 2 }))._unsafeUnwrap();
     return {
       sink,
+      listPageSize: 2,
       cleanup: async () => {
         await sink.close?.();
         await rm(base, { recursive: true, force: true });

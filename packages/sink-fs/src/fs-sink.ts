@@ -2,7 +2,9 @@ import { link, open, rmdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
+  type ListPage,
   type Logger,
+  objectKeyProblem,
   type PluginError,
   PluginErrors,
   PluginFailure,
@@ -14,6 +16,7 @@ import {
   tryAsync,
 } from '@cxarchive/core';
 import { cancelled, DEFAULT_ROOT_LABEL, errnoCode, mapFsError, sizeMismatch } from './errors.js';
+import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { assertSafeKey, type KeyLocation, locateKey, prepareKeyDirectory } from './paths.js';
 import { hashObject, objectStream, openObject } from './read-file.js';
 import type { ResolvedFsSinkOptions } from './schema.js';
@@ -33,6 +36,8 @@ export interface FsSinkDependencies {
   readonly afterLink?: (file: string) => Promise<void>;
   /** Test seam: writes one chunk into a temp file (inject `ENOSPC` here). */
   readonly write?: WriteChunk;
+  /** Test seam: the most objects in one page of `list` (default 1000). */
+  readonly listPageSize?: number;
 }
 
 const syncDirectory = async (dir: string, what: string): Promise<void> => {
@@ -170,6 +175,26 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
         return objectStream(handle, key, signal); // closes the file when it ends or is destroyed
       };
       return tryAsync(run, (error) => mapFsError(error, `reading ${key}`));
+    },
+
+    list(prefix, listOptions): ResultAsync<ListPage, PluginError> {
+      const run = async (): Promise<ListPage> => {
+        const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+        if (problem !== undefined)
+          throw new PluginFailure(PluginErrors.invalidInput(`fs sink: invalid list prefix: ${problem}`));
+        throwIfAborted(listOptions.signal, `list of ${prefix}`);
+        return listPage(
+          {
+            realRoot,
+            rootLabel,
+            prefix,
+            signal: listOptions.signal,
+            ...(listOptions.after === undefined ? {} : { after: listOptions.after }),
+          },
+          deps.listPageSize ?? LIST_PAGE_SIZE,
+        );
+      };
+      return tryAsync(run, (error) => mapFsError(error, `listing ${prefix}`, rootLabel));
     },
 
     /** Removes the temp directory when no writer uses it, so a finished run leaves objects only. */

@@ -20,6 +20,7 @@ export interface OpenFsSinkDependencies {
   /** Test seams passed on to the sink. */
   readonly afterLink?: FsSinkDependencies['afterLink'];
   readonly write?: FsSinkDependencies['write'];
+  readonly listPageSize?: FsSinkDependencies['listPageSize'];
   readonly sweep?: Pick<SweepOptions, 'isAlive' | 'staleAfterMs'>;
 }
 
@@ -79,6 +80,7 @@ export const openFsSink = (options: ResolvedFsSinkOptions, deps: OpenFsSinkDepen
       logger,
       ...(deps.afterLink ? { afterLink: deps.afterLink } : {}),
       ...(deps.write ? { write: deps.write } : {}),
+      ...(deps.listPageSize === undefined ? {} : { listPageSize: deps.listPageSize }),
     });
   };
   return tryAsync<Sink>(

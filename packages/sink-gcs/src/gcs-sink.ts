@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import {
   errAsync,
   fromStreamError,
+  type ListPage,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -16,6 +17,7 @@ import {
 import type { Bucket, File, FileMetadata } from '@google-cloud/storage';
 import { crc32cOf } from './checksums.js';
 import { cancelled, mapGcsError, statusOf, unprotected } from './errors.js';
+import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { missingProtection, protectionFields } from './retention.js';
 import type { ResolvedGcsSinkOptions } from './schema.js';
 
@@ -23,7 +25,10 @@ type SinkSettings = Pick<
   ResolvedGcsSinkOptions,
   'bucket' | 'prefix' | 'storageClass' | 'resumableThreshold' | 'maxInFlight'
 > &
-  Partial<Pick<ResolvedGcsSinkOptions, 'eventBasedHold' | 'temporaryHold'>>;
+  Partial<Pick<ResolvedGcsSinkOptions, 'eventBasedHold' | 'temporaryHold'>> & {
+    /** The most objects in one page of `list` (default 1000): tests make it small. */
+    readonly listPageSize?: number;
+  };
 
 /** Rejects with the error of `signal` as a cancellation once it aborts. */
 const raceSignal = <T>(work: Promise<T>, signal: AbortSignal, what: string): Promise<T> =>
@@ -150,6 +155,20 @@ export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
           ...(custom === undefined ? {} : { metadata: custom }),
         };
       });
+    },
+    list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
+      const what = `listing ${physical(prefix)}`;
+      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      if (problem !== undefined)
+        return errAsync(PluginErrors.invalidInput(`gcs sink: invalid list prefix: ${problem}`));
+      if (signal.aborted) return errAsync(cancelled(what));
+      const request = {
+        sinkPrefix: settings.prefix,
+        prefix,
+        pageSize: settings.listPageSize ?? LIST_PAGE_SIZE,
+        ...(after === undefined ? {} : { after }),
+      };
+      return attempt(what, () => raceSignal(listPage(bucket, request), signal, what));
     },
     get(key, signal) {
       const what = `reading ${physical(key)}`;

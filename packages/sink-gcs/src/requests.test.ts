@@ -367,3 +367,44 @@ describe('retention and holds: what the sink sends, and what it accepts back (th
     expect(error.message).toContain(`"${BUCKET}"`);
   });
 });
+
+describe('list: what the sink sends', () => {
+  const list = (sink: Sink, after?: string) =>
+    sink.list!('acme/', { signal: new AbortController().signal, ...(after === undefined ? {} : { after }) });
+
+  it('asks objects.list under the sink prefix, passes the page token back, and gives logical keys', async () => {
+    answer = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const first = req.url.searchParams.get('pageToken') === null;
+      res.end(
+        JSON.stringify({
+          kind: 'storage#objects',
+          items: [{ name: first ? 'p/acme/a.bin' : 'p/acme/b.bin', size: first ? '3' : '4' }],
+          ...(first ? { nextPageToken: 'token-1' } : {}),
+        }),
+      );
+    };
+    const sink = sinkAt(endpoint);
+    expect((await list(sink))._unsafeUnwrap()).toEqual({
+      objects: [{ key: 'acme/a.bin', physicalKey: 'p/acme/a.bin', size: 3 }],
+      next: 'token-1',
+    });
+    expect((await list(sink, 'token-1'))._unsafeUnwrap()).toEqual({
+      objects: [{ key: 'acme/b.bin', physicalKey: 'p/acme/b.bin', size: 4 }],
+    });
+    const [one, two] = recorded;
+    expect(one?.url.pathname).toBe(`/storage/v1/b/${BUCKET}/o`);
+    expect(one?.url.searchParams.get('prefix')).toBe('p/acme/');
+    expect(one?.url.searchParams.get('maxResults')).toBe('1000');
+    expect(two?.url.searchParams.get('pageToken')).toBe('token-1');
+  });
+
+  it('a refused listing (no storage.objects.list) is Auth naming the bucket; a missing bucket InvalidInput', async () => {
+    answer = (_req, res) => gcsError(res, 403, 'caller does not have storage.objects.list access');
+    const refused = errorOf(await list(sinkAt(endpoint)));
+    expect(refused._tag).toBe('Auth');
+    expect(refused.message).toContain(BUCKET);
+    answer = (_req, res) => gcsError(res, 404, 'The specified bucket does not exist.');
+    expect(errorOf(await list(sinkAt(endpoint)))).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
+  });
+});

@@ -13,7 +13,7 @@ import { configSchema, resolveOptions, type S3SinkOptions } from './schema.js';
 
 export { createS3Client } from './client.js';
 export { cancelled, mapS3Error, statusOf } from './errors.js';
-export { createS3Sink } from './s3-sink.js';
+export { createS3Sink, type S3SinkTuning } from './s3-sink.js';
 export {
   configSchema,
   DEFAULTS,

@@ -56,8 +56,9 @@ if (unavailable !== undefined) {
     's3 on Ceph RGW',
     async () => {
       const prefix = `conformance-${++cases}/`;
-      const sink = makeSink(rgw, { prefix });
-      return { sink, prefix, cleanup: async () => sink.close?.() };
+      // Pages of 2 objects, so the list case follows ContinuationToken across many.
+      const sink = makeSink(rgw, { prefix }, { listPageSize: 2 });
+      return { sink, prefix, listPageSize: 2, cleanup: async () => sink.close?.() };
     },
     {
       timeoutMs: 120_000,
@@ -146,6 +147,9 @@ if (unavailable !== undefined) {
       const head = (await sink.head('a/b.bin', live()))._unsafeUnwrapErr();
       expect(head).toMatchObject({ _tag: 'InvalidInput', path: 'bucket' });
       expect(head.message).toContain('"no-such-bucket"');
+      const list = (await sink.list!('a/', { signal: live() }))._unsafeUnwrapErr();
+      expect(list).toMatchObject({ _tag: 'InvalidInput' });
+      expect(list.message).toContain('"no-such-bucket"');
     });
 
     it('a wrong secret fails Auth, and the secret is in no message', async () => {
@@ -154,7 +158,9 @@ if (unavailable !== undefined) {
       expect(put._unsafeUnwrapErr()._tag).toBe('Auth');
       const head = await sink.head('auth/b.bin', live());
       expect(head._unsafeUnwrapErr()._tag).toBe('Auth');
-      for (const error of [put._unsafeUnwrapErr(), head._unsafeUnwrapErr()])
+      const list = await sink.list!('auth/', { signal: live() });
+      expect(list._unsafeUnwrapErr()._tag).toBe('Auth');
+      for (const error of [put._unsafeUnwrapErr(), head._unsafeUnwrapErr(), list._unsafeUnwrapErr()])
         expect(JSON.stringify(error)).not.toContain('WRONG-SECRET-VALUE');
     });
 

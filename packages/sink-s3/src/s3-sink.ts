@@ -14,6 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import {
   errAsync,
   fromStreamError,
+  type ListPage,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -27,6 +28,7 @@ import {
 } from '@cxarchive/core';
 import { cancelled, mapS3Error, statusOf, verificationFailed } from './errors.js';
 import { checksumFromEtag, contentMd5 } from './etag.js';
+import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { readBack } from './read-back.js';
 import { checkObjectLock, ensureRetention, lockMode } from './retention.js';
 import type { ResolvedS3SinkOptions } from './schema.js';
@@ -86,7 +88,17 @@ const keyError = (key: string): PluginError | undefined => {
   return problem === undefined ? undefined : PluginErrors.invalidInput(`s3 sink: key ${problem}`);
 };
 
-export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): Sink => {
+/** Knobs tests turn that are no pipeline option. */
+export interface S3SinkTuning {
+  /** The most objects in one page of `list` (default 1000). */
+  readonly listPageSize?: number;
+}
+
+export const createS3Sink = (
+  client: S3Client,
+  options: ResolvedS3SinkOptions,
+  tuning: S3SinkTuning = {},
+): Sink => {
   const { bucket, prefix } = options;
   const physical = (key: string) => `${prefix}${key}`;
   const classify = (what: string, signal: AbortSignal) => (error: unknown) =>
@@ -288,6 +300,29 @@ export const createS3Sink = (client: S3Client, options: ResolvedS3SinkOptions): 
           return body;
         },
         classify(`get of ${target}`, signal),
+      );
+    },
+    list(listPrefix, listOptions): ResultAsync<ListPage, PluginError> {
+      const { signal, after } = listOptions;
+      const what = `list of ${physical(listPrefix)}`;
+      const problem = listPrefix === '' ? undefined : objectKeyProblem(`${listPrefix}x`);
+      const invalid =
+        (problem === undefined
+          ? undefined
+          : PluginErrors.invalidInput(`s3 sink: invalid list prefix: ${problem}`)) ??
+        (signal.aborted ? cancelled(what) : undefined);
+      if (invalid !== undefined) return errAsync(invalid);
+      return tryAsync(
+        () =>
+          listPage(client, {
+            bucket,
+            sinkPrefix: prefix,
+            prefix: listPrefix,
+            pageSize: tuning.listPageSize ?? LIST_PAGE_SIZE,
+            signal,
+            ...(after === undefined ? {} : { after }),
+          }),
+        classify(what, signal),
       );
     },
     close: async () => client.destroy(),

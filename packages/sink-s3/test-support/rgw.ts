@@ -7,7 +7,7 @@ import {
 import { Redacted, type Sink } from '@cxarchive/core';
 import type { CephRgw } from '@cxarchive/testkit';
 import { createS3Client } from '../src/client.js';
-import { createS3Sink } from '../src/s3-sink.js';
+import { createS3Sink, type S3SinkTuning } from '../src/s3-sink.js';
 import { resolveOptions, type S3SinkOptions } from '../src/schema.js';
 
 /** Options of a sink on the test server, with `overrides` on top. */
@@ -22,9 +22,13 @@ export const sinkOptions = (rgw: CephRgw, overrides: Partial<S3SinkOptions> = {}
   ...overrides,
 });
 
-export const makeSink = (rgw: CephRgw, overrides: Partial<S3SinkOptions> = {}): Sink => {
+export const makeSink = (
+  rgw: CephRgw,
+  overrides: Partial<S3SinkOptions> = {},
+  tuning: S3SinkTuning = {},
+): Sink => {
   const resolved = resolveOptions(sinkOptions(rgw, overrides))._unsafeUnwrap();
-  return createS3Sink(createS3Client(resolved), resolved);
+  return createS3Sink(createS3Client(resolved), resolved, tuning);
 };
 
 /** A client of the test server for checks behind the sink's back. */

@@ -4,6 +4,8 @@ import {
   type ChecksumAlgorithm,
   errAsync,
   fromStreamError,
+  type ListedObject,
+  type ListPage,
   objectKeyProblem,
   okAsync,
   type PluginError,
@@ -42,6 +44,8 @@ export interface MemorySinkOptions {
    * does for a multipart upload; shorter ones get the whole-object digest, as a single PutObject.
    */
   readonly checksumPartSize?: number;
+  /** Most objects in one page of `list` (default 1000), small in tests to make many pages. */
+  readonly listPageSize?: number;
 }
 
 /** An in-memory sink with the full contract, for tests; the reference the conformance suite is checked against. */
@@ -82,7 +86,7 @@ const readBody = (body: Readable, signal: AbortSignal, key: string): ResultAsync
  * Creates an in-memory sink: create-only, nothing visible until the body ended, keys validated
  * with core's `objectKeyProblem` before the body is touched, every operation cancelled by its
  * signal (a cancelled put stores nothing), the checksum computed over the stored bytes in the first
- * declared algorithm, metadata kept and returned by `head`. It holds whole bodies in memory: use it
+ * declared algorithm, metadata kept and returned by `head`, `list` in pages of sorted keys. It holds whole bodies in memory: use it
  * for small test bodies only.
  */
 export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink => {
@@ -93,6 +97,9 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
   for (const name of checksums)
     if (!isChecksumAlgorithm(name)) throw new RangeError(`createMemorySink: unknown checksum ${name}`);
   const objects = new Map<string, MemoryObject>();
+  const pageSize = options.listPageSize ?? 1000;
+  if (!Number.isInteger(pageSize) || pageSize < 1)
+    throw new RangeError('createMemorySink: listPageSize must be a positive integer');
 
   const refuse = (key: string, signal: AbortSignal, operation: string): PluginError | undefined =>
     checkKey(key) ?? (signal.aborted ? cancelled(`${operation} of ${key}`) : undefined);
@@ -145,6 +152,29 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
               metadata: { ...object.metadata },
             }
           : null,
+      );
+    },
+
+    list(listPrefix, listOptions): ResultAsync<ListPage, PluginError> {
+      if (listOptions.signal.aborted) return errAsync(cancelled(`list of ${listPrefix}`));
+      const problem = listPrefix === '' ? undefined : objectKeyProblem(`${listPrefix}x`);
+      if (problem !== undefined)
+        return errAsync(PluginErrors.invalidInput(`memory sink: invalid list prefix: ${problem}`));
+      const after = listOptions.after ?? '';
+      const matching = [...objects.keys()]
+        .filter((key) => key.startsWith(listPrefix) && key > after)
+        .sort()
+        .slice(0, pageSize + 1);
+      const page = matching.slice(0, pageSize).map(
+        (key): ListedObject => ({
+          key,
+          physicalKey: `${prefix}${key}`,
+          size: objects.get(key)!.bytes.length,
+        }),
+      );
+      const last = page.at(-1);
+      return okAsync(
+        matching.length > pageSize && last ? { objects: page, next: last.key } : { objects: page },
       );
     },
 

@@ -29,6 +29,7 @@ import {
   throttledCase,
   unavailableCase,
 } from './sink-conformance-fault-cases.js';
+import { listCase } from './sink-conformance-list-cases.js';
 import { retentionCase, retentionUnavailableCase } from './sink-conformance-retention-cases.js';
 
 export type SinkConformanceCaseId =
@@ -55,7 +56,8 @@ export type SinkConformanceCaseId =
   | 'fault-throttled'
   | 'fault-reset'
   | 'retention'
-  | 'retention-unavailable';
+  | 'retention-unavailable'
+  | 'list';
 
 /** Where the suite's HTTP fault proxy listens: what `behindProxy` points the sink at. */
 export interface ProxyAddress {
@@ -130,6 +132,8 @@ export interface SinkConformanceEnv {
   readonly prefix?: string;
   /** The test's fault hooks (see `SinkConformanceOptions.faults`). */
   readonly faults?: SinkFaultHooks;
+  /** The page size the sink's `list` was made with, if the setup chose one (see `SinkUnderTest`). */
+  readonly listPageSize?: number;
 }
 
 export interface SinkConformanceCase {
@@ -165,6 +169,11 @@ export interface SinkConformanceOptions {
    */
   readonly metadataUnsupported?: string;
   /**
+   * The sink has no `list`: say why. The `list` case is then registered as skipped with this
+   * reason; without it, a sink without `list` fails that case.
+   */
+  readonly listUnsupported?: string;
+  /**
    * Cases a sink knowingly cannot pass (e.g. an emulator without preconditions), each with the
    * reason. They are registered as skipped, with the reason in the title, so the gap stays visible.
    */
@@ -177,6 +186,12 @@ export interface SinkUnderTest {
   readonly sink: Sink;
   /** The prefix the sink puts before every key (see `SinkConformanceEnv`). Default ''. */
   readonly prefix?: string;
+  /**
+   * The most objects one page of the sink's `list` holds, when the setup made the sink with a small
+   * page (a test seam of the sink): the `list` case then puts more than two pages' worth and checks
+   * every page's size. Without it, the case still follows `next` to the last page.
+   */
+  readonly listPageSize?: number;
   cleanup(): Promise<void>;
 }
 
@@ -213,6 +228,7 @@ export const sinkConformanceCases = (options: SinkConformanceOptions = {}): Sink
     resetCase,
     retentionCase,
     retentionUnavailableCase,
+    listCase(settleMs),
   ];
 };
 
@@ -224,6 +240,7 @@ export const sinkConformancePlan = (
     const skipped =
       options.skip?.[testCase.id] ??
       (testCase.id === 'metadata' ? options.metadataUnsupported : undefined) ??
+      (testCase.id === 'list' ? options.listUnsupported : undefined) ??
       (testCase.needs !== undefined && options.faults?.[testCase.needs] === undefined
         ? `the test gave no ${testCase.needs}`
         : undefined);
@@ -249,10 +266,11 @@ export const describeSinkConformance = (
       it(
         `[${testCase.id}] ${testCase.title}`,
         async () => {
-          const { sink, cleanup, prefix } = await setup();
+          const { sink, cleanup, prefix, listPageSize } = await setup();
           try {
             await testCase.run(sink, {
               ...(prefix === undefined ? {} : { prefix }),
+              ...(listPageSize === undefined ? {} : { listPageSize }),
               ...(options.faults === undefined ? {} : { faults: options.faults }),
             });
           } finally {

@@ -182,6 +182,34 @@ export interface StoredInfo {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
+/** One object a sink's `list` found. */
+export interface ListedObject {
+  /** The logical key: the sink's own prefix removed (what `head` and `get` take). */
+  readonly key: string;
+  /** Where the store holds it: the sink's prefix included (what `Stored.key` reported). */
+  readonly physicalKey: string;
+  /** Its size in bytes, as the store reports it. */
+  readonly size: number;
+}
+
+/** One page of a sink's `list`. */
+export interface ListPage {
+  /** At most 1000 objects, in lexicographic key order where the store gives that; possibly none. */
+  readonly objects: readonly ListedObject[];
+  /**
+   * Present while more objects may follow: an opaque continuation token, passed back as
+   * `ListOptions.after` for the next page. Absent on the last page.
+   */
+  readonly next?: string;
+}
+
+export interface ListOptions {
+  /** Aborts the listing: the call fails promptly (Transient). */
+  readonly signal: AbortSignal;
+  /** The `next` of the previous page; absent for the first page. */
+  readonly after?: string;
+}
+
 export interface SinkCapabilities {
   /** The sink honours `PutOptions.retention`. */
   readonly retention?: boolean;
@@ -204,6 +232,16 @@ export interface Sink {
   put(key: string, body: Readable, options: PutOptions): ResultAsync<Stored, PluginError>;
   head(key: string, signal: AbortSignal): ResultAsync<StoredInfo | null, PluginError>;
   get(key: string, signal: AbortSignal): ResultAsync<Readable, PluginError>;
+  /**
+   * Optional: lists the objects whose logical key starts with `prefix` (a plain string prefix,
+   * e.g. `acme/` or `acme/2026/11/`; `''` lists everything), one bounded page (at most 1000
+   * objects) per call. Only objects under the sink's own configured prefix are listed, and only
+   * finished objects: never a temp or partial file, an unfinished upload or uncommitted blocks.
+   * Follow `ListPage.next` (passed back as `options.after`) until it is absent; with a store that
+   * gives it, keys come in lexicographic order. Memory stays bounded by a page, whatever the store
+   * holds. A sink that cannot enumerate its objects leaves `list` out.
+   */
+  list?(prefix: string, options: ListOptions): ResultAsync<ListPage, PluginError>;
   close?(): Promise<void>;
 }
 

@@ -7,6 +7,8 @@ export const EXIT = {
   invalidPipeline: 2,
   /** The run could not start: another run holds the tenant, the ledger is unusable, or a plugin refused to start. */
   cannotStart: 3,
+  /** `verify` found problems: objects missing, altered or unknown to the ledger (each one is named). */
+  problemsFound: 4,
   /** The run was stopped (Ctrl-C, SIGTERM); the next run resumes. */
   interrupted: 130,
 } as const;

@@ -17,6 +17,7 @@ export { openSqliteLedger } from './ledger/sqlite-ledger.js';
 export * from './pipeline/prepare-pipeline.js';
 export * from './plugin/resolve-plugin.js';
 export { processHost } from './process-identity.js';
+export * from './restore/index.js';
 export {
   type BudgetSpec,
   type BudgetStats,

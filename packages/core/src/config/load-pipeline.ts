@@ -30,7 +30,23 @@ export interface LoadOptions {
   readonly file?: string;
   readonly cwd?: string;
   readonly env?: Environment;
+  /**
+   * `run` (the default): every variable the file references must be set. `archive`: for commands
+   * that read the archive back (restore, verify, keys), which need the codec's key and the sinks'
+   * credentials and never the source's: an unset variable inside `source.with`, a transform's or a
+   * notifier's block is not a problem, and the value is left as written (`${NAME}`). Such a
+   * pipeline must then be prepared with `prepareArchive`, which leaves those plugins alone.
+   */
+  readonly scope?: LoadScope;
 }
+
+export type LoadScope = 'run' | 'archive';
+
+/** Paths in the file whose variables a command of the `archive` scope never needs. */
+const OUTSIDE_ARCHIVE_SCOPE = /^(source\.with|transforms|notifiers)(\.|\[|$)/;
+
+/** Whether an issue concerns a part of the file the `archive` scope leaves alone. */
+export const outsideArchiveScope = (issue: ConfigIssue): boolean => OUTSIDE_ARCHIVE_SCOPE.test(issue.path);
 
 const notFound = (file: string, message: string, hint: string): ConfigError =>
   new ConfigError([{ file, path: '', message, hint }]);
@@ -88,7 +104,9 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
   const text = await readPipelineFile(file);
   const { source, issues } = parseYamlSource(file, text);
   if (issues.length > 0) throw new ConfigError(issues);
-  const envIssues = interpolate(source, options.env ?? process.env);
+  const envIssues = interpolate(source, options.env ?? process.env).filter(
+    (issue) => options.scope !== 'archive' || !outsideArchiveScope(issue),
+  );
   const value: unknown = source.doc.toJS({ maxAliasCount: 100 });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([

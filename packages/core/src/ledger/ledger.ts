@@ -17,6 +17,30 @@ export interface LedgerObject extends StoredObject {
   readonly runId: string;
   /** The stored object's content type (what the codec made), when recorded. */
   readonly contentType?: string;
+  /**
+   * The artifact's own content type, as the codec bound it into the object's context (decoding
+   * needs it back). Absent when the artifact had none, or the object was recorded before the
+   * ledger kept it.
+   */
+  readonly artifactContentType?: string;
+}
+
+/** An object with the item it belongs to, as a scan of the ledger gives it. */
+export interface ItemObject extends LedgerObject {
+  readonly itemId: string;
+}
+
+/** Where a scan of the objects ended: the last object given, in (item, artifact, sink) order. */
+export interface ObjectCursor {
+  readonly itemId: string;
+  readonly artifact: string;
+  readonly sink: string;
+}
+
+/** A range of logical object keys: from `from` (included) to `before` (excluded). */
+export interface KeyRange {
+  readonly from: string;
+  readonly before: string;
 }
 
 /**
@@ -155,6 +179,27 @@ export interface Ledger {
     cursor: { readonly itemId: string; readonly artifact: string } | undefined,
     limit: number,
   ): Promise<{ missing: MissingObject[]; next?: { itemId: string; artifact: string } }>;
+  /**
+   * One page of every object the ledger records for the tenant and source, whatever the item's
+   * status, in (item, artifact, sink) order after `cursor`; only `sink`'s when given.
+   */
+  objectsPage(
+    tenant: string,
+    source: string,
+    filter: { readonly sink?: string },
+    cursor: ObjectCursor | undefined,
+    limit: number,
+  ): Promise<{ objects: ItemObject[]; next?: ObjectCursor }>;
+  /** One page of the ids of items with an object whose logical key is in `range`, in id order after `afterItemId`. */
+  itemIdsInKeyRange(
+    tenant: string,
+    source: string,
+    range: KeyRange,
+    afterItemId: string | undefined,
+    limit: number,
+  ): Promise<{ itemIds: string[]; next?: string }>;
+  /** Whether the ledger records an object of the tenant (any source) at logical `key` on `sink`. */
+  knowsObject(tenant: string, sink: string, key: string): Promise<boolean>;
   /** How many objects `laggingPage` would give in all. */
   countLagging(tenant: string, source: string, sink: string): Promise<number>;
   /**

@@ -194,4 +194,82 @@ describe('SQLite ledger', () => {
     db.close();
     expect(() => openSqliteLedger(file)).toThrow(/earlier development version .*move it aside and run again/);
   });
+  it("keeps each object's artifact content type, and adds its column to a schema-2 file that lacks it", async () => {
+    const file = fresh();
+    const l = openSqliteLedger(file);
+    await l.beginItem('t', 's', ref('c1'), 'run1', at);
+    await l.recordObject('t', 's', 'c1', object('contact.json', 'sinks[0]', 'run1'), at);
+    await l.close();
+    // A schema-2 file written before the column existed.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.exec('DROP INDEX objects_by_key; ALTER TABLE objects DROP COLUMN artifact_content_type');
+    db.close();
+    const again = openSqliteLedger(file);
+    const old = await again.getItem('t', 's', 'c1');
+    expect(old?.objects[0]).not.toHaveProperty('artifactContentType');
+    await again.recordObject(
+      't',
+      's',
+      'c1',
+      { ...object('recording.wav', 'sinks[0]', 'run1'), artifactContentType: 'audio/wav' },
+      at,
+    );
+    await again.flush();
+    const item = await again.getItem('t', 's', 'c1');
+    expect(item?.objects.find((o) => o.artifact === 'recording.wav')?.artifactContentType).toBe('audio/wav');
+    expect(await again.knowsObject('t', 'sinks[0]', 't/2026/11/30/c1/recording.wav.cxar')).toBe(true);
+    await again.close();
+    const check = new Database(file, { readonly: true });
+    const indexes = check.prepare("SELECT name FROM sqlite_master WHERE type = 'index'").all();
+    check.close();
+    expect(indexes).toContainEqual({ name: 'objects_by_key' });
+  });
+
+  it('pages through every object in (item, artifact, sink) order, one sink when asked, and finds items by key range', async () => {
+    const l = openSqliteLedger(fresh());
+    const keyed = (itemId: string, day: string, artifact: string, sink: string): LedgerObject => ({
+      ...object(artifact, sink, 'run1'),
+      key: `t/${day}/${itemId}/${artifact}.cxar`,
+      unitId: `${itemId}/${artifact}`,
+    });
+    const all: [string, string, string, string][] = [];
+    for (const [itemId, day] of [
+      ['c3', '2026/03/02'],
+      ['c1', '2026/03/01'],
+      ['c2', '2026/04/01'],
+    ] as const)
+      for (const artifact of ['contact.json', 'recording.wav'])
+        for (const sink of ['sinks[0]', 'sinks[1]']) {
+          await l.recordObject('t', 's', itemId, keyed(itemId, day, artifact, sink), at);
+          all.push([itemId, artifact, sink, day]);
+        }
+    await l.recordObject('u', 's', 'c1', keyed('c1', '2026/03/01', 'contact.json', 'sinks[0]'), at);
+    const seen: string[] = [];
+    let cursor: Parameters<typeof l.objectsPage>[3];
+    let pages = 0;
+    do {
+      const page = await l.objectsPage('t', 's', {}, cursor, 5);
+      pages++;
+      expect(page.objects.length).toBeLessThanOrEqual(5);
+      seen.push(...page.objects.map((o) => `${o.itemId} ${o.artifact} ${o.sink}`));
+      cursor = page.next;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(seen).toEqual(all.map(([i, a, s]) => `${i} ${a} ${s}`).sort());
+    const one = await l.objectsPage('t', 's', { sink: 'sinks[1]' }, undefined, 100);
+    expect(one.objects.map((o) => o.sink)).toEqual(Array(6).fill('sinks[1]'));
+    expect(one.next).toBeUndefined();
+    expect(one.objects[0]).toMatchObject({ itemId: 'c1', key: 't/2026/03/01/c1/contact.json.cxar' });
+
+    const march = { from: 't/2026/03/01/', before: 't/2026/04/01/' };
+    const first = await l.itemIdsInKeyRange('t', 's', march, undefined, 1);
+    expect(first).toEqual({ itemIds: ['c1'], next: 'c1' });
+    expect(await l.itemIdsInKeyRange('t', 's', march, 'c1', 1)).toEqual({ itemIds: ['c3'], next: 'c3' });
+    expect(await l.itemIdsInKeyRange('t', 's', march, 'c3', 1)).toEqual({ itemIds: [] });
+    expect(await l.knowsObject('t', 'sinks[1]', 't/2026/04/01/c2/recording.wav.cxar')).toBe(true);
+    expect(await l.knowsObject('t', 'sinks[2]', 't/2026/04/01/c2/recording.wav.cxar')).toBe(false);
+    expect(await l.knowsObject('t', 'sinks[0]', 't/2026/04/01/c2/other.cxar')).toBe(false);
+    await l.close();
+  });
 });

@@ -19,6 +19,9 @@ import { LedgerError, ledgerProblem } from './ledger-error.js';
 
 const SCHEMA_VERSION = 2;
 
+const OBJECT_COLUMNS = `artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm,
+  checksum, version_id, key_id, content_type, artifact_content_type`;
+
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -36,8 +39,9 @@ CREATE TABLE IF NOT EXISTS objects (
   tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, artifact TEXT NOT NULL, sink TEXT NOT NULL,
   unit_id TEXT NOT NULL, run_id TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL,
   size INTEGER NOT NULL, sha256 TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
-  version_id TEXT, key_id TEXT NOT NULL, content_type TEXT, stored_at TEXT NOT NULL,
+  version_id TEXT, key_id TEXT NOT NULL, content_type TEXT, stored_at TEXT NOT NULL, artifact_content_type TEXT,
   PRIMARY KEY (tenant, source, item_id, artifact, sink));
+CREATE INDEX IF NOT EXISTS objects_by_key ON objects (tenant, sink, key);
 CREATE TABLE IF NOT EXISTS sent (
   tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, unit_id TEXT NOT NULL, sink TEXT NOT NULL,
   sha256 TEXT NOT NULL, size INTEGER NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
@@ -75,6 +79,7 @@ interface ObjectRow {
   version_id: string | null;
   key_id: string;
   content_type: string | null;
+  artifact_content_type: string | null;
 }
 interface SentRow {
   unit_id: string;
@@ -166,13 +171,30 @@ const openDatabase = (file: string): Database.Database => {
       db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)").run(
         String(SCHEMA_VERSION),
       );
-    }
+    } else addMissingParts(db);
     return db;
   } catch (error) {
     db?.close();
     if (error instanceof LedgerError) throw error;
     throw ledgerProblem(file, error);
   }
+};
+
+/**
+ * What schema 2 gained after its first files were written, added to such a file once (a write
+ * only when something is missing): the artifact's content type of each object (decoding needs
+ * it), and the index that finds an object by its key (verify's look-up of what a sink lists).
+ */
+const addMissingParts = (db: Database.Database): void => {
+  const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('objects')").all();
+  if (!columns.some((c) => c.name === 'artifact_content_type'))
+    db.exec('ALTER TABLE objects ADD COLUMN artifact_content_type TEXT');
+  const index = db
+    .prepare<[], { n: number }>(
+      "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'objects_by_key'",
+    )
+    .get()!.n;
+  if (!index) db.exec('CREATE INDEX objects_by_key ON objects (tenant, sink, key)');
 };
 
 /**
@@ -209,8 +231,35 @@ export const openSqliteLedger = (file: string): Ledger => {
       'SELECT item_id, status, ref, attempts, last_error, retry_at, run_id FROM items WHERE tenant = ? AND source = ? AND item_id = ?',
     ),
     objects: db.prepare<[string, string, string], ObjectRow>(
-      `SELECT artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm, checksum,
-         version_id, key_id, content_type FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
+      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
+    ),
+    objectsPage: db.prepare<
+      {
+        tenant: string;
+        source: string;
+        sink: string | null;
+        item: string;
+        artifact: string;
+        afterSink: string;
+        limit: number;
+      },
+      ObjectRow & { item_id: string }
+    >(
+      `SELECT item_id, ${OBJECT_COLUMNS} FROM objects
+       WHERE tenant = @tenant AND source = @source AND (@sink IS NULL OR sink = @sink)
+         AND (item_id, artifact, sink) > (@item, @artifact, @afterSink)
+       ORDER BY item_id, artifact, sink LIMIT @limit`,
+    ),
+    itemIdsInKeyRange: db.prepare<
+      { tenant: string; source: string; from: string; before: string; after: string; limit: number },
+      { item_id: string }
+    >(
+      `SELECT DISTINCT item_id FROM objects
+       WHERE tenant = @tenant AND source = @source AND key >= @from AND key < @before AND item_id > @after
+       ORDER BY item_id LIMIT @limit`,
+    ),
+    knowsObject: db.prepare<[string, string, string], { n: number }>(
+      'SELECT COUNT(*) AS n FROM objects WHERE tenant = ? AND sink = ? AND key = ?',
     ),
     begin: db.prepare(
       `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at)
@@ -221,14 +270,14 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     recordObject: db.prepare(
       `INSERT INTO objects (tenant, source, item_id, artifact, sink, unit_id, run_id, key, physical_key, size, sha256,
-         checksum_algorithm, checksum, version_id, key_id, content_type, stored_at)
+         checksum_algorithm, checksum, version_id, key_id, content_type, artifact_content_type, stored_at)
        VALUES (@tenant, @source, @itemId, @artifact, @sink, @unitId, @runId, @key, @physicalKey, @size, @sha256,
-         @checksumAlgorithm, @checksum, @versionId, @keyId, @contentType, @at)
+         @checksumAlgorithm, @checksum, @versionId, @keyId, @contentType, @artifactContentType, @at)
        ON CONFLICT (tenant, source, item_id, artifact, sink) DO UPDATE SET
          unit_id = excluded.unit_id, run_id = excluded.run_id, key = excluded.key, physical_key = excluded.physical_key,
          size = excluded.size, sha256 = excluded.sha256, checksum_algorithm = excluded.checksum_algorithm,
          checksum = excluded.checksum, version_id = excluded.version_id, key_id = excluded.key_id,
-         content_type = excluded.content_type,
+         content_type = excluded.content_type, artifact_content_type = excluded.artifact_content_type,
          stored_at = excluded.stored_at`,
     ),
     recordSent: db.prepare(
@@ -320,21 +369,24 @@ export const openSqliteLedger = (file: string): Ledger => {
     finishRun: db.prepare('UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?'),
   };
 
+  const toObject = (o: ObjectRow): LedgerObject => ({
+    artifact: o.artifact,
+    sink: o.sink,
+    unitId: o.unit_id,
+    runId: o.run_id,
+    key: o.key,
+    physicalKey: o.physical_key,
+    size: o.size,
+    sha256: o.sha256,
+    checksum: checksumFromColumn(o.checksum_algorithm, o.checksum),
+    keyId: o.key_id,
+    ...(o.content_type === null ? {} : { contentType: o.content_type }),
+    ...(o.artifact_content_type === null ? {} : { artifactContentType: o.artifact_content_type }),
+    ...(o.version_id === null ? {} : { versionId: o.version_id }),
+  });
+
   const objectsOf = (tenant: string, source: string, itemId: string): LedgerObject[] =>
-    q.objects.all(tenant, source, itemId).map((o) => ({
-      artifact: o.artifact,
-      sink: o.sink,
-      unitId: o.unit_id,
-      runId: o.run_id,
-      key: o.key,
-      physicalKey: o.physical_key,
-      size: o.size,
-      sha256: o.sha256,
-      checksum: checksumFromColumn(o.checksum_algorithm, o.checksum),
-      keyId: o.key_id,
-      ...(o.content_type === null ? {} : { contentType: o.content_type }),
-      ...(o.version_id === null ? {} : { versionId: o.version_id }),
-    }));
+    q.objects.all(tenant, source, itemId).map(toObject);
 
   const toItem = (tenant: string, source: string, row: ItemRow): LedgerItem => ({
     itemId: row.item_id,
@@ -617,6 +669,7 @@ export const openSqliteLedger = (file: string): Ledger => {
           versionId: o.versionId ?? null,
           keyId: o.keyId,
           contentType: o.contentType ?? null,
+          artifactContentType: o.artifactContentType ?? null,
           at: at.toISOString(),
         });
       }, false),
@@ -675,6 +728,42 @@ export const openSqliteLedger = (file: string): Ledger => {
             : {}),
         };
       }),
+    objectsPage: (tenant, source, filter, cursor, limit) =>
+      read(() => {
+        const rows = q.objectsPage.all({
+          tenant,
+          source,
+          sink: filter.sink ?? null,
+          item: cursor?.itemId ?? '',
+          artifact: cursor?.artifact ?? '',
+          afterSink: cursor?.sink ?? '',
+          limit,
+        });
+        const last = rows.at(-1);
+        return {
+          objects: rows.map((r) => ({ itemId: r.item_id, ...toObject(r) })),
+          ...(last && rows.length === limit
+            ? { next: { itemId: last.item_id, artifact: last.artifact, sink: last.sink } }
+            : {}),
+        };
+      }),
+    itemIdsInKeyRange: (tenant, source, range, afterItemId, limit) =>
+      read(() => {
+        const rows = q.itemIdsInKeyRange.all({
+          tenant,
+          source,
+          from: range.from,
+          before: range.before,
+          after: afterItemId ?? '',
+          limit,
+        });
+        const last = rows.at(-1);
+        return {
+          itemIds: rows.map((r) => r.item_id),
+          ...(last && rows.length === limit ? { next: last.item_id } : {}),
+        };
+      }),
+    knowsObject: (tenant, sink, key) => read(() => q.knowsObject.get(tenant, sink, key)!.n > 0),
     countLagging: (tenant, source, sink) => read(() => q.countLagging.get({ tenant, source, sink })!.n),
     counts: (tenant, source) =>
       read(() => {

@@ -7,7 +7,7 @@ import { ConfigError } from '../config/config-error.js';
 import { loadPipeline } from '../config/load-pipeline.js';
 import { API_CHANGES, PLUGIN_API_VERSION } from '../plugin/define-plugin.js';
 import { Redacted, SecretScrubber } from '../redacted.js';
-import { openPipeline, preparePipeline } from './prepare-pipeline.js';
+import { openArchive, openPipeline, preparePipeline } from './prepare-pipeline.js';
 
 /** Writes a plugin package (plain JS, no build) into `dir/node_modules/<name>`. */
 const writePlugin = (
@@ -419,5 +419,77 @@ describe('preparePipeline', () => {
     expect(error.issues[0]?.message).toBe(
       'cannot find sink plugin "@acme/sink-tape" (looked for @acme/sink-tape)',
     );
+  });
+});
+
+describe('prepareArchive (restore, verify, keys)', () => {
+  const archiveText = `version: 1
+tenant: acme
+source:
+  use: fake
+  with: { secret: "\${CXONE_ACCESS_KEY_SECRET}", issuer: "\${CXONE_ISSUER}" }
+transforms:
+  - use: ./no-such-transform.js
+    with: { token: "\${TRANSFORM_TOKEN}" }
+codec:
+  use: plain
+sinks:
+  - use: mem
+    with: { bucket: "\${BUCKET}", password: "\${SINK_PASSWORD}" }
+notifiers:
+  - use: ./no-such-notifier.js
+    with: { url: "\${WEBHOOK_URL}" }
+`;
+
+  it('needs none of the source, transform or notifier variables, nor those plugins', async () => {
+    const { file } = setUp(archiveText);
+    const scrubber = new SecretScrubber();
+    const env = { BUCKET: 'b', SINK_PASSWORD: 'sink-pw-1' };
+    const prepared = await openArchive(() => loadPipeline({ file, env, scope: 'archive' }), { scrubber });
+    expect(prepared.sourceId).toBe('fake');
+    expect(prepared.codec.packageName).toBe('cxarchive-codec-plain');
+    expect(prepared.sinks[0]?.config.bucket).toBe('b');
+    expect(prepared.sinks[0]?.config.password).toBeInstanceOf(Redacted);
+    expect(scrubber.scrub('sink-pw-1')).toBe('[redacted]');
+    // A run still needs every one of them.
+    const run = await configErrorOf(loadPipeline({ file, env }));
+    expect(run.issues.map((i) => i.message).sort()).toEqual([
+      'environment variable CXONE_ACCESS_KEY_SECRET is not set',
+      'environment variable CXONE_ISSUER is not set',
+      'environment variable TRANSFORM_TOKEN is not set',
+      'environment variable WEBHOOK_URL is not set',
+    ]);
+  });
+
+  it("still needs the codec's and the sinks' variables, and checks their options", async () => {
+    const { file } = setUp(archiveText);
+    const error = await configErrorOf(
+      openArchive(() => loadPipeline({ file, env: {}, scope: 'archive' }), {
+        scrubber: new SecretScrubber(),
+      }),
+    );
+    expect(error.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'sinks[0].with.bucket: environment variable BUCKET is not set',
+      'sinks[0].with.password: environment variable SINK_PASSWORD is not set',
+    ]);
+    const { file: bad } = setUp(archiveText.replace('bucket: "${BUCKET}", ', ''));
+    const missing = await configErrorOf(
+      openArchive(() => loadPipeline({ file: bad, env: { SINK_PASSWORD: 'x' }, scope: 'archive' }), {
+        scrubber: new SecretScrubber(),
+      }),
+    );
+    expect(missing.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'sinks[0].with: missing required key "bucket"',
+    ]);
+  });
+
+  it('keeps a variable in the source `use` required: it names the source in the ledger', async () => {
+    const { file } = setUp(archiveText.replace('use: fake', 'use: "${SOURCE}"'));
+    const error = await configErrorOf(
+      loadPipeline({ file, env: { BUCKET: 'b', SINK_PASSWORD: 'p' }, scope: 'archive' }),
+    );
+    expect(error.issues.map((i) => `${i.path}: ${i.message}`)).toEqual([
+      'source.use: environment variable SOURCE is not set',
+    ]);
   });
 });

@@ -51,14 +51,10 @@ const describeInterpolation = ({ template }: Interpolation): string =>
   /^\$\{[^}]*\}$/.test(template) ? template : JSON.stringify(template);
 
 /**
- * Resolves every plugin the file names and validates each `with` block against that plugin's
- * own schema. Collects every problem in the file before throwing one ConfigError.
+ * What prepares one plugin reference of the file: resolves it and validates its `with` block
+ * against that plugin's own schema; problems are pushed to `issues`, and undefined returned.
  */
-export const preparePipeline = async (
-  loaded: LoadedPipeline,
-  options: PrepareOptions,
-): Promise<PreparedPipeline> => {
-  const issues: ConfigIssue[] = [];
+const pluginPreparer = (loaded: LoadedPipeline, options: PrepareOptions, issues: ConfigIssue[]) => {
   const resolveOptions: ResolveOptions = {
     from: [loaded.dir, ...(options.fallbackFrom ?? [])],
     ...(options.conditions ? { conditions: options.conditions } : {}),
@@ -136,7 +132,6 @@ export const preparePipeline = async (
 
   // Defensive: after a failed top-level validation (see openPipeline) any part may be malformed,
   // and only the plugin references that look usable are checked.
-  const { config } = loaded;
   const isRef = (r: unknown): r is PluginRef =>
     typeof r === 'object' &&
     r !== null &&
@@ -146,6 +141,20 @@ export const preparePipeline = async (
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
   const maybe = <K extends PluginKind>(kind: K, r: unknown, at: (string | number)[]) =>
     isRef(r) ? prepare(kind, r, at) : Promise.resolve(undefined);
+  return { maybe, list };
+};
+
+/**
+ * Resolves every plugin the file names and validates each `with` block against that plugin's
+ * own schema. Collects every problem in the file before throwing one ConfigError.
+ */
+export const preparePipeline = async (
+  loaded: LoadedPipeline,
+  options: PrepareOptions,
+): Promise<PreparedPipeline> => {
+  const issues: ConfigIssue[] = [];
+  const { maybe, list } = pluginPreparer(loaded, options, issues);
+  const { config } = loaded;
   const source = await maybe('source', config.source, ['source']);
   const transforms = await Promise.all(
     list(config.transforms).map((t, i) => maybe('transform', t, ['transforms', i])),
@@ -192,4 +201,70 @@ export const openPipeline = async (
     throw new ConfigError(all);
   }
   return preparePipeline(loaded, options);
+};
+
+/**
+ * A pipeline as the commands that read the archive back see it (restore, verify, keys): the codec
+ * and the sinks, prepared in full, and the source by its `use` alone (the ledger's name for it);
+ * the source's options, the transforms and the notifiers are neither resolved nor validated, so
+ * their credentials are never needed (load such a pipeline with `scope: 'archive'`).
+ */
+export interface PreparedArchive {
+  readonly loaded: LoadedPipeline;
+  /** The source as the ledger names it: its `use`. */
+  readonly sourceId: string;
+  readonly codec: PreparedPlugin<'codec'>;
+  readonly sinks: readonly PreparedPlugin<'sink'>[];
+}
+
+/** Prepares the codec and the sinks of a pipeline; every problem of theirs in one ConfigError. */
+export const prepareArchive = async (
+  loaded: LoadedPipeline,
+  options: PrepareOptions,
+): Promise<PreparedArchive> => {
+  const issues: ConfigIssue[] = [];
+  const { maybe, list } = pluginPreparer(loaded, options, issues);
+  const { config } = loaded;
+  const codec = await maybe('codec', config.codec, ['codec']);
+  const sinks = await Promise.all(list(config.sinks).map((s, i) => maybe('sink', s, ['sinks', i])));
+  if (issues.length > 0) throw new ConfigError(issues);
+  const sourceId = (config.source as { use?: unknown } | undefined)?.use;
+  if (typeof sourceId !== 'string')
+    throw new ConfigError([
+      {
+        file: loaded.file,
+        path: 'source.use',
+        message: 'the source has no `use`',
+        hint: 'name the source plugin the archive was made with',
+      },
+    ]);
+  return { loaded, sourceId, codec: codec!, sinks: sinks as PreparedPlugin<'sink'>[] };
+};
+
+/**
+ * `openPipeline` for the commands that read the archive back: loads with `scope: 'archive'`
+ * (the caller's `load` must) and prepares the codec and sinks, reporting every problem at once.
+ */
+export const openArchive = async (
+  load: () => Promise<LoadedPipeline>,
+  options: PrepareOptions,
+): Promise<PreparedArchive> => {
+  let loaded: LoadedPipeline;
+  try {
+    loaded = await load();
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.partial === undefined) throw error;
+    let pluginIssues: readonly ConfigIssue[] = [];
+    try {
+      await prepareArchive(error.partial as LoadedPipeline, options);
+    } catch (more) {
+      if (!(more instanceof ConfigError)) throw more;
+      pluginIssues = more.issues;
+    }
+    const all = [...error.issues, ...pluginIssues].sort(
+      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
+    );
+    throw new ConfigError(all);
+  }
+  return prepareArchive(loaded, options);
 };

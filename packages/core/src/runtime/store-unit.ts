@@ -185,6 +185,8 @@ const toLedgerObject = (
   unitId: unit.id,
   runId: ctx.runId,
   contentType: r.made?.contentType ?? contentType,
+  // Decoding needs the artifact's own type back: it is part of the context the codec bound.
+  ...(unit.context.contentType === undefined ? {} : { artifactContentType: unit.context.contentType }),
   ...(r.versionId ? { versionId: r.versionId } : {}),
 });
 

@@ -1,0 +1,180 @@
+import path from 'node:path';
+import {
+  ConfigError,
+  escapeControl,
+  type ItemRestore,
+  loadPipeline,
+  openArchive,
+  type PreparedArchive,
+  type RestoreSelection,
+  type RestoreSummary,
+  RunSetupError,
+  restoreArchive,
+  SecretScrubber,
+  safeJson,
+} from '@cxarchive/core/host';
+import { Args, Command, Flags } from '@oclif/core';
+import { EXIT } from '../exit-codes.js';
+import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
+
+const bytes = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
+
+/** One item's outcome as lines for stderr: what was written, and each object that was not, and why. */
+const describeItem = (result: ItemRestore): string[] => {
+  const lines: string[] = [];
+  const id = escapeControl(result.itemId);
+  if (result.files.length > 0)
+    lines.push(
+      `restored ${id}: ${result.files.map((f) => `${escapeControl(f.artifact)} (${bytes(f.bytes)}, from ${escapeControl(f.sink)})`).join(', ')}`,
+    );
+  for (const f of result.files)
+    for (const reason of f.fellBack ?? [])
+      lines.push(`  note ${escapeControl(f.artifact)}: ${escapeControl(reason)}`);
+  for (const p of result.problems)
+    for (const r of p.reasons)
+      lines.push(
+        `failed ${id}${p.artifact ? `/${escapeControl(p.artifact)}` : ''}: ${escapeControl(r.reason)}`,
+      );
+  if (result.ledgerStatus !== undefined && result.ledgerStatus !== 'archived' && result.files.length > 0)
+    lines.push(
+      `  note ${id}: the ledger has this item ${result.ledgerStatus}, not archived: it may lack objects`,
+    );
+  return lines;
+};
+
+const summaryLine = (summary: RestoreSummary, out: string): string => {
+  const parts = [
+    `restored ${summary.restored} of ${summary.items} items (${summary.files} files, ${bytes(summary.bytes)}) into ${escapeControl(out)}`,
+  ];
+  if (summary.partial) parts.push(`${summary.partial} in part`);
+  if (summary.failed) parts.push(`${summary.failed} failed`);
+  if (summary.unknown) parts.push(`${summary.unknown} not in the ledger`);
+  if (summary.interrupted) parts.push('stopped before the end');
+  return parts.join('; ');
+};
+
+export default class Restore extends Command {
+  static override summary = 'Decrypt archived items back to their original files.';
+  static override description =
+    `Reads the objects the ledger records for each item from a sink, decodes them under the full context they were archived with (tenant, object key, item, artifact, content type), and writes the original files under <out>/<itemId>/: contact.json and the recordings by their artifact names. Each file is written to a temp file in that directory and renamed into place only after its final chunk authenticated: a tampered, truncated or moved object leaves no file, and the object and the reason are named. Restored files are created readable by their owner only (0600).
+Objects are read from the first sink of the pipeline that holds them (another holder is tried when one fails), or from --sink only. Existing files are never overwritten without --force.
+Only the codec's key and the sinks' credentials are needed: variables used only by the source, transforms or notifiers (CXONE_*) may be unset.
+Items by --item (repeatable), or every item dated within --since/--until (UTC days, both included, as the object keys carry them).
+Exit status: 0 every object was restored; 1 some were not (each named), an item is not in the ledger, or the window holds no item; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml --item 5234001 --out restored',
+    '<%= config.bin %> <%= command.id %> --item 5234001 --sink sinks[1]',
+    '<%= config.bin %> <%= command.id %> --since 2026-03-01 --until 2026-03-31 --out march',
+  ];
+  static override args = {
+    pipeline: Args.string({
+      description: 'Pipeline file (default: archive.pipeline.yaml here or above).',
+      required: false,
+    }),
+  };
+  static override flags = {
+    item: Flags.string({
+      description: 'Item (contact id) to restore; repeatable.',
+      multiple: true,
+      helpValue: '<contactId>',
+    }),
+    since: Flags.string({
+      description: 'Restore every item dated on or after this UTC day.',
+      helpValue: '<YYYY-MM-DD>',
+    }),
+    until: Flags.string({
+      description: 'Restore every item dated on or before this UTC day.',
+      helpValue: '<YYYY-MM-DD>',
+    }),
+    out: Flags.string({
+      description: 'Directory the items are restored into.',
+      default: 'restored',
+      helpValue: '<dir>',
+    }),
+    sink: Flags.string({
+      description: 'Read from this sink only: its label (sinks[1]) or index (1).',
+      helpValue: '<label|index>',
+    }),
+    force: Flags.boolean({ description: 'Overwrite files already in the output directory.' }),
+    json: Flags.boolean({
+      description: "Print each item's result, then the summary, as JSON Lines on stdout.",
+    }),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Restore);
+    const items = flags.item ?? [];
+    const windowed = flags.since !== undefined || flags.until !== undefined;
+    if (items.length > 0 && windowed) this.fail('give --item, or --since/--until, not both');
+    if (items.length === 0 && !windowed)
+      this.fail('say what to restore: --item <contactId>, or --since/--until');
+    const selection: RestoreSelection = windowed
+      ? { ...(flags.since ? { since: flags.since } : {}), ...(flags.until ? { until: flags.until } : {}) }
+      : { itemIds: items };
+    const scrubber = new SecretScrubber();
+    let prepared: PreparedArchive;
+    try {
+      prepared = await openArchive(
+        () =>
+          loadPipeline({ ...(args.pipeline === undefined ? {} : { file: args.pipeline }), scope: 'archive' }),
+        { fallbackFrom: [CLI_PACKAGE_DIR], scrubber },
+      );
+    } catch (error) {
+      if (error instanceof ConfigError) {
+        process.stderr.write(`${error.message}\n`);
+        this.exit(EXIT.invalidPipeline);
+      }
+      throw error;
+    }
+    const out = path.resolve(flags.out);
+    const stop = new AbortController();
+    const onSignal = () => {
+      if (stop.signal.aborted) process.exit(EXIT.interrupted);
+      process.stderr.write('\nstopping after the object in progress (Ctrl-C again to quit now)\n');
+      stop.abort();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    let summary: RestoreSummary;
+    try {
+      summary = await restoreArchive({
+        prepared,
+        scrubber,
+        selection,
+        out,
+        force: flags.force,
+        signal: stop.signal,
+        ...(flags.sink === undefined ? {} : { sink: flags.sink }),
+        onItem: (result) => {
+          if (flags.json) this.log(safeJson({ item: result }));
+          for (const line of describeItem(result)) process.stderr.write(`${scrubber.scrub(line)}\n`);
+        },
+      });
+    } catch (error) {
+      if (error instanceof RangeError) this.fail(error.message);
+      if (error instanceof RunSetupError) {
+        process.stderr.write(`cannot restore: ${escapeControl(scrubber.scrub(error.message))}\n`);
+        this.exit(EXIT.cannotStart);
+      }
+      throw error;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    if (flags.json) this.log(safeJson({ summary }));
+    else this.log(summaryLine(summary, out));
+    if (summary.interrupted) this.exit(EXIT.interrupted);
+    if (summary.items === 0) {
+      process.stderr.write('no item of the ledger is dated within the window: nothing was restored\n');
+      this.exit(EXIT.runFailed);
+    }
+    if (summary.restored !== summary.items) this.exit(EXIT.runFailed);
+  }
+
+  /** A bad option: the message, and exit 2. */
+  private fail(message: string): never {
+    process.stderr.write(`${escapeControl(message)}\n`);
+    return this.exit(EXIT.invalidPipeline);
+  }
+}

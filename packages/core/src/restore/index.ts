@@ -1,0 +1,21 @@
+export {
+  type ArchiveAccess,
+  chooseSink,
+  type OpenArchiveOptions,
+  openArchiveAccess,
+} from './archive-access.js';
+export type { CheckLevel, ObjectCheck, ProblemKind, VerifyProblem } from './check-object.js';
+export { decodeContextOf } from './decode-context.js';
+export {
+  keyRangeOf,
+  parseDay,
+  type RestoreOptions,
+  type RestoreSelection,
+  type RestoreSummary,
+  restoreArchive,
+} from './restore.js';
+export { fileNameOf, type ItemRestore, type RestoredFile, type RestoreProblem } from './restore-item.js';
+export { safeJson } from './safe-json.js';
+export { Reservoir } from './sample.js';
+export { type SinkVerification, type VerifyOptions, type VerifyResult, verifyArchive } from './verify.js';
+export { TargetExists, writeFileAtomically } from './write-file-atomically.js';

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CTX, collect, encodeBuffer, KEK_A, patternBytes, settings } from '../test-support/helpers.js';
 import { decodeObject } from './decode.js';
 import { encodeObject } from './encode.js';
+import { keyRingOf } from './keyring.js';
 
 const KiB = 1024;
 
@@ -99,7 +100,7 @@ describe('encode honours its signal', () => {
 describe('decode honours its signal', () => {
   it('already aborted: fails Transient "decode was aborted" and releases the input unread', async () => {
     const input = endless();
-    const result = await decodeObject(input.stream, CTX, KEK_A, AbortSignal.abort());
+    const result = await decodeObject(input.stream, CTX, keyRingOf(KEK_A), AbortSignal.abort());
     expect(result._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient', message: 'decode was aborted' });
     expect(input.stream.destroyed).toBe(true);
     expect(input.pulled()).toBe(0);
@@ -108,7 +109,7 @@ describe('decode honours its signal', () => {
   it('aborted while the header is read: the result fails and the input is destroyed', async () => {
     const controller = new AbortController();
     const input = new PassThrough();
-    const decoded = decodeObject(input, CTX, KEK_A, controller.signal);
+    const decoded = decodeObject(input, CTX, keyRingOf(KEK_A), controller.signal);
     input.write(Buffer.from('CXAR'));
     await new Promise<void>((resolve) => setImmediate(resolve));
     controller.abort();
@@ -125,7 +126,7 @@ describe('decode honours its signal', () => {
     const controller = new AbortController();
     const input = new PassThrough();
     input.write(object.subarray(0, 50 * KiB)); // the header and some chunks; the rest never comes
-    const stream = (await decodeObject(input, CTX, KEK_A, controller.signal))._unsafeUnwrap();
+    const stream = (await decodeObject(input, CTX, keyRingOf(KEK_A), controller.signal))._unsafeUnwrap();
     const failed = failureOf(stream);
     await new Promise<void>((resolve) => setImmediate(resolve));
     controller.abort();
@@ -143,17 +144,24 @@ describe('decode honours its signal', () => {
   it('completed and failed decodes leave no listener on the signal', async () => {
     const controller = new AbortController();
     const object = await encodeBuffer(patternBytes(10 * KiB, 3));
-    const good = (await decodeObject(Readable.from([object]), CTX, KEK_A, controller.signal))._unsafeUnwrap();
+    const good = (
+      await decodeObject(Readable.from([object]), CTX, keyRingOf(KEK_A), controller.signal)
+    )._unsafeUnwrap();
     await collect(good);
     await closed(good);
     const wrongKey = await decodeObject(
       Readable.from([object]),
       { ...CTX, itemId: 'c-2' },
-      KEK_A,
+      keyRingOf(KEK_A),
       controller.signal,
     );
     expect(wrongKey._unsafeUnwrapErr().message).toMatch(/^context mismatch: itemId/);
-    const notCxar = await decodeObject(Readable.from([Buffer.from('nope')]), CTX, KEK_A, controller.signal);
+    const notCxar = await decodeObject(
+      Readable.from([Buffer.from('nope')]),
+      CTX,
+      keyRingOf(KEK_A),
+      controller.signal,
+    );
     expect(notCxar._unsafeUnwrapErr().message).toMatch(/bad magic/);
     expect(listeners(controller.signal)).toBe(0);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isCompressibleType, shouldGzip } from './compression.js';
+import { chooseCompression, isCompressibleType } from './compression.js';
 
 describe('compression choice', () => {
   it('auto gzips JSON and text only', () => {
@@ -23,9 +23,10 @@ describe('compression choice', () => {
   });
 
   it('gzip and none override the content type', () => {
-    expect(shouldGzip('gzip', 'audio/wav')).toBe(true);
-    expect(shouldGzip('none', 'application/json')).toBe(false);
-    expect(shouldGzip('auto', 'application/json')).toBe(true);
-    expect(shouldGzip('auto', 'audio/wav')).toBe(false);
+    expect(chooseCompression('gzip', 'audio/wav')).toBe('gzip');
+    expect(chooseCompression('zstd', 'application/json')).toBe('zstd');
+    expect(chooseCompression('none', 'application/json')).toBe('none');
+    expect(chooseCompression('auto', 'application/json')).toBe('gzip');
+    expect(chooseCompression('auto', 'audio/wav')).toBe('none');
   });
 });

@@ -1,4 +1,10 @@
+import type { Duplex } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { type PluginError, PluginErrors } from '@cxarchive/core';
+import { zlibFailure } from './errors.js';
+import type { StoredCompression } from './header.js';
 import type { Compression } from './options.js';
+import type { Stage } from './stream-chain.js';
 
 /** JSON (application/json, application/x-ndjson, *+json) and text/* compress well; recordings do not. */
 export const isCompressibleType = (contentType: string | undefined): boolean => {
@@ -12,6 +18,53 @@ export const isCompressibleType = (contentType: string | undefined): boolean => 
   );
 };
 
-/** Whether to gzip inside the encryption. */
-export const shouldGzip = (compression: Compression, contentType: string | undefined): boolean =>
-  compression === 'gzip' || (compression === 'auto' && isCompressibleType(contentType));
+/** The compression an object gets: `auto` gzips JSON and text and leaves everything else as is. */
+export const chooseCompression = (
+  compression: Compression,
+  contentType: string | undefined,
+): StoredCompression => {
+  if (compression === 'auto') return isCompressibleType(contentType) ? 'gzip' : 'none';
+  return compression;
+};
+
+interface ZstdApi {
+  createZstdCompress?: (options?: object) => Duplex;
+  createZstdDecompress?: (options?: object) => Duplex;
+}
+
+/** Node's own zstd (22.15+), or undefined on an older Node. */
+const zstd = zlib as unknown as ZstdApi;
+
+/** Whether this Node has zstd in its zlib (Node 22.15 or later). */
+export const zstdAvailable = (): boolean =>
+  typeof zstd.createZstdCompress === 'function' && typeof zstd.createZstdDecompress === 'function';
+
+export const zstdMissing = (operation: 'compress' | 'decompress'): PluginError => {
+  const text = `zstd needs Node 22.15 or later (this is Node ${process.versions.node})`;
+  return operation === 'compress'
+    ? PluginErrors.invalidInput(`option "compression" is zstd, but ${text}`, 'compression')
+    : PluginErrors.permanent(`the object is zstd-compressed, but ${text}: decode it with a newer Node`);
+};
+
+/** The stage that compresses before encryption; none for `none`. Throws only if zstd is missing. */
+export const compressStages = (compression: StoredCompression): Stage[] => {
+  if (compression === 'none') return [];
+  if (compression === 'gzip')
+    return [{ stream: zlib.createGzip(), mapError: (cause) => zlibFailure('compress', cause, 'gzip') }];
+  if (zstd.createZstdCompress === undefined) throw zstdMissing('compress');
+  const stream = zstd.createZstdCompress({
+    params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 },
+  });
+  return [{ stream, mapError: (cause) => zlibFailure('compress', cause, 'zstd') }];
+};
+
+/** The stage that decompresses after decryption, or the error when this Node cannot. */
+export const decompressStages = (compression: StoredCompression): Stage[] | PluginError => {
+  if (compression === 'none') return [];
+  if (compression === 'gzip')
+    return [{ stream: zlib.createGunzip(), mapError: (cause) => zlibFailure('decompress', cause, 'gzip') }];
+  if (zstd.createZstdDecompress === undefined) return zstdMissing('decompress');
+  return [
+    { stream: zstd.createZstdDecompress(), mapError: (cause) => zlibFailure('decompress', cause, 'zstd') },
+  ];
+};

@@ -2,13 +2,13 @@ import { type CodecContext, err, ok, type PluginError, PluginErrors, type Result
 import { CXAR_CONTEXT_VERSION, MAX_U16 } from './constants.js';
 
 /**
- * The context stored in every header: what the object is and which key protects it. Bound into
- * the wrapped DEK (tenant, key id) and, through the header digest, into every chunk. No PII.
+ * The context stored in every header: what the object is. Bound into every chunk (through the
+ * header digest) and into the wrapped DEK (its AAD). No PII, no key id (the key id lives in the
+ * key slot, which a rewrap replaces).
  */
 export interface CxarContext {
   readonly v: typeof CXAR_CONTEXT_VERSION;
   readonly tenant: string;
-  readonly keyId: string;
   readonly objectKey: string;
   readonly itemId: string;
   readonly artifact: string;
@@ -25,7 +25,6 @@ const REQUIRED_FIELDS = [
 /** Builds the context and its exact bytes (the bytes, not the object, are what is stored and authenticated). */
 export const buildContext = (
   ctx: CodecContext,
-  keyId: string,
 ): Result<{ context: CxarContext; bytes: Buffer }, PluginError> => {
   for (const field of REQUIRED_FIELDS) {
     const value: unknown = ctx[field];
@@ -37,7 +36,6 @@ export const buildContext = (
   const context: CxarContext = {
     v: CXAR_CONTEXT_VERSION,
     tenant: ctx.tenant,
-    keyId,
     objectKey: ctx.objectKey,
     itemId: ctx.itemId,
     artifact: ctx.artifact,
@@ -51,11 +49,44 @@ export const buildContext = (
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parses stored context bytes (verbatim; never re-serialised). */
+const ALLOWED_FIELDS: ReadonlySet<string> = new Set(['v', ...REQUIRED_FIELDS, 'contentType']);
+
+/** JSON tokens: strings, punctuation, and everything else (numbers, literals) up to a delimiter. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\],:]|[^\s{}[\],:"]+/g;
+
+/** The first member name that occurs twice in the top-level object, if any. */
+const duplicateMember = (text: string): string | undefined => {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectName = false;
+  for (const match of text.matchAll(TOKEN)) {
+    const token = match[0];
+    if (token === '{' || token === '[') {
+      depth += 1;
+      expectName = token === '{' && depth === 1;
+    } else if (token === '}' || token === ']') depth -= 1;
+    else if (token === ',') expectName = depth === 1;
+    else if (expectName && depth === 1 && token.startsWith('"')) {
+      expectName = false;
+      const name = JSON.parse(token) as string;
+      if (seen.has(name)) return name;
+      seen.add(name);
+    }
+  }
+  return undefined;
+};
+
+/**
+ * Parses stored context bytes (verbatim; never re-serialised): a UTF-8 JSON object with exactly
+ * the v1 members (`v` = 1, non-empty strings `tenant`, `objectKey`, `itemId`, `artifact`, and an
+ * optional string `contentType`), no other member and no member twice.
+ */
 export const parseContext = (bytes: Buffer): Result<CxarContext, PluginError> => {
   let value: unknown;
+  let text: string;
   try {
-    value = JSON.parse(utf8.decode(bytes));
+    text = utf8.decode(bytes);
+    value = JSON.parse(text);
   } catch {
     return err(PluginErrors.invalidInput('header context is not UTF-8 JSON'));
   }
@@ -64,13 +95,19 @@ export const parseContext = (bytes: Buffer): Result<CxarContext, PluginError> =>
   const record = value as Record<string, unknown>;
   if (record.v !== CXAR_CONTEXT_VERSION)
     return err(PluginErrors.invalidInput(`header context has unsupported version ${String(record.v)}`));
-  for (const field of [...REQUIRED_FIELDS, 'keyId'] as const) {
+  for (const field of REQUIRED_FIELDS) {
     const v = record[field];
     if (typeof v !== 'string' || v.length === 0)
       return err(PluginErrors.invalidInput(`header context lacks a string "${field}"`));
   }
   if (record.contentType !== undefined && typeof record.contentType !== 'string')
     return err(PluginErrors.invalidInput('header context has a non-string "contentType"'));
+  const unknown = Object.keys(record).find((name) => !ALLOWED_FIELDS.has(name));
+  if (unknown !== undefined)
+    return err(PluginErrors.invalidInput(`header context has an unknown member ${JSON.stringify(unknown)}`));
+  const twice = duplicateMember(text);
+  if (twice !== undefined)
+    return err(PluginErrors.invalidInput(`header context has the member ${JSON.stringify(twice)} twice`));
   return ok(record as unknown as CxarContext);
 };
 

@@ -12,6 +12,7 @@ import {
 } from '../test-support/helpers.js';
 import { createCodec } from './codec.js';
 import { decodeObject } from './decode.js';
+import { keyRingOf } from './keyring.js';
 import { DEFAULTS } from './options.js';
 
 /** A body that records whether anyone ever asked it for data. */
@@ -50,7 +51,7 @@ describe('decode needs the full expected context', () => {
       it(`${field} ${value === undefined ? 'absent' : 'empty'}: InvalidInput before any byte is read, input released`, async () => {
         const { body, wasRead } = watched(typed);
         const expected = { ...CTX, [field]: value } as CodecContext;
-        const error = (await decodeObject(body, expected, KEK_A, NEVER))._unsafeUnwrapErr();
+        const error = (await decodeObject(body, expected, keyRingOf(KEK_A), NEVER))._unsafeUnwrapErr();
         expect(error).toEqual({
           _tag: 'InvalidInput',
           message: `decode needs the full expected context (missing ${field})`,
@@ -71,7 +72,7 @@ describe('decode needs the full expected context', () => {
 
   it('no context at all (a JavaScript caller) is every field missing, not a crash', async () => {
     const { body } = watched(typed);
-    const error = (await decodeObject(body, undefined as never, KEK_A, NEVER))._unsafeUnwrapErr();
+    const error = (await decodeObject(body, undefined as never, keyRingOf(KEK_A), NEVER))._unsafeUnwrapErr();
     expect(error.message).toBe(
       'decode needs the full expected context (missing tenant, objectKey, itemId, artifact)',
     );

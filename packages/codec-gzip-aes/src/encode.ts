@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { createGzip } from 'node:zlib';
 import {
   type CodecContext,
   type Encoded,
   err,
+  isPluginError,
   ok,
   type PluginError,
   PluginErrors,
   type Result,
 } from '@cxarchive/core';
 import { ChunkEncryptor } from './chunk-encryptor.js';
-import { shouldGzip } from './compression.js';
+import { chooseCompression, compressStages } from './compression.js';
 import {
   CXAR_CONTENT_TYPE,
   DEK_LENGTH,
@@ -21,8 +21,8 @@ import {
 } from './constants.js';
 import { buildContext } from './context.js';
 import { wrapDek } from './dek-wrap.js';
-import { abortFailure, sealFailure, zlibFailure } from './errors.js';
-import { encodeHeader, headerDigest } from './header.js';
+import { abortFailure, sealFailure } from './errors.js';
+import { encodeHeader, encodeKeySlot, headerDigest } from './header.js';
 import { deriveCommitment, deriveEncKey } from './kdf.js';
 import type { LoadedKek } from './key-provider.js';
 import type { Compression } from './options.js';
@@ -78,22 +78,29 @@ export const encodeWithSecrets = (
       input.destroy();
       return err(PluginErrors.permanent(`encode: ${name} must be ${length} bytes`));
     }
-  const built = buildContext(ctx, settings.kek.keyId);
+  const built = buildContext(ctx);
   if (built.isErr()) {
     input.destroy();
     return err(built.error);
   }
-  const gzip = shouldGzip(settings.compression, ctx.contentType);
+  const compression = chooseCompression(settings.compression, ctx.contentType);
   let stages: Stage[];
   try {
+    const contextBytes = built.value.bytes;
     const header = encodeHeader({
       chunkSizeLog2: settings.chunkSizeLog2,
-      gzip,
+      compression,
       messageId: secrets.messageId,
       noncePrefix: secrets.noncePrefix,
       commitment: deriveCommitment(secrets.dek, secrets.messageId),
-      wrappedDek: wrapDek(settings.kek.key, secrets.dek, secrets.wrapNonce, ctx.tenant, settings.kek.keyId),
-      contextBytes: built.value.bytes,
+      contextBytes,
+    });
+    const { kek } = settings;
+    const binding = { messageId: secrets.messageId, wrapAlg: kek.wrapAlg, keyId: kek.keyId, contextBytes };
+    const keySlot = encodeKeySlot({
+      wrapAlg: kek.wrapAlg,
+      keyId: kek.keyId,
+      wrappedDek: wrapDek(kek.key, secrets.dek, secrets.wrapNonce, binding),
     });
     const keys = {
       encKey: deriveEncKey(secrets.dek, secrets.messageId),
@@ -101,14 +108,15 @@ export const encodeWithSecrets = (
       aad: headerDigest(header),
     };
     stages = [
-      ...(gzip
-        ? [{ stream: createGzip(), mapError: (cause: unknown) => zlibFailure('compress', cause) }]
-        : []),
-      { stream: new ChunkEncryptor(header, keys, 2 ** settings.chunkSizeLog2), mapError: sealFailure },
+      ...compressStages(compression),
+      {
+        stream: new ChunkEncryptor(Buffer.concat([header, keySlot]), keys, 2 ** settings.chunkSizeLog2),
+        mapError: sealFailure,
+      },
     ];
   } catch (cause) {
     input.destroy();
-    return err(sealFailure(cause));
+    return err(isPluginError(cause) ? cause : sealFailure(cause));
   }
   return ok({
     stream: chainStreams(input, stages, { signal, error: (reason) => abortFailure('encode', reason) }),

@@ -66,7 +66,7 @@ describe('errors.ts mappings', () => {
     expect(unwrapFailure('kek:0123456789abcdef', gcmAuthError())).toEqual({
       _tag: 'Permanent',
       message:
-        'the data key could not be unwrapped with key kek:0123456789abcdef (the header was tampered with or the key is wrong)',
+        'the data key could not be unwrapped with key kek:0123456789abcdef (the header or key slot was tampered with, or the key is wrong)',
     });
   });
 

@@ -31,20 +31,24 @@ export const sealFailure = (cause: unknown): PluginError =>
 export const unwrapFailure = (keyId: string, cause: unknown): PluginError =>
   GCM_AUTH_FAILURE.test(messageOf(cause))
     ? PluginErrors.permanent(
-        `the data key could not be unwrapped with key ${keyId} (the header was tampered with or the key is wrong)`,
+        `the data key could not be unwrapped with key ${keyId} (the header or key slot was tampered with, or the key is wrong)`,
       )
     : PluginErrors.permanent(`the data key could not be unwrapped: ${messageOf(cause)}`, cause);
 
-/** zlib failed while compressing (encode) or decompressing (decode). */
-export const zlibFailure = (operation: 'compress' | 'decompress', cause: unknown): PluginError => {
+/** zlib failed while compressing (encode) or decompressing (decode), with gzip or zstd. */
+export const zlibFailure = (
+  operation: 'compress' | 'decompress',
+  cause: unknown,
+  format: 'gzip' | 'zstd' = 'gzip',
+): PluginError => {
   const code = codeOf(cause) ?? 'unknown';
-  if (code === 'Z_MEM_ERROR')
-    return PluginErrors.transient(`gzip ran out of memory while ${operation}ing`, cause);
+  if (code === 'Z_MEM_ERROR' || code === 'ZSTD_error_memory_allocation')
+    return PluginErrors.transient(`${format} ran out of memory while ${operation}ing`, cause);
   if (operation === 'decompress')
     return PluginErrors.permanent(
-      `the gzip payload inside the object is corrupt (${code}: ${messageOf(cause)})`,
+      `the ${format} payload inside the object is corrupt (${code}: ${messageOf(cause)})`,
     );
-  return PluginErrors.permanent(`gzip failed while compressing (${code}: ${messageOf(cause)})`, cause);
+  return PluginErrors.permanent(`${format} failed while compressing (${code}: ${messageOf(cause)})`, cause);
 };
 
 /**
@@ -52,15 +56,20 @@ export const zlibFailure = (operation: 'compress' | 'decompress', cause: unknown
  * the object or the key, and the same operation may succeed in a later run. The reason is kept as
  * the cause, never in the message.
  */
-export const abortFailure = (operation: 'encode' | 'decode', reason: unknown): PluginError =>
+export const abortFailure = (operation: 'encode' | 'decode' | 'rewrap', reason: unknown): PluginError =>
   PluginErrors.transient(`${operation} was aborted`, reason);
 
-/** Reading the key file failed. The message names the path, never the contents. */
-export const keyFileReadFailure = (path: string, cause: unknown): PluginError => {
+/** Reading a key or passphrase file failed. The message names the path, never the contents. */
+export const keyFileReadFailure = (
+  path: string,
+  cause: unknown,
+  kind = 'key file',
+  option = 'key.path',
+): PluginError => {
   const code = codeOf(cause);
-  if (code === 'ENOENT') return PluginErrors.invalidInput(`key file not found: ${path}`, 'key.path');
+  if (code === 'ENOENT') return PluginErrors.invalidInput(`${kind} not found: ${path}`, option);
   if (code === 'EACCES' || code === 'EPERM')
-    return PluginErrors.invalidInput(`key file is not readable: ${path}`, 'key.path');
-  if (code === 'EISDIR') return PluginErrors.invalidInput(`key file is a directory: ${path}`, 'key.path');
-  return PluginErrors.permanent(`could not read key file ${path} (${code ?? messageOf(cause)})`, cause);
+    return PluginErrors.invalidInput(`${kind} is not readable: ${path}`, option);
+  if (code === 'EISDIR') return PluginErrors.invalidInput(`${kind} is a directory: ${path}`, option);
+  return PluginErrors.permanent(`could not read ${kind} ${path} (${code ?? messageOf(cause)})`, cause);
 };

@@ -1,6 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
+  authenticatedHeaderLength,
   CTX,
   collect,
   encodeBuffer,
@@ -24,13 +25,18 @@ describe('readCxarHeader', () => {
       expect(header.alg).toBe(1);
       expect(header.chunkSizeLog2).toBe(13);
       expect(header.flags).toBe(CXAR_FLAG_GZIP);
-      expect(header.gzip).toBe(true);
+      expect(header.compression).toBe('gzip');
       expect(header.messageId).toHaveLength(32);
       expect(header.noncePrefix).toHaveLength(7);
       expect(header.commitment).toHaveLength(32);
-      expect(header.wrappedDek).toHaveLength(WRAPPED_DEK_LENGTH);
-      expect(header.context).toEqual({ v: 1, keyId: KEK_A.keyId, ...CTX, contentType: 'application/json' });
-      expect(header.bytes.equals(object.subarray(0, headerLength(object)))).toBe(true);
+      expect(header.keySlot.wrappedDek).toHaveLength(WRAPPED_DEK_LENGTH);
+      expect(header.keySlot.wrapAlg).toBe(1);
+      expect(header.keySlot.keyId).toBe(KEK_A.keyId);
+      expect(header.context).toEqual({ v: 1, ...CTX, contentType: 'application/json' });
+      expect(header.bytes.equals(object.subarray(0, authenticatedHeaderLength(object)))).toBe(true);
+      expect(
+        Buffer.concat([header.bytes, header.keySlotBytes]).equals(object.subarray(0, headerLength(object))),
+      ).toBe(true);
       expect(header.contextBytes.toString('utf8')).toBe(JSON.stringify(header.context));
       expect((await collect(rest)).equals(object.subarray(headerLength(object)))).toBe(true);
     }
@@ -44,7 +50,6 @@ describe('readCxarHeader', () => {
     expect(Object.keys(JSON.parse(header.contextBytes.toString()))).toEqual([
       'v',
       'tenant',
-      'keyId',
       'objectKey',
       'itemId',
       'artifact',

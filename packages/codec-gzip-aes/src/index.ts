@@ -3,7 +3,7 @@ import { createCodec } from './codec.js';
 import { type GzipAesOptions, resolveOptions } from './options.js';
 import { configSchema } from './schema.js';
 
-/** The `gzip-aes` codec: gzip inside chunked AES-256-GCM, the CXAR v1 archive format. */
+/** The `gzip-aes` codec: gzip or zstd inside chunked AES-256-GCM, the CXAR v1 archive format. */
 const plugin = definePlugin<'codec', GzipAesOptions>({
   kind: 'codec',
   name: 'gzip-aes',
@@ -18,14 +18,16 @@ const plugin = definePlugin<'codec', GzipAesOptions>({
 export default plugin;
 
 export { createCodec, type GzipAesCodec } from './codec.js';
+export { chooseCompression, zstdAvailable } from './compression.js';
 export * from './constants.js';
 export { type CxarContext, requireExpectedContext } from './context.js';
 export { decodeObject } from './decode.js';
 export { encodeObject } from './encode.js';
-export { type CxarHeader, readCxarHeader } from './header.js';
+export { type CxarHeader, type KeySlot, readCxarHeader, type StoredCompression } from './header.js';
 export { writeKeyFile } from './key-file.js';
-export { generateKey, keyIdOf, parseKeyText } from './key-material.js';
-export { type LoadedKek, loadKek } from './key-provider.js';
+export { fingerprintOf, generateKey, keyIdOf, parseKeyText } from './key-material.js';
+export { type KeySource, type LoadedKek, loadKek, loadKeySource } from './key-provider.js';
+export { KeyRing, keyRingOf, loadKeyRing } from './keyring.js';
 export {
   type Compression,
   DEFAULTS,
@@ -34,4 +36,6 @@ export {
   type ResolvedGzipAesOptions,
   resolveOptions,
 } from './options.js';
+export { parsePassphraseKeyId } from './passphrase.js';
+export { type Rewrapped, rewrapObject } from './rewrap.js';
 export { configSchema } from './schema.js';

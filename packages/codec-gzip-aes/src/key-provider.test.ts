@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +62,8 @@ describe('key id', () => {
 
 describe('file provider', () => {
   it('reads base64 or hex; the key id does not depend on provider or encoding', async () => {
-    await writeFile(join(dir, 'b64.key'), `${KEY.toString('base64')}\n`);
-    await writeFile(join(dir, 'hex.key'), KEY.toString('hex'));
+    await writeFile(join(dir, 'b64.key'), `${KEY.toString('base64')}\n`, { mode: 0o600 });
+    await writeFile(join(dir, 'hex.key'), KEY.toString('hex'), { mode: 0o600 });
     const b64 = await loadKek({ provider: 'file', path: 'b64.key' }, dir);
     const hex = await loadKek({ provider: 'file', path: join(dir, 'hex.key') }, '/elsewhere');
     const env = await loadKek({ provider: 'env', variable: 'K' }, dir, { K: KEY.toString('hex') });
@@ -82,7 +82,7 @@ describe('file provider', () => {
 
   it('a file of the wrong length is InvalidInput naming the path, never the contents', async () => {
     const short = KEY.subarray(0, 24);
-    await writeFile(join(dir, 'short.key'), short.toString('base64'));
+    await writeFile(join(dir, 'short.key'), short.toString('base64'), { mode: 0o600 });
     const error = (await loadKek({ provider: 'file', path: 'short.key' }, dir))._unsafeUnwrapErr();
     expect(error._tag).toBe('InvalidInput');
     expect(error.message).toContain(join(dir, 'short.key'));
@@ -92,7 +92,7 @@ describe('file provider', () => {
   });
 
   it('a huge file is refused without reading it all', async () => {
-    await writeFile(join(dir, 'big.key'), `${KEY.toString('hex')}\n${' '.repeat(10_000)}`);
+    await writeFile(join(dir, 'big.key'), `${KEY.toString('hex')}\n${' '.repeat(10_000)}`, { mode: 0o600 });
     const error = (await loadKek({ provider: 'file', path: 'big.key' }, dir))._unsafeUnwrapErr();
     expect(error.message).toBe(`key file ${join(dir, 'big.key')} is larger than 4096 bytes: not a key file`);
   });
@@ -140,7 +140,47 @@ describe('writeKeyFile', () => {
 
   it('an existing file without a valid key is an error naming the path', async () => {
     const path = join(dir, 'junk.key');
-    await writeFile(path, 'not a key');
+    await writeFile(path, 'not a key', { mode: 0o600 });
     await expect(writeKeyFile(path)).rejects.toThrow(`key file ${path} does not hold a valid key`);
+  });
+});
+
+describe('key file permissions', () => {
+  it('a key file group or others can read is refused with the chmod that fixes it, never the key', async () => {
+    for (const mode of [0o640, 0o604, 0o644, 0o660]) {
+      const path = join(dir, `open-${mode.toString(8)}.key`);
+      await writeFile(path, KEY.toString('base64'), { mode });
+      await chmod(path, mode);
+      const error = (await loadKek({ provider: 'file', path }, dir))._unsafeUnwrapErr();
+      expect(error).toEqual({
+        _tag: 'InvalidInput',
+        message: `key file ${path} can be read by group or others (mode 0${mode.toString(8)}): run chmod 600 ${path}`,
+        path: 'key.path',
+      });
+      expectNoKeyMaterial(JSON.stringify(error));
+      await chmod(path, 0o600);
+      expect((await loadKek({ provider: 'file', path }, dir))._unsafeUnwrap().key).toEqual(KEY);
+    }
+  });
+
+  it('writeKeyFile makes the directories it creates 0700 and leaves existing ones alone', async () => {
+    const umask = process.umask(0o022);
+    try {
+      const path = join(dir, 'fresh/keys/tenant.key');
+      await writeKeyFile(path);
+      expect((await stat(join(dir, 'fresh'))).mode & 0o777).toBe(0o700);
+      expect((await stat(join(dir, 'fresh/keys'))).mode & 0o777).toBe(0o700);
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+      expect((await stat(dir)).mode & 0o777).toBe(0o700); // mkdtemp's own mode, untouched
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  it('writeKeyFile never overwrites: an existing key file keeps its bytes', async () => {
+    const path = join(dir, 'kept.key');
+    await writeFile(path, KEY.toString('hex'), { mode: 0o600 });
+    expect(await writeKeyFile(path)).toEqual({ keyId: keyIdOf(KEY), created: false });
+    expect(await readFile(path, 'utf8')).toBe(KEY.toString('hex'));
   });
 });

@@ -96,6 +96,7 @@ describe('options', () => {
   it('applies the defaults', () => {
     expect(resolveOptions({ key: { provider: 'env', variable: 'CXAR_KEK' } })._unsafeUnwrap()).toEqual({
       key: { provider: 'env', variable: 'CXAR_KEK' },
+      readKeys: [],
       compression: 'auto',
       chunkSizeLog2: 16,
     });
@@ -107,7 +108,15 @@ describe('options', () => {
       [{ key: { provider: 'kms' } }, 'key.provider'],
       [{ key: { provider: 'file', path: '' } }, 'key.path'],
       [{ key: { provider: 'env', variable: 'A-B' } }, 'key.variable'],
-      [{ key: { provider: 'env', variable: 'K' }, compression: 'zstd' }, 'compression'],
+      [{ key: { provider: 'env', variable: 'K' }, compression: 'brotli' }, 'compression'],
+      [{ key: { provider: 'passphrase' } }, 'key'],
+      [{ key: { provider: 'passphrase', path: 'p', variable: 'P' } }, 'key'],
+      [{ key: { provider: 'passphrase', variable: 'P', iterations: 100_000 } }, 'key.iterations'],
+      [
+        { key: { provider: 'env', variable: 'K' }, readKeys: [{ provider: 'file', path: '' }] },
+        'readKeys[0].path',
+      ],
+      [{ key: { provider: 'env', variable: 'K' }, readKeys: {} }, 'readKeys'],
       [{ key: { provider: 'env', variable: 'K' }, chunkSizeLog2: 11 }, 'chunkSizeLog2'],
       [{ key: { provider: 'env', variable: 'K' }, chunkSizeLog2: 16.5 }, 'chunkSizeLog2'],
     ] as const;
@@ -125,6 +134,7 @@ describe('config schema', () => {
     for (const [name, child] of Object.entries(properties)) walk(child, `${path}.${name}`, visit);
     for (const [i, child] of ((node.oneOf ?? []) as Node[]).entries())
       walk(child, `${path}.oneOf[${i}]`, visit);
+    if (node.items !== undefined) walk(node.items as Node, `${path}[]`, visit);
   };
 
   it('has additionalProperties false everywhere and a description on every property', () => {
@@ -140,15 +150,17 @@ describe('config schema', () => {
         expect(typeof node.description, path).toBe('string');
       }
     });
-    expect(objects).toBe(3);
-    expect(properties).toBe(7);
+    // root, and file/env/passphrase under key and under readKeys[]
+    expect(objects).toBe(7);
+    // key, readKeys, compression, chunkSizeLog2, and 2 + 2 + 4 provider properties twice
+    expect(properties).toBe(20);
   });
 
   it('declares the defaults DEFAULTS holds and the 12..20 range', () => {
     const props = (configSchema as { properties: Record<string, Node> }).properties;
     expect(props.compression).toMatchObject({
       default: DEFAULTS.compression,
-      enum: ['auto', 'gzip', 'none'],
+      enum: ['auto', 'gzip', 'zstd', 'none'],
     });
     expect(props.chunkSizeLog2).toMatchObject({ default: DEFAULTS.chunkSizeLog2, minimum: 12, maximum: 20 });
     expect((configSchema as { required: string[] }).required).toEqual(['key']);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CTX, encodeBuffer, KEK_A, NEVER, readableOf, settings } from '../test-support/helpers.js';
 import { decodeObject } from './decode.js';
 import { encodeObject } from './encode.js';
+import { keyRingOf } from './keyring.js';
 
 const MiB = 1024 * 1024;
 
@@ -39,7 +40,7 @@ describe('streaming', () => {
     const input = generated(32 * MiB);
     const encoded = encodeObject(input.stream, CTX, settings({ chunkSizeLog2: 16 }), NEVER)._unsafeUnwrap();
     // Encode → decode without ever materialising the object: the decoder reads the encoder's stream.
-    const decoded = (await decodeObject(encoded.stream, CTX, KEK_A, NEVER))._unsafeUnwrap();
+    const decoded = (await decodeObject(encoded.stream, CTX, keyRingOf(KEK_A), NEVER))._unsafeUnwrap();
     const out = await sha256OfStream(decoded);
     expect(out.size).toBe(32 * MiB);
     expect(out.sha256).toBe(input.sha256());
@@ -54,7 +55,7 @@ describe('streaming', () => {
       settings({ compression: 'auto' }),
       NEVER,
     )._unsafeUnwrap();
-    const decoded = (await decodeObject(encoded.stream, ctx, KEK_A, NEVER))._unsafeUnwrap();
+    const decoded = (await decodeObject(encoded.stream, ctx, keyRingOf(KEK_A), NEVER))._unsafeUnwrap();
     const out = await sha256OfStream(decoded);
     expect(out.sha256).toBe(createHash('sha256').update(json).digest('hex'));
   });
@@ -90,7 +91,7 @@ describe('streaming', () => {
   it('an input stream that fails while the decoder reads chunks makes the decoded stream fail', async () => {
     const object = await encodeBuffer(Buffer.alloc(20_000, 7));
     const input = new PassThrough();
-    const decoded = decodeObject(input, CTX, KEK_A, NEVER);
+    const decoded = decodeObject(input, CTX, keyRingOf(KEK_A), NEVER);
     input.write(object.subarray(0, 5000));
     const stream = (await decoded)._unsafeUnwrap();
     const failed = streamError(stream);
@@ -102,7 +103,7 @@ describe('streaming', () => {
 
   it('an input stream that fails inside the header fails the decode result', async () => {
     const input = new PassThrough();
-    const decoded = decodeObject(input, CTX, KEK_A, NEVER);
+    const decoded = decodeObject(input, CTX, keyRingOf(KEK_A), NEVER);
     input.write(Buffer.from('CXAR'));
     input.destroy(new Error('connection reset'));
     const error = (await decoded)._unsafeUnwrapErr();

@@ -1,15 +1,19 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CTX,
+  collect,
   type DecodeOutcome,
   decodeBuffer,
   encodeBuffer,
   KEK_A,
   KEK_B,
+  NEVER,
   patternBytes,
+  readableOf,
   settings,
   splitObject,
 } from '../test-support/helpers.js';
+import { flip, headerFailure, join, streamFailure as streamFailureOf } from '../test-support/outcomes.js';
 
 const LOG2 = 12;
 const CHUNK = 2 ** LOG2;
@@ -30,31 +34,8 @@ beforeAll(async () => {
   expect(parts.chunks).toHaveLength(4);
 });
 
-/** Asserts a Permanent stream failure and returns how many plaintext bytes came out before it. */
-const streamFailure = (outcome: DecodeOutcome, message: RegExp, plaintext: Buffer = PLAINTEXT): number => {
-  if (outcome.ok || outcome.stage !== 'stream')
-    throw new Error(`expected a stream failure, got ${JSON.stringify(outcome)}`);
-  expect(outcome.error._tag).toBe('Permanent');
-  expect(outcome.error.message).toMatch(message);
-  // Whatever came out before the failure is authenticated plaintext: a prefix of the original.
-  expect(outcome.emitted.equals(plaintext.subarray(0, outcome.emitted.length))).toBe(true);
-  return outcome.emitted.length;
-};
-
-const headerFailure = (outcome: DecodeOutcome, tag: string, message: RegExp): void => {
-  if (outcome.ok || outcome.stage !== 'header')
-    throw new Error(`expected a header failure, got ${JSON.stringify(outcome)}`);
-  expect(outcome.error._tag).toBe(tag);
-  expect(outcome.error.message).toMatch(message);
-};
-
-const withByte = (bytes: Buffer, offset: number, value: number): Buffer => {
-  const copy = Buffer.from(bytes);
-  copy[offset] = value;
-  return copy;
-};
-const flip = (bytes: Buffer, offset: number): Buffer => withByte(bytes, offset, (bytes[offset] ?? 0) ^ 0x01);
-const join = (...pieces: Buffer[]): Buffer => Buffer.concat(pieces);
+const streamFailure = (outcome: DecodeOutcome, message: RegExp, plaintext: Buffer = PLAINTEXT): number =>
+  streamFailureOf(outcome, message, plaintext);
 
 describe('truncation and trailing data (T17)', () => {
   it('at a chunk boundary: "truncated: no final chunk"', async () => {
@@ -148,162 +129,6 @@ describe('chunk reorder, duplication and splicing (T18)', () => {
   });
 });
 
-describe('header edits (T19): detected before any plaintext', () => {
-  const MESSAGE_ID = 8;
-  const NONCE_PREFIX = 40;
-  const COMMITMENT = 47;
-  const WRAPPED_DEK = 81;
-  const contextStart = (): number => 81 + 60 + 2;
-
-  it('magic', async () => {
-    headerFailure(await decodeBuffer(withByte(object, 0, 0x58)), 'InvalidInput', /bad magic/);
-  });
-
-  it('version', async () => {
-    headerFailure(await decodeBuffer(withByte(object, 4, 2)), 'InvalidInput', /unsupported CXAR version 2/);
-  });
-
-  it('alg', async () => {
-    headerFailure(await decodeBuffer(withByte(object, 5, 2)), 'InvalidInput', /unknown CXAR algorithm 0x02/);
-  });
-
-  it('chunk_log2 out of range', async () => {
-    headerFailure(
-      await decodeBuffer(withByte(object, 6, 11)),
-      'InvalidInput',
-      /chunk_log2 11 is out of range/,
-    );
-    headerFailure(
-      await decodeBuffer(withByte(object, 6, 21)),
-      'InvalidInput',
-      /chunk_log2 21 is out of range/,
-    );
-  });
-
-  it('chunk_log2 changed within range', async () => {
-    const emitted = streamFailure(await decodeBuffer(withByte(object, 6, 13)), /^chunk 0 failed/);
-    expect(emitted).toBe(0);
-  });
-
-  it('unknown flags', async () => {
-    headerFailure(await decodeBuffer(withByte(object, 7, 0x02)), 'InvalidInput', /unknown CXAR flags 0x02/);
-  });
-
-  it('the gzip flag switched on', async () => {
-    const emitted = streamFailure(await decodeBuffer(withByte(object, 7, 0x01)), /^chunk 0 failed/);
-    expect(emitted).toBe(0);
-  });
-
-  it('message_id', async () => {
-    headerFailure(await decodeBuffer(flip(object, MESSAGE_ID + 3)), 'Permanent', /key commitment mismatch/);
-  });
-
-  it('nonce_prefix', async () => {
-    const emitted = streamFailure(await decodeBuffer(flip(object, NONCE_PREFIX)), /^chunk 0 failed/);
-    expect(emitted).toBe(0);
-  });
-
-  it('commitment', async () => {
-    headerFailure(await decodeBuffer(flip(object, COMMITMENT + 31)), 'Permanent', /key commitment mismatch/);
-  });
-
-  it('wrapped DEK (nonce, ciphertext and tag)', async () => {
-    for (const at of [0, 12, 59]) {
-      headerFailure(
-        await decodeBuffer(flip(object, WRAPPED_DEK + at)),
-        'Permanent',
-        /could not be unwrapped with key kek:/,
-      );
-    }
-  });
-
-  it('wrapped DEK length field', async () => {
-    const outcome = await decodeBuffer(withByte(object, 80, 59));
-    expect(outcome.ok).toBe(false);
-    expect(outcome.ok === false && outcome.stage).toBe('header');
-  });
-
-  // The edits below also rewrite what the reader expects, as an attacker relocating an object
-  // would: the context check passes, and the cryptographic binding is what catches the edit.
-  it('context bytes: object key edited (still valid JSON) to where the object now lies', async () => {
-    const at = object.indexOf('c-1001/recording', contextStart());
-    const relocated = { ...CTX, objectKey: CTX.objectKey.replace('c-1001/', 'd-1001/') };
-    const emitted = streamFailure(
-      await decodeBuffer(withByte(object, at, 'd'.charCodeAt(0)), { expected: relocated }),
-      /^chunk 0 failed/,
-    );
-    expect(emitted).toBe(0);
-  });
-
-  it('context bytes: object key edited, read where it was written: context mismatch', async () => {
-    const at = object.indexOf('c-1001/recording', contextStart());
-    headerFailure(
-      await decodeBuffer(withByte(object, at, 'd'.charCodeAt(0))),
-      'InvalidInput',
-      /^context mismatch: objectKey/,
-    );
-  });
-
-  it('context bytes: tenant edited (bound into the wrapped DEK)', async () => {
-    const at = object.indexOf('"tenant":"acme"', contextStart()) + '"tenant":"'.length;
-    headerFailure(
-      await decodeBuffer(withByte(object, at, 'b'.charCodeAt(0)), { expected: { ...CTX, tenant: 'bcme' } }),
-      'Permanent',
-      /could not be unwrapped/,
-    );
-  });
-
-  it('context bytes: key id edited', async () => {
-    const at = object.indexOf('"keyId":"kek:', contextStart()) + '"keyId":"kek:'.length;
-    const value = object[at] === 0x30 ? 0x31 : 0x30;
-    headerFailure(
-      await decodeBuffer(withByte(object, at, value)),
-      'Permanent',
-      /object was encrypted under key/,
-    );
-  });
-
-  it('context bytes: no longer JSON', async () => {
-    headerFailure(
-      await decodeBuffer(withByte(object, contextStart(), 0x5b)),
-      'InvalidInput',
-      /not UTF-8 JSON|not a JSON object/,
-    );
-    headerFailure(
-      await decodeBuffer(withByte(object, contextStart() + 3, 0xff)),
-      'InvalidInput',
-      /not UTF-8 JSON/,
-    );
-  });
-
-  it('context length past the end of the object', async () => {
-    const lengthAt = 81 + 60;
-    headerFailure(
-      await decodeBuffer(object.subarray(0, lengthAt + 2 + 10)),
-      'InvalidInput',
-      /the context runs past the end/,
-    );
-    const longer = Buffer.from(object);
-    longer.writeUInt16BE(0xffff, lengthAt);
-    headerFailure(
-      await decodeBuffer(longer.subarray(0, 3000)),
-      'InvalidInput',
-      /the context runs past the end/,
-    );
-  });
-
-  it('header cut inside the fixed fields or the wrapped DEK', async () => {
-    headerFailure(await decodeBuffer(object.subarray(0, 50)), 'InvalidInput', /ends inside the fixed fields/);
-    headerFailure(
-      await decodeBuffer(object.subarray(0, 100)),
-      'InvalidInput',
-      /wrapped data key runs past the end/,
-    );
-    headerFailure(await decodeBuffer(Buffer.alloc(0)), 'InvalidInput', /the input is empty/);
-    headerFailure(await decodeBuffer(Buffer.from('{"salt":')), 'InvalidInput', /bad magic/);
-  });
-});
-
 describe('relocation and keys (T19, T20)', () => {
   it('decoding with the object key it was written for succeeds', async () => {
     const outcome = await decodeBuffer(object, {
@@ -354,5 +179,45 @@ describe('relocation and keys (T19, T20)', () => {
       expect(text).not.toContain(key.toString('hex'));
       expect(text).not.toContain(key.toString('base64'));
     }
+  });
+});
+
+describe('end of object (T17)', () => {
+  it('an empty final chunk after full chunks is refused even though it authenticates', async () => {
+    const { encodeWithSecrets } = await import('./encode.js');
+    const { sealChunk } = await import('./chunk-cipher.js');
+    const { deriveEncKey } = await import('./kdf.js');
+    const { headerDigest } = await import('./header.js');
+    const { authenticatedHeaderLength } = await import('../test-support/helpers.js');
+    const secrets = {
+      dek: Buffer.alloc(32, 1),
+      messageId: Buffer.alloc(32, 2),
+      noncePrefix: Buffer.alloc(7, 3),
+      wrapNonce: Buffer.alloc(12, 4),
+    };
+    const payload = patternBytes(3 * CHUNK + 1, 45); // chunks 0..2 full and not final, chunk 3 final (1 byte)
+    const encoded = encodeWithSecrets(
+      readableOf(payload),
+      CTX,
+      settings({ chunkSizeLog2: LOG2 }),
+      secrets,
+      NEVER,
+    );
+    const whole = await collect(encoded._unsafeUnwrap().stream);
+    const { header, chunks } = splitObject(whole, LOG2);
+    const keys = {
+      encKey: deriveEncKey(secrets.dek, secrets.messageId),
+      noncePrefix: secrets.noncePrefix,
+      aad: headerDigest(whole.subarray(0, authenticatedHeaderLength(whole))),
+    };
+    const emptyFinal = sealChunk(keys, 3, true, Buffer.alloc(0));
+    const forged = join(header, chunks[0]!, chunks[1]!, chunks[2]!, emptyFinal);
+    streamFailure(
+      await decodeBuffer(forged),
+      /^empty final chunk 3 after full chunks \(not allowed in CXAR v1\)$/,
+      payload,
+    );
+    // the same chunks with the real final chunk decode
+    expect(await decodeBuffer(whole)).toEqual({ ok: true, plaintext: payload });
   });
 });

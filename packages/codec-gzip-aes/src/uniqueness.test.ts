@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { CTX, collect, encodeBuffer, KEK_A, settings } from '../test-support/helpers.js';
+import { collect, encodeBuffer, KEK_A, settings } from '../test-support/helpers.js';
 import { unwrapDek } from './dek-wrap.js';
 import { readCxarHeader } from './header.js';
 
@@ -18,7 +18,14 @@ describe('nonce and key uniqueness (T22)', () => {
       messageIds.add(header.messageId.toString('hex'));
       prefixes.add(header.noncePrefix.toString('hex'));
       deks.add(
-        unwrapDek(KEK_A.key, header.wrappedDek, CTX.tenant, KEK_A.keyId)._unsafeUnwrap().toString('hex'),
+        unwrapDek(KEK_A.key, header.keySlot.wrappedDek, {
+          messageId: header.messageId,
+          wrapAlg: 1,
+          keyId: KEK_A.keyId,
+          contextBytes: header.contextBytes,
+        })
+          ._unsafeUnwrap()
+          .toString('hex'),
       );
       objects.add(object.toString('hex'));
     }

@@ -1,14 +1,16 @@
 import { Readable } from 'node:stream';
 import { type CodecContext, type PluginError, PluginFailure } from '@cxarchive/core';
+import { WRAP_ALG_KEK } from '../src/constants.js';
 import { decodeObject } from '../src/decode.js';
 import { type EncodeSettings, encodeObject, encodeWithSecrets, type ObjectSecrets } from '../src/encode.js';
 import { keyIdOf } from '../src/key-material.js';
 import type { LoadedKek } from '../src/key-provider.js';
+import { type KeyRing, keyRingOf } from '../src/keyring.js';
 import type { Compression } from '../src/options.js';
 
 /** Test helpers shared by the codec's unit tests (not part of the package build). */
 
-export const kekFrom = (key: Buffer): LoadedKek => ({ key, keyId: keyIdOf(key) });
+export const kekFrom = (key: Buffer): LoadedKek => ({ key, keyId: keyIdOf(key), wrapAlg: WRAP_ALG_KEK });
 
 export const KEK_A = kekFrom(Buffer.alloc(32, 0xa1));
 export const KEK_B = kekFrom(Buffer.alloc(32, 0xb2));
@@ -77,12 +79,12 @@ export type DecodeOutcome =
  */
 export const decodeBuffer = async (
   object: Buffer,
-  options: { kek?: LoadedKek; expected?: CodecContext; pieceSize?: number } = {},
+  options: { kek?: LoadedKek; ring?: KeyRing; expected?: CodecContext; pieceSize?: number } = {},
 ): Promise<DecodeOutcome> => {
   const result = await decodeObject(
     readableOf(object, options.pieceSize),
     options.expected ?? CTX,
-    options.kek ?? KEK_A,
+    options.ring ?? keyRingOf(options.kek ?? KEK_A),
     NEVER,
   );
   if (result.isErr()) return { ok: false, stage: 'header', error: result.error };
@@ -96,14 +98,18 @@ export const decodeBuffer = async (
   }
 };
 
-/** Offset of the first chunk: the header length, read from the object's own length fields. */
+/** Length of the authenticated header (magic through the context): where the key slot starts. */
+export const authenticatedHeaderLength = (object: Buffer): number => 81 + object.readUInt16BE(79);
+
+/** Offset of the first chunk: header and key slot, read from the object's own length fields. */
 export const headerLength = (object: Buffer): number => {
-  const wrappedDekLength = object.readUInt16BE(79);
-  const contextLength = object.readUInt16BE(81 + wrappedDekLength);
-  return 81 + wrappedDekLength + 2 + contextLength;
+  const slot = authenticatedHeaderLength(object);
+  const keyIdLength = object[slot + 1]!;
+  const wrappedDekLength = object.readUInt16BE(slot + 2 + keyIdLength);
+  return slot + 2 + keyIdLength + 2 + wrappedDekLength;
 };
 
-/** Splits an object into its header and its sealed chunks (each chunk+16 bytes but the last). */
+/** Splits an object into its header (with the key slot) and its sealed chunks (each chunk+16 bytes but the last). */
 export const splitObject = (object: Buffer, chunkSizeLog2: number): { header: Buffer; chunks: Buffer[] } => {
   const at = headerLength(object);
   const sealed = 2 ** chunkSizeLog2 + 16;

@@ -99,8 +99,8 @@ export interface DecryptOptions {
  * gunzipped as it is read. The whole ciphertext is authenticated before the stream is returned: a
  * wrong passphrase or an altered envelope rejects with LegacyEnvelopeError `auth` and no byte of
  * plaintext. A gzip error inside the (authenticated) plaintext destroys the stream with
- * LegacyEnvelopeError `bad-plaintext`. Memory: the envelope file (capped by `maxBytes`) and its
- * decoded ciphertext; the plaintext streams.
+ * LegacyEnvelopeError `bad-plaintext`. Memory: about three times the envelope file (capped by
+ * `maxBytes`: the file, its text, the decoded ciphertext); the plaintext streams.
  */
 export const decryptLegacyEnvelope = async (
   file: string,

@@ -1,8 +1,6 @@
-import type { ResultAsync } from 'neverthrow';
 import { encodeKeyVariable } from '../keys.js';
 import type { ItemObject, ObjectCursor } from '../ledger/ledger.js';
 import type { PreparedArchive } from '../pipeline/prepare-pipeline.js';
-import type { PluginError } from '../plugin/errors.js';
 import type { SecretScrubber } from '../redacted.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
 import { type ArchiveAccess, chooseSink, openArchiveAccess } from './archive-access.js';
@@ -60,26 +58,6 @@ export interface VerifyResult {
   readonly problems: readonly VerifyProblem[];
   readonly interrupted: boolean;
 }
-
-/** The optional paged listing of a sink (`Sink.list`), as verify calls it. */
-interface Listing {
-  list(
-    prefix: string,
-    options: { readonly signal: AbortSignal; readonly after?: string },
-  ): ResultAsync<
-    {
-      readonly objects: readonly {
-        readonly key: string;
-        readonly physicalKey: string;
-        readonly size: number;
-      }[];
-      readonly next?: string;
-    },
-    PluginError
-  >;
-}
-
-const canList = (sink: unknown): sink is Listing => typeof (sink as Partial<Listing>).list === 'function';
 
 /** Ledger objects are read this many at a time. */
 const PAGE = 500;
@@ -216,8 +194,8 @@ const listUnknown = async (
   tally: Tally,
   report: (problem: VerifyProblem) => void,
 ) => {
-  const instance = sink.instance;
-  if (!canList(instance)) {
+  const list = sink.instance.list?.bind(sink.instance);
+  if (list === undefined) {
     tally.listing = 'unsupported';
     return;
   }
@@ -226,7 +204,7 @@ const listUnknown = async (
   let listed = 0;
   do {
     const page = await access.call(sink, 'list', (signal) =>
-      instance.list(prefix, after === undefined ? { signal } : { signal, after }),
+      list(prefix, after === undefined ? { signal } : { signal, after }),
     );
     if (!page.ok) {
       tally.listing = { failed: `[${page.error._tag}] ${page.error.message}` };

@@ -26,7 +26,7 @@ export class KeyRing {
 
   /** What is configured, for messages (key ids and passphrase origins, never secrets). */
   describe(): string {
-    const names = [this.writeKey.keyId];
+    const names: string[] = [];
     for (const source of this.#sources) {
       const name = source.kind === 'kek' ? source.kek.keyId : `a passphrase (${source.origin})`;
       if (!names.includes(name)) names.push(name);

@@ -1,5 +1,6 @@
 import {
   createReadStream,
+  existsSync,
   mkdtempSync,
   readFileSync,
   renameSync,
@@ -13,7 +14,7 @@ import { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import { sha256OfStream } from '@cxarchive/core/host';
 import { openRecording } from '@cxarchive/cxone-simulator';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, makeTenant, runTenant, type Tenant } from './helpers.js';
+import { listFiles, makeTenant, ROOT, runTenant, type Tenant } from './helpers.js';
 import { assertBuilt, cli } from './restore-helpers.js';
 
 const FS_SINK = '  - use: fs\n    with: { root: ./archive }';
@@ -188,6 +189,49 @@ describe('cxarchive restore', () => {
     const none = await cli(['restore', t.file, '--until', '1999-12-31', '--out', outDir()]);
     expect(none.code).toBe(1);
     expect(none.stderr).toContain('no item of the ledger is dated within the window');
+  });
+});
+
+describe('cxarchive restore --legacy', () => {
+  const vectors = path.join(ROOT, 'packages', 'legacy-envelope', 'test-vectors');
+
+  it('restores a tutorial-era envelope record for record, with no pipeline', async () => {
+    const out = outDir();
+    const { code, stdout } = await cli([
+      'restore',
+      '--legacy',
+      path.join(vectors, 'tutorial-envelope.json'),
+      '--passphrase-file',
+      path.join(vectors, 'passphrase.txt'),
+      '--out',
+      out,
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('restored 3 records');
+    expect(readFileSync(path.join(out, 'tutorial-envelope.jsonl'))).toEqual(
+      readFileSync(path.join(vectors, 'tutorial-records.jsonl')),
+    );
+  });
+
+  it('fails cleanly on a wrong passphrase, leaving no file, and needs its passphrase file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-legacy-'));
+    const wrong = path.join(dir, 'wrong.txt');
+    writeFileSync(wrong, 'not the passphrase\n');
+    const out = path.join(dir, 'out');
+    const envelope = path.join(vectors, 'tutorial-envelope.json');
+    const failed = await cli(['restore', '--legacy', envelope, '--passphrase-file', wrong, '--out', out]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(`cannot restore ${envelope}:`);
+    expect(failed.stderr + failed.stdout).not.toContain('not the passphrase');
+    expect(existsSync(out) ? listFiles(out) : []).toEqual([]);
+    const without = await cli(['restore', '--legacy', envelope, '--out', out]);
+    expect(without.code).toBe(2);
+    expect(without.stderr).toContain('--legacy needs --passphrase-file <file>');
+    const mixed = await cli(['restore', '--legacy', envelope, '--passphrase-file', wrong, '--item', 'c1']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain(
+      '--legacy restores an envelope on its own: give no pipeline and no --item',
+    );
   });
 });
 

@@ -13,6 +13,7 @@ import {
   SecretScrubber,
   safeJson,
 } from '@cxarchive/core/host';
+import { LegacyEnvelopeError, restoreLegacyEnvelope } from '@cxarchive/legacy-envelope';
 import { Args, Command, Flags } from '@oclif/core';
 import { EXIT } from '../exit-codes.js';
 import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
@@ -61,11 +62,13 @@ export default class Restore extends Command {
 Objects are read from the first sink of the pipeline that holds them (another holder is tried when one fails), or from --sink only. Existing files are never overwritten without --force.
 Only the codec's key and the sinks' credentials are needed: variables used only by the source, transforms or notifiers (CXONE_*) may be unset.
 Items by --item (repeatable), or every item dated within --since/--until (UTC days, both included, as the object keys carry them).
-Exit status: 0 every object was restored; 1 some were not (each named), an item is not in the ledger, or the window holds no item; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
+--legacy <file> --passphrase-file <file> decrypts an envelope written by the earlier tutorial script instead (JSON {salt, nonce, ciphertext}, PBKDF2-SHA256, AES-256-GCM, gzip JSON Lines inside) into <out>/<name>.jsonl, record for record; no pipeline is needed. A wrong passphrase or an altered envelope fails and leaves no file.
+Exit status: 0 every object was restored; 1 some were not (each named), an item is not in the ledger, the window holds no item, or a legacy envelope could not be restored; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml --item 5234001 --out restored',
     '<%= config.bin %> <%= command.id %> --item 5234001 --sink sinks[1]',
     '<%= config.bin %> <%= command.id %> --since 2026-03-01 --until 2026-03-31 --out march',
+    '<%= config.bin %> <%= command.id %> --legacy calls-2024-03.json --passphrase-file tutorial.pass --out legacy',
   ];
   static override args = {
     pipeline: Args.string({
@@ -97,6 +100,14 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       helpValue: '<label|index>',
     }),
     force: Flags.boolean({ description: 'Overwrite files already in the output directory.' }),
+    legacy: Flags.string({
+      description: 'Decrypt this envelope of the earlier tutorial script (no pipeline needed).',
+      helpValue: '<file>',
+    }),
+    'passphrase-file': Flags.string({
+      description: "With --legacy: the file holding the tutorial's passphrase.",
+      helpValue: '<file>',
+    }),
     json: Flags.boolean({
       description: "Print each item's result, then the summary, as JSON Lines on stdout.",
     }),
@@ -104,6 +115,8 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Restore);
+    if (flags.legacy !== undefined) return this.restoreLegacy(flags, args.pipeline);
+    if (flags['passphrase-file'] !== undefined) this.fail('--passphrase-file goes with --legacy <file>');
     const items = flags.item ?? [];
     const windowed = flags.since !== undefined || flags.until !== undefined;
     if (items.length > 0 && windowed) this.fail('give --item, or --since/--until, not both');
@@ -170,6 +183,49 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       this.exit(EXIT.runFailed);
     }
     if (summary.restored !== summary.items) this.exit(EXIT.runFailed);
+  }
+
+  /** `--legacy`: one tutorial-era envelope to `<out>/<name>.jsonl`, through the legacy-envelope package. */
+  private async restoreLegacy(
+    flags: { legacy?: string; 'passphrase-file'?: string; out: string; json: boolean } & Record<
+      string,
+      unknown
+    >,
+    pipeline: string | undefined,
+  ): Promise<void> {
+    const others = ['item', 'since', 'until', 'sink', 'force'].filter(
+      (name) => flags[name] !== undefined && flags[name] !== false,
+    );
+    if (pipeline !== undefined || others.length > 0)
+      this.fail(
+        `--legacy restores an envelope on its own: give no pipeline${others.length > 0 ? ` and no --${others.join(', --')}` : ''} with it`,
+      );
+    const passphraseFile = flags['passphrase-file'];
+    if (passphraseFile === undefined)
+      this.fail(
+        '--legacy needs --passphrase-file <file>: the file holding the passphrase the envelope was made with',
+      );
+    const out = path.resolve(flags.out);
+    try {
+      const restored = await restoreLegacyEnvelope(
+        path.resolve(flags.legacy!),
+        path.resolve(passphraseFile),
+        out,
+      );
+      this.log(
+        flags.json
+          ? safeJson({ legacy: restored })
+          : `restored ${restored.lines} records (${bytes(restored.bytes)}) into ${escapeControl(restored.file)}`,
+      );
+    } catch (error) {
+      if (error instanceof LegacyEnvelopeError) {
+        process.stderr.write(
+          `cannot restore ${escapeControl(flags.legacy!)}: ${escapeControl(error.message)}\n`,
+        );
+        this.exit(EXIT.runFailed);
+      }
+      throw error;
+    }
   }
 
   /** A bad option: the message, and exit 2. */

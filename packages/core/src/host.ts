@@ -12,6 +12,7 @@ export { SECRET_KEYWORD } from './config/validate.js';
 export * from './index.js';
 export * from './keys.js';
 export type * from './ledger/ledger.js';
+export { storedKeyOf } from './ledger/ledger.js';
 export { LedgerError } from './ledger/ledger-error.js';
 export { openSqliteLedger } from './ledger/sqlite-ledger.js';
 export * from './pipeline/prepare-pipeline.js';

@@ -23,6 +23,24 @@ export interface LedgerObject extends StoredObject {
    * ledger kept it.
    */
   readonly artifactContentType?: string;
+  /**
+   * The key the object is stored under when it is not `key` (which stays the key bound into its
+   * context): a rewrapped object sits beside the original (`keys rewrap`). Use `storedKeyOf`.
+   */
+  readonly storedKey?: string;
+}
+
+/** The logical key to give the sink for `object` (its `storedKey`, else its `key`). */
+export const storedKeyOf = (object: Pick<LedgerObject, 'key' | 'storedKey'>): string =>
+  object.storedKey ?? object.key;
+
+/** An object a rewrap replaced: still in the sink (deleting is the operator's call), known, not current. */
+export interface SupersededObject {
+  readonly sink: string;
+  /** The logical key it is stored under. */
+  readonly key: string;
+  readonly physicalKey: string;
+  readonly keyId: string;
 }
 
 /** An object with the item it belongs to, as a scan of the ledger gives it. */
@@ -198,8 +216,23 @@ export interface Ledger {
     afterItemId: string | undefined,
     limit: number,
   ): Promise<{ itemIds: string[]; next?: string }>;
-  /** Whether the ledger records an object of the tenant (any source) at logical `key` on `sink`. */
+  /**
+   * Whether the ledger records an object of the tenant (any source) stored at logical `key` on
+   * `sink`: a current one, or one a rewrap superseded.
+   */
   knowsObject(tenant: string, sink: string, key: string): Promise<boolean>;
+  /**
+   * Records the rewrapped `object` (its new stored key, key id, size and checksums) in place of
+   * the row it replaces, and notes what it replaced as superseded, in one write.
+   */
+  recordRewrapped(
+    tenant: string,
+    source: string,
+    itemId: string,
+    object: LedgerObject,
+    replaced: SupersededObject,
+    at: Date,
+  ): Promise<void>;
   /** How many objects `laggingPage` would give in all. */
   countLagging(tenant: string, source: string, sink: string): Promise<number>;
   /**

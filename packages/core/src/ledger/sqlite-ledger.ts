@@ -20,7 +20,7 @@ import { LedgerError, ledgerProblem } from './ledger-error.js';
 const SCHEMA_VERSION = 2;
 
 const OBJECT_COLUMNS = `artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm,
-  checksum, version_id, key_id, content_type, artifact_content_type`;
+  checksum, version_id, key_id, content_type, artifact_content_type, stored_key`;
 
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -40,14 +40,20 @@ CREATE TABLE IF NOT EXISTS objects (
   unit_id TEXT NOT NULL, run_id TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL,
   size INTEGER NOT NULL, sha256 TEXT NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
   version_id TEXT, key_id TEXT NOT NULL, content_type TEXT, stored_at TEXT NOT NULL, artifact_content_type TEXT,
+  stored_key TEXT,
   PRIMARY KEY (tenant, source, item_id, artifact, sink));
 CREATE INDEX IF NOT EXISTS objects_by_key ON objects (tenant, sink, key);
+CREATE INDEX IF NOT EXISTS objects_by_stored_key ON objects (tenant, sink, stored_key) WHERE stored_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS sent (
   tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, unit_id TEXT NOT NULL, sink TEXT NOT NULL,
   sha256 TEXT NOT NULL, size INTEGER NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
   plain_sha256 TEXT NOT NULL, key_id TEXT NOT NULL, content_type TEXT NOT NULL, run_id TEXT NOT NULL,
   sent_at TEXT NOT NULL,
   PRIMARY KEY (tenant, source, unit_id, sink, sha256));
+CREATE TABLE IF NOT EXISTS superseded (
+  tenant TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL, key_id TEXT NOT NULL,
+  item_id TEXT NOT NULL, superseded_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, sink, key));
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
   report TEXT);
@@ -80,6 +86,7 @@ interface ObjectRow {
   key_id: string;
   content_type: string | null;
   artifact_content_type: string | null;
+  stored_key: string | null;
 }
 interface SentRow {
   unit_id: string;
@@ -189,6 +196,17 @@ const addMissingParts = (db: Database.Database): void => {
   const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('objects')").all();
   if (!columns.some((c) => c.name === 'artifact_content_type'))
     db.exec('ALTER TABLE objects ADD COLUMN artifact_content_type TEXT');
+  if (!columns.some((c) => c.name === 'stored_key'))
+    db.exec('ALTER TABLE objects ADD COLUMN stored_key TEXT');
+  const storedIndex = db
+    .prepare<[], { n: number }>(
+      "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'objects_by_stored_key'",
+    )
+    .get()!.n;
+  if (!storedIndex)
+    db.exec(
+      'CREATE INDEX objects_by_stored_key ON objects (tenant, sink, stored_key) WHERE stored_key IS NOT NULL',
+    );
   const index = db
     .prepare<[], { n: number }>(
       "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'objects_by_key'",
@@ -214,6 +232,29 @@ const checksumFromColumn = (algorithm: string, column: string): LedgerObject['ch
     ...(composite ? { value: composite[1]!, parts: Number(composite[2]) } : { value: column }),
   };
 };
+
+/** The parameters of the `objects` upsert for `o`. */
+const objectRow = (tenant: string, source: string, itemId: string, o: LedgerObject, at: Date) => ({
+  tenant,
+  source,
+  itemId,
+  artifact: o.artifact,
+  sink: o.sink,
+  unitId: o.unitId,
+  runId: o.runId,
+  key: o.key,
+  physicalKey: o.physicalKey,
+  size: o.size,
+  sha256: o.sha256,
+  checksumAlgorithm: o.checksum.algorithm,
+  checksum: checksumColumn(o.checksum),
+  versionId: o.versionId ?? null,
+  keyId: o.keyId,
+  contentType: o.contentType ?? null,
+  artifactContentType: o.artifactContentType ?? null,
+  storedKey: o.storedKey ?? null,
+  at: at.toISOString(),
+});
 
 export const openSqliteLedger = (file: string): Ledger => {
   const db = openDatabase(file);
@@ -258,8 +299,14 @@ export const openSqliteLedger = (file: string): Ledger => {
        WHERE tenant = @tenant AND source = @source AND key >= @from AND key < @before AND item_id > @after
        ORDER BY item_id LIMIT @limit`,
     ),
-    knowsObject: db.prepare<[string, string, string], { n: number }>(
-      'SELECT COUNT(*) AS n FROM objects WHERE tenant = ? AND sink = ? AND key = ?',
+    knowsObject: db.prepare<{ tenant: string; sink: string; key: string }, { n: number }>(
+      `SELECT (SELECT COUNT(*) FROM objects WHERE tenant = @tenant AND sink = @sink AND key = @key)
+            + (SELECT COUNT(*) FROM objects WHERE tenant = @tenant AND sink = @sink AND stored_key = @key)
+            + (SELECT COUNT(*) FROM superseded WHERE tenant = @tenant AND sink = @sink AND key = @key) AS n`,
+    ),
+    supersede: db.prepare(
+      `INSERT OR REPLACE INTO superseded (tenant, sink, key, physical_key, key_id, item_id, superseded_at)
+       VALUES (@tenant, @sink, @key, @physicalKey, @keyId, @itemId, @at)`,
     ),
     begin: db.prepare(
       `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at)
@@ -270,15 +317,15 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     recordObject: db.prepare(
       `INSERT INTO objects (tenant, source, item_id, artifact, sink, unit_id, run_id, key, physical_key, size, sha256,
-         checksum_algorithm, checksum, version_id, key_id, content_type, artifact_content_type, stored_at)
+         checksum_algorithm, checksum, version_id, key_id, content_type, artifact_content_type, stored_key, stored_at)
        VALUES (@tenant, @source, @itemId, @artifact, @sink, @unitId, @runId, @key, @physicalKey, @size, @sha256,
-         @checksumAlgorithm, @checksum, @versionId, @keyId, @contentType, @artifactContentType, @at)
+         @checksumAlgorithm, @checksum, @versionId, @keyId, @contentType, @artifactContentType, @storedKey, @at)
        ON CONFLICT (tenant, source, item_id, artifact, sink) DO UPDATE SET
          unit_id = excluded.unit_id, run_id = excluded.run_id, key = excluded.key, physical_key = excluded.physical_key,
          size = excluded.size, sha256 = excluded.sha256, checksum_algorithm = excluded.checksum_algorithm,
          checksum = excluded.checksum, version_id = excluded.version_id, key_id = excluded.key_id,
          content_type = excluded.content_type, artifact_content_type = excluded.artifact_content_type,
-         stored_at = excluded.stored_at`,
+         stored_key = excluded.stored_key, stored_at = excluded.stored_at`,
     ),
     recordSent: db.prepare(
       `INSERT OR REPLACE INTO sent (tenant, source, item_id, unit_id, sink, sha256, size, checksum_algorithm, checksum,
@@ -382,6 +429,7 @@ export const openSqliteLedger = (file: string): Ledger => {
     keyId: o.key_id,
     ...(o.content_type === null ? {} : { contentType: o.content_type }),
     ...(o.artifact_content_type === null ? {} : { artifactContentType: o.artifact_content_type }),
+    ...(o.stored_key === null ? {} : { storedKey: o.stored_key }),
     ...(o.version_id === null ? {} : { versionId: o.version_id }),
   });
 
@@ -652,27 +700,22 @@ export const openSqliteLedger = (file: string): Ledger => {
     recordObject: (tenant, source, itemId, o, at) =>
       write(() => {
         q.clearSent.run(tenant, source, o.unitId, o.sink);
-        q.recordObject.run({
+        q.recordObject.run(objectRow(tenant, source, itemId, o, at));
+      }, false),
+    // Durable: the superseded object must never be forgotten while the new one is recorded.
+    recordRewrapped: (tenant, source, itemId, o, replaced, at) =>
+      write(() => {
+        q.recordObject.run(objectRow(tenant, source, itemId, o, at));
+        q.supersede.run({
           tenant,
-          source,
+          sink: replaced.sink,
+          key: replaced.key,
+          physicalKey: replaced.physicalKey,
+          keyId: replaced.keyId,
           itemId,
-          artifact: o.artifact,
-          sink: o.sink,
-          unitId: o.unitId,
-          runId: o.runId,
-          key: o.key,
-          physicalKey: o.physicalKey,
-          size: o.size,
-          sha256: o.sha256,
-          checksumAlgorithm: o.checksum.algorithm,
-          checksum: checksumColumn(o.checksum),
-          versionId: o.versionId ?? null,
-          keyId: o.keyId,
-          contentType: o.contentType ?? null,
-          artifactContentType: o.artifactContentType ?? null,
           at: at.toISOString(),
         });
-      }, false),
+      }, true),
     // Only `archived` must be durable before the caller goes on (to acknowledge, to report it).
     settleItem: (tenant, source, itemId, settlement, runId, at) =>
       write(() => {
@@ -763,7 +806,7 @@ export const openSqliteLedger = (file: string): Ledger => {
           ...(last && rows.length === limit ? { next: last.item_id } : {}),
         };
       }),
-    knowsObject: (tenant, sink, key) => read(() => q.knowsObject.get(tenant, sink, key)!.n > 0),
+    knowsObject: (tenant, sink, key) => read(() => q.knowsObject.get({ tenant, sink, key })!.n > 0),
     countLagging: (tenant, source, sink) => read(() => q.countLagging.get({ tenant, source, sink })!.n),
     counts: (tenant, source) =>
       read(() => {

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { Effect } from 'effect';
 import { ok } from 'neverthrow';
-import { COMPUTABLE_CHECKSUMS } from '../hashing.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LedgerError } from '../ledger/ledger-error.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
@@ -14,6 +13,7 @@ import type { SecretScrubber } from '../redacted.js';
 import { InFlight, invoke, type PluginHandle } from '../runtime/boundary.js';
 import { type Budgets, resolveBudgets } from '../runtime/budgets.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
+import { sinkTargetOf } from '../runtime/plugins.js';
 import { type RetryPolicy, retryPolicyFrom, withRetry } from '../runtime/retry.js';
 import { ledgerPath, RunSetupError } from '../runtime/run-options.js';
 
@@ -155,12 +155,7 @@ export const openArchiveAccess = async (options: OpenArchiveOptions): Promise<Ar
     const codec = await make(prepared.codec);
     const sinks: SinkTarget[] = [];
     for (const s of prepared.sinks) {
-      const handle = await make(s);
-      const declaredSums = Array.isArray(handle.instance.checksums) ? handle.instance.checksums : [];
-      const algorithm = declaredSums.find((a) => COMPUTABLE_CHECKSUMS.includes(a));
-      const partSize = handle.instance.checksumPartSize;
-      const parted = Number.isSafeInteger(partSize) && (partSize ?? 0) > 0 ? { partSize } : {};
-      sinks.push(algorithm ? { ...handle, algorithm, ...parted } : handle);
+      sinks.push(sinkTargetOf(await make(s)));
     }
     return {
       tenant: config.tenant,

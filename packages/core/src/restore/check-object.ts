@@ -1,4 +1,4 @@
-import type { ItemObject } from '../ledger/ledger.js';
+import { type ItemObject, storedKeyOf } from '../ledger/ledger.js';
 import type { Checksum, StoredInfo } from '../plugin/types.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
 import type { ArchiveAccess } from './archive-access.js';
@@ -98,13 +98,18 @@ export const checkObject = async (
   object: ItemObject,
   deep: boolean,
 ): Promise<ObjectCheck> => {
-  const base = { sink: sink.label, key: object.key, itemId: object.itemId, artifact: object.artifact };
+  const base = {
+    sink: sink.label,
+    key: storedKeyOf(object),
+    itemId: object.itemId,
+    artifact: object.artifact,
+  };
   const problem = (found: readonly { kind: ProblemKind; detail: string }[]): VerifyProblem => ({
     ...base,
     kinds: found.map((f) => f.kind),
     detail: found.map((f) => f.detail).join('; '),
   });
-  const head = await access.call(sink, 'head', (signal) => sink.instance.head(object.key, signal));
+  const head = await access.call(sink, 'head', (signal) => sink.instance.head(storedKeyOf(object), signal));
   if (!head.ok)
     return {
       level: 'size',

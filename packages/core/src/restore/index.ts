@@ -15,6 +15,14 @@ export {
   restoreArchive,
 } from './restore.js';
 export { fileNameOf, type ItemRestore, type RestoredFile, type RestoreProblem } from './restore-item.js';
+export {
+  type KeySwap,
+  type RewrapOptions,
+  type RewrapOutcome,
+  type RewrapResult,
+  rewrapArchive,
+  rewrappedKeyOf,
+} from './rewrap.js';
 export { safeJson } from './safe-json.js';
 export { Reservoir } from './sample.js';
 export { type SinkVerification, type VerifyOptions, type VerifyResult, verifyArchive } from './verify.js';

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ChecksumStream } from '../hashing.js';
-import type { ItemObject } from '../ledger/ledger.js';
+import { type ItemObject, storedKeyOf } from '../ledger/ledger.js';
 import { fromStreamError, type PluginError } from '../plugin/errors.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
 import { StreamStopped } from '../runtime/put-to-sinks.js';
@@ -50,7 +50,7 @@ export const readObject = async (
   object: ItemObject,
   consume: (plaintext: Readable) => Promise<void>,
 ): Promise<ReadResult> => {
-  const got = await access.call(sink, 'get', (signal) => sink.instance.get(object.key, signal));
+  const got = await access.call(sink, 'get', (signal) => sink.instance.get(storedKeyOf(object), signal));
   if (!got.ok)
     return { ok: false, stage: got.error._tag === 'NotFound' ? 'missing' : 'get', error: got.error };
   const raw = got.value;

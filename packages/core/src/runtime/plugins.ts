@@ -5,7 +5,7 @@ import type { Logger } from '../logger.js';
 import type { PreparedPipeline, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
 import type { PluginContext, PluginInstances, PluginKind } from '../plugin/define-plugin.js';
 import type { PluginError } from '../plugin/errors.js';
-import type { Codec, Notifier, PluginLimits, Source, Transform } from '../plugin/types.js';
+import type { Codec, Notifier, PluginLimits, Sink, Source, Transform } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
 import { type InFlight, invoke, type PluginHandle } from './boundary.js';
 import type { Budgets } from './budgets.js';
@@ -99,17 +99,23 @@ export const createPlugins = async (
   const codec = await make(prepared.codec);
   const sinks: SinkTarget[] = [];
   for (const s of prepared.sinks) {
-    const handle = await make(s);
-    // The first algorithm the store reports that the runtime computes too; none means read-back.
-    const declared = Array.isArray(handle.instance.checksums) ? handle.instance.checksums : [];
-    const algorithm = declared.find((a) => COMPUTABLE_CHECKSUMS.includes(a));
-    const partSize = handle.instance.checksumPartSize;
-    const parted = Number.isSafeInteger(partSize) && (partSize ?? 0) > 0 ? { partSize } : {};
-    sinks.push(algorithm ? { ...handle, algorithm, ...parted } : handle);
+    sinks.push(sinkTargetOf(await make(s)));
   }
   const notifiers: PluginHandle<Notifier>[] = [];
   for (const n of prepared.notifiers) notifiers.push(await make(n));
   return { source, transforms, codec, sinks, notifiers };
+};
+
+/**
+ * A sink as flows write to it: the first algorithm its store reports that the runtime computes too
+ * (none means verification by read-back), and its composite part size when it declares one.
+ */
+export const sinkTargetOf = (handle: PluginHandle<Sink>): SinkTarget => {
+  const declared = Array.isArray(handle.instance.checksums) ? handle.instance.checksums : [];
+  const algorithm = declared.find((a) => COMPUTABLE_CHECKSUMS.includes(a));
+  const partSize = handle.instance.checksumPartSize;
+  const parted = Number.isSafeInteger(partSize) && (partSize ?? 0) > 0 ? { partSize } : {};
+  return algorithm ? { ...handle, algorithm, ...parted } : handle;
 };
 
 /** Closes plugins (last created first) through the boundary; a failing close is only logged. */

@@ -1,5 +1,5 @@
 import { Effect, Ref } from 'effect';
-import type { LedgerObject, MissingObject } from '../ledger/ledger.js';
+import { type LedgerObject, type MissingObject, storedKeyOf } from '../ledger/ledger.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Checkpoint } from '../plugin/types.js';
 import { invoke } from './boundary.js';
@@ -27,11 +27,13 @@ const copyOnce = (
   itemId: string,
 ): Effect.Effect<LedgerObject, PluginError> =>
   Effect.gen(function* () {
-    const body = yield* invoke(ctx.inflight, from, 'get', (signal) => from.instance.get(holder.key, signal));
+    // Where the holder keeps it (a rewrapped object sits beside its original key): the same there.
+    const key = storedKeyOf(holder);
+    const body = yield* invoke(ctx.inflight, from, 'get', (signal) => from.instance.get(key, signal));
     const outcome = yield* putToSinks(
       ctx,
       {
-        key: holder.key,
+        key,
         contentType: holder.contentType ?? 'application/octet-stream',
         metadata: { 'cxarchive-key-id': holder.keyId },
         body,
@@ -46,7 +48,7 @@ const copyOnce = (
       if (stored.sha256 !== holder.sha256 || stored.size !== holder.size)
         return yield* Effect.fail(
           PluginErrors.permanent(
-            `${from.label} gave bytes for ${holder.key} that differ from what was archived (SHA-256 ${holder.sha256}); the copy on ${target.label} is not recorded`,
+            `${from.label} gave bytes for ${key} that differ from what was archived (SHA-256 ${holder.sha256}); the copy on ${target.label} is not recorded`,
           ),
         );
       return {
@@ -59,20 +61,18 @@ const copyOnce = (
       };
     }
     // The target already has something at the key (an earlier sync that lost its ledger write).
-    const existing = yield* readBack(ctx, target, holder.key);
+    const existing = yield* readBack(ctx, target, key);
     if (existing.sha256 !== holder.sha256)
       return yield* Effect.fail(
         PluginErrors.permanent(
-          `${target.label}: a different object already exists at ${holder.key}; it was left untouched`,
+          `${target.label}: a different object already exists at ${key}; it was left untouched`,
         ),
       );
-    const info = yield* invoke(ctx.inflight, target, 'head', (signal) =>
-      target.instance.head(holder.key, signal),
-    );
+    const info = yield* invoke(ctx.inflight, target, 'head', (signal) => target.instance.head(key, signal));
     return {
       ...holder,
       sink: target.label,
-      physicalKey: info?.key ?? holder.key,
+      physicalKey: info?.key ?? key,
       checksum: { algorithm: 'sha256', value: existing.sha256 },
       runId: ctx.runId,
     };

@@ -7,7 +7,14 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeKeyFile } from '@cxarchive/codec-gzip-aes';
-import { loadPipeline, preparePipeline, runPipeline, SecretScrubber } from '@cxarchive/core/host';
+import {
+  loadPipeline,
+  prepareArchive,
+  preparePipeline,
+  runPipeline,
+  SecretScrubber,
+  verifyArchive,
+} from '@cxarchive/core/host';
 import { startSimulator } from '@cxarchive/cxone-simulator';
 
 const CLI_DIR = path.resolve(fileURLToPath(new URL('../packages/cli', import.meta.url)));
@@ -52,11 +59,22 @@ concurrency: ${scenario.concurrency}
     const seconds = (performance.now() - started) / 1000;
     if (report.counts.failed > 0 || report.status !== 'succeeded')
       throw new Error(`bench run failed: ${JSON.stringify(report.failures[0] ?? report.error)}`);
+    // `cxarchive verify --deep` over what was just archived: every object read and authenticated.
+    const archive = await prepareArchive(await loadPipeline({ file, scope: 'archive' }), {
+      fallbackFrom: [CLI_DIR],
+      scrubber,
+    });
+    const verifyStarted = performance.now();
+    const verified = await verifyArchive({ prepared: archive, scrubber, deep: true });
+    const verifySeconds = (performance.now() - verifyStarted) / 1000;
+    if (verified.problemCount > 0) throw new Error(`bench verify found ${verified.problemCount} problems`);
     return {
       seconds,
       records: report.counts.archived,
       plaintext: report.bytes.plaintext,
+      stored: report.bytes.stored,
       objects: report.objects,
+      verifySeconds,
     };
   } finally {
     await simulator.stop();
@@ -68,14 +86,17 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(
   `cxarchive end-to-end benchmark (simulator → source-cxone → gzip-aes → sink-fs), median of ${REPEATS} runs, Node ${process.version}`,
 );
-console.log('scenario           records  objects   source MB   seconds   records/s    MB/s   peak RSS MB');
+console.log(
+  'scenario           records  objects   source MB   seconds   records/s    MB/s   peak RSS MB   verify --deep s   MiB/s   objects/s',
+);
 for (const scenario of SCENARIOS) {
   const runs = [];
   for (let i = 0; i < REPEATS; i++) runs.push(await once(scenario));
   const s = median(runs.map((r) => r.seconds));
+  const v = median(runs.map((r) => r.verifySeconds));
   const r = runs[0];
   const mb = r.plaintext / 1e6;
   console.log(
-    `${scenario.name.padEnd(18)} ${String(r.records).padStart(7)} ${String(r.objects).padStart(8)} ${mb.toFixed(1).padStart(11)} ${s.toFixed(2).padStart(9)} ${(r.records / s).toFixed(1).padStart(11)} ${(mb / s).toFixed(1).padStart(7)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(13)}`,
+    `${scenario.name.padEnd(18)} ${String(r.records).padStart(7)} ${String(r.objects).padStart(8)} ${mb.toFixed(1).padStart(11)} ${s.toFixed(2).padStart(9)} ${(r.records / s).toFixed(1).padStart(11)} ${(mb / s).toFixed(1).padStart(7)} ${(process.resourceUsage().maxRSS / 1024).toFixed(0).padStart(13)} ${v.toFixed(2).padStart(17)} ${(r.stored / 2 ** 20 / v).toFixed(1).padStart(7)} ${(r.objects / v).toFixed(0).padStart(11)}`,
   );
 }

@@ -226,6 +226,56 @@ describe('SQLite ledger', () => {
     expect(indexes).toContainEqual({ name: 'objects_by_key' });
   });
 
+  it('adds the sent and superseded tables and the stored_key column to a schema-2 file that lacks them; a rewrapped object is found by its stored key, the one it replaced by its own', async () => {
+    const file = fresh();
+    const l = openSqliteLedger(file);
+    await l.beginItem('t', 's', ref('c1'), 'run1', at);
+    await l.recordObject('t', 's', 'c1', object('recording.wav', 'sinks[0]', 'run1'), at);
+    await l.close();
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(file);
+    db.exec(
+      'DROP TABLE sent; DROP TABLE superseded; DROP INDEX objects_by_stored_key; ALTER TABLE objects DROP COLUMN stored_key',
+    );
+    db.close();
+    const again = openSqliteLedger(file);
+    const original = (await again.getItem('t', 's', 'c1'))!.objects[0]!;
+    expect(original).not.toHaveProperty('storedKey');
+    const sibling = 't/2026/11/30/c1/recording.wav.kek-2.cxar';
+    await again.recordRewrapped(
+      't',
+      's',
+      'c1',
+      { ...original, storedKey: sibling, physicalKey: `p/${sibling}`, keyId: 'kek:2' },
+      { sink: 'sinks[0]', key: original.key, physicalKey: original.physicalKey, keyId: original.keyId },
+      at,
+    );
+    const rewrapped = (await again.getItem('t', 's', 'c1'))!.objects[0]!;
+    expect(rewrapped).toMatchObject({ key: original.key, storedKey: sibling, keyId: 'kek:2' });
+    expect(await again.knowsObject('t', 'sinks[0]', sibling)).toBe(true);
+    expect(await again.knowsObject('t', 'sinks[0]', original.key)).toBe(true);
+    expect(await again.knowsObject('t', 'sinks[0]', 't/2026/11/30/c1/recording.wav.kek-3.cxar')).toBe(false);
+    await again.recordSent(
+      't',
+      's',
+      'c1',
+      {
+        unitId: 'c1/recording.wav',
+        sink: 'sinks[0]',
+        size: 1,
+        sha256: 'f'.repeat(64),
+        checksum: { algorithm: 'sha256', value: 'f'.repeat(64) },
+        plainSha256: 'e'.repeat(64),
+        keyId: 'kek:2',
+        contentType: 'application/x-cxar',
+        runId: 'run2',
+      },
+      at,
+    );
+    expect(await again.sentObjects('t', 's', 'c1/recording.wav', 'sinks[0]')).toHaveLength(1);
+    await again.close();
+  });
+
   it('pages through every object in (item, artifact, sink) order, one sink when asked, and finds items by key range', async () => {
     const l = openSqliteLedger(fresh());
     const keyed = (itemId: string, day: string, artifact: string, sink: string): LedgerObject => ({

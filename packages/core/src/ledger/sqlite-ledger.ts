@@ -22,6 +22,20 @@ const SCHEMA_VERSION = 2;
 const OBJECT_COLUMNS = `artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm,
   checksum, version_id, key_id, content_type, artifact_content_type, stored_key`;
 
+/** What the runtime sent a sink, before the store confirmed it (adoption without a download). */
+const SENT_TABLE = `CREATE TABLE IF NOT EXISTS sent (
+  tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, unit_id TEXT NOT NULL, sink TEXT NOT NULL,
+  sha256 TEXT NOT NULL, size INTEGER NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
+  plain_sha256 TEXT NOT NULL, key_id TEXT NOT NULL, content_type TEXT NOT NULL, run_id TEXT NOT NULL,
+  sent_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, source, unit_id, sink, sha256));`;
+
+/** Objects a rewrap replaced, still in their sinks. */
+const SUPERSEDED_TABLE = `CREATE TABLE IF NOT EXISTS superseded (
+  tenant TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL, key_id TEXT NOT NULL,
+  item_id TEXT NOT NULL, superseded_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, sink, key));`;
+
 const MIGRATION = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -44,16 +58,8 @@ CREATE TABLE IF NOT EXISTS objects (
   PRIMARY KEY (tenant, source, item_id, artifact, sink));
 CREATE INDEX IF NOT EXISTS objects_by_key ON objects (tenant, sink, key);
 CREATE INDEX IF NOT EXISTS objects_by_stored_key ON objects (tenant, sink, stored_key) WHERE stored_key IS NOT NULL;
-CREATE TABLE IF NOT EXISTS sent (
-  tenant TEXT NOT NULL, source TEXT NOT NULL, item_id TEXT NOT NULL, unit_id TEXT NOT NULL, sink TEXT NOT NULL,
-  sha256 TEXT NOT NULL, size INTEGER NOT NULL, checksum_algorithm TEXT NOT NULL, checksum TEXT NOT NULL,
-  plain_sha256 TEXT NOT NULL, key_id TEXT NOT NULL, content_type TEXT NOT NULL, run_id TEXT NOT NULL,
-  sent_at TEXT NOT NULL,
-  PRIMARY KEY (tenant, source, unit_id, sink, sha256));
-CREATE TABLE IF NOT EXISTS superseded (
-  tenant TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL, key_id TEXT NOT NULL,
-  item_id TEXT NOT NULL, superseded_at TEXT NOT NULL,
-  PRIMARY KEY (tenant, sink, key));
+${SENT_TABLE}
+${SUPERSEDED_TABLE}
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
   report TEXT);
@@ -189,10 +195,19 @@ const openDatabase = (file: string): Database.Database => {
 
 /**
  * What schema 2 gained after its first files were written, added to such a file once (a write
- * only when something is missing): the artifact's content type of each object (decoding needs
- * it), and the index that finds an object by its key (verify's look-up of what a sink lists).
+ * only when something is missing): the `sent` and `superseded` tables, the artifact's content type
+ * of each object (decoding needs it), where a rewrapped object is stored, and the indexes that find
+ * an object by its key (verify's look-up of what a sink lists).
  */
 const addMissingParts = (db: Database.Database): void => {
+  const tables = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((t) => t.name),
+  );
+  if (!tables.has('sent')) db.exec(SENT_TABLE);
+  if (!tables.has('superseded')) db.exec(SUPERSEDED_TABLE);
   const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('objects')").all();
   if (!columns.some((c) => c.name === 'artifact_content_type'))
     db.exec('ALTER TABLE objects ADD COLUMN artifact_content_type TEXT');

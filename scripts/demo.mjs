@@ -70,6 +70,10 @@ await simulator.stop();
 if (code === 0) {
   console.log('\nArchive:  demo-output/archive/   (CXAR v1 objects, one directory per contact)');
   console.log('Report:   demo-output/report.json');
+  console.log('Verify:   pnpm exec cxarchive verify examples/quickstart/archive.pipeline.yaml --deep');
+  console.log(
+    'Restore:  pnpm exec cxarchive restore examples/quickstart/archive.pipeline.yaml --item <contactId> --out restored/',
+  );
   console.log('Run `npm run demo` again: nothing new is archived the second time.');
 }
 process.exit(code);

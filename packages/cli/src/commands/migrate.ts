@@ -1,7 +1,6 @@
 import path from 'node:path';
 import {
   ConfigError,
-  type ConfigIssue,
   escapeControl,
   type LoadedPipeline,
   type LoadOptions,
@@ -22,9 +21,6 @@ import { createProgress } from '../progress.js';
 
 /** The source that replaces the pipeline's own for `migrate --legacy`; also the ledger's name for it. */
 export const LEGACY_SOURCE = '@cxarchive/legacy-envelope';
-
-/** Issues inside the `source` block: its plugin is replaced, so its variables are never needed. */
-const inSourceBlock = (issue: ConfigIssue): boolean => /^source(\.|\[|$)/.test(issue.path);
 
 export interface LegacyMigration {
   /** The pipeline file (default: searched from the current directory). */
@@ -49,16 +45,9 @@ export const prepareLegacyMigration = async (
   const options: LoadOptions = {
     ...(migration.pipeline === undefined ? {} : { file: migration.pipeline }),
     ...(migration.env ? { env: migration.env } : {}),
+    scope: 'migrate',
   };
-  let loaded: LoadedPipeline;
-  try {
-    loaded = await loadPipeline(options);
-  } catch (error) {
-    if (!(error instanceof ConfigError) || error.partial === undefined) throw error;
-    const remaining = error.issues.filter((issue) => !inSourceBlock(issue));
-    if (remaining.length > 0) throw new ConfigError(remaining);
-    loaded = error.partial as LoadedPipeline;
-  }
+  const loaded = await loadPipeline(options);
   const migrating: LoadedPipeline = {
     ...loaded,
     config: {

@@ -36,11 +36,16 @@ export interface LoadOptions {
    * credentials and never the source's: an unset variable inside `source.with`, a transform's or a
    * notifier's block is not a problem, and the value is left as written (`${NAME}`). Such a
    * pipeline must then be prepared with `prepareArchive`, which leaves those plugins alone.
+   * `migrate`: for commands that run the pipeline with another source (`migrate --legacy`): an
+   * unset variable in the `source` block is not a problem; transforms and notifiers still need theirs.
    */
   readonly scope?: LoadScope;
 }
 
-export type LoadScope = 'run' | 'archive';
+export type LoadScope = 'run' | 'archive' | 'migrate';
+
+/** Paths in the file whose variables a command of the `migrate` scope never needs. */
+const OUTSIDE_MIGRATE_SCOPE = /^source(\.|\[|$)/;
 
 /** Paths in the file whose variables a command of the `archive` scope never needs. */
 const OUTSIDE_ARCHIVE_SCOPE = /^(source\.with|transforms|notifiers)(\.|\[|$)/;
@@ -104,8 +109,12 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
   const text = await readPipelineFile(file);
   const { source, issues } = parseYamlSource(file, text);
   if (issues.length > 0) throw new ConfigError(issues);
-  const envIssues = interpolate(source, options.env ?? process.env).filter(
-    (issue) => options.scope !== 'archive' || !outsideArchiveScope(issue),
+  const envIssues = interpolate(source, options.env ?? process.env).filter((issue) =>
+    options.scope === 'archive'
+      ? !outsideArchiveScope(issue)
+      : options.scope === 'migrate'
+        ? !OUTSIDE_MIGRATE_SCOPE.test(issue.path)
+        : true,
   );
   const value: unknown = source.doc.toJS({ maxAliasCount: 100 });
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {

@@ -483,6 +483,23 @@ notifiers:
     ]);
   });
 
+  it("with scope 'migrate' (another source replaces the file's), only the source block's variables may be unset", async () => {
+    const { file } = setUp(archiveText);
+    const error = await configErrorOf(
+      loadPipeline({ file, env: { BUCKET: 'b', SINK_PASSWORD: 'p' }, scope: 'migrate' }),
+    );
+    expect(error.issues.map((i) => `${i.path}: ${i.message}`).sort()).toEqual([
+      'notifiers[0].with.url: environment variable WEBHOOK_URL is not set',
+      'transforms[0].with.token: environment variable TRANSFORM_TOKEN is not set',
+    ]);
+    const loaded = await loadPipeline({
+      file,
+      env: { BUCKET: 'b', SINK_PASSWORD: 'p', WEBHOOK_URL: 'https://x.example', TRANSFORM_TOKEN: 't' },
+      scope: 'migrate',
+    });
+    expect(loaded.config.sinks[0]?.with).toMatchObject({ bucket: 'b' });
+  });
+
   it('keeps a variable in the source `use` required: it names the source in the ledger', async () => {
     const { file } = setUp(archiveText.replace('use: fake', 'use: "${SOURCE}"'));
     const error = await configErrorOf(

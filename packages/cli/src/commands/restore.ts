@@ -1,11 +1,7 @@
 import path from 'node:path';
 import {
-  ConfigError,
   escapeControl,
   type ItemRestore,
-  loadPipeline,
-  openArchive,
-  type PreparedArchive,
   type RestoreSelection,
   type RestoreSummary,
   RunSetupError,
@@ -15,8 +11,8 @@ import {
 } from '@cxarchive/core/host';
 import { LegacyEnvelopeError, restoreLegacyEnvelope } from '@cxarchive/legacy-envelope';
 import { Args, Command, Flags } from '@oclif/core';
+import { openArchiveOf, stopOnSignals } from '../archive-command.js';
 import { EXIT } from '../exit-codes.js';
-import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
 
 const bytes = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
@@ -126,29 +122,9 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       ? { ...(flags.since ? { since: flags.since } : {}), ...(flags.until ? { until: flags.until } : {}) }
       : { itemIds: items };
     const scrubber = new SecretScrubber();
-    let prepared: PreparedArchive;
-    try {
-      prepared = await openArchive(
-        () =>
-          loadPipeline({ ...(args.pipeline === undefined ? {} : { file: args.pipeline }), scope: 'archive' }),
-        { fallbackFrom: [CLI_PACKAGE_DIR], scrubber },
-      );
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        this.exit(EXIT.invalidPipeline);
-      }
-      throw error;
-    }
+    const prepared = await openArchiveOf(this, args.pipeline, scrubber);
     const out = path.resolve(flags.out);
-    const stop = new AbortController();
-    const onSignal = () => {
-      if (stop.signal.aborted) process.exit(EXIT.interrupted);
-      process.stderr.write('\nstopping after the object in progress (Ctrl-C again to quit now)\n');
-      stop.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = stopOnSignals('stopping after the object in progress');
     let summary: RestoreSummary;
     try {
       summary = await restoreArchive({
@@ -172,8 +148,7 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       }
       throw error;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
     if (flags.json) this.log(safeJson({ summary }));
     else this.log(summaryLine(summary, out));

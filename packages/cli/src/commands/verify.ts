@@ -1,9 +1,5 @@
 import {
-  ConfigError,
   escapeControl,
-  loadPipeline,
-  openArchive,
-  type PreparedArchive,
   RunSetupError,
   SecretScrubber,
   safeJson,
@@ -12,8 +8,8 @@ import {
   verifyArchive,
 } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
+import { openArchiveOf, stopOnSignals } from '../archive-command.js';
 import { EXIT } from '../exit-codes.js';
-import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
 
 const WHAT: Record<VerifyProblem['kinds'][number], string> = {
   missing: 'missing',
@@ -117,28 +113,8 @@ Exit status: 0 no problems; 4 problems found (each object named); 1 verification
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Verify);
     const scrubber = new SecretScrubber();
-    let prepared: PreparedArchive;
-    try {
-      prepared = await openArchive(
-        () =>
-          loadPipeline({ ...(args.pipeline === undefined ? {} : { file: args.pipeline }), scope: 'archive' }),
-        { fallbackFrom: [CLI_PACKAGE_DIR], scrubber },
-      );
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        this.exit(EXIT.invalidPipeline);
-      }
-      throw error;
-    }
-    const stop = new AbortController();
-    const onSignal = () => {
-      if (stop.signal.aborted) process.exit(EXIT.interrupted);
-      process.stderr.write('\nstopping (Ctrl-C again to quit now)\n');
-      stop.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const prepared = await openArchiveOf(this, args.pipeline, scrubber);
+    const stop = stopOnSignals('stopping');
     const tty = process.stderr.isTTY === true;
     let result: VerifyResult;
     try {
@@ -166,8 +142,7 @@ Exit status: 0 no problems; 4 problems found (each object named); 1 verification
       throw error;
     } finally {
       if (tty) process.stderr.write('\r\x1b[2K');
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
     if (flags.json) this.log(safeJson(result, 2));
     else {

@@ -176,13 +176,14 @@ export const preparePipeline = async (
 };
 
 /**
- * Loads and prepares a pipeline file, reporting every problem at once: when the file itself has
- * problems but its plugin references are usable, the plugins' options are checked too.
+ * Loads a pipeline file and prepares it with `prepare`, reporting every problem at once: when the
+ * file itself has problems but its plugin references are usable, the plugins' options are checked
+ * too, and every issue is reported in file order.
  */
-export const openPipeline = async (
+const openWith = async <P>(
   load: () => Promise<LoadedPipeline>,
-  options: PrepareOptions,
-): Promise<PreparedPipeline> => {
+  prepare: (loaded: LoadedPipeline) => Promise<P>,
+): Promise<P> => {
   let loaded: LoadedPipeline;
   try {
     loaded = await load();
@@ -190,7 +191,7 @@ export const openPipeline = async (
     if (!(error instanceof ConfigError) || error.partial === undefined) throw error;
     let pluginIssues: readonly ConfigIssue[] = [];
     try {
-      await preparePipeline(error.partial as LoadedPipeline, options);
+      await prepare(error.partial as LoadedPipeline);
     } catch (more) {
       if (!(more instanceof ConfigError)) throw more;
       pluginIssues = more.issues;
@@ -200,8 +201,14 @@ export const openPipeline = async (
     );
     throw new ConfigError(all);
   }
-  return preparePipeline(loaded, options);
+  return prepare(loaded);
 };
+
+/** Loads and prepares a pipeline file, reporting every problem at once (see `openWith`). */
+export const openPipeline = (
+  load: () => Promise<LoadedPipeline>,
+  options: PrepareOptions,
+): Promise<PreparedPipeline> => openWith(load, (loaded) => preparePipeline(loaded, options));
 
 /**
  * A pipeline as the commands that read the archive back see it (restore, verify, keys): the codec
@@ -245,26 +252,7 @@ export const prepareArchive = async (
  * `openPipeline` for the commands that read the archive back: loads with `scope: 'archive'`
  * (the caller's `load` must) and prepares the codec and sinks, reporting every problem at once.
  */
-export const openArchive = async (
+export const openArchive = (
   load: () => Promise<LoadedPipeline>,
   options: PrepareOptions,
-): Promise<PreparedArchive> => {
-  let loaded: LoadedPipeline;
-  try {
-    loaded = await load();
-  } catch (error) {
-    if (!(error instanceof ConfigError) || error.partial === undefined) throw error;
-    let pluginIssues: readonly ConfigIssue[] = [];
-    try {
-      await prepareArchive(error.partial as LoadedPipeline, options);
-    } catch (more) {
-      if (!(more instanceof ConfigError)) throw more;
-      pluginIssues = more.issues;
-    }
-    const all = [...error.issues, ...pluginIssues].sort(
-      (a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0),
-    );
-    throw new ConfigError(all);
-  }
-  return prepareArchive(loaded, options);
-};
+): Promise<PreparedArchive> => openWith(load, (loaded) => prepareArchive(loaded, options));

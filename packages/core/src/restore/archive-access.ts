@@ -6,14 +6,14 @@ import { LedgerError } from '../ledger/ledger-error.js';
 import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { type Logger, silentLogger } from '../logger.js';
 import type { PreparedArchive, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
-import type { PluginContext, PluginInstances, PluginKind } from '../plugin/define-plugin.js';
+import type { PluginInstances, PluginKind } from '../plugin/define-plugin.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Codec } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
 import { InFlight, invoke, type PluginHandle } from '../runtime/boundary.js';
-import { type Budgets, resolveBudgets } from '../runtime/budgets.js';
+import { resolveBudgets } from '../runtime/budgets.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
-import { sinkTargetOf } from '../runtime/plugins.js';
+import { contextFor, sinkTargetOf } from '../runtime/plugins.js';
 import { type RetryPolicy, retryPolicyFrom, withRetry } from '../runtime/retry.js';
 import { ledgerPath, RunSetupError } from '../runtime/run-options.js';
 
@@ -53,28 +53,6 @@ export interface OpenArchiveOptions {
   readonly now?: () => Date;
   readonly signal?: AbortSignal;
 }
-
-const contextFor = (
-  plugin: PreparedPlugin,
-  shared: { tenant: string; baseDir: string; logger: Logger; now: () => Date; budgets: Budgets },
-): PluginContext => {
-  const mine = new Set((plugin.definition.budgets ?? []).map((b) => b.family));
-  return {
-    tenant: shared.tenant,
-    baseDir: shared.baseDir,
-    label: plugin.label,
-    logger: shared.logger,
-    now: shared.now,
-    budget(family) {
-      const bucket = mine.has(family) ? shared.budgets.get(family) : undefined;
-      if (!bucket)
-        throw new Error(
-          `${plugin.label} asked for the budget of ${family}, which its definition does not declare`,
-        );
-      return { take: (signal) => Effect.runPromise(Effect.asVoid(bucket.take), { signal }) };
-    },
-  };
-};
 
 /**
  * Opens the archive of a pipeline for reading it back. The ledger must exist (a missing one means

@@ -22,7 +22,7 @@ const permitsFor = (instance: unknown): Semaphore.Semaphore | undefined => {
 };
 
 /** The context a plugin is created with; its budgets are the families its definition declares. */
-const contextFor = (
+export const contextFor = (
   plugin: PreparedPlugin,
   shared: { tenant: string; baseDir: string; logger: Logger; now: () => Date; budgets: Budgets },
 ): PluginContext => {

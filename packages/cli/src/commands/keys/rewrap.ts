@@ -1,13 +1,9 @@
 import { decodeObject, type GzipAesCodec, keyRingOf, loadKek } from '@cxarchive/codec-gzip-aes';
 import {
-  ConfigError,
   chooseSink,
   escapeControl,
   type KeySwap,
-  loadPipeline,
-  openArchive,
   openArchiveAccess,
-  type PreparedArchive,
   parseDuration,
   type RewrapResult,
   RunSetupError,
@@ -16,8 +12,8 @@ import {
   safeJson,
 } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
+import { openArchiveOf, stopOnSignals } from '../../archive-command.js';
 import { EXIT } from '../../exit-codes.js';
-import { CLI_PACKAGE_DIR } from '../../pipeline-setup.js';
 
 const canRewrap = (codec: unknown): codec is GzipAesCodec =>
   typeof (codec as { rewrap?: unknown }).rewrap === 'function';
@@ -58,30 +54,11 @@ Exit status: 0 every object is under the new key; 1 some objects could not be re
       process.stderr.write(`${escapeControl(scrubber.scrub(message))}\n`);
       return this.exit(EXIT.invalidPipeline);
     };
-    let prepared: PreparedArchive;
-    try {
-      prepared = await openArchive(
-        () =>
-          loadPipeline({ ...(args.pipeline === undefined ? {} : { file: args.pipeline }), scope: 'archive' }),
-        { fallbackFrom: [CLI_PACKAGE_DIR], scrubber },
-      );
-    } catch (error) {
-      if (error instanceof ConfigError) invalid(error.message);
-      throw error;
-    }
+    const prepared = await openArchiveOf(this, args.pipeline, scrubber);
     const target = await loadKek({ provider: 'file', path: flags.to }, process.cwd());
     if (target.isErr()) invalid(`--to ${flags.to}: ${target.error.message}`);
     const kek = target._unsafeUnwrap();
-    const stop = new AbortController();
-    const onSignal = () => {
-      if (stop.signal.aborted) process.exit(EXIT.interrupted);
-      process.stderr.write(
-        '\nstopping: objects in flight are finished or left as they were (Ctrl-C again to quit now)\n',
-      );
-      stop.abort();
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const stop = stopOnSignals('stopping: objects in flight are finished or left as they were');
     let result: RewrapResult;
     try {
       const access = await openArchiveAccess({ prepared, scrubber, signal: stop.signal });
@@ -129,8 +106,7 @@ Exit status: 0 every object is under the new key; 1 some objects could not be re
       }
       throw error;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stop.dispose();
     }
     if (flags.json) this.log(safeJson({ keyId: kek.keyId, ...result }, 2));
     else {

@@ -4,7 +4,7 @@ import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { listFiles, makeTenant, runTenant, type Tenant } from './helpers.js';
+import { listFiles, makeTenant, ROOT, runTenant, type Tenant } from './helpers.js';
 import { assertBuilt, cli } from './restore-helpers.js';
 
 const FS_SINK = '  - use: fs\n    with: { root: ./archive }';
@@ -101,6 +101,32 @@ describe('cxarchive keys rewrap', () => {
     expect(result).toMatchObject({ rewrapped: 0, adopted: before.length - 1, failed: 1 });
     expect(result.failures[0].reason).toContain('left untouched');
     expect(again.code).toBe(1);
+  });
+
+  it('rewraps the records migrated from a tutorial envelope too (another source of the same tenant), and verify checks them', async () => {
+    const { t, archive } = await archived();
+    const vectors = path.join(ROOT, 'packages', 'legacy-envelope', 'test-vectors');
+    const migrate = await cli([
+      'migrate',
+      '--legacy',
+      path.join(vectors, 'tutorial-envelope.json'),
+      '--passphrase-file',
+      path.join(vectors, 'passphrase.txt'),
+      t.file,
+    ]);
+    expect(migrate.code, migrate.stderr).toBe(0);
+    const legacy = listFiles(archive).filter((f) => f.endsWith('legacy-contact.json.cxar'));
+    expect(legacy).toHaveLength(3);
+    const before = listFiles(archive);
+    const newKey = path.join(t.dir, 'keys', 'next.key');
+    await writeKeyFile(newKey);
+    const rewrap = await cli(['keys', 'rewrap', t.file, '--to', newKey, '--json']);
+    expect(rewrap.code, rewrap.stderr).toBe(0);
+    expect(JSON.parse(rewrap.stdout)).toMatchObject({ rewrapped: before.length, failed: 0 });
+    useKey(t.file, newKey);
+    const verify = await cli(['verify', t.file, '--deep', '--json']);
+    expect(verify.code, verify.stdout).toBe(0);
+    expect(JSON.parse(verify.stdout).checked).toBe(before.length);
   });
 
   it('leaves an object whose stored bytes changed as it was, names it, exits 1; the others are rewrapped', async () => {

@@ -45,11 +45,14 @@ export interface SupersededObject {
 
 /** An object with the item it belongs to, as a scan of the ledger gives it. */
 export interface ItemObject extends LedgerObject {
+  /** The source the item came from (a tenant may hold items of several: `migrate --legacy`). */
+  readonly source: string;
   readonly itemId: string;
 }
 
-/** Where a scan of the objects ended: the last object given, in (item, artifact, sink) order. */
+/** Where a scan of the objects ended: the last object given, in (source, item, artifact, sink) order. */
 export interface ObjectCursor {
+  readonly source: string;
   readonly itemId: string;
   readonly artifact: string;
   readonly sink: string;
@@ -198,12 +201,13 @@ export interface Ledger {
     limit: number,
   ): Promise<{ missing: MissingObject[]; next?: { itemId: string; artifact: string } }>;
   /**
-   * One page of every object the ledger records for the tenant and source, whatever the item's
-   * status, in (item, artifact, sink) order after `cursor`; only `sink`'s when given.
+   * One page of every object the ledger records for the tenant (and `source`, when given; every
+   * source's otherwise), whatever the item's status, in (source, item, artifact, sink) order after
+   * `cursor`; only `sink`'s when given.
    */
   objectsPage(
     tenant: string,
-    source: string,
+    source: string | undefined,
     filter: { readonly sink?: string },
     cursor: ObjectCursor | undefined,
     limit: number,

@@ -312,6 +312,25 @@ describe('SQLite ledger', () => {
     expect(one.next).toBeUndefined();
     expect(one.objects[0]).toMatchObject({ itemId: 'c1', key: 't/2026/03/01/c1/contact.json.cxar' });
 
+    // Without a source: every source's objects, paged across the boundary between sources.
+    await l.recordObject(
+      't',
+      'legacy',
+      'c1',
+      keyed('c1', '2026/03/01', 'legacy-contact.json', 'sinks[0]'),
+      at,
+    );
+    const everySource: string[] = [];
+    let anyCursor: Parameters<typeof l.objectsPage>[3];
+    do {
+      const page = await l.objectsPage('t', undefined, { sink: 'sinks[0]' }, anyCursor, 4);
+      everySource.push(...page.objects.map((o) => `${o.source} ${o.itemId} ${o.artifact}`));
+      anyCursor = page.next;
+    } while (anyCursor);
+    expect(everySource).toHaveLength(7);
+    expect(everySource[0]).toBe('legacy c1 legacy-contact.json');
+    expect(everySource.slice(1).every((o) => o.startsWith('s '))).toBe(true);
+
     const march = { from: 't/2026/03/01/', before: 't/2026/04/01/' };
     const first = await l.itemIdsInKeyRange('t', 's', march, undefined, 1);
     expect(first).toEqual({ itemIds: ['c1'], next: 'c1' });

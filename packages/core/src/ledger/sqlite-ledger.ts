@@ -292,19 +292,20 @@ export const openSqliteLedger = (file: string): Ledger => {
     objectsPage: db.prepare<
       {
         tenant: string;
-        source: string;
+        source: string | null;
         sink: string | null;
+        afterSource: string;
         item: string;
         artifact: string;
         afterSink: string;
         limit: number;
       },
-      ObjectRow & { item_id: string }
+      ObjectRow & { item_id: string; source: string }
     >(
-      `SELECT item_id, ${OBJECT_COLUMNS} FROM objects
-       WHERE tenant = @tenant AND source = @source AND (@sink IS NULL OR sink = @sink)
-         AND (item_id, artifact, sink) > (@item, @artifact, @afterSink)
-       ORDER BY item_id, artifact, sink LIMIT @limit`,
+      `SELECT source, item_id, ${OBJECT_COLUMNS} FROM objects
+       WHERE tenant = @tenant AND (@source IS NULL OR source = @source) AND (@sink IS NULL OR sink = @sink)
+         AND (source, item_id, artifact, sink) > (@afterSource, @item, @artifact, @afterSink)
+       ORDER BY source, item_id, artifact, sink LIMIT @limit`,
     ),
     itemIdsInKeyRange: db.prepare<
       { tenant: string; source: string; from: string; before: string; after: string; limit: number },
@@ -790,8 +791,9 @@ export const openSqliteLedger = (file: string): Ledger => {
       read(() => {
         const rows = q.objectsPage.all({
           tenant,
-          source,
+          source: source ?? null,
           sink: filter.sink ?? null,
+          afterSource: cursor?.source ?? '',
           item: cursor?.itemId ?? '',
           artifact: cursor?.artifact ?? '',
           afterSink: cursor?.sink ?? '',
@@ -799,9 +801,11 @@ export const openSqliteLedger = (file: string): Ledger => {
         });
         const last = rows.at(-1);
         return {
-          objects: rows.map((r) => ({ itemId: r.item_id, ...toObject(r) })),
+          objects: rows.map((r) => ({ source: r.source, itemId: r.item_id, ...toObject(r) })),
           ...(last && rows.length === limit
-            ? { next: { itemId: last.item_id, artifact: last.artifact, sink: last.sink } }
+            ? {
+                next: { source: last.source, itemId: last.item_id, artifact: last.artifact, sink: last.sink },
+              }
             : {}),
         };
       }),

@@ -115,7 +115,7 @@ export const restoreItem = async (
   const byArtifact = new Map<string, ItemObject[]>();
   for (const o of item.objects) {
     const list = byArtifact.get(o.artifact) ?? [];
-    list.push({ ...o, itemId });
+    list.push({ ...o, source: access.sourceId, itemId });
     byArtifact.set(o.artifact, list);
   }
   const directory = path.join(options.out, fileNameOf(itemId));

@@ -329,7 +329,7 @@ const rewrapHeld = async (
         const done = await rewrapOnce(access, sink, object, options);
         await access.ledger.recordRewrapped(
           access.tenant,
-          access.sourceId,
+          object.source,
           object.itemId,
           done.record,
           {
@@ -368,9 +368,10 @@ const rewrapHeld = async (
   for (const sink of sinks) {
     let cursor: Parameters<ArchiveAccess['ledger']['objectsPage']>[3];
     do {
+      // Every source's objects: a tenant may hold items of several (`migrate --legacy`).
       const page = await access.ledger.objectsPage(
         access.tenant,
-        access.sourceId,
+        undefined,
         { sink: sink.label },
         cursor,
         PAGE,

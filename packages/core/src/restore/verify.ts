@@ -146,9 +146,10 @@ const verifyWith = async (access: ArchiveAccess, options: VerifyOptions): Promis
     options.sample === undefined ? undefined : new Reservoir<ItemObject>(options.sample, options.random);
   let cursor: ObjectCursor | undefined;
   do {
+    // Every source's objects: a tenant may hold items of several (`migrate --legacy`).
     const page = await access.ledger.objectsPage(
       access.tenant,
-      access.sourceId,
+      undefined,
       only ? { sink: only.label } : {},
       cursor,
       PAGE,

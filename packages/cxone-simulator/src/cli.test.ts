@@ -35,6 +35,13 @@ describe('parseCliArgs', () => {
         '1800',
         '--budget',
         'media-playback=4/1500ms,retry-after=none',
+        '--access-key-id',
+        'KEY-ID==',
+        '--access-key-secret=key secret',
+        '--client-id',
+        'app@example',
+        '--client-secret',
+        'client:secret',
       ]),
     ).toEqual({
       ok: true,
@@ -48,7 +55,18 @@ describe('parseCliArgs', () => {
         mediaUrlTtlSeconds: 30,
         recordingDelaySeconds: 1800,
         budgets: { 'media-playback': { requests: 4, perMs: 1500, retryAfter: 'none' } },
+        credentials: {
+          accessKeyId: 'KEY-ID==',
+          accessKeySecret: 'key secret',
+          clientId: 'app@example',
+          clientSecret: 'client:secret',
+        },
       },
+    });
+    expect(parseCliArgs(['--client-secret', 'only'])).toEqual({
+      ok: true,
+      help: false,
+      options: { credentials: { clientSecret: 'only' } },
     });
     expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });
     expect(parseCliArgs(['-h'])).toEqual({ ok: true, help: true });
@@ -63,6 +81,9 @@ describe('parseCliArgs', () => {
     [['--host', ''], /--host must not be empty/],
     [['--budget', 'media-playback=4'], /--budget needs requests\/window/],
     [['--budget', 'media-playback=off', '--budget', 'media-playback=1/1s'], /given twice/],
+    [['--client-secret', ''], /^--client-secret must be 1 to 512 printable characters$/],
+    [['--access-key-secret', 'line\nbreak'], /^--access-key-secret must be 1 to 512 printable characters$/],
+    [['--access-key-id', 'x'.repeat(513)], /^--access-key-id must be/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /positional argument/],
   ])('rejects %j', (argv, message) => {
@@ -97,6 +118,10 @@ describe('main', () => {
       '--media-url-ttl',
       '--recording-delay',
       '--budget',
+      '--access-key-id',
+      '--access-key-secret',
+      '--client-id',
+      '--client-secret',
       '--help',
     ]) {
       expect(text).toContain(flag);
@@ -128,6 +153,48 @@ describe('main', () => {
     await expect(fetch(`${simulator.url}/.well-known/openid-configuration`)).rejects.toThrow();
     await new Promise<void>((resolve) => setImmediate(resolve));
     expect(io.lines.at(-1)).toBe('cxone-simulator: stopped');
+  });
+
+  it('accepts the credentials given by flag, refuses the demo ones, and never prints what was given', async () => {
+    const io = fakeIo();
+    const given = ['GIVEN-KEY-ID-1234', 'given-key-secret-5678', 'given-client-9', 'given-client-secret-0'];
+    const { simulator } = await main(
+      [
+        '--contacts',
+        '1',
+        '--access-key-id',
+        given[0] as string,
+        '--access-key-secret',
+        given[1] as string,
+        '--client-id',
+        given[2] as string,
+        '--client-secret',
+        given[3] as string,
+      ],
+      io,
+    );
+    if (simulator === undefined) throw new Error(`did not start: ${io.errors.join('\n')}`);
+    try {
+      const text = [...io.lines, ...io.errors].join('\n');
+      for (const value of given) expect(text).not.toContain(value);
+      expect(io.lines).toContain('  client secret      (as given by --client-secret)');
+      const token = (id: string, secret: string, username: string, password: string) =>
+        fetch(`${simulator.url}/auth/token`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+          },
+          body: new URLSearchParams({ grant_type: 'password', username, password }).toString(),
+        });
+      const [keyId, keySecret, clientId, clientSecret] = given as [string, string, string, string];
+      expect((await token(clientId, clientSecret, keyId, keySecret)).status).toBe(200);
+      const demo = DEMO_CREDENTIALS;
+      expect((await token(demo.clientId, demo.clientSecret, keyId, keySecret)).status).toBe(401);
+      expect((await token(clientId, clientSecret, demo.accessKeyId, demo.accessKeySecret)).status).toBe(400);
+    } finally {
+      await simulator.stop();
+    }
   });
 
   it('starts with the budgets given, and none when the family is off', async () => {

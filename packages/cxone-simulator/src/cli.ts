@@ -1,6 +1,12 @@
 import { parseArgs } from 'node:util';
 import { describeBudget, parseBudgetFlags } from './budget-flag.js';
-import { DEFAULTS, DEMO_CREDENTIALS, type SimulatorOptions } from './options.js';
+import {
+  DEFAULTS,
+  DEMO_CREDENTIALS,
+  resolveCredentials,
+  type SimulatorCredentials,
+  type SimulatorOptions,
+} from './options.js';
 import { type RunningSimulator, startSimulator } from './server.js';
 
 export interface CliIo {
@@ -24,6 +30,7 @@ export type ParsedCli =
 
 export const USAGE = `Usage: cxone-simulator [--port N] [--seed S] [--contacts C] [--host H] [--token-ttl S] [--media-url-ttl S]
                        [--recording-delay S] [--budget FAMILY=N/WINDOW[,retry-after=MODE]]...
+                       [--access-key-id ID] [--access-key-secret S] [--client-id ID] [--client-secret S]
 
 A local NICE CXone API (OpenID discovery, /auth/token, cxone-configuration, contacts/completed,
 contacts/{id}, Media Playback and signed recording downloads) serving a seeded, deterministic data set.
@@ -42,6 +49,13 @@ Options:
                      (units ms, s, m, h), then 429; MODE is seconds (default), http-date or none
                      (no Retry-After header); FAMILY=off removes the budget. Repeatable, once per
                      family. Default: media-playback=150/5m (CXone's documented Media Playback limit)
+  --access-key-id ID      the API user's access key id the token endpoint accepts (password grant username)
+  --access-key-secret S   its access key secret (password grant password)
+  --client-id ID          the application's client id (HTTP Basic or client_id in the form)
+  --client-secret S       the application's client secret
+                     Each credential not given is the demo value below. Wrong ones are refused as
+                     CXone does: 401 invalid_client for the client, 400 invalid_grant for the access key.
+                     A credential given here is never printed.
   -h, --help         show this help
 
 Demo credentials (public simulator constants, valid only against this simulator):
@@ -61,6 +75,15 @@ const INTEGER_FLAGS = {
 
 type IntegerFlag = keyof typeof INTEGER_FLAGS;
 
+const CREDENTIAL_FLAGS = {
+  'access-key-id': 'accessKeyId',
+  'access-key-secret': 'accessKeySecret',
+  'client-id': 'clientId',
+  'client-secret': 'clientSecret',
+} as const satisfies Record<string, keyof SimulatorCredentials>;
+
+type CredentialFlag = keyof typeof CREDENTIAL_FLAGS;
+
 /** Parses the command line without side effects. */
 export function parseCliArgs(argv: readonly string[]): ParsedCli {
   let values: Record<string, string | boolean | string[] | undefined>;
@@ -78,6 +101,10 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'media-url-ttl': { type: 'string' },
         'recording-delay': { type: 'string' },
         budget: { type: 'string', multiple: true },
+        'access-key-id': { type: 'string' },
+        'access-key-secret': { type: 'string' },
+        'client-id': { type: 'string' },
+        'client-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -105,7 +132,28 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     if (!budgets.ok) return { ok: false, message: budgets.message };
     options.budgets = budgets.value;
   }
+  const credentials: Partial<Record<keyof SimulatorCredentials, string>> = {};
+  for (const flag of Object.keys(CREDENTIAL_FLAGS) as CredentialFlag[]) {
+    const raw = values[flag];
+    if (typeof raw !== 'string') continue;
+    const name = CREDENTIAL_FLAGS[flag];
+    try {
+      resolveCredentials({ [name]: raw });
+    } catch {
+      // The value is not repeated: it may be a real secret typed into the wrong place.
+      return { ok: false, message: `--${flag} must be 1 to 512 printable characters` };
+    }
+    credentials[name] = raw;
+  }
+  if (Object.keys(credentials).length > 0) options.credentials = credentials;
   return { ok: true, help: false, options: options as SimulatorOptions };
+}
+
+/** How the start-up banner shows a credential: the demo value, or only the flag that set it. */
+function shownCredential(options: SimulatorOptions, name: keyof SimulatorCredentials): string {
+  if (options.credentials?.[name] === undefined) return DEMO_CREDENTIALS[name];
+  const flag = (Object.keys(CREDENTIAL_FLAGS) as CredentialFlag[]).find((f) => CREDENTIAL_FLAGS[f] === name);
+  return `(as given by --${flag})`;
 }
 
 const processIo: CliIo = {
@@ -136,13 +184,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
     io.err(`cxone-simulator: could not start: ${error instanceof Error ? error.message : String(error)}`);
     return { exitCode: 1 };
   }
-  const { credentials, dataset } = simulator;
+  const { dataset } = simulator;
+  const shown = (name: keyof SimulatorCredentials) => shownCredential(parsed.options, name);
   io.out(`CXone simulator listening on ${simulator.url}`);
   io.out(`  tenant id          ${simulator.tenantId}`);
-  io.out(`  access key id      ${credentials.accessKeyId}`);
-  io.out(`  access key secret  ${credentials.accessKeySecret}`);
-  io.out(`  client id          ${credentials.clientId}`);
-  io.out(`  client secret      ${credentials.clientSecret}`);
+  io.out(`  access key id      ${shown('accessKeyId')}`);
+  io.out(`  access key secret  ${shown('accessKeySecret')}`);
+  io.out(`  client id          ${shown('clientId')}`);
+  io.out(`  client secret      ${shown('clientSecret')}`);
   io.out(
     `  data set           ${dataset.contacts.length} contact legs, ${dataset.recordings.size} recordings (seed ${parsed.options.seed ?? DEFAULTS.seed})`,
   );

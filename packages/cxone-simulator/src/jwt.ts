@@ -1,48 +1,76 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createSign, createVerify, type KeyObject } from 'node:crypto';
 
 export type JwtClaims = Readonly<Record<string, unknown>>;
 
-const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
-
-function signature(input: string, secret: Buffer): Buffer {
-  return createHmac('sha256', secret).update(input).digest();
+/**
+ * CXone signs its tokens with RS256: the access and refresh tokens with the header
+ * `{"alg":"RS256","typ":"JWT"}`, the id_token with `{"alg":"RS256","typ":"JWT","kid":"…"}` (the token
+ * samples on NICE's "Using the API global authentication service" page, as RingCentral Contact Center
+ * republishes it; reference/cxone-fidelity.md §2.2 "JWS").
+ */
+export interface JwtHeader {
+  readonly alg: 'RS256';
+  readonly typ: 'JWT';
+  readonly kid?: string;
 }
 
-/** Signs claims as a compact HS256 JWT. */
-export function signJwt(claims: JwtClaims, secret: Buffer): string {
-  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  const input = `${HEADER}.${payload}`;
-  return `${input}.${signature(input, secret).toString('base64url')}`;
+const b64url = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** Signs claims as a compact RS256 JWT; `kid` goes into the header when given. */
+export function signJwt(claims: JwtClaims, privateKey: KeyObject, kid?: string): string {
+  const header: JwtHeader =
+    kid === undefined ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RS256', typ: 'JWT', kid };
+  const input = `${b64url(header)}.${b64url(claims)}`;
+  const signature = createSign('RSA-SHA256').update(input).sign(privateKey);
+  return `${input}.${signature.toString('base64url')}`;
 }
 
 export type JwtVerification =
-  | { readonly ok: true; readonly claims: JwtClaims }
+  | { readonly ok: true; readonly header: Readonly<Record<string, unknown>>; readonly claims: JwtClaims }
   | { readonly ok: false; readonly reason: 'malformed' | 'signature' | 'expired' };
 
-/** Checks the HS256 signature and the `exp` claim (seconds) against `nowMs`. */
-export function verifyJwt(token: string, secret: Buffer, nowMs: number): JwtVerification {
+const B64URL = /^[A-Za-z0-9_-]+$/;
+
+function parseObject(part: string): Record<string, unknown> | undefined {
+  if (!B64URL.test(part)) return undefined;
+  try {
+    const value: unknown = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Checks an RS256 JWT against any of `publicKeys` (the signing key and those it replaced) and its
+ * `exp` claim (seconds) against `nowMs`. Any other `alg` (`none`, HS256 …) is malformed.
+ */
+export function verifyJwt(token: string, publicKeys: readonly KeyObject[], nowMs: number): JwtVerification {
   const parts = token.split('.');
   if (parts.length !== 3) return { ok: false, reason: 'malformed' };
-  const [header, payload, sig] = parts as [string, string, string];
-  if (header !== HEADER) return { ok: false, reason: 'malformed' };
-  const expected = signature(`${header}.${payload}`, secret);
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'signature' };
-  }
-  let claims: unknown;
-  try {
-    claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-  } catch {
+  const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
+  const header = parseObject(headerPart);
+  const claims = parseObject(payloadPart);
+  if (header === undefined || claims === undefined || header.alg !== 'RS256') {
     return { ok: false, reason: 'malformed' };
   }
-  if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    return { ok: false, reason: 'malformed' };
-  }
-  const exp = (claims as Record<string, unknown>).exp;
-  if (typeof exp !== 'number') return { ok: false, reason: 'malformed' };
-  if (nowMs >= exp * 1000) return { ok: false, reason: 'expired' };
-  return { ok: true, claims: claims as JwtClaims };
+  if (!B64URL.test(signaturePart)) return { ok: false, reason: 'signature' };
+  const signature = Buffer.from(signaturePart, 'base64url');
+  const input = `${headerPart}.${payloadPart}`;
+  const valid = publicKeys.some((key) => createVerify('RSA-SHA256').update(input).verify(key, signature));
+  if (!valid) return { ok: false, reason: 'signature' };
+  if (typeof claims.exp !== 'number') return { ok: false, reason: 'malformed' };
+  if (nowMs >= claims.exp * 1000) return { ok: false, reason: 'expired' };
+  return { ok: true, header, claims };
+}
+
+/** Decodes the header of a JWT without checking it (for tests and diagnostics). */
+export function decodeJwtHeader(token: string): JwtClaims {
+  const header = token.split('.')[0];
+  if (header === undefined) throw new Error('not a JWT');
+  return JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as JwtClaims;
 }
 
 /** Decodes the claims of a JWT without checking it (for tests and diagnostics). */

@@ -10,6 +10,17 @@ export const DEMO_CREDENTIALS = Object.freeze({
 
 export type DemoCredentials = typeof DEMO_CREDENTIALS;
 
+/** The credentials the token endpoint accepts: the API user's access key and the application's client. */
+export interface SimulatorCredentials {
+  /** The password grant's `username`. */
+  readonly accessKeyId: string;
+  /** The password grant's `password`. */
+  readonly accessKeySecret: string;
+  /** The client, by HTTP Basic or as `client_id` in the form. */
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
 /** What a caller may pass to startSimulator(). */
 export interface SimulatorOptions {
   /** Interface to listen on; default '127.0.0.1'. */
@@ -39,6 +50,8 @@ export interface SimulatorOptions {
    * `Retry-After` in seconds (CXone's documented default); `false` removes a family's budget.
    */
   budgets?: SimulatorBudgets;
+  /** Credentials the token endpoint accepts; each one not given is the public demo value (DEMO_CREDENTIALS). */
+  credentials?: Partial<SimulatorCredentials>;
   /** Simulator clock (token expiry, media URL expiry, lastPollTime, budgets); default real time. */
   now?: () => Date;
 }
@@ -55,6 +68,7 @@ export interface ResolvedSimulatorOptions {
   readonly recordingDelaySeconds: number;
   readonly recordingSeconds: readonly [number, number];
   readonly budgets: ReadonlyMap<BudgetFamily, ResolvedBudget>;
+  readonly credentials: SimulatorCredentials;
   readonly now: () => Date;
 }
 
@@ -96,6 +110,29 @@ export function resolveRecordingSeconds(
   return [min, max];
 }
 
+const CREDENTIAL_NAMES = ['accessKeyId', 'accessKeySecret', 'clientId', 'clientSecret'] as const;
+
+/**
+ * Each credential: the one given, else the demo value. A credential is 1 to 512 printable characters
+ * (no control characters); the error names the credential, never its value.
+ */
+export function resolveCredentials(given: Partial<SimulatorCredentials> = {}): SimulatorCredentials {
+  const resolved: Record<string, string> = {};
+  for (const name of CREDENTIAL_NAMES) {
+    const value = given[name] ?? DEMO_CREDENTIALS[name];
+    if (
+      typeof value !== 'string' ||
+      value.length === 0 ||
+      value.length > 512 ||
+      [...value].some((c) => c < ' ' || c === '\u007f')
+    ) {
+      throw new RangeError(`credentials.${name} must be 1 to 512 printable characters`);
+    }
+    resolved[name] = value;
+  }
+  return resolved as unknown as SimulatorCredentials;
+}
+
 export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulatorOptions {
   const tenantId = options.tenantId ?? DEFAULTS.tenantId;
   if (!/^[0-9a-fA-F-]{1,64}$/.test(tenantId)) {
@@ -127,6 +164,7 @@ export function resolveOptions(options: SimulatorOptions = {}): ResolvedSimulato
     ),
     recordingSeconds: resolveRecordingSeconds(options.recordingSeconds),
     budgets: resolveBudgets(options.budgets),
+    credentials: resolveCredentials(options.credentials),
     now: options.now ?? (() => new Date()),
   };
 }

@@ -2,7 +2,7 @@ import type { BudgetFamily } from './budgets.js';
 import type { RouteHandler } from './route.js';
 import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
-import { cxoneConfiguration, openidConfiguration } from './routes/discovery.js';
+import { cxoneConfiguration, jwks, openidConfiguration } from './routes/discovery.js';
 import { MEDIA_FILE_PATH, mediaFile } from './routes/media-files.js';
 import { mediaPlaybackContacts } from './routes/media-playback.js';
 import { token } from './routes/token.js';
@@ -19,6 +19,7 @@ const ROUTES: readonly Route[] = [
   { path: '/.well-known/openid-configuration', methods: ['GET'], handler: openidConfiguration },
   { path: '/.well-known/cxone-configuration', methods: ['GET'], handler: cxoneConfiguration },
   { path: '/auth/token', methods: ['POST'], handler: token },
+  { path: '/auth/jwks', methods: ['GET'], handler: jwks },
   { path: CONTACTS_COMPLETED_PATH, methods: ['GET'], handler: contactsCompleted },
   // After contacts/completed: the first matching route wins.
   { path: CONTACT_DETAILS_PATH, methods: ['GET'], handler: contactDetails },

@@ -1,6 +1,9 @@
-import { err, ok, type PluginError, Redacted, type Result } from '@cxarchive/core';
+import { err, ok, type PluginError, PluginErrors, Redacted, type Result } from '@cxarchive/core';
+import type { OpenIdEndpoints } from './discovery.js';
 import { unexpectedBody } from './errors.js';
 import { readJsonObject, withSignal } from './http.js';
+import { verifyIdToken } from './id-token.js';
+import { createJwksCache, type JwksCache } from './jwks.js';
 import { decodeJwtClaims } from './jwt.js';
 import { basicCredentials, type CxoneCredentials } from './secrets.js';
 import { failure, sendBudgeted, type Transport } from './transport.js';
@@ -9,7 +12,9 @@ import { failure, sendBudgeted, type Transport } from './transport.js';
  * The token port (reference §1): the password grant with the API user's access key at the
  * discovered token endpoint, and a cached bearer token renewed `tokenRefreshSkew` before it
  * expires or after a 401. Every token obtained is registered with the scrubber before anything
- * else happens to it.
+ * else happens to it. With `verifyIdToken`, when the issuer publishes a JWKS (CXone does), no token
+ * is used before the id_token that came with it verified against it (id-token.ts): an answer that
+ * is not the issuer's is refused as `Auth`.
  */
 export interface Auth {
   /** A bearer token that is not about to expire. */
@@ -22,8 +27,16 @@ export interface AuthDeps {
   readonly transport: Transport;
   readonly credentials: CxoneCredentials;
   readonly tokenRefreshSkewMs: number;
-  /** The token endpoint (memoised by the caller). */
-  readonly tokenEndpoint: (signal: AbortSignal) => Promise<Result<string, PluginError>>;
+  /**
+   * The issuer's OpenID endpoints (memoised by the caller): the token endpoint, and the issuer and
+   * JWKS the id_token is verified against.
+   */
+  readonly tokenEndpoint: (signal: AbortSignal) => Promise<Result<OpenIdEndpoints, PluginError>>;
+  /**
+   * Verify each token response's id_token against the issuer's JWKS (when the issuer publishes one,
+   * as CXone does) before any token is used. Default false until the client turns it on.
+   */
+  readonly verifyIdToken?: boolean;
   /**
    * The signal of shared work (a token request several callers wait on): aborted when the
    * client closes, never by one caller.
@@ -36,6 +49,12 @@ export interface TokenState {
   readonly issuedAtMs: number;
   readonly expiresAtMs: number;
 }
+
+/** Tolerance for clock differences in the id_token's `exp` and `nbf`: NICE's SDK allows 60 s. */
+export const ID_TOKEN_CLOCK_SKEW_MS = 60_000;
+
+/** The JWKS is fetched again for an unknown `kid` at most once a minute. */
+const JWKS_MIN_REFETCH_MS = 60_000;
 
 /** Used when the token response says nothing about lifetime ("generally an hour", reference §1). */
 const DEFAULT_TOKEN_LIFETIME_MS = 3_600_000;
@@ -85,10 +104,44 @@ export const createAuth = (deps: AuthDeps): Auth => {
   const { transport, credentials, lifetime } = deps;
   const nowMs = () => transport.now().getTime();
 
+  let jwks: { readonly uri: string; readonly cache: JwksCache } | undefined;
+  const jwksCache = (uri: string): JwksCache => {
+    if (jwks?.uri !== uri) {
+      jwks = { uri, cache: createJwksCache({ transport, jwksUri: uri, minRefetchMs: JWKS_MIN_REFETCH_MS }) };
+    }
+    return jwks.cache;
+  };
+
+  /** The id_token of a token response verified against the issuer's JWKS; the error if it is not. */
+  const verifyTokenResponse = async (
+    idToken: unknown,
+    openId: OpenIdEndpoints,
+    jwksUri: string,
+  ): Promise<PluginError | undefined> => {
+    if (typeof idToken !== 'string' || idToken === '') {
+      return PluginErrors.auth(
+        'the token endpoint answered without an id_token, so the answer cannot be verified',
+      );
+    }
+    const keys = jwksCache(jwksUri);
+    const verified = await verifyIdToken(
+      idToken,
+      {
+        issuer: openId.issuer,
+        audience: credentials.clientId,
+        nowMs: nowMs(),
+        clockSkewMs: ID_TOKEN_CLOCK_SKEW_MS,
+      },
+      (kid, refresh) => keys.key(kid, refresh, lifetime),
+    );
+    return verified.isErr() ? verified.error : undefined;
+  };
+
   const requestToken = async (): Promise<Result<TokenState, PluginError>> => {
-    const endpoint = await deps.tokenEndpoint(lifetime);
-    if (endpoint.isErr()) return err(endpoint.error);
-    const req = { method: 'POST', url: endpoint.value, ...passwordGrant(credentials) };
+    const endpoints = await deps.tokenEndpoint(lifetime);
+    if (endpoints.isErr()) return err(endpoints.error);
+    const openId = endpoints.value;
+    const req = { method: 'POST', url: openId.tokenEndpoint, ...passwordGrant(credentials) };
     const sent = await sendBudgeted(transport, 'cxone-auth', req, lifetime);
     if (sent.isErr()) return err(sent.error);
     const res = sent.value;
@@ -101,6 +154,10 @@ export const createAuth = (deps: AuthDeps): Auth => {
     }
     const value = body.value.access_token;
     if (typeof value !== 'string' || value === '') return err(unexpectedBody(req, 'no access_token'));
+    if (deps.verifyIdToken === true && openId.jwksUri !== undefined) {
+      const verified = await verifyTokenResponse(body.value.id_token, openId, openId.jwksUri);
+      if (verified !== undefined) return err(verified);
+    }
     const issuedAtMs = nowMs();
     return ok({ value, issuedAtMs, expiresAtMs: tokenExpiry(body.value, value, issuedAtMs) });
   };

@@ -156,3 +156,60 @@ describe('API budgets end to end: a throttling simulator → source-cxone → gz
     expect(ran.report.budgets[FAMILY]?.waits).toBeGreaterThan(0);
   });
 });
+
+// The issue's "done when" run: a budget of 10 Media Playback requests per 2 s, set on the simulator
+// and in the pipeline's `budgets:`, and enough recordings for several windows of it. Usage is
+// computed from the request log: the windows start at the first Media Playback request, and only
+// the full windows before the last request count (the last one is what was left over).
+describe('a run over several windows of a 10 per 2 s Media Playback budget', () => {
+  const BUDGET = { requests: 10, perMs: 2000 } as const;
+  const MANY = 60;
+  const shared: Tenant[] = [];
+  afterAll(() => cleanUp(shared));
+
+  it('gets zero 429s and uses at least 95 % of the budget over its full windows', async () => {
+    const base = await makeTenant(FS_SINK, {
+      contacts: MANY,
+      seed: SEED,
+      extra: `budgets:\n  ${FAMILY}: { requests: ${BUDGET.requests}, per: ${BUDGET.perMs}ms }\n`,
+    });
+    await base.simulator.stop();
+    const simulator = await startSimulator({
+      seed: SEED,
+      contacts: MANY,
+      recordingSeconds: [1, 6],
+      budgets: { [FAMILY]: { ...BUDGET, retryAfter: 'none' } },
+    });
+    const t: Tenant = { ...base, simulator, env: simulatorEnv(simulator) };
+    shared.push(t);
+    // Enough work for more than three windows.
+    expect(simulator.dataset.recordings.size).toBeGreaterThan(3 * BUDGET.requests);
+
+    const report = await runTenant(t);
+    const log = simulator.requestLog().filter((entry) => entry.family === FAMILY);
+    expectEverythingArchived(t, { report, log });
+    // Zero 429s: the server refused nothing, and the run was never throttled.
+    expect(log.filter((entry) => entry.status === 429)).toEqual([]);
+    expect(log.every((entry) => entry.budget === 'accepted')).toBe(true);
+    expect(report.budgets[FAMILY]?.throttled).toBe(0);
+    expect(
+      maxInAnyWindow(
+        log.map((entry) => entry.at),
+        BUDGET.perMs,
+      ),
+    ).toBeLessThanOrEqual(BUDGET.requests);
+
+    const times = log.map((entry) => entry.at).sort((a, b) => a - b);
+    const first = times[0] ?? 0;
+    const last = times[times.length - 1] ?? 0;
+    const fullWindows = Math.floor((last - first) / BUDGET.perMs);
+    expect(fullWindows).toBeGreaterThanOrEqual(3);
+    const perWindow = Array.from(
+      { length: fullWindows },
+      (_, k) =>
+        times.filter((at) => at >= first + k * BUDGET.perMs && at < first + (k + 1) * BUDGET.perMs).length,
+    );
+    const used = perWindow.reduce((sum, n) => sum + n, 0) / (fullWindows * BUDGET.requests);
+    expect(used, `requests per window: ${perWindow.join(', ')}`).toBeGreaterThanOrEqual(0.95);
+  });
+});

@@ -18,7 +18,7 @@ describe('parseBudgetFlag', () => {
 
   it.each([
     ['150/5m', /must name a family/],
-    ['acd=10/1m', /unknown API family \(known: media-playback\)/],
+    ['acd=10/1m', /unknown API family \(known: media-playback, cxone-acd, cxone-auth\)/],
     ['media-playback=150', /needs requests\/window/],
     ['media-playback=150/5d', /needs requests\/window/],
     ['media-playback=0/5m', /requests must be between 1/],
@@ -34,6 +34,14 @@ describe('parseBudgetFlag', () => {
       expect(parsed.message).toContain(`(got '${raw}'`);
     }
   });
+});
+
+it('reads the budgets of the ACD and auth families, which have none by default', () => {
+  expect(parseBudgetFlag('cxone-acd=10/1m,retry-after=none')).toEqual({
+    ok: true,
+    value: { family: 'cxone-acd', budget: { requests: 10, perMs: 60_000, retryAfter: 'none' } },
+  });
+  expect(parseBudgetFlag('cxone-auth=2/1s')).toMatchObject({ ok: true, value: { family: 'cxone-auth' } });
 });
 
 describe('parseBudgetFlags', () => {
@@ -52,7 +60,7 @@ describe('parseBudgetFlags', () => {
 
 describe('describeBudget', () => {
   it('names the family, the rate in the largest whole unit and the Retry-After form', () => {
-    expect(describeBudget(DEFAULT_BUDGETS['media-playback'])).toBe(
+    expect(describeBudget(DEFAULT_BUDGETS['media-playback']!)).toBe(
       'media-playback 150/5m (Retry-After in seconds)',
     );
     expect(describeBudget({ family: 'media-playback', requests: 4, perMs: 1500, retryAfter: 'none' })).toBe(

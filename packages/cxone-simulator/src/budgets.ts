@@ -8,8 +8,14 @@
  * does not reliably send `Retry-After` (reference/cxone-api.md §7), so the header is configurable.
  */
 
-/** The API families the simulator can budget. */
-export const BUDGET_FAMILIES = ['media-playback'] as const;
+/**
+ * The API families the simulator can budget, named as `@cxarchive/cxone-api` names them:
+ * `media-playback` (Media Playback), `cxone-acd` (the ACD reporting API: contacts/completed,
+ * contacts/{id}) and `cxone-auth` (the auth server: discovery and /auth/token). Only Media Playback
+ * has a budget by default; NICE documents none for the other two (reference/cxone-api.md §7), so
+ * theirs exist for tests that want the listing or the token endpoint throttled.
+ */
+export const BUDGET_FAMILIES = ['media-playback', 'cxone-acd', 'cxone-auth'] as const;
 export type BudgetFamily = (typeof BUDGET_FAMILIES)[number];
 
 /** How a 429 says when to come back: `Retry-After: <seconds>`, `Retry-After: <HTTP-date>`, or not at all. */
@@ -35,8 +41,11 @@ export interface ResolvedBudget {
   readonly retryAfter: RetryAfterMode;
 }
 
-/** Media Playback: 150 requests per 5 minutes (D-MP, see above), `Retry-After` in seconds. */
-export const DEFAULT_BUDGETS: Readonly<Record<BudgetFamily, ResolvedBudget>> = Object.freeze({
+/**
+ * The budgets in force unless `budgets` says otherwise. Media Playback: 150 requests per 5 minutes
+ * (D-MP, see above), `Retry-After` in seconds. The other families have none by default.
+ */
+export const DEFAULT_BUDGETS: Readonly<Partial<Record<BudgetFamily, ResolvedBudget>>> = Object.freeze({
   'media-playback': Object.freeze({
     family: 'media-playback',
     requests: 150,
@@ -65,7 +74,8 @@ export function resolveBudgets(
     const value = given[family];
     if (value === false) continue;
     if (value === undefined) {
-      out.set(family, DEFAULT_BUDGETS[family]);
+      const fallback = DEFAULT_BUDGETS[family];
+      if (fallback !== undefined) out.set(family, fallback);
       continue;
     }
     const { requests, perMs } = value;

@@ -17,6 +17,9 @@ export {
   type SimContact,
   type SimRecording,
 } from './dataset.js';
+export { describeFault, FAULT_FLAG_FORMAT, parseFaultFlag, parseFaultFlags } from './fault-flag.js';
+export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultState } from './faults.js';
 export { DEFAULTS, DEMO_CREDENTIALS, type DemoCredentials, type SimulatorOptions } from './options.js';
-export { type RequestLogEntry, type RunningSimulator, startSimulator } from './server.js';
+export { DEFAULT_REQUEST_LOG_SIZE, type RequestLogEntry, type RequestSummary } from './request-log.js';
+export { type FaultControl, type RunningSimulator, type ServerOptions, startSimulator } from './server.js';
 export { openRecording } from './wav.js';

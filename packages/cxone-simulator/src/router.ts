@@ -2,12 +2,17 @@ import type { BudgetFamily } from './budgets.js';
 import type { RouteHandler } from './route.js';
 import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
-import { cxoneConfiguration, jwks, openidConfiguration } from './routes/discovery.js';
+import { cxoneConfiguration, openidConfiguration } from './routes/discovery.js';
 import { MEDIA_FILE_PATH, mediaFile } from './routes/media-files.js';
 import { mediaPlaybackContacts } from './routes/media-playback.js';
 import { token } from './routes/token.js';
 
 interface Route {
+  /**
+   * The route's name in faults and the request log; default: the path (a RegExp's source). The
+   * README lists every name.
+   */
+  readonly name?: string;
   readonly path: string | RegExp;
   readonly methods: readonly string[];
   readonly handler: RouteHandler;
@@ -16,25 +21,60 @@ interface Route {
 }
 
 const ROUTES: readonly Route[] = [
-  { path: '/.well-known/openid-configuration', methods: ['GET'], handler: openidConfiguration },
-  { path: '/.well-known/cxone-configuration', methods: ['GET'], handler: cxoneConfiguration },
-  { path: '/auth/token', methods: ['POST'], handler: token },
-  { path: '/auth/jwks', methods: ['GET'], handler: jwks },
-  { path: CONTACTS_COMPLETED_PATH, methods: ['GET'], handler: contactsCompleted },
-  // After contacts/completed: the first matching route wins.
-  { path: CONTACT_DETAILS_PATH, methods: ['GET'], handler: contactDetails },
   {
+    name: 'openid-configuration',
+    path: '/.well-known/openid-configuration',
+    methods: ['GET'],
+    handler: openidConfiguration,
+    family: 'cxone-auth',
+  },
+  {
+    name: 'cxone-configuration',
+    path: '/.well-known/cxone-configuration',
+    methods: ['GET'],
+    handler: cxoneConfiguration,
+    family: 'cxone-auth',
+  },
+  { name: 'token', path: '/auth/token', methods: ['POST'], handler: token, family: 'cxone-auth' },
+  {
+    name: 'contacts-completed',
+    path: CONTACTS_COMPLETED_PATH,
+    methods: ['GET'],
+    handler: contactsCompleted,
+    family: 'cxone-acd',
+  },
+  // After contacts/completed: the first matching route wins.
+  {
+    name: 'contact-details',
+    path: CONTACT_DETAILS_PATH,
+    methods: ['GET'],
+    handler: contactDetails,
+    family: 'cxone-acd',
+  },
+  {
+    name: 'media-playback',
     path: '/media-playback/v1/contacts',
     methods: ['GET'],
     handler: mediaPlaybackContacts,
     family: 'media-playback',
   },
-  { path: MEDIA_FILE_PATH, methods: ['GET', 'HEAD'], handler: mediaFile },
+  { name: 'media-file', path: MEDIA_FILE_PATH, methods: ['GET', 'HEAD'], handler: mediaFile },
 ];
 
+const nameOf = (route: Route): string =>
+  route.name ?? (typeof route.path === 'string' ? route.path : route.path.source);
+
+/** The name of every route, in matching order (for faults and the request log). */
+export const ROUTE_NAMES: readonly string[] = ROUTES.map(nameOf);
+
 export type RouteMatch =
-  | { readonly kind: 'found'; readonly handler: RouteHandler; readonly family?: BudgetFamily }
-  | { readonly kind: 'method-not-allowed'; readonly allow: readonly string[] }
+  | {
+      readonly kind: 'found';
+      readonly name: string;
+      readonly handler: RouteHandler;
+      readonly family?: BudgetFamily;
+    }
+  | { readonly kind: 'method-not-allowed'; readonly name: string; readonly allow: readonly string[] }
   | { readonly kind: 'not-found' };
 
 export function matchRoute(method: string, pathname: string): RouteMatch {
@@ -42,8 +82,9 @@ export function matchRoute(method: string, pathname: string): RouteMatch {
     typeof candidate.path === 'string' ? candidate.path === pathname : candidate.path.test(pathname),
   );
   if (route === undefined) return { kind: 'not-found' };
-  if (!route.methods.includes(method)) return { kind: 'method-not-allowed', allow: route.methods };
+  const name = nameOf(route);
+  if (!route.methods.includes(method)) return { kind: 'method-not-allowed', name, allow: route.methods };
   return route.family === undefined
-    ? { kind: 'found', handler: route.handler }
-    : { kind: 'found', handler: route.handler, family: route.family };
+    ? { kind: 'found', name, handler: route.handler }
+    : { kind: 'found', name, handler: route.handler, family: route.family };
 }

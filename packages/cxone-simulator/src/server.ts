@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADMIN_PREFIX, admin } from './admin.js';
 import {
   type BudgetFamily,
   maxInAnyWindow,
@@ -11,25 +13,37 @@ import {
 import type { SimContext } from './context.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { indexDataset } from './dataset-index.js';
+import { FaultSet, type FaultSpec, type FaultState, LISTING_ROUTES } from './faults.js';
+import { ListingFaults } from './listing-faults.js';
 import { DEMO_CREDENTIALS, type DemoCredentials, resolveOptions, type SimulatorOptions } from './options.js';
-import { createReply } from './reply.js';
-import { matchRoute } from './router.js';
+import { createReply, mapJson, type Reply } from './reply.js';
+import { loggedQuery, RequestLog, type RequestLogEntry, type RequestSummary } from './request-log.js';
+import { matchRoute, ROUTE_NAMES } from './router.js';
+import { errorReply } from './routes/error-reply.js';
 import { throttled } from './routes/throttled.js';
 
-export interface RequestLogEntry {
-  readonly method: string;
-  /** Path without the query string (signed URLs and tokens stay out of the log). */
-  readonly path: string;
-  readonly status: number;
-  /** Simulator time (epoch milliseconds, from `now`) when the request arrived. */
-  readonly at: number;
-  /** The API family of the route, for a route that has a budgeted family. */
-  readonly family?: BudgetFamily;
+/** Options of the running server beyond the tenant's (`SimulatorOptions`). */
+export interface ServerOptions {
+  /** Faults in force from the start (see `faults.ts` and the README). */
+  faults?: readonly FaultSpec[];
+  /** How many requests the log keeps (the newest); default 10000. */
+  requestLogSize?: number;
   /**
-   * What the family's budget did with the request: `accepted` (counted against it) or `refused`
-   * (answered 429, not counted). Absent when the family has no budget.
+   * The bearer token the admin endpoint (`/_admin/…`) asks for; default: 32 random bytes in hex,
+   * drawn on every start. At least 16 characters.
    */
-  readonly budget?: 'accepted' | 'refused';
+  adminToken?: string;
+}
+
+/** Faults at run time, from a test. */
+export interface FaultControl {
+  /** The faults in force, with their counters. */
+  list(): FaultState[];
+  /** Replaces every fault (counters start again); a bad one throws a RangeError and changes nothing. */
+  set(faults: readonly FaultSpec[]): FaultState[];
+  /** Adds one fault after the others. */
+  add(fault: FaultSpec): FaultState;
+  clear(): void;
 }
 
 export interface RunningSimulator {
@@ -38,8 +52,23 @@ export interface RunningSimulator {
   readonly tenantId: string;
   readonly credentials: DemoCredentials;
   readonly dataset: Dataset;
-  /** Every request answered, appended when its response head is written. */
-  readonly requests: ReadonlyArray<RequestLogEntry>;
+  /**
+   * The requests in the log (see `requestLog`), in short form: method, path, status, time, and the
+   * family and what its budget did where the family has a budget in force.
+   */
+  readonly requests: ReadonlyArray<RequestSummary>;
+  /**
+   * The request log, oldest first: the newest `requestLogSize` requests, each entered when its
+   * response head is written (or the connection is cut before one). Admin requests are not in it.
+   */
+  requestLog(): RequestLogEntry[];
+  /** Empties the request log (numbering goes on). */
+  clearRequestLog(): void;
+  /** The names of the routes, as faults and the request log use them. */
+  readonly routes: readonly string[];
+  readonly faults: FaultControl;
+  /** The admin endpoint's bearer token. */
+  readonly adminToken: string;
   /** The budgets in force, by family. */
   readonly budgets: ReadonlyMap<BudgetFamily, ResolvedBudget>;
   /**
@@ -64,8 +93,17 @@ function baseUrl(address: AddressInfo): string {
 }
 
 /** Starts the simulator on loopback (by default on a free port) and resolves once it listens. */
-export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+export async function startSimulator(
+  options: SimulatorOptions & ServerOptions = {},
+): Promise<RunningSimulator> {
   const resolved = resolveOptions(options);
+  const log = new RequestLog(options.requestLogSize);
+  const faults = new FaultSet(ROUTE_NAMES, options.faults ?? []);
+  const listing = new ListingFaults();
+  const adminToken = options.adminToken ?? randomBytes(32).toString('hex');
+  if (adminToken.length < 16 || !/^[\x21-\x7e]+$/.test(adminToken)) {
+    throw new RangeError('adminToken must be at least 16 printable characters without spaces');
+  }
   const dataset = buildDataset({
     seed: resolved.seed,
     contacts: resolved.contacts,
@@ -73,7 +111,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
   });
   const index = indexDataset(dataset);
   const secret = randomBytes(32);
-  const requests: RequestLogEntry[] = [];
   const windows = new Map(
     [...resolved.budgets.values()].map((budget) => [budget.family, new SlidingWindow(budget)] as const),
   );
@@ -84,18 +121,27 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     const method = req.method ?? 'GET';
     const rawPath = req.url ?? '/';
     const path = rawPath.split('?')[0] ?? '/';
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')?.[1];
+    let query: Record<string, string> = {};
+    let route: string | undefined;
     let family: BudgetFamily | undefined;
     let budget: 'accepted' | 'refused' | undefined;
-    const reply = createReply(res, (status) =>
-      requests.push({
+    let fault: FaultSpec['kind'] | undefined;
+    const record = (status: number) =>
+      log.add({
         method,
         path,
+        query,
+        host: req.headers.host ?? '',
+        bearer: bearer !== undefined,
+        ...(route === undefined ? {} : { route }),
+        ...(family === undefined ? {} : { family }),
         status,
         at,
-        ...(family === undefined ? {} : { family }),
         ...(budget === undefined ? {} : { budget }),
-      }),
-    );
+        ...(fault === undefined ? {} : { fault }),
+      });
+    let reply: Reply = createReply(res, record);
     try {
       if (ctx === undefined) throw new Error('simulator not ready');
       let url: URL;
@@ -105,11 +151,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
         reply.text(400, 'Bad Request');
         return;
       }
+      if (url.pathname.startsWith(ADMIN_PREFIX)) {
+        await admin(
+          req,
+          url,
+          createReply(res, () => {}),
+          { token: adminToken, faults, log },
+        );
+        return;
+      }
+      query = loggedQuery(url.searchParams);
       const match = matchRoute(method, url.pathname);
       if (match.kind === 'not-found') {
         reply.text(404, 'Not Found');
         return;
       }
+      route = match.name;
       if (match.kind === 'method-not-allowed') {
         reply.text(405, 'Method Not Allowed', { allow: match.allow.join(', ') });
         return;
@@ -118,13 +175,64 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       const window = family === undefined ? undefined : windows.get(family);
       if (family !== undefined && window !== undefined) {
         // The budget counts every request to the family, as a gateway in front of the API would:
-        // it is checked before the bearer token and the parameters.
+        // it is checked before faults, the bearer token and the parameters.
         const admission = window.admit(at);
         budget = admission.accepted ? 'accepted' : 'refused';
         if (!admission.accepted) {
           const retryAfter = retryAfterValue(window.budget.retryAfter, admission.waitMs, at);
           throttled(family, reply, url.pathname, retryAfter);
           return;
+        }
+      }
+      const picked = faults.pick({ route, bearer });
+      if (picked.latencyMs !== undefined) {
+        fault = 'latency';
+        await sleep(picked.latencyMs);
+      }
+      if (faults.isExpired(bearer)) {
+        fault = 'expire-token';
+        errorReply(family, reply, 401, url.pathname, undefined, 'Token has expired');
+        return;
+      }
+      const due = picked.fault;
+      if (due !== undefined) fault = due.kind;
+      switch (due?.kind) {
+        case 'status':
+          errorReply(
+            family,
+            reply,
+            due.status ?? 500,
+            url.pathname,
+            due.retryAfterSeconds === undefined ? undefined : String(due.retryAfterSeconds),
+          );
+          return;
+        case 'reset':
+          if (due.afterBytes === undefined) {
+            record(0);
+            req.socket.destroy();
+            return;
+          }
+          reply = createReply(res, record, { cutAfterBytes: due.afterBytes });
+          break;
+        case 'expire-token':
+          if (bearer !== undefined) faults.expire(bearer);
+          errorReply(family, reply, 401, url.pathname, undefined, 'Token has expired');
+          return;
+        default:
+          break;
+      }
+      if (route === TOKEN_ROUTE) {
+        reply = mapJson(reply, (status, body) => {
+          const issued = (body as { access_token?: unknown } | null)?.access_token;
+          if (status === 200 && typeof issued === 'string') faults.issued(issued);
+          return body;
+        });
+      }
+      if (route !== undefined && (due === undefined || due.kind === 'shift' || due.kind === 'duplicate')) {
+        const view = LISTING_ROUTES.includes(route) ? listing.view(url, ctx.url, due) : undefined;
+        if (view !== undefined) {
+          url = view.url;
+          reply = mapJson(reply, view.map);
         }
       }
       await match.handler({ req, url, reply, ctx });
@@ -160,12 +268,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     tenantId: resolved.tenantId,
     credentials: DEMO_CREDENTIALS,
     dataset,
-    requests,
+    get requests() {
+      return log.entries().map((entry) => summary(entry, resolved.budgets));
+    },
+    requestLog: () => log.entries(),
+    clearRequestLog: () => log.clear(),
+    routes: ROUTE_NAMES,
+    faults: {
+      list: () => faults.list(),
+      set: (specs) => faults.replace(specs),
+      add: (spec) => faults.add(spec),
+      clear: () => faults.clear(),
+    },
+    adminToken,
     budgets: resolved.budgets,
     maxAcceptedInWindow(family, perMs) {
       const window = perMs ?? resolved.budgets.get(family)?.perMs;
       if (window === undefined) throw new RangeError(`${family} has no budget: give the window (perMs)`);
-      const times = requests
+      const times = log
+        .entries()
         .filter((entry) => entry.family === family && entry.budget !== 'refused')
         .map((entry) => entry.at);
       return maxInAnyWindow(times, window);
@@ -177,5 +298,21 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       });
       return stopping;
     },
+  };
+}
+
+/** The token endpoint's route: a token it issues is fresh, whatever `expire-token` did. */
+const TOKEN_ROUTE = 'token';
+
+/** The short form of an entry: the family only where a budget is in force. */
+function summary(entry: RequestLogEntry, budgets: ReadonlyMap<BudgetFamily, ResolvedBudget>): RequestSummary {
+  const family = entry.family !== undefined && budgets.has(entry.family) ? entry.family : undefined;
+  return {
+    method: entry.method,
+    path: entry.path,
+    status: entry.status,
+    at: entry.at,
+    ...(family === undefined ? {} : { family }),
+    ...(entry.budget === undefined ? {} : { budget: entry.budget }),
   };
 }

@@ -1,11 +1,16 @@
 import type { BudgetFamily } from '../budgets.js';
 import type { Reply } from '../reply.js';
+import { acdError } from './acd-error.js';
 
 /**
- * The 429 of a family whose budget is used up, in that family's own shape. Media Playback throttles
- * with `{message, route}` (its `ThrottlingApiResponse` in the published OpenAPI spec, GEN-MP in
- * reference/cxone-api.md §7), not with the `{internalCode, message}` of its other errors. The wording
- * of `message` is not documented; `route` is the path that was asked for.
+ * The 429 of a family whose budget is used up (or of a 429 fault), in that family's own shape.
+ * - Media Playback throttles with `{message, route}` (its `ThrottlingApiResponse` in the published
+ *   OpenAPI spec, GEN-MP in reference/cxone-api.md §7), not with the `{internalCode, message}` of its
+ *   other errors. The wording of `message` is not documented; `route` is the path that was asked for.
+ * - The ACD API puts every error message in the `icStatusDescription` header with no body (TAP in
+ *   reference/cxone-fidelity.md §2.4); its 429 is not documented [U], so it follows that rule.
+ * - The auth server answers errors as `{error, error_description}` (§2.2); its 429 is not documented
+ *   either [U].
  */
 export function throttled(
   family: BudgetFamily,
@@ -17,6 +22,12 @@ export function throttled(
   switch (family) {
     case 'media-playback':
       reply.json(429, { message: 'Too Many Requests', route }, headers);
+      return;
+    case 'cxone-acd':
+      acdError(reply, 429, 'Too Many Requests', headers);
+      return;
+    case 'cxone-auth':
+      reply.json(429, { error: 'temporarily_unavailable', error_description: 'Too many requests' }, headers);
       return;
   }
 }

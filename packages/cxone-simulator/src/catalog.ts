@@ -130,4 +130,24 @@ export const SKILLS: Readonly<Record<MediaKind, readonly SimSkill[]>> = Object.f
 
 export const DISPOSITIONS: readonly number[] = [0, 501, 502, 503, 504];
 
-export const TAGS: readonly string[] = ['vip', 'complaint', 'renewal', 'follow-up'];
+/** A tag on a contact. The API returns tags as objects (GEN-REP; SDK-CC for v33.0), not strings. */
+export interface SimTag {
+  readonly tagId: number;
+  readonly tagName: string;
+}
+
+export const TAGS: readonly SimTag[] = [
+  { tagId: 6_001, tagName: 'vip' },
+  { tagId: 6_002, tagName: 'complaint' },
+  { tagId: 6_003, tagName: 'renewal' },
+  { tagId: 6_004, tagName: 'follow-up' },
+];
+
+/**
+ * `transferIndicatorName` takes the values of the published spec (GEN-REP agent history):
+ * None, ReSkill, ReAgent, Consult, TakeOver, External. A leg handed to another agent is `ReAgent`.
+ */
+export const TRANSFER_INDICATORS = Object.freeze({
+  none: { transferIndicatorId: 0, transferIndicatorName: 'None' },
+  reAgent: { transferIndicatorId: 2, transferIndicatorName: 'ReAgent' },
+} as const);

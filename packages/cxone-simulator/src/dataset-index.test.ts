@@ -1,44 +1,45 @@
 import { describe, expect, it } from 'vitest';
-import { buildDataset, type Dataset, type SimContact } from './dataset.js';
+import { buildDataset, compareContactIds, type SimContact } from './dataset.js';
 import { indexDataset } from './dataset-index.js';
 
 describe('indexDataset', () => {
+  const dataset = buildDataset({ seed: 3, contacts: 100 });
+  const all = [...dataset.contacts];
+  const index = indexDataset(dataset);
+
   it('orders by lastUpdateTime, then numerically by contactId on ties', () => {
-    const base = buildDataset({ seed: 1, contacts: 1 }).contacts[0] as SimContact;
-    const contact = (contactId: string, lastUpdateTime: string): SimContact => ({
-      ...base,
-      contactId,
-      masterContactId: contactId,
-      lastUpdateTime,
-    });
-    const dataset: Dataset = {
-      contacts: [
-        contact('99', '2026-10-02T00:00:00.000Z'),
-        contact('100', '2026-10-01T00:00:00.000Z'),
-        contact('1000', '2026-10-01T00:00:00.000Z'),
-        contact('101', '2026-10-01T00:00:00.000Z'),
-      ],
-      recordings: new Map(),
-    };
-    const index = indexDataset(dataset);
-    expect(index.byLastUpdate.map((entry) => entry.contact.contactId)).toEqual(['100', '101', '1000', '99']);
-    expect([...index.masterPosition.entries()]).toEqual([
-      ['99', 0],
-      ['100', 1],
-      ['101', 2],
-      ['1000', 3],
-    ]);
+    const expected = [...all].sort(
+      (a, b) =>
+        Date.parse(a.lastUpdateTime) - Date.parse(b.lastUpdateTime) ||
+        compareContactIds(a.contactId, b.contactId),
+    );
+    expect(index.byLastUpdate.map((entry) => entry.contact)).toEqual(expected);
+    for (const entry of index.byLastUpdate) expect(entry.ms).toBe(Date.parse(entry.contact.lastUpdateTime));
   });
 
-  it('lists the legs of each master', () => {
-    const dataset = buildDataset({ seed: 3, contacts: 100 });
-    const index = indexDataset(dataset);
+  it("lists the legs of each master, and each master's position in contactId order", () => {
     let legs = 0;
+    const masters = all.filter((contact) => contact.contactId === contact.masterContactId);
+    expect([...index.masterPosition.entries()]).toEqual(
+      masters.map((master, position) => [master.contactId, position]),
+    );
     for (const [master, list] of index.legsByMaster) {
       expect(list[0]?.contactId).toBe(master);
       for (const leg of list) expect(leg.masterContactId).toBe(master);
       legs += list.length;
     }
     expect(legs).toBe(100);
+    expect(index.legsByMaster.size).toBe(masters.length);
+  });
+
+  it('looks contacts up by id and recordings by recording id', () => {
+    for (const contact of all) expect(index.byId.get(contact.contactId)).toEqual(contact);
+    expect(index.byId.size).toBe(100);
+    expect(index.byId.get('1')).toBeUndefined();
+    const recordings = [...dataset.recordings.values()];
+    expect(recordings.length).toBeGreaterThan(0);
+    for (const recording of recordings) expect(index.recordingsById.get(recording.id)).toEqual(recording);
+    expect([...index.recordingsById.keys()]).toEqual(recordings.map((recording) => recording.id));
+    expect(index.byId.has((all[0] as SimContact).contactId)).toBe(true);
   });
 });

@@ -2,13 +2,14 @@ import { err, type JsonObject, ok, type PluginError, type Result } from '@cxarch
 import { type CxoneClient, unexpectedBody } from '@cxarchive/cxone-api';
 import { SourceErrors } from './errors.js';
 import { contactIdOf, mapContactRecord } from './record.js';
+import { fieldMapFor } from './versions.js';
 
 /**
  * One contact's record again, for `fetch` when the listing's cache no longer holds it (reference
  * §3): `GET {api}/incontactapi/services/{apiVersion}/contacts/{contactId}`. The published spec
  * nests the record under a key named `contactId`:
  * `{businessUnitId, lastPollTime, contactId: {contactId, masterContactId, contactStartDate, …}}`.
- * A flat record is accepted too. Unknown contacts answer 404 (message in `icStatusDescription`)
+ * The record is read in the names of `apiVersion` (versions.ts). A flat record is accepted too. Unknown contacts answer 404 (message in `icStatusDescription`)
  * or 204 (both seen in the wild): `NotFound`.
  */
 export const contactUrl = (apiBase: string, apiVersion: string, contactId: string): string =>
@@ -39,7 +40,7 @@ export const getContactRecord = async (
   if (answer.value.body === undefined) return err(SourceErrors.contactNotFound(contactId, req));
   const raw = recordOfDetails(answer.value.body);
   if (raw === undefined) return err(unexpectedBody(req, 'no contact record'));
-  const record = mapContactRecord(raw);
+  const record = mapContactRecord(raw, fieldMapFor(apiVersion));
   if (contactIdOf(record) !== contactId) return err(unexpectedBody(req, 'the record is of another contact'));
   return ok(record);
 };

@@ -6,9 +6,11 @@ import {
   ok,
   type Page,
   type PluginError,
+  PluginErrors,
   type Result,
 } from '@cxarchive/core';
 import { type CxoneClient, queryString, sameOrigin, unexpectedBody } from '@cxarchive/cxone-api';
+import { type ContactFilter, filterParams, isFiltering, passesFilter } from './contact-filter.js';
 import { SourceErrors } from './errors.js';
 import { makeRef } from './item-ref.js';
 import {
@@ -21,6 +23,7 @@ import {
 import { contactIdOf, dateMs, mapContactRecord } from './record.js';
 import type { RecordCache } from './record-cache.js';
 import type { Settings } from './settings.js';
+import { fieldMapFor } from './versions.js';
 
 export interface ListingDeps {
   readonly settings: Settings;
@@ -40,13 +43,21 @@ export const completedContactsUrl = (
   updatedSince: string,
   skip: number,
   top: number,
+  filter: ContactFilter = {},
 ): string =>
   `${apiBase}/incontactapi/services/${apiVersion}/contacts/completed?${queryString({
     updatedSince,
     orderBy: 'lastUpdateTime asc',
+    ...filterParams(filter),
     skip,
     top,
   })}`;
+
+/** A page asked for by `skip` that holds no contact not already read. */
+export const repeatedPage = (skip: number): PluginError =>
+  PluginErrors.permanent(
+    `contacts/completed: the page at skip=${skip} repeats contacts already read; the API does not page by skip`,
+  );
 
 type Next =
   | { readonly kind: 'end' }
@@ -71,11 +82,15 @@ export const nextLink = (body: Readonly<Record<string, unknown>>, currentUrl: st
 };
 
 /**
- * Lists completed contacts (reference §2): `updatedSince` + `orderBy=lastUpdateTime asc`, paged
- * by `_links.next` when the API gives one (same origin as the API base only) or by `skip`,
- * until HTTP 204, `next: null`, an empty page, or the settle cutoff. Stops, yielding nothing
- * more, as soon as `signal` aborts. Each item reference carries ids and cursors only; the
- * records go to the cache for `fetch`.
+ * Lists completed contacts (reference §2): `updatedSince` + `orderBy=lastUpdateTime asc` (plus the
+ * single-id filters, contact-filter.ts), paged by `_links.next` when the API gives one or by
+ * `skip`, until HTTP 204, `next: null`, an empty page, or the settle cutoff. Stops, yielding
+ * nothing more, as soon as `signal` aborts. Each item reference carries ids and cursors only; the
+ * records (in the archive names of versions.ts) go to the cache for `fetch`.
+ *
+ * A `_links.next` on another origin than the API base is never followed (the bearer token would go
+ * to that host; which host real CXone puts there is not documented, fidelity §2.4): the listing
+ * warns once and pages on by `skip` from the number of records read so far.
  */
 export async function* listContacts(
   deps: ListingDeps,
@@ -98,9 +113,29 @@ export async function* listContacts(
   }
   const updatedSince = formatUpdatedSince(window.startMs);
   const seen = new RecentIds(Math.max(settings.overlapMs, MIN_DEDUPE_RETENTION_MS));
+  const fieldMap = fieldMapFor(settings.apiVersion);
+  if (fieldMap.kind === 'unverified') {
+    deps.logger.warn(
+      `cxone: no public source shows the field names of ${settings.apiVersion}; reading both the v33 and the pre-v33 names`,
+    );
+  }
+  const filtering = isFiltering(settings.filter);
+  const pageUrl = (skip: number) =>
+    completedContactsUrl(
+      base.value,
+      settings.apiVersion,
+      updatedSince,
+      skip,
+      settings.pageSize,
+      settings.filter,
+    );
   let high = window.floorMs;
-  let skip = 0;
-  let url = completedContactsUrl(base.value, settings.apiVersion, updatedSince, skip, settings.pageSize);
+  /** Records read so far: where `skip` paging goes on from. */
+  let read = 0;
+  let bySkip = false;
+  /** Whether the page being read was asked for by `skip` (not by a `_links.next`). */
+  let pagedBySkip = false;
+  let url = pageUrl(0);
 
   for (;;) {
     const answer = await client.requestJson({ family: 'cxone-acd', url, empty: [204], signal });
@@ -119,12 +154,14 @@ export async function* listContacts(
 
     const items: ItemRef[] = [];
     let pastCutoff = false;
+    let skipped = false;
+    let fresh = false;
     for (const raw of contacts) {
       if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
         deps.logger.warn('cxone: skipped a completedContacts entry that is not an object');
         continue;
       }
-      const record = mapContactRecord(raw as Record<string, unknown>);
+      const record = mapContactRecord(raw as Record<string, unknown>, fieldMap);
       const id = contactIdOf(record);
       const updatedMs = dateMs(record, 'lastUpdateTime');
       if (id === undefined || updatedMs === undefined) {
@@ -138,32 +175,49 @@ export async function* listContacts(
         break;
       }
       if (!seen.add(id, updatedMs)) continue;
+      fresh = true;
+      if (updatedMs > high) high = updatedMs;
+      if (filtering && !passesFilter(record, settings.filter)) {
+        skipped = true;
+        continue;
+      }
       deps.cache.set(id, record);
       items.push(makeRef(record, settings.apiVersion));
-      if (updatedMs > high) high = updatedMs;
     }
-    if (items.length > 0) yield ok({ items, checkpoint: makeCheckpoint(high) });
+    // A page whose contacts were all filtered out still moves the checkpoint on.
+    if (items.length > 0 || skipped) yield ok({ items, checkpoint: makeCheckpoint(high) });
+    read += contacts.length;
     if (pastCutoff || contacts.length === 0 || signal.aborted) return;
+    if (!fresh && pagedBySkip) {
+      // A skip-paged answer holding only contacts already read: the API ignores skip, and paging
+      // on would loop for ever.
+      yield err(repeatedPage(read - contacts.length));
+      return;
+    }
 
-    const next = nextLink(body, url);
+    const next = bySkip ? ({ kind: 'skip' } as const) : nextLink(body, url);
     if ('_tag' in next) {
       yield err(next);
       return;
     }
     if (next.kind === 'end') return;
-    if (next.kind === 'url') {
-      if (!sameOrigin(next.url, base.value)) {
-        yield err(SourceErrors.foreignNextLink(next.url, base.value));
-        return;
-      }
+    if (next.kind === 'url' && !sameOrigin(next.url, base.value)) {
+      deps.logger.warn('cxone: _links.next names another host; paging on by skip instead', {
+        nextOrigin: new URL(next.url).origin,
+        apiOrigin: new URL(base.value).origin,
+      });
+      bySkip = true;
+    }
+    if (next.kind === 'url' && !bySkip) {
       if (next.url === url) {
         yield err(SourceErrors.repeatedNextLink(url));
         return;
       }
       url = next.url;
+      pagedBySkip = false;
     } else {
-      skip += contacts.length;
-      url = completedContactsUrl(base.value, settings.apiVersion, updatedSince, skip, settings.pageSize);
+      url = pageUrl(read);
+      pagedBySkip = true;
     }
   }
 }

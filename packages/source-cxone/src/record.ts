@@ -1,11 +1,11 @@
 import type { JsonObject, JsonValue } from '@cxarchive/core';
+import type { FieldMap } from './versions.js';
 
 /**
- * The pinned `contacts/completed` record (reference §2, the field names of the published OpenAPI
- * spec used by v26+ of the ACD reporting API). Field names vary between API versions
- * (v21 says `contactStart`, `fromAddr`, …), so the archive record is built from this map only:
- * a field the API adds later is dropped until it is added here, a field it omits is omitted.
- * `id` fields are always archived as strings, whatever JSON type the API used.
+ * The fields of a `contacts/completed` record under their archive names (the v33.0 names, see
+ * versions.ts), with what kind of value each holds. The archive record is not limited to them:
+ * every field the API sends is archived (see `mapContactRecord`); this list names the ones the
+ * source reads and documents.
  */
 export type FieldKind = 'id' | 'value';
 
@@ -98,13 +98,43 @@ const toId = (value: unknown): string | undefined => {
   return undefined;
 };
 
-/** The archive record of one `completedContacts[]` entry: pinned fields only, ids as strings. */
-export const mapContactRecord = (raw: Readonly<Record<string, unknown>>): JsonObject => {
+/**
+ * The record's own ids, archived as decimal strings (the item id, the object keys and every archive
+ * reader use that form); CXone sends them as numbers (GEN-REP `contactId?: number`). Every other
+ * value keeps its JSON type, ids inside `tags` included.
+ */
+export const STRING_ID_FIELDS: ReadonlySet<string> = new Set(['contactId', 'masterContactId']);
+
+const rename = (raw: Readonly<Record<string, unknown>>, names: ReadonlyMap<string, string>, key: string) => {
+  const target = names.get(key);
+  return target !== undefined && !Object.hasOwn(raw, target) ? target : key;
+};
+
+/** Each tag object with its members renamed; anything else in the list kept as it is. */
+const mapTags = (value: unknown, map: FieldMap): unknown => {
+  if (!Array.isArray(value)) return value;
+  return value.map((tag) => {
+    if (typeof tag !== 'object' || tag === null || Array.isArray(tag)) return tag;
+    const raw = tag as Record<string, unknown>;
+    return Object.fromEntries(Object.entries(raw).map(([key, v]) => [rename(raw, map.tagFields, key), v]));
+  });
+};
+
+/**
+ * The archive record of one `completedContacts[]` entry (or `contacts/{id}` record) of the API
+ * version `map` describes: the version's names become the archive names (versions.ts), every
+ * other field is kept under its own name, and values keep their JSON types (tags stay objects,
+ * numeric ids such as agentId stay numbers) except the record's own ids (STRING_ID_FIELDS). Nothing
+ * is dropped.
+ */
+export const mapContactRecord = (raw: Readonly<Record<string, unknown>>, map: FieldMap): JsonObject => {
   const record: JsonObject = {};
-  for (const [field, kind] of Object.entries(CONTACT_FIELDS) as [ContactField, FieldKind][]) {
-    if (!Object.hasOwn(raw, field)) continue;
-    const value = kind === 'id' ? toId(raw[field]) : toJson(raw[field]);
-    if (value !== undefined) record[field] = value;
+  for (const [key, value] of Object.entries(raw)) {
+    const name = rename(raw, map.fields, key);
+    const json = STRING_ID_FIELDS.has(name)
+      ? (toId(value) ?? toJson(value))
+      : toJson(name === 'tags' ? mapTags(value, map) : value);
+    if (json !== undefined) record[name] = json;
   }
   return record;
 };

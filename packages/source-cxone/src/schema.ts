@@ -1,5 +1,6 @@
 import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core';
 import type { ClientAuth } from '@cxarchive/cxone-api';
+import { DEFAULT_API_VERSION } from './versions.js';
 
 export type { ClientAuth };
 export type MediaKind = 'voice';
@@ -19,6 +20,10 @@ export interface CxoneSourceOptionsInput {
   readonly recordingLag?: string;
   readonly media?: readonly MediaKind[];
   readonly apiVersion?: string;
+  readonly mediaTypes?: readonly number[];
+  readonly skills?: readonly number[];
+  readonly campaigns?: readonly number[];
+  readonly teams?: readonly number[];
   readonly pageSize?: number;
   readonly requestTimeout?: string;
   readonly tokenRefreshSkew?: string;
@@ -39,6 +44,10 @@ export interface CxoneSourceOptions {
   readonly recordingLag: string;
   readonly media: readonly MediaKind[];
   readonly apiVersion: string;
+  readonly mediaTypes?: readonly number[];
+  readonly skills?: readonly number[];
+  readonly campaigns?: readonly number[];
+  readonly teams?: readonly number[];
   readonly pageSize: number;
   readonly requestTimeout: string;
   readonly tokenRefreshSkew: string;
@@ -51,7 +60,7 @@ export const DEFAULTS = {
   overlap: '15m',
   recordingLag: '30m',
   media: ['voice'],
-  apiVersion: 'v29.0',
+  apiVersion: DEFAULT_API_VERSION,
   pageSize: 100,
   requestTimeout: '30s',
   tokenRefreshSkew: '5m',
@@ -62,6 +71,19 @@ const secret = (description: string) => ({
   type: 'string',
   minLength: 1,
   'x-cxarchive-secret': true,
+});
+
+/**
+ * A filter option: contacts/completed filters on one id per parameter, so a single id is sent to
+ * the API and a longer list is applied to the listed records (contact-filter.ts).
+ */
+const idList = (description: string) => ({
+  description:
+    `${description} One id is sent to the API as a filter; with several, every contact is listed and ` +
+    'those not matching are skipped (their checkpoint still advances). Absent or empty: no filter.',
+  type: 'array',
+  items: { type: 'integer', minimum: 0 },
+  uniqueItems: true,
 });
 
 /** JSON Schema (draft-07) of `source.with`: the single source of the option docs. */
@@ -135,12 +157,23 @@ export const configSchema: JsonSchema = {
     },
     apiVersion: {
       description:
-        'Pinned version of the CXone ACD/reporting API (incontactapi/services/{apiVersion}); ' +
-        'the record field map follows it.',
+        'Version of the CXone ACD/reporting API (incontactapi/services/{apiVersion}) used to list and read ' +
+        'contacts. Default v33.0: the newest version whose field names are publicly known, and the one ' +
+        "NICE's own agent SDK uses; no public source shows the names of v29.0. v33.0, v23.0 and v21.0 " +
+        'have verified field maps (v21/v23 say contactStart, fromAddr, toAddr, mediaType, confSeconds, ' +
+        'ACWSeconds). Records are archived under the v33 names whatever the version, with every other ' +
+        'field kept as sent. Any other vNN.0 is accepted and read with both spellings.',
       type: 'string',
       pattern: '^v\\d+\\.0$',
       default: DEFAULTS.apiVersion,
     },
+    mediaTypes: idList(
+      'Archive only contacts of these media types (mediaTypeId: 1 Email, 3 Chat, 4 Phone Call, 5 Voice Mail, ' +
+        '6 Work Time, 7 SMS, 8 Social, 9 Digital).',
+    ),
+    skills: idList('Archive only contacts of these skills (skillId).'),
+    campaigns: idList('Archive only contacts of these campaigns (campaignId).'),
+    teams: idList("Archive only contacts handled by these teams (teamId, the agent's team)."),
     pageSize: {
       description: 'Contacts requested per listing page (the `top` parameter of contacts/completed).',
       type: 'integer',

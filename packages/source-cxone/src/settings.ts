@@ -1,6 +1,8 @@
 import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
 import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-api';
+import type { ContactFilter } from './contact-filter.js';
 import { type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
+import { API_VERSION_PATTERN } from './versions.js';
 
 /** The resolved options in the units the code works with (milliseconds, epoch times; secrets stay wrapped). */
 export interface Settings {
@@ -13,6 +15,8 @@ export interface Settings {
   readonly recordingLagMs: number;
   readonly media: ReadonlySet<MediaKind>;
   readonly apiVersion: string;
+  /** Which contacts are archived (media types, skills, campaigns, teams). */
+  readonly filter: ContactFilter;
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
   readonly tokenRefreshSkewMs: number;
@@ -47,6 +51,25 @@ const nonEmpty = (name: string, value: Secret | undefined): Result<Secret, Plugi
     : err(PluginErrors.invalidInput(`${name} is required`, name));
 };
 
+const FILTER_OPTIONS = ['mediaTypes', 'skills', 'campaigns', 'teams'] as const;
+
+/** The filter lists: each absent, or a list of distinct non-negative integer ids. */
+const resolveFilter = (o: CxoneSourceOptions): Result<ContactFilter, PluginError> => {
+  const filter: Record<string, readonly number[]> = {};
+  for (const name of FILTER_OPTIONS) {
+    const ids: unknown = o[name];
+    if (ids === undefined) continue;
+    if (!Array.isArray(ids) || ids.some((id) => !Number.isSafeInteger(id) || (id as number) < 0)) {
+      return err(PluginErrors.invalidInput(`${name} must be a list of integer ids (e.g. [4])`, name));
+    }
+    if (new Set(ids).size !== ids.length) {
+      return err(PluginErrors.invalidInput(`${name} lists an id twice`, name));
+    }
+    if (ids.length > 0) filter[name] = ids as number[];
+  }
+  return ok(filter);
+};
+
 /**
  * Checks what the schema cannot (URL scheme rule, parseable dates and durations) and converts.
  * Defaults are applied again so a direct create() call without core's validation still works.
@@ -60,9 +83,16 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   if (!Number.isInteger(o.pageSize) || o.pageSize < 1 || o.pageSize > 10_000) {
     return err(PluginErrors.invalidInput('pageSize must be an integer between 1 and 10000', 'pageSize'));
   }
-  if (!/^v\d+\.0$/.test(o.apiVersion)) {
-    return err(PluginErrors.invalidInput('apiVersion must look like v29.0', 'apiVersion'));
+  if (typeof o.apiVersion !== 'string' || !API_VERSION_PATTERN.test(o.apiVersion)) {
+    return err(
+      PluginErrors.invalidInput(
+        `apiVersion must look like v33.0 (the default; v21.0 and v23.0 are supported too), got ${JSON.stringify(o.apiVersion)}`,
+        'apiVersion',
+      ),
+    );
   }
+  const filter = resolveFilter(o);
+  if (filter.isErr()) return err(filter.error);
   if (o.clientAuth !== 'basic' && o.clientAuth !== 'post') {
     return err(PluginErrors.invalidInput('clientAuth must be "basic" or "post"', 'clientAuth'));
   }
@@ -120,6 +150,7 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     recordingLagMs,
     media: new Set(o.media),
     apiVersion: o.apiVersion,
+    filter: filter.value,
     pageSize: o.pageSize,
     requestTimeoutMs,
     tokenRefreshSkewMs,

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoToken, rawGet } from '../../test-support/route-helpers.js';
 import type { SimContact } from '../dataset.js';
-import { DEMO_CREDENTIALS } from '../options.js';
 import { type RunningSimulator, startSimulator } from '../server.js';
+import { renderContact } from '../versions.js';
 
 let sim: RunningSimulator;
 let token: string;
@@ -9,36 +10,31 @@ const NOW = new Date('2026-10-20T12:00:00Z');
 
 beforeAll(async () => {
   sim = await startSimulator({ seed: 5, contacts: 12, now: () => NOW });
-  const response = await fetch(`${sim.url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: DEMO_CREDENTIALS.accessKeyId,
-      password: DEMO_CREDENTIALS.accessKeySecret,
-      client_id: DEMO_CREDENTIALS.clientId,
-      client_secret: DEMO_CREDENTIALS.clientSecret,
-    }).toString(),
-  });
-  token = ((await response.json()) as { access_token: string }).access_token;
+  token = await demoToken(sim);
 });
 afterAll(() => sim.stop());
 
-const url = (contactId: string, version = 'v29.0', query = '') =>
+const url = (contactId: string, version = 'v33.0', query = '') =>
   `${sim.url}/incontactapi/services/${version}/contacts/${contactId}${query}`;
 const get = (target: string, headers: Record<string, string> = { authorization: `Bearer ${token}` }) =>
   fetch(target, { headers: { accept: 'application/json', ...headers } });
 
 describe('GET contacts/{contactId}', () => {
-  it('answers the record nested under a key named contactId, as the published spec has it', async () => {
+  it('answers the record nested under a key named contactId, in the names of the version', async () => {
     const contact = sim.dataset.contacts[3] as SimContact;
     const response = await get(url(contact.contactId));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       businessUnitId: 4600001,
       lastPollTime: NOW.toISOString(),
-      contactId: contact,
+      contactId: renderContact(contact, 'v33'),
     });
+    const old = (await (await get(url(contact.contactId, 'v23.0'))).json()) as {
+      contactId: Record<string, unknown>;
+    };
+    expect(old.contactId).toEqual(renderContact(contact, 'pre-v33'));
+    expect(old.contactId.contactStart).toBe(contact.contactStartDate);
+    expect(old.contactId.contactId).toBe(Number(contact.contactId));
   });
 
   it('matches the prefix case-insensitively and keeps only the fields asked for', async () => {
@@ -47,7 +43,15 @@ describe('GET contacts/{contactId}', () => {
       `${sim.url}/inContactAPI/services/v26.0/contacts/${contact.contactId}?fields=contactId,lastUpdateTime`,
     );
     const body = (await response.json()) as { contactId: Record<string, unknown> };
-    expect(body.contactId).toEqual({ contactId: contact.contactId, lastUpdateTime: contact.lastUpdateTime });
+    expect(body.contactId).toEqual({
+      contactId: Number(contact.contactId),
+      lastUpdateTime: contact.lastUpdateTime,
+    });
+    const unknownField = await get(url(contact.contactId, 'v33.0', '?fields=contactStart'));
+    expect(unknownField.status).toBe(400);
+    const unknownParameter = await get(url(contact.contactId, 'v33.0', '?expand=all'));
+    expect(unknownParameter.status).toBe(400);
+    expect(unknownParameter.headers.get('icStatusDescription')).toBe('Unknown parameter expand');
   });
 
   it('answers 404 with icStatusDescription for an unknown contact, and 400 for a non-numeric id', async () => {
@@ -67,8 +71,13 @@ describe('GET contacts/{contactId}', () => {
     expect(anonymous.headers.get('icStatusDescription')).toBe('Missing bearer token');
     const xml = await get(url(id), { authorization: `Bearer ${token}`, accept: 'application/xml' });
     expect(xml.status).toBe(406);
-    const old = await get(url(id, 'v2.0'));
-    expect(old.status).toBe(404);
+    const missing = await rawGet(url(id), { authorization: `Bearer ${token}` });
+    expect(missing.status).toBe(406);
+    for (const version of ['v2.0', 'v20.0', 'v34.0']) {
+      const old = await get(url(id, version));
+      expect(old.status).toBe(404);
+      expect(old.headers.get('icStatusDescription')).toMatch(/^API version/);
+    }
   });
 
   it('leaves contacts/completed to its own route', async () => {

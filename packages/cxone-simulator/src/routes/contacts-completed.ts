@@ -1,31 +1,17 @@
-import { acceptsJson } from '../accept.js';
+import { matchingPositions, parseQuery, unknownParameter } from '../contact-query.js';
 import type { SimContext } from '../context.js';
-import { compareContactIds, type SimContact } from '../dataset.js';
+import { requireJsonAccept } from '../json-accept.js';
 import { TENANT } from '../options.js';
 import type { RouteHandler } from '../route.js';
 import { checkBearer } from '../tokens.js';
+import { fieldNames, renderContact, selectFields } from '../versions.js';
 import { acdError } from './acd-error.js';
+import { acdVersion } from './acd-version.js';
 
 /** `/incontactapi/services/v{N}.0/contacts/completed`, matched case-insensitively. */
 export const CONTACTS_COMPLETED_PATH = /^\/incontactapi\/services\/v(\d{1,3})\.0\/contacts\/completed\/?$/i;
-export const MIN_API_VERSION = 7;
-export const MAX_API_VERSION = 33;
 export const DEFAULT_TOP = 100;
 export const MAX_TOP = 10_000;
-
-type SortKey = 'lastUpdateTime' | 'contactId';
-interface Order {
-  readonly key: SortKey;
-  readonly descending: boolean;
-}
-
-function parseOrder(value: string | null): Order | null {
-  if (value === null || value.trim() === '') return { key: 'contactId', descending: false };
-  const match = /^\s*(lastUpdateTime|contactId)(?:\s+(asc|desc))?\s*$/i.exec(value);
-  if (match === null) return null;
-  const key: SortKey = (match[1] as string).toLowerCase() === 'contactid' ? 'contactId' : 'lastUpdateTime';
-  return { key, descending: (match[2] ?? 'asc').toLowerCase() === 'desc' };
-}
 
 function parseCount(value: string | null, fallback: number, min: number, max: number): number | null {
   if (value === null || value === '') return fallback;
@@ -34,23 +20,17 @@ function parseCount(value: string | null, fallback: number, min: number, max: nu
   return number < min || number > max ? null : number;
 }
 
-/** Contacts matching `updatedSince` (inclusive), in the requested order. */
-function select(ctx: SimContext, sinceMs: number | null, order: Order): readonly SimContact[] {
-  const { byLastUpdate } = ctx.index;
-  let first = 0;
-  if (sinceMs !== null) {
-    // Lower bound: first entry with ms >= sinceMs.
-    let high = byLastUpdate.length;
-    while (first < high) {
-      const middle = (first + high) >>> 1;
-      if ((byLastUpdate[middle]?.ms ?? 0) < sinceMs) first = middle + 1;
-      else high = middle;
-    }
+/** The `fields` list as a set of names, or a message naming a field the version does not have. */
+export function parseFields(
+  value: string | null,
+  known: readonly string[],
+): { readonly fields: ReadonlySet<string> | undefined } | { readonly message: string } {
+  if (value === null || value.trim() === '') return { fields: undefined };
+  const fields = new Set(value.split(',').map((field) => field.trim()));
+  for (const field of fields) {
+    if (!known.includes(field)) return { message: `Invalid fields: unknown field ${field}` };
   }
-  const matching = byLastUpdate.slice(first).map((entry) => entry.contact);
-  if (order.key === 'contactId') matching.sort((a, b) => compareContactIds(a.contactId, b.contactId));
-  if (order.descending) matching.reverse();
-  return matching;
+  return { fields };
 }
 
 function pageUrl(ctx: SimContext, url: URL, skip: number, top: number): string {
@@ -60,35 +40,29 @@ function pageUrl(ctx: SimContext, url: URL, skip: number, top: number): string {
   return `${ctx.url}${url.pathname}?${params.toString()}`;
 }
 
-/** GET /incontactapi/services/v{N}.0/contacts/completed */
+/**
+ * GET /incontactapi/services/v{N}.0/contacts/completed: the records in the field names of the
+ * version (see versions.ts), filtered and ordered as contact-query.ts describes, paged by
+ * `skip`/`top` with absolute `_links`; 204 with no body past the end (TAP `client.py`; CS).
+ */
 export const contactsCompleted: RouteHandler = ({ req, url, reply, ctx }) => {
-  const version = Number(CONTACTS_COMPLETED_PATH.exec(url.pathname)?.[1]);
-  if (!(version >= MIN_API_VERSION && version <= MAX_API_VERSION)) {
-    acdError(reply, 404, `API version v${version}.0 not found`);
-    return;
-  }
+  const names = acdVersion(reply, CONTACTS_COMPLETED_PATH.exec(url.pathname)?.[1]);
+  if (names === undefined) return;
   const auth = checkBearer(ctx, req);
   if (!auth.ok) {
     acdError(reply, 401, auth.reason);
     return;
   }
-  if (!acceptsJson(req.headers.accept)) {
-    reply.text(406, 'No known way to render data', { icStatusDescription: 'No known way to render data' });
+  if (!requireJsonAccept(req, reply)) return;
+  const params = url.searchParams;
+  const unknown = unknownParameter(params);
+  if (unknown !== undefined) {
+    acdError(reply, 400, unknown);
     return;
   }
-  const params = url.searchParams;
-  const updatedSince = params.get('updatedSince');
-  let sinceMs: number | null = null;
-  if (updatedSince !== null && updatedSince !== '') {
-    sinceMs = Date.parse(updatedSince);
-    if (Number.isNaN(sinceMs)) {
-      acdError(reply, 400, 'Invalid updatedSince: expected an ISO-8601 date');
-      return;
-    }
-  }
-  const order = parseOrder(params.get('orderBy'));
-  if (order === null) {
-    acdError(reply, 400, 'Invalid orderBy: use lastUpdateTime or contactId, optionally with asc or desc');
+  const query = parseQuery(params);
+  if (!query.ok) {
+    acdError(reply, 400, query.message);
     return;
   }
   const skip = parseCount(params.get('skip'), 0, 0, 999_999_999);
@@ -101,13 +75,21 @@ export const contactsCompleted: RouteHandler = ({ req, url, reply, ctx }) => {
     acdError(reply, 400, `Invalid top: expected an integer between 1 and ${MAX_TOP}`);
     return;
   }
+  const sample = ctx.dataset.size > 0 ? ctx.dataset.contactAt(0) : undefined;
+  const fields = parseFields(params.get('fields'), sample === undefined ? [] : fieldNames(names, sample));
+  if ('message' in fields) {
+    acdError(reply, 400, fields.message);
+    return;
+  }
 
-  const matching = select(ctx, sinceMs, order);
+  const matching = matchingPositions(ctx.dataset, query.value);
   if (skip >= matching.length) {
     reply.empty(204);
     return;
   }
-  const page = matching.slice(skip, skip + top);
+  const page = [...matching.subarray(skip, skip + top)].map((position) =>
+    selectFields(renderContact(ctx.dataset.contactAt(position), names), fields.fields),
+  );
   reply.json(200, {
     totalRecords: matching.length,
     businessUnitId: TENANT.businessUnitId,

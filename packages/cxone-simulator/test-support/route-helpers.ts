@@ -1,0 +1,55 @@
+import { request } from 'node:http';
+import { compareContactIds, type SimContact } from '../src/dataset.js';
+import { DEMO_CREDENTIALS } from '../src/options.js';
+import type { RunningSimulator } from '../src/server.js';
+import { type NameSet, renderContact } from '../src/versions.js';
+
+/** A bearer token of the demo API user (for route tests). */
+export async function demoToken(sim: RunningSimulator): Promise<string> {
+  const response = await fetch(`${sim.url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'password',
+      username: DEMO_CREDENTIALS.accessKeyId,
+      password: DEMO_CREDENTIALS.accessKeySecret,
+      client_id: DEMO_CREDENTIALS.clientId,
+      client_secret: DEMO_CREDENTIALS.clientSecret,
+    }).toString(),
+  });
+  return ((await response.json()) as { access_token: string }).access_token;
+}
+
+/** A GET with exactly the headers given (fetch would add `Accept: *\/*`). */
+export function rawGet(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The data set's contacts in (lastUpdateTime, contactId) order, from `since` on. */
+export function byUpdate(contacts: readonly SimContact[], since?: string): SimContact[] {
+  const sinceMs = since === undefined ? Number.NEGATIVE_INFINITY : Date.parse(since);
+  return contacts
+    .filter((contact) => Date.parse(contact.lastUpdateTime) >= sinceMs)
+    .sort(
+      (a, b) =>
+        Date.parse(a.lastUpdateTime) - Date.parse(b.lastUpdateTime) ||
+        compareContactIds(a.contactId, b.contactId),
+    );
+}
+
+export const wire = (contacts: readonly SimContact[], names: NameSet = 'pre-v33') =>
+  contacts.map((contact) => renderContact(contact, names));

@@ -6,6 +6,8 @@ export interface SimContext {
   readonly options: ResolvedSimulatorOptions;
   /** Base URL, e.g. 'http://127.0.0.1:43123': issuer and API endpoint at once. */
   readonly url: string;
+  /** Base URL of the media origin (signed media file URLs), another port than `url`. */
+  readonly mediaUrl?: string;
   readonly dataset: Dataset;
   /** Private key of the simulator: signs tokens and media URLs. */
   readonly secret: Buffer;

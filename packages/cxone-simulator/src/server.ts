@@ -15,6 +15,7 @@ import { buildDataset, type Dataset } from './dataset.js';
 import { indexDataset } from './dataset-index.js';
 import { FaultSet, type FaultSpec, type FaultState, LISTING_ROUTES } from './faults.js';
 import { ListingFaults } from './listing-faults.js';
+import { listenMediaOrigin } from './media-origin.js';
 import { DEMO_CREDENTIALS, type DemoCredentials, resolveOptions, type SimulatorOptions } from './options.js';
 import { createReply, mapJson, type Reply } from './reply.js';
 import { loggedQuery, RequestLog, type RequestLogEntry, type RequestSummary } from './request-log.js';
@@ -253,9 +254,11 @@ export async function startSimulator(
     });
   });
   const url = baseUrl(server.address() as AddressInfo);
+  const media = await listenMediaOrigin(resolved.host, (req, res) => void handle(req, res));
   ctx = {
     options: resolved,
     url,
+    mediaUrl: media.url,
     dataset,
     secret,
     index,
@@ -292,10 +295,13 @@ export async function startSimulator(
       return maxInAnyWindow(times, window);
     },
     stop() {
-      stopping ??= new Promise<void>((resolve, reject) => {
-        server.close((error) => (error === undefined ? resolve() : reject(error)));
-        server.closeAllConnections();
-      });
+      stopping ??= Promise.all([
+        new Promise<void>((resolve, reject) => {
+          server.close((error) => (error === undefined ? resolve() : reject(error)));
+          server.closeAllConnections();
+        }),
+        media.close(),
+      ]).then(() => undefined);
       return stopping;
     },
   };

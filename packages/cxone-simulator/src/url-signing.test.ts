@@ -5,9 +5,11 @@ const secret = Buffer.alloc(32, 1);
 const id = '0f8fad5b-d9cb-469f-a165-70867728950e';
 
 describe('media URL signing', () => {
-  it('builds the documented URL shape', () => {
-    const url = new URL(signMediaUrl('http://127.0.0.1:1', id, 1_800_000_000, secret));
-    expect(url.pathname).toBe(`/media/files/${id}.wav`);
+  it('builds the documented URL shape, with or without an extension', () => {
+    expect(new URL(signMediaUrl('http://127.0.0.1:1', id, 1, secret)).pathname).toBe(`/media/files/${id}`);
+    const url = new URL(signMediaUrl('http://127.0.0.1:1', id, 1_800_000_000, secret, 'mp4'));
+    expect(url.origin).toBe('http://127.0.0.1:1');
+    expect(url.pathname).toBe(`/media/files/${id}.mp4`);
     expect(url.searchParams.get('expires')).toBe('1800000000');
     expect(url.searchParams.get('signature')).toBe(mediaSignature(id, 1_800_000_000, secret));
   });

@@ -1,14 +1,21 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
-/** Builds the signed, expiring download URL of a recording. */
+/**
+ * Builds the signed, expiring download URL of a recording on the media origin, as a pre-signed
+ * storage URL: `{mediaBase}/media/files/{recordingId}[.mp4]?expires=…&signature=…`. Real
+ * `fileToPlayUrl`s are "a temporary URL to the media file" (reference §4) and need not end in an
+ * extension, so `extension` may be left out.
+ */
 export function signMediaUrl(
-  baseUrl: string,
+  mediaBaseUrl: string,
   recordingId: string,
   expiresEpochSeconds: number,
   secret: Buffer,
+  extension?: string,
 ): string {
   const signature = mediaSignature(recordingId, expiresEpochSeconds, secret);
-  return `${baseUrl}/media/files/${recordingId}.wav?expires=${expiresEpochSeconds}&signature=${signature}`;
+  const file = extension === undefined ? recordingId : `${recordingId}.${extension}`;
+  return `${mediaBaseUrl}/media/files/${file}?expires=${expiresEpochSeconds}&signature=${signature}`;
 }
 
 export function mediaSignature(recordingId: string, expiresEpochSeconds: number, secret: Buffer): string {

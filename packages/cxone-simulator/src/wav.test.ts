@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildDataset, WAV_HEADER_BYTES } from './dataset.js';
-import { CHUNK_BYTES, openRecording, wavHeader } from './wav.js';
+import { mp4Recording } from './mp4.js';
+import { CHUNK_BYTES, openRecording, recordingStream, wavHeader } from './wav.js';
 
 async function digest(stream: Readable): Promise<{ sha256: string; bytes: number; chunks: number[] }> {
   const hash = createHash('sha256');
@@ -32,16 +33,34 @@ describe('WAV recordings', () => {
     expect(header.readUInt32LE(40)).toBe(16_000);
   });
 
-  it('streams exactly SimRecording.size bytes in bounded chunks, lazily', async () => {
+  it('streams exactly SimRecording.size bytes of WAV in bounded chunks, lazily', async () => {
     const dataset = buildDataset({ seed: 4, contacts: 10, recordingSeconds: [590, 600] });
     const [recording] = [...dataset.recordings.values()];
     if (recording === undefined) throw new Error('seed 4 should give a recording');
-    const stream = openRecording(dataset, recording.masterContactId);
+    const stream = recordingStream(recording);
     expect(stream.readableLength).toBe(0); // nothing generated before the first read
     const { bytes, chunks } = await digest(stream);
     expect(bytes).toBe(recording.size);
     expect(Math.max(...chunks)).toBeLessThanOrEqual(CHUNK_BYTES);
     expect(chunks.length).toBeGreaterThan(recording.size / CHUNK_BYTES);
+  });
+
+  it('serves the same samples inside MP4: openRecording is the MP4 file, its samples those of the WAV', async () => {
+    const dataset = buildDataset({ seed: 4, contacts: 10, recordingSeconds: [30, 40] });
+    const [recording] = [...dataset.recordings.values()];
+    if (recording === undefined) throw new Error('seed 4 should give a recording');
+    const read = async (stream: Readable) => {
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks);
+    };
+    const mp4 = await read(openRecording(dataset, recording.masterContactId));
+    const wav = await read(recordingStream(recording));
+    expect(mp4.length).toBe(mp4Recording(recording).size);
+    expect(mp4.toString('latin1', 4, 8)).toBe('ftyp');
+    expect(
+      mp4.subarray(mp4.length - (wav.length - WAV_HEADER_BYTES)).equals(wav.subarray(WAV_HEADER_BYTES)),
+    ).toBe(true);
   });
 
   it('gives byte-identical recordings for the same seed and different ones for another seed', async () => {

@@ -1,12 +1,12 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { BYTES_PER_SECOND, type Dataset, type SimRecording, WAV_HEADER_BYTES } from './dataset.js';
-import { createRngFromString } from './prng.js';
+import { mp4Recording } from './mp4.js';
+import { CHUNK_BYTES, sampleStream } from './samples.js';
+
+export { CHUNK_BYTES };
 
 /** WAVE_FORMAT_MULAW */
 const FORMAT_MULAW = 7;
-/** Bytes produced per read() call. A multiple of 4 (the generator yields 32-bit words). */
-export const CHUNK_BYTES = 64 * 1024;
-
 /** The 44-byte RIFF/WAVE header of an 8 kHz mono 8-bit μ-law file holding `dataBytes` bytes of samples. */
 export function wavHeader(dataBytes: number): Buffer {
   const header = Buffer.alloc(WAV_HEADER_BYTES);
@@ -26,44 +26,20 @@ export function wavHeader(dataBytes: number): Buffer {
   return header;
 }
 
-/**
- * The WAV bytes of one recording as a lazy stream: the header, then μ-law samples drawn from a
- * generator seeded by the recording id, produced one chunk per read. Nothing is buffered beyond a chunk.
- */
+/** The WAV bytes of one recording as a lazy stream (header, then μ-law samples; see samples.ts). */
 export function recordingStream(recording: SimRecording): Readable {
   const dataBytes = recording.size - WAV_HEADER_BYTES;
-  const rng = createRngFromString(`recording:${recording.id}`);
-  let headerSent = false;
-  let remaining = dataBytes;
-  return new Readable({
-    highWaterMark: CHUNK_BYTES,
-    read() {
-      if (!headerSent) {
-        headerSent = true;
-        this.push(wavHeader(dataBytes));
-        if (remaining === 0) this.push(null);
-        return;
-      }
-      if (remaining <= 0) {
-        this.push(null);
-        return;
-      }
-      const length = Math.min(CHUNK_BYTES, remaining);
-      const words = Math.ceil(length / 4);
-      const chunk = Buffer.allocUnsafe(words * 4);
-      for (let i = 0; i < words; i++) chunk.writeUInt32LE(rng.nextUint32(), i * 4);
-      remaining -= length;
-      this.push(length === chunk.length ? chunk : chunk.subarray(0, length));
-      if (remaining === 0) this.push(null);
-    },
-  });
+  return sampleStream(recording.id, wavHeader(dataBytes), dataBytes);
 }
 
-/** The exact bytes the server serves for a master contact's recording, generated lazily. */
+/**
+ * The exact bytes the media origin serves for a master contact's recording (MP4, see mp4.ts),
+ * generated lazily.
+ */
 export function openRecording(dataset: Dataset, masterContactId: string): Readable {
   const recording = dataset.recordings.get(masterContactId);
   if (recording === undefined) {
     throw new RangeError(`no recording for master contact ${masterContactId}`);
   }
-  return recordingStream(recording);
+  return mp4Recording(recording).open();
 }

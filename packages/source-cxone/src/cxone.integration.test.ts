@@ -160,9 +160,9 @@ describe('fetch against the simulator', () => {
     const item = await fetchItem(await create(sim), master);
     expect(item.id).toBe(master.contactId);
     expect(item.occurredAt.toISOString()).toBe(new Date(master.contactStartDate).toISOString());
-    expect(item.artifacts.map((a) => [a.name, a.contentType])).toEqual([['recording.wav', 'audio/wav']]);
+    expect(item.artifacts.map((a) => [a.name, a.contentType])).toEqual([['recording.mp4', 'audio/mp4']]);
     expect(item.record.recordings).toEqual([
-      { artifact: 'recording.wav', startTime: recording?.startTime, endTime: recording?.endTime },
+      { artifact: 'recording.mp4', startTime: recording?.startTime, endTime: recording?.endTime },
     ]);
     const participants = item.record.participants as Record<string, unknown>[];
     expect(participants.length).toBeGreaterThan(0);
@@ -170,7 +170,7 @@ describe('fetch against the simulator', () => {
     const got = await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     const want = await sha256OfStream(openRecording(sim.dataset, master.masterContactId));
     expect(got).toEqual(want);
-    expect(got.size).toBe(recording?.size);
+    expect(got.size).toBe(want.size);
   });
 
   it('parses both interactions casings: every recorded voice master gets its artifact', async () => {
@@ -183,7 +183,7 @@ describe('fetch against the simulator', () => {
       expect(
         item.artifacts.map((a) => a.name),
         master.contactId,
-      ).toEqual(['recording.wav']);
+      ).toEqual(['recording.mp4']);
     }
     const unrecorded = voiceMasters(sim).filter((c) => !sim.dataset.recordings.has(c.masterContactId));
     for (const master of unrecorded) {
@@ -349,7 +349,7 @@ describe('recordings still being processed against the simulator', () => {
 
     clockMs = Math.max(ended + 30 * MIN, Date.parse(recording?.endTime as string) + 1800 * 1000);
     const item = await fetchItem(await create(sim), master);
-    expect(item.artifacts.map((a) => a.name)).toEqual(['recording.wav']);
+    expect(item.artifacts.map((a) => a.name)).toEqual(['recording.mp4']);
   });
 
   it('archives an old voice contact without a recording as a contact without a recording artifact', async () => {

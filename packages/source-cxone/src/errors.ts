@@ -57,9 +57,31 @@ export const SourceErrors = {
         (cause instanceof Error && !stalled ? ` (${cause.message})` : ''),
     ),
 
-  /** The body ended before its `Content-Length`. */
-  downloadShort: (req: RequestInfo, received: number, expected: number): PluginError =>
-    PluginErrors.transient(
-      `${describeRequest(req)}: the recording ended after ${received} of ${expected} bytes`,
+  /**
+   * The recording body is not a whole recording: shorter or longer than the server announced, or
+   * its container (MP4 boxes, RIFF/WAVE chunks) cut or broken. Another download may be whole
+   * (Transient); a body whose length nothing can confirm stays refused (Permanent).
+   */
+  recordingIncomplete: (
+    req: RequestInfo,
+    verdict: { readonly problem: string; readonly transient: boolean },
+    received: number,
+  ): PluginError =>
+    (verdict.transient ? PluginErrors.transient : PluginErrors.permanent)(
+      `${describeRequest(req)}: the recording is not whole after ${received} bytes: ${verdict.problem}`,
+    ),
+
+  /** A GET without a Range answered 206 (a part): not the recording. */
+  unexpectedPartial: (req: RequestInfo): PluginError =>
+    PluginErrors.transient(`${describeRequest(req)}: a part (206) came back for a whole-file request`),
+
+  /**
+   * Media Playback answered 403: the API user lacks the permission NICE documents for the API
+   * (developer.niceincontact.com/API/MediaPlaybackAPI; reference/cxone-api.md §2).
+   */
+  playAnyMissing: (cause: PluginError): PluginError =>
+    PluginErrors.auth(
+      `${cause.message} — the CXone API user needs the permission "Search & Playback > Player > ` +
+        'Play/download recordings: Play Any" to use Media Playback',
     ),
 } as const;

@@ -12,18 +12,14 @@ import { type CxoneClient, urlProblem } from '@cxarchive/cxone-api';
 import { getContactRecord } from './contact-details.js';
 import { SourceErrors } from './errors.js';
 import { readRef } from './item-ref.js';
-import {
-  contentTypeOf,
-  extensionOf,
-  lookupPlayback,
-  type PlaybackInteraction,
-  recordingName,
-  uniqueParticipants,
-} from './media-playback.js';
+import { MediaLink, probeMedia } from './media-link.js';
+import { recordingHorizonMsOf } from './media-options.js';
+import { lookupPlayback, type PlaybackInteraction, uniqueParticipants } from './media-playback.js';
+import { recordingFormat, recordingName } from './media-type.js';
 import { dateMs, isMasterLeg, isVoiceContact, masterContactIdOf } from './record.js';
 import type { RecordCache } from './record-cache.js';
 import { createRecordingArtifact } from './recording-artifact.js';
-import { recordingDueBy } from './recording-lag.js';
+import { missingRecording } from './recording-lag.js';
 import type { Settings } from './settings.js';
 
 export interface FetchDeps {
@@ -65,8 +61,10 @@ const recordOf = async (
 /**
  * Builds the item of one contact leg. The recording of a call is filed under its master contact
  * in Media Playback, so only the master leg of a voice contact looks it up and carries it;
- * transfer legs carry their record only. A voice master without a recording that ended less than
- * `recordingLag` ago is `NotYet` (its recording may still be processing), not "no recording".
+ * transfer legs carry their record only. A voice master without a recording is `NotYet` until the
+ * recording horizon after its end (its recording may still be processing: recording-lag.ts), then
+ * archived without one, the record saying why (`recordingAbsence.reason`, the same on every run). Each recording is probed first
+ * (media-link.ts) so its artifact is named and typed by what the media server says it is.
  */
 export const fetchContact = async (
   deps: FetchDeps,
@@ -93,8 +91,25 @@ export const fetchContact = async (
   const interactions = lookup.value ?? [];
   const recorded = withUrl(interactions);
   if (recorded.length === 0) {
-    const due = recordingDueBy(record, deps.settings.recordingLagMs, deps.now().getTime());
-    if (due !== undefined) return err(SourceErrors.recordingNotYet(id, due));
+    const nowMs = deps.now().getTime();
+    const missing = missingRecording(
+      record,
+      deps.settings.recordingLagMs,
+      recordingHorizonMsOf(deps.settings),
+      nowMs,
+    );
+    if (missing.kind === 'wait') return err(SourceErrors.recordingNotYet(id, missing.retryAt));
+    return ok({
+      id,
+      occurredAt,
+      record: {
+        ...record,
+        participants: uniqueParticipants(interactions),
+        recordings: [],
+        recordingAbsence: { reason: missing.reason },
+      },
+      artifacts: [],
+    });
   }
   for (const r of recorded) {
     const problem = urlProblem(r.fileToPlayUrl);
@@ -104,27 +119,35 @@ export const fetchContact = async (
   const obtainedAtMs = deps.now().getTime();
   const artifacts: Artifact[] = [];
   const recordings: JsonObject[] = [];
-  recorded.forEach((interaction, index) => {
-    const extension = extensionOf(interaction.fileToPlayUrl);
-    const name = recordingName(index, extension);
-    const contentType = contentTypeOf(extension);
+  for (const [index, interaction] of recorded.entries()) {
+    const link = new MediaLink({
+      url: interaction.fileToPlayUrl,
+      obtainedAtMs,
+      renewUrl: async (openSignal) => {
+        const again = await lookupPlayback(deps.client, base.value, master, openSignal);
+        if (again.isErr()) return err(again.error);
+        const fresh = withUrl(again.value ?? [])[index];
+        return fresh === undefined
+          ? err(SourceErrors.recordingGone(id, `recording ${index + 1}`))
+          : ok(fresh.fileToPlayUrl);
+      },
+      now: deps.now,
+      timeoutMs: deps.settings.requestTimeoutMs,
+      maxUrlAgeMs: MEDIA_URL_MAX_AGE_MS,
+      ...(deps.fetchImpl === undefined ? {} : { fetchImpl: deps.fetchImpl }),
+    });
+    const head = await probeMedia(link, signal);
+    if (head.isErr()) return err(head.error);
+    const format = recordingFormat(head.value.headers, link.url);
+    const name = recordingName(index, format.extension);
     artifacts.push(
       createRecordingArtifact({
         name,
-        ...(contentType === undefined ? {} : { contentType }),
-        url: interaction.fileToPlayUrl,
-        obtainedAtMs,
-        renewUrl: async (openSignal) => {
-          const again = await lookupPlayback(deps.client, base.value, master, openSignal);
-          if (again.isErr()) return err(again.error);
-          const fresh = withUrl(again.value ?? [])[index];
-          return fresh === undefined ? err(SourceErrors.recordingGone(id, name)) : ok(fresh.fileToPlayUrl);
-        },
-        now: deps.now,
+        ...(format.contentType === undefined ? {} : { contentType: format.contentType }),
+        ...(head.value.size === undefined ? {} : { size: head.value.size }),
+        link,
         timeoutMs: deps.settings.requestTimeoutMs,
-        maxUrlAgeMs: MEDIA_URL_MAX_AGE_MS,
         scrub: deps.scrub,
-        ...(deps.fetchImpl === undefined ? {} : { fetchImpl: deps.fetchImpl }),
       }),
     );
     recordings.push({
@@ -132,7 +155,7 @@ export const fetchContact = async (
       ...(interaction.startTime === undefined ? {} : { startTime: interaction.startTime }),
       ...(interaction.endTime === undefined ? {} : { endTime: interaction.endTime }),
     });
-  });
+  }
 
   return ok({
     id,

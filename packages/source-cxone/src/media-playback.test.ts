@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  contentTypeOf,
-  extensionOf,
-  mapParticipant,
-  parsePlayback,
-  playbackUrl,
-  recordingName,
-  uniqueParticipants,
-} from './media-playback.js';
+import { mapParticipant, parsePlayback, playbackUrl, uniqueParticipants } from './media-playback.js';
 
 const interaction = (fileToPlayUrl: string | null, participants: unknown[] = []) => ({
   mediaType: 'voice-only',
@@ -100,30 +92,7 @@ describe('participants', () => {
   });
 });
 
-describe('artifact naming', () => {
-  it('takes the extension from the URL path, confined to [a-z0-9]', () => {
-    expect(extensionOf('https://m.example/files/abc.WAV?expires=1&signature=x.mp3')).toBe('wav');
-    expect(extensionOf('https://m.example/files/abc.mp4')).toBe('mp4');
-    expect(extensionOf('https://m.example/files/abc')).toBe('bin');
-    expect(extensionOf('https://m.example/files.d/abc')).toBe('bin');
-    expect(extensionOf('https://m.example/files/abc.w%2Fv')).toBe('bin');
-    expect(extensionOf('https://m.example/files/abc.')).toBe('bin');
-    expect(extensionOf('not a url')).toBe('bin');
-  });
-
-  it('maps known extensions to content types', () => {
-    expect(contentTypeOf('wav')).toBe('audio/wav');
-    expect(contentTypeOf('mp3')).toBe('audio/mpeg');
-    expect(contentTypeOf('mp4')).toBe('audio/mp4');
-    expect(contentTypeOf('bin')).toBeUndefined();
-  });
-
-  it('numbers further recordings from 2', () => {
-    expect(recordingName(0, 'wav')).toBe('recording.wav');
-    expect(recordingName(1, 'wav')).toBe('recording-2.wav');
-    expect(recordingName(2, 'mp4')).toBe('recording-3.mp4');
-  });
-
+describe('the playback request', () => {
   it('builds the playback query of the real API', () => {
     expect(playbackUrl('https://api-na1.niceincontact.com', '702100000123')).toBe(
       'https://api-na1.niceincontact.com/media-playback/v1/contacts?acd-call-id=702100000123&media-type=voice-only&exclude-waveforms=true&exclude-qm-categories=true&isDownload=false',

@@ -1,5 +1,6 @@
 import { err, type JsonObject, ok, type PluginError, type Result } from '@cxarchive/core';
 import { type CxoneClient, queryString, unexpectedBody } from '@cxarchive/cxone-api';
+import { SourceErrors } from './errors.js';
 
 /**
  * Media Playback (reference §4): `GET {api}/media-playback/v1/contacts?acd-call-id={masterContactId}`.
@@ -104,37 +105,13 @@ export const lookupPlayback = async (
 ): Promise<Result<PlaybackInteraction[] | undefined, PluginError>> => {
   const url = playbackUrl(apiBase, masterContactId);
   const answer = await client.requestJson({ family: 'media-playback', url, empty: [404], signal });
-  if (answer.isErr()) return err(answer.error);
+  if (answer.isErr()) {
+    const e = answer.error;
+    return err(e._tag === 'Auth' && /: HTTP 403\b/.test(e.message) ? SourceErrors.playAnyMissing(e) : e);
+  }
   if (answer.value.body === undefined) return ok(undefined);
   const interactions = parsePlayback(answer.value.body);
   return interactions === undefined
     ? err(unexpectedBody({ method: 'GET', url }, 'no interactions array'))
     : ok(interactions);
 };
-
-/** Extension of a media URL's path, confined to `[a-z0-9]`; `bin` when there is none. */
-export const extensionOf = (url: string): string => {
-  let path: string;
-  try {
-    path = new URL(url).pathname;
-  } catch {
-    return 'bin';
-  }
-  const last = path.split('/').pop() ?? '';
-  const dot = last.lastIndexOf('.');
-  if (dot < 0) return 'bin';
-  const ext = last.slice(dot + 1).toLowerCase();
-  return /^[a-z0-9]{1,10}$/.test(ext) ? ext : 'bin';
-};
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  wav: 'audio/wav',
-  mp3: 'audio/mpeg',
-  mp4: 'audio/mp4',
-};
-
-export const contentTypeOf = (extension: string): string | undefined => CONTENT_TYPES[extension];
-
-/** `recording.wav`, then `recording-2.wav`, `recording-3.mp4`, … */
-export const recordingName = (index: number, extension: string): string =>
-  index === 0 ? `recording.${extension}` : `recording-${index + 1}.${extension}`;

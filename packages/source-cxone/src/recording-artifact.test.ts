@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { ok, PluginFailure } from '@cxarchive/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live } from '../test-support/context.js';
+import { MediaLink } from './media-link.js';
 import { createRecordingArtifact } from './recording-artifact.js';
 
 /** A real HTTP server on loopback, scripted per test: the download goes over a real socket. */
@@ -27,18 +28,40 @@ afterEach(async () => {
   );
 });
 
-const artifact = (url: string, timeoutMs = 5000) =>
+const artifact = (url: string, timeoutMs = 5000, contentType?: string, size?: number) =>
   createRecordingArtifact({
-    name: 'recording.wav',
-    contentType: 'audio/wav',
-    url: `${url}/f/a.wav?signature=s3cr3t`,
-    obtainedAtMs: Date.now(),
-    renewUrl: async () => ok(`${url}/f/a.wav?signature=fresh`),
-    now: () => new Date(),
+    name: 'recording.bin',
+    ...(contentType === undefined ? {} : { contentType }),
+    ...(size === undefined ? {} : { size }),
+    link: new MediaLink({
+      url: `${url}/f/a.wav?signature=s3cr3t`,
+      obtainedAtMs: Date.now(),
+      renewUrl: async () => ok(`${url}/f/a.wav?signature=fresh`),
+      now: () => new Date(),
+      timeoutMs,
+      maxUrlAgeMs: 120_000,
+    }),
     timeoutMs,
-    maxUrlAgeMs: 120_000,
     scrub: (error) => error,
   });
+
+/** A whole WAV file of `dataBytes` samples (RIFF header with the right sizes). */
+const wav = (dataBytes: number): Buffer => {
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0, 'ascii');
+  header.writeUInt32LE(36 + dataBytes, 4);
+  header.write('WAVEfmt ', 8, 'ascii');
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(7, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(8000, 24);
+  header.writeUInt32LE(8000, 28);
+  header.writeUInt16LE(1, 32);
+  header.writeUInt16LE(8, 34);
+  header.write('data', 36, 'ascii');
+  header.writeUInt32LE(dataBytes, 40);
+  return Buffer.concat([header, Buffer.alloc(dataBytes, 0x55)]);
+};
 
 /** Consumes a stream the way the runtime does (pipeline into a sink); resolves with what failed it. */
 const drain = async (stream: NodeJS.ReadableStream): Promise<{ bytes: number; failure: unknown }> => {
@@ -60,7 +83,7 @@ describe('a recording download over a real connection', () => {
   it('destroys the stream with PluginFailure(Transient) when the server cuts the body after N bytes', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 100_000 });
-      res.write(Buffer.alloc(40_000, 1), () => res.socket?.destroy());
+      res.write(wav(99_956).subarray(0, 40_000), () => res.socket?.destroy());
     });
     const stream = (await artifact(url).open(live()))._unsafeUnwrap();
     const { bytes, failure } = await drain(stream);
@@ -77,7 +100,7 @@ describe('a recording download over a real connection', () => {
   it('destroys the stream with PluginFailure(Transient) when the body stalls for the request timeout', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 100_000 });
-      res.write(Buffer.alloc(1000, 1)); // …and nothing more
+      res.write(wav(99_956).subarray(0, 1000)); // …and nothing more
     });
     const stream = (await artifact(url, 100).open(live()))._unsafeUnwrap();
     const { failure } = await drain(stream);
@@ -87,12 +110,79 @@ describe('a recording download over a real connection', () => {
 
   it('streams a whole body that matches its Content-Length', async () => {
     const url = await serve((_req, res) => {
-      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 300_000 });
-      res.end(Buffer.alloc(300_000, 2));
+      res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 300_044 });
+      res.end(wav(300_000));
     });
-    const { bytes, failure } = await drain((await artifact(url).open(live()))._unsafeUnwrap());
+    const { bytes, failure } = await drain(
+      (await artifact(url, 5000, 'audio/wav').open(live()))._unsafeUnwrap(),
+    );
     expect(failure).toBeUndefined();
-    expect(bytes).toBe(300_000);
+    expect(bytes).toBe(300_044);
+  });
+
+  it('fails Transient, before the end is passed on, when a body without Content-Length is closed after 100 000 bytes; the next attempt, whole, succeeds', async () => {
+    const whole = wav(3_600_000);
+    let attempt = 0;
+    const url = await serve((_req, res) => {
+      attempt += 1;
+      res.writeHead(200, { 'content-type': 'audio/wav' }); // chunked: no Content-Length
+      if (attempt === 1)
+        res.end(whole.subarray(0, 100_000)); // a clean end, no transport error
+      else res.end(whole);
+    });
+    const recording = artifact(url, 5000, 'audio/wav');
+    let ended = false;
+    const first = (await recording.open(live()))._unsafeUnwrap();
+    first.once('end', () => {
+      ended = true;
+    });
+    const cut = await drain(first);
+    expect(cut.failure).toBeInstanceOf(PluginFailure);
+    const error = (cut.failure as PluginFailure).error;
+    expect(error._tag).toBe('Transient');
+    expect(error.message).toMatch(
+      /the recording is not whole after 100000 bytes: it ends inside the "data" chunk: 100000 of 3600044 bytes$/,
+    );
+    expect(ended).toBe(false);
+    const second = await drain((await recording.open(live()))._unsafeUnwrap());
+    expect(second.failure).toBeUndefined();
+    expect(second.bytes).toBe(whole.length);
+  });
+
+  it('fails Transient when the body ends short of the size the server gave earlier (no Content-Length now)', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream' });
+      res.end(Buffer.alloc(5000, 1));
+    });
+    const { failure } = await drain(
+      (await artifact(url, 5000, undefined, 6000).open(live()))._unsafeUnwrap(),
+    );
+    expect((failure as PluginFailure).error).toMatchObject({ _tag: 'Transient' });
+    expect((failure as PluginFailure).message).toContain('it ended after 5000 of 6000 bytes');
+  });
+
+  it('refuses (Permanent) a body of a format it cannot check whose length nothing gives', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/mpeg' });
+      res.end(Buffer.alloc(5000, 0xff));
+    });
+    const { failure } = await drain((await artifact(url, 5000, 'audio/mpeg').open(live()))._unsafeUnwrap());
+    expect((failure as PluginFailure).error).toMatchObject({ _tag: 'Permanent' });
+    expect((failure as PluginFailure).message).toContain('its length cannot be checked');
+  });
+
+  it('fails Transient when the content type promises MP4 and the body is something else', async () => {
+    const url = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'audio/mp4', 'content-length': 1044 });
+      res.end(wav(1000));
+    });
+    const { failure, bytes } = await drain(
+      (await artifact(url, 5000, 'audio/mp4').open(live()))._unsafeUnwrap(),
+    );
+    expect((failure as PluginFailure).message).toContain(
+      'its content type promises MP4 but the body is not one',
+    );
+    expect(bytes).toBe(0);
   });
 
   it('destroys the stream and closes the connection when the signal aborts mid-body', async () => {

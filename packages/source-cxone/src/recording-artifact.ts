@@ -4,50 +4,34 @@ import {
   err,
   ok,
   type PluginError,
-  PluginErrors,
   PluginFailure,
   type Result,
   ResultAsync,
 } from '@cxarchive/core';
-import {
-  abortedError,
-  describeRequest,
-  discard,
-  errorFromResponse,
-  networkError,
-  type RequestInfo,
-  urlProblem,
-} from '@cxarchive/cxone-api';
+import type { RequestInfo } from '@cxarchive/cxone-api';
 import { SourceErrors } from './errors.js';
+import { BodyCheck } from './media-integrity.js';
+import type { MediaLink } from './media-link.js';
+import { containerOf } from './media-type.js';
 
 /**
- * A call recording behind a short-lived signed `fileToPlayUrl` (reference §4). open() downloads it
- * with a plain GET (no bearer: the signature is the credential) and streams the body, never
- * buffering it. A URL older than `maxUrlAgeMs`, or one the server calls expired (403/410), is
- * replaced once per open() by asking Media Playback again.
+ * A call recording behind its signed media URL (reference §4). open() downloads it with a plain GET
+ * (see MediaLink) and streams the body, never buffering it. Every byte passes a BodyCheck: a body
+ * shorter or longer than the length the server announced, or whose container structure (MP4 boxes,
+ * RIFF/WAVE chunks) is cut or broken, fails the stream with a `PluginFailure(Transient)` before its
+ * end is passed on, so a cut recording is never stored as a whole one.
  */
 export interface RecordingArtifactDeps {
   readonly name: string;
   readonly contentType?: string;
-  readonly url: string;
-  readonly obtainedAtMs: number;
-  /** A fresh signed URL for the same recording. */
-  readonly renewUrl: (signal: AbortSignal) => Promise<Result<string, PluginError>>;
-  readonly now: () => Date;
-  /** Until the response starts, then the longest pause between two chunks. */
+  /** The whole recording's length, when the server gave it before (a probe's Content-Range). */
+  readonly size?: number;
+  readonly link: MediaLink;
+  /** The longest pause between two chunks. */
   readonly timeoutMs: number;
-  readonly maxUrlAgeMs: number;
   /** Applied to every error that leaves (registered secrets and tokens). */
   readonly scrub: (error: PluginError) => PluginError;
-  readonly fetchImpl?: typeof fetch;
 }
-
-/** Statuses with which signed-URL services answer an expired (or otherwise stale) signature. */
-const EXPIRED_STATUSES: ReadonlySet<number> = new Set([403, 410]);
-
-type Download =
-  | { readonly kind: 'stream'; readonly stream: Readable }
-  | { readonly kind: 'expired'; readonly res: Response };
 
 /** Arms a timer that aborts the download when the server goes quiet for `timeoutMs`. */
 class IdleTimer {
@@ -74,30 +58,34 @@ class IdleTimer {
   }
 }
 
+const contentLengthOf = (res: Response): number | undefined => {
+  const raw = res.headers.get('content-length');
+  if (raw === null) return undefined;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
+};
+
 /**
- * Relays a response body. A broken or stalled transfer, or a body shorter than its
- * Content-Length, destroys the stream with a `PluginFailure(Transient)`: an 'error' the consumer
- * receives like any stream error, never a throw elsewhere. Backpressure flows through: the next
- * chunk is read only when the consumer wants it, and the stall timer runs only while the server
- * is awaited. Destroying the stream (the consumer gave up, or the signal aborted) cancels the
- * body and releases the connection.
+ * Relays a response body. A broken or stalled transfer, or a body the BodyCheck refuses, destroys
+ * the stream with a `PluginFailure`: an 'error' the consumer receives like any stream error, never a
+ * throw elsewhere. Backpressure flows through: the next chunk is read only when the consumer wants
+ * it, and the stall timer runs only while the server is awaited. Destroying the stream (the consumer
+ * gave up, or the signal aborted) cancels the body and releases the connection.
  */
 class RecordingStream extends Readable {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
-  readonly #expected: number;
-  #received = 0;
   #reading = false;
 
   constructor(
     private readonly req: RequestInfo,
     res: Response,
+    private readonly check: BodyCheck,
     private readonly controller: AbortController,
     private readonly idle: IdleTimer,
     private readonly scrub: (error: PluginError) => PluginError,
   ) {
     super();
     this.#reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    this.#expected = Number(res.headers.get('content-length') ?? Number.NaN);
   }
 
   override _read(): void {
@@ -110,22 +98,27 @@ class RecordingStream extends Readable {
         this.#reading = false;
         if (this.destroyed) return;
         if (done) {
-          if (Number.isFinite(this.#expected) && this.#received !== this.#expected) {
-            this.#fail(SourceErrors.downloadShort(this.req, this.#received, this.#expected));
-          } else {
-            this.push(null);
-          }
+          const verdict = this.check.end();
+          if (verdict === undefined) this.push(null);
+          else this.#fail(SourceErrors.recordingIncomplete(this.req, verdict, this.check.received));
           return;
         }
-        this.#received += value.byteLength;
-        if (value.byteLength === 0) this._read();
-        else this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+        if (value.byteLength === 0) {
+          this._read();
+          return;
+        }
+        const verdict = this.check.push(value);
+        if (verdict !== undefined) {
+          this.#fail(SourceErrors.recordingIncomplete(this.req, verdict, this.check.received));
+          return;
+        }
+        this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
       },
       (cause: unknown) => {
         this.idle.clear();
         this.#reading = false;
         if (this.destroyed) return;
-        this.#fail(SourceErrors.downloadBroke(this.req, this.#received, this.idle.fired, cause));
+        this.#fail(SourceErrors.downloadBroke(this.req, this.check.received, this.idle.fired, cause));
       },
     );
   }
@@ -143,80 +136,30 @@ class RecordingStream extends Readable {
 }
 
 export const createRecordingArtifact = (deps: RecordingArtifactDeps): Artifact => {
-  let url = deps.url;
-  let obtainedAtMs = deps.obtainedAtMs;
-  const nowMs = () => deps.now().getTime();
-
-  const download = async (target: string, signal: AbortSignal): Promise<Result<Download, PluginError>> => {
-    const req = { method: 'GET', url: target };
-    const problem = urlProblem(target);
-    if (problem !== undefined) {
-      return err(PluginErrors.permanent(`${describeRequest(req)}: the media URL ${problem}`));
-    }
-    if (signal.aborted) return err(abortedError(req));
-    const controller = new AbortController();
-    let stream: RecordingStream | undefined;
-    const onAbort = () => {
-      controller.abort();
-      stream?.destroy();
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-    const release = () => signal.removeEventListener('abort', onAbort);
-    const idle = new IdleTimer(deps.timeoutMs, () => controller.abort());
-    idle.arm();
-    let res: Response;
-    try {
-      res = await (deps.fetchImpl ?? globalThis.fetch)(target, { method: 'GET', signal: controller.signal });
-    } catch (cause) {
-      idle.clear();
-      release();
-      if (signal.aborted) return err(abortedError(req));
-      return err(
-        idle.fired ? SourceErrors.downloadNoResponse(req, deps.timeoutMs) : networkError(req, cause),
-      );
-    } finally {
-      idle.clear();
-    }
-    if (res.status === 200 && res.body !== null) {
-      stream = new RecordingStream(req, res, controller, idle, deps.scrub);
-      stream.once('close', release);
-      if (signal.aborted) stream.destroy();
-      return ok({ kind: 'stream', stream });
-    }
-    release();
-    if (EXPIRED_STATUSES.has(res.status)) return ok({ kind: 'expired', res });
-    return err(await errorFromResponse('media-file', req, res, { nowMs: nowMs() }));
-  };
-
-  const renew = async (signal: AbortSignal): Promise<Result<void, PluginError>> => {
-    const fresh = await deps.renewUrl(signal);
-    if (fresh.isErr()) return err(fresh.error);
-    url = fresh.value;
-    obtainedAtMs = nowMs();
-    return ok(undefined);
-  };
-
-  const refused = (res: Response) =>
-    errorFromResponse('media-file', { method: 'GET', url }, res, { nowMs: nowMs() });
+  const promised = containerOf(deps.contentType);
 
   const open = async (signal: AbortSignal): Promise<Result<Readable, PluginError>> => {
-    let renewed = false;
-    if (nowMs() - obtainedAtMs > deps.maxUrlAgeMs) {
-      const r = await renew(signal);
-      if (r.isErr()) return err(r.error);
-      renewed = true;
+    const got = await deps.link.get(signal);
+    if (got.isErr()) return err(got.error);
+    const { url, res, controller, release } = got.value;
+    const req = { method: 'GET', url };
+    if (res.status === 206) {
+      // A whole-body GET answered as a part (no Range was sent): not the recording.
+      controller.abort();
+      release();
+      return err(SourceErrors.unexpectedPartial(req));
     }
-    const first = await download(url, signal);
-    if (first.isErr()) return err(first.error);
-    if (first.value.kind === 'stream') return ok(first.value.stream);
-    if (renewed) return err(await refused(first.value.res));
-    await discard(first.value.res);
-    const r = await renew(signal);
-    if (r.isErr()) return err(r.error);
-    const second = await download(url, signal);
-    if (second.isErr()) return err(second.error);
-    if (second.value.kind === 'stream') return ok(second.value.stream);
-    return err(await refused(second.value.res));
+    const check = new BodyCheck(promised, contentLengthOf(res) ?? deps.size);
+    const idle = new IdleTimer(deps.timeoutMs, () => controller.abort());
+    const stream = new RecordingStream(req, res, check, controller, idle, deps.scrub);
+    const onAbort = () => stream.destroy();
+    signal.addEventListener('abort', onAbort, { once: true });
+    stream.once('close', () => {
+      signal.removeEventListener('abort', onAbort);
+      release();
+    });
+    if (signal.aborted) stream.destroy();
+    return ok(stream);
   };
 
   return {

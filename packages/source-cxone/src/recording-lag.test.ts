@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { contactEndMs, recordingDueBy } from './recording-lag.js';
+import { contactEndMs, missingRecording } from './recording-lag.js';
 
 const START = '2026-10-02T09:00:00.000Z';
 const MIN = 60_000;
+const HOUR = 60 * MIN;
 
 describe('contactEndMs', () => {
   it('is the start plus the total duration', () => {
@@ -20,17 +21,62 @@ describe('contactEndMs', () => {
   });
 });
 
-describe('recordingDueBy', () => {
-  const record = { contactStartDate: START, totalDurationSeconds: 600 }; // ends 09:10
+describe('missingRecording: wait until the horizon, then archive without one', () => {
+  const record = { contactStartDate: START, totalDurationSeconds: 600 };
   const end = Date.parse(START) + 10 * MIN;
 
-  it('gives the end plus the lag while it has not passed', () => {
-    expect(recordingDueBy(record, 30 * MIN, end + 29 * MIN)?.toISOString()).toBe('2026-10-02T09:40:00.000Z');
+  it('waits until recordingLag after the end first', () => {
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + MIN)).toEqual({
+      kind: 'wait',
+      retryAt: new Date(end + 30 * MIN),
+    });
   });
 
-  it('is undefined once the lag has passed, with no lag, or without dates', () => {
-    expect(recordingDueBy(record, 30 * MIN, end + 30 * MIN)).toBeUndefined();
-    expect(recordingDueBy(record, 0, end)).toBeUndefined();
-    expect(recordingDueBy({}, 30 * MIN, end)).toBeUndefined();
+  it('then looks again at intervals that double with the age, never later than the horizon', () => {
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + 30 * MIN)).toEqual({
+      kind: 'wait',
+      retryAt: new Date(end + HOUR),
+    });
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + 8 * HOUR)).toEqual({
+      kind: 'wait',
+      retryAt: new Date(end + 16 * HOUR),
+    });
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + 16 * HOUR)).toEqual({
+      kind: 'wait',
+      retryAt: new Date(end + 24 * HOUR),
+    });
+    // Never sooner than five minutes from now, even with no lag.
+    expect(missingRecording(record, 0, 24 * HOUR, end)).toEqual({
+      kind: 'wait',
+      retryAt: new Date(end + 5 * MIN),
+    });
+  });
+
+  it('looks about seven times in the default 24 h', () => {
+    let now = end;
+    let looks = 0;
+    for (;;) {
+      looks += 1;
+      const m = missingRecording(record, 30 * MIN, 24 * HOUR, now);
+      if (m.kind === 'final') break;
+      expect(m.retryAt.getTime()).toBeGreaterThan(now);
+      now = m.retryAt.getTime();
+    }
+    expect(looks).toBeLessThanOrEqual(9);
+  });
+
+  it('is final at the horizon, saying why, the same on every later run', () => {
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + 30 * HOUR)).toEqual(
+      missingRecording(record, 30 * MIN, 24 * HOUR, end + 24 * HOUR),
+    );
+    expect(missingRecording(record, 30 * MIN, 24 * HOUR, end + 24 * HOUR)).toEqual({
+      kind: 'final',
+      reason: 'Media Playback had no recording 24 h after the contact ended (ended 2026-10-02T09:10:00.000Z)',
+    });
+    expect(missingRecording(record, 30 * MIN, 0, end)).toMatchObject({ kind: 'final' });
+    expect(missingRecording({}, 30 * MIN, 24 * HOUR, end)).toMatchObject({
+      kind: 'final',
+      reason: expect.stringContaining('no end time'),
+    });
   });
 });

@@ -1,8 +1,12 @@
 /**
- * When a contact's recording should be in Media Playback at the latest. Recording metadata can
- * lag the end of a contact by up to 30 minutes (reference §2, Data Extraction docs), so a contact
- * that ended within `recordingLag` and has no recording yet is looked at again later instead of
- * being archived without one.
+ * What a missing recording means. Recording metadata can lag the end of a contact by up to 30
+ * minutes (Data Extraction docs, reference/cxone-fidelity.md finding 2) and a Media Playback 404
+ * cannot tell "not processed yet" from "never recorded" (reference §4), so a voice contact without
+ * a recording stays awaiting until `horizon` after its end: looked at again after `recordingLag`,
+ * then at intervals that double with its age (about 7 lookups in 24 h). After the horizon it is
+ * archived without a recording, and the record says why. The reason holds nothing that changes
+ * from one run to the next (an item fetched again must give the same record, or a re-run could
+ * not adopt what an earlier one stored).
  */
 
 const dateMs = (value: unknown): number | undefined => {
@@ -10,6 +14,9 @@ const dateMs = (value: unknown): number | undefined => {
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 };
+
+/** Never look again sooner than this. */
+const MIN_RECHECK_MS = 5 * 60_000;
 
 /**
  * When the contact ended: `contactStartDate + totalDurationSeconds`; without a duration, the
@@ -29,14 +36,39 @@ export const contactEndMs = (record: Readonly<Record<string, unknown>>): number 
   return dateMs(record.lastUpdateTime) ?? start;
 };
 
-/** The time after which a missing recording is final, or undefined when it already is. */
-export const recordingDueBy = (
+export type MissingRecording =
+  | { readonly kind: 'wait'; readonly retryAt: Date }
+  | { readonly kind: 'final'; readonly reason: string };
+
+const hours = (ms: number): string => {
+  const h = ms / 3_600_000;
+  return Number.isInteger(h) ? `${h} h` : `${Math.round(ms / 60_000)} min`;
+};
+
+/** Whether to wait for a recording Media Playback does not have, or to archive without it. */
+export const missingRecording = (
   record: Readonly<Record<string, unknown>>,
   lagMs: number,
+  horizonMs: number,
   nowMs: number,
-): Date | undefined => {
+): MissingRecording => {
   const end = contactEndMs(record);
-  if (end === undefined || lagMs <= 0) return undefined;
-  const due = end + lagMs;
-  return nowMs < due ? new Date(due) : undefined;
+  if (end === undefined) {
+    return {
+      kind: 'final',
+      reason: 'Media Playback has no recording, and the contact has no end time to wait from',
+    };
+  }
+  const deadline = end + horizonMs;
+  if (nowMs >= deadline) {
+    return {
+      kind: 'final',
+      reason:
+        `Media Playback had no recording ${hours(horizonMs)} after the contact ended ` +
+        `(ended ${new Date(end).toISOString()})`,
+    };
+  }
+  const age = Math.max(0, nowMs - end);
+  const next = Math.max(end + Math.max(lagMs, 2 * age), nowMs + MIN_RECHECK_MS);
+  return { kind: 'wait', retryAt: new Date(Math.min(next, deadline)) };
 };

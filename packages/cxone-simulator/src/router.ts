@@ -2,7 +2,7 @@ import type { BudgetFamily } from './budgets.js';
 import type { RouteHandler } from './route.js';
 import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
-import { cxoneConfiguration, openidConfiguration } from './routes/discovery.js';
+import { cxoneConfiguration, jwks, openidConfiguration } from './routes/discovery.js';
 import { MEDIA_FILE_PATH, mediaFile } from './routes/media-files.js';
 import { mediaPlaybackContacts } from './routes/media-playback.js';
 import { token } from './routes/token.js';
@@ -36,6 +36,7 @@ const ROUTES: readonly Route[] = [
     family: 'cxone-auth',
   },
   { name: 'token', path: '/auth/token', methods: ['POST'], handler: token, family: 'cxone-auth' },
+  { name: 'jwks', path: '/auth/jwks', methods: ['GET'], handler: jwks, family: 'cxone-auth' },
   {
     name: 'contacts-completed',
     path: CONTACTS_COMPLETED_PATH,

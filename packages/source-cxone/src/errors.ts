@@ -28,6 +28,13 @@ export const SourceErrors = {
       retryAt,
     ),
 
+  /** Media Playback has no chat/email transcript yet for a contact that ended within the lag. */
+  transcriptNotYet: (contactId: string, kind: string, retryAt: Date): PluginError =>
+    PluginErrors.notYet(
+      `contact ${contactId}: Media Playback has no ${kind} transcript yet; looking again after ${retryAt.toISOString()}`,
+      retryAt,
+    ),
+
   /** Media Playback gave a `fileToPlayUrl` the URL rule refuses (plain http to a remote host, …). */
   badMediaUrl: (contactId: string, problem: string): PluginError =>
     PluginErrors.permanent(`contact ${contactId}: Media Playback gave a fileToPlayUrl that ${problem}`),

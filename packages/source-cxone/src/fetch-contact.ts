@@ -14,13 +14,19 @@ import { SourceErrors } from './errors.js';
 import { readRef } from './item-ref.js';
 import { MediaLink, probeMedia } from './media-link.js';
 import { recordingHorizonMsOf } from './media-options.js';
-import { lookupPlayback, type PlaybackInteraction, uniqueParticipants } from './media-playback.js';
+import {
+  lookupPlayback,
+  lookupPlaybackBody,
+  type PlaybackInteraction,
+  uniqueParticipants,
+} from './media-playback.js';
 import { recordingFormat, recordingName } from './media-type.js';
 import { dateMs, isMasterLeg, isVoiceContact, masterContactIdOf } from './record.js';
 import type { RecordCache } from './record-cache.js';
 import { createRecordingArtifact } from './recording-artifact.js';
 import { missingRecording } from './recording-lag.js';
 import type { Settings } from './settings.js';
+import { type TranscriptKind, transcriptArtifact, transcriptKindOf, transcriptOf } from './transcripts.js';
 
 export interface FetchDeps {
   readonly settings: Settings;
@@ -58,6 +64,39 @@ const recordOf = async (
   return getContactRecord(deps.client, base.value, apiVersion ?? deps.settings.apiVersion, contactId, signal);
 };
 
+/** Whether `media` asks for a kind (`chat` and `email` once the schema lists them). */
+const wants = (settings: Settings, kind: TranscriptKind): boolean =>
+  (settings.media as ReadonlySet<string>).has(kind);
+
+/**
+ * A chat or email master with its transcript from Media Playback (transcripts.ts). None there yet
+ * is `NotYet` until `recordingLag` after the contact ended, then the record says it has none.
+ */
+const fetchTranscript = async (
+  deps: FetchDeps,
+  item: { readonly id: string; readonly occurredAt: Date; readonly record: JsonObject },
+  kind: TranscriptKind,
+  signal: AbortSignal,
+): Promise<Result<Item, PluginError>> => {
+  const base = await deps.client.apiBase(signal);
+  if (base.isErr()) return err(base.error);
+  const master = masterContactIdOf(item.record) as string;
+  const body = await lookupPlaybackBody(deps.client, base.value, master, kind, signal);
+  if (body.isErr()) return err(body.error);
+  const transcript = body.value === undefined ? undefined : transcriptOf(body.value, kind);
+  if (transcript !== undefined) {
+    return ok({ ...item, artifacts: [transcriptArtifact(kind, transcript)] });
+  }
+  const lag = deps.settings.recordingLagMs;
+  const missing = missingRecording(item.record, lag, lag, deps.now().getTime());
+  if (missing.kind === 'wait') return err(SourceErrors.transcriptNotYet(item.id, kind, missing.retryAt));
+  return ok({
+    ...item,
+    record: { ...item.record, transcriptAbsence: { reason: `Media Playback has no ${kind} transcript` } },
+    artifacts: [],
+  });
+};
+
 /**
  * Builds the item of one contact leg. The recording of a call is filed under its master contact
  * in Media Playback, so only the master leg of a voice contact looks it up and carries it;
@@ -78,6 +117,10 @@ export const fetchContact = async (
   const startMs = dateMs(record, 'contactStartDate');
   if (startMs === undefined) return err(SourceErrors.noStartDate(id));
   const occurredAt = new Date(startMs);
+  const transcript = transcriptKindOf(record);
+  if (transcript !== undefined && isMasterLeg(record) && wants(deps.settings, transcript)) {
+    return fetchTranscript(deps, { id, occurredAt, record }, transcript, signal);
+  }
   const wantsVoice = deps.settings.media.has('voice');
   if (!wantsVoice || !isMasterLeg(record) || !isVoiceContact(record)) {
     return ok({ id, occurredAt, record, artifacts: [] });

@@ -84,10 +84,17 @@ export const uniqueParticipants = (interactions: readonly PlaybackInteraction[])
   return [...seen.values()];
 };
 
-export const playbackUrl = (apiBase: string, masterContactId: string): string =>
+/** `media-type` values of Media Playback (GEN-MP): one is asked per lookup. */
+export type PlaybackMediaType = 'voice-only' | 'chat' | 'email';
+
+export const playbackUrl = (
+  apiBase: string,
+  masterContactId: string,
+  mediaType: PlaybackMediaType = 'voice-only',
+): string =>
   `${apiBase}/media-playback/v1/contacts?${queryString({
     'acd-call-id': masterContactId,
-    'media-type': 'voice-only',
+    'media-type': mediaType,
     'exclude-waveforms': true,
     'exclude-qm-categories': true,
     isDownload: false,
@@ -103,15 +110,33 @@ export const lookupPlayback = async (
   masterContactId: string,
   signal: AbortSignal,
 ): Promise<Result<PlaybackInteraction[] | undefined, PluginError>> => {
-  const url = playbackUrl(apiBase, masterContactId);
+  const body = await lookupPlaybackBody(client, apiBase, masterContactId, 'voice-only', signal);
+  if (body.isErr()) return err(body.error);
+  if (body.value === undefined) return ok(undefined);
+  const interactions = parsePlayback(body.value);
+  return interactions === undefined
+    ? err(
+        unexpectedBody(
+          { method: 'GET', url: playbackUrl(apiBase, masterContactId) },
+          'no interactions array',
+        ),
+      )
+    : ok(interactions);
+};
+
+/** The raw Media Playback answer for one media type; `undefined` on 404 (nothing of that type). */
+export const lookupPlaybackBody = async (
+  client: CxoneClient,
+  apiBase: string,
+  masterContactId: string,
+  mediaType: PlaybackMediaType,
+  signal: AbortSignal,
+): Promise<Result<Record<string, unknown> | undefined, PluginError>> => {
+  const url = playbackUrl(apiBase, masterContactId, mediaType);
   const answer = await client.requestJson({ family: 'media-playback', url, empty: [404], signal });
   if (answer.isErr()) {
     const e = answer.error;
     return err(e._tag === 'Auth' && /: HTTP 403\b/.test(e.message) ? SourceErrors.playAnyMissing(e) : e);
   }
-  if (answer.value.body === undefined) return ok(undefined);
-  const interactions = parsePlayback(answer.value.body);
-  return interactions === undefined
-    ? err(unexpectedBody({ method: 'GET', url }, 'no interactions array'))
-    : ok(interactions);
+  return ok(answer.value.body);
 };

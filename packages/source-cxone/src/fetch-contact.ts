@@ -181,7 +181,7 @@ export const fetchContact = async (
     });
     const head = await probeMedia(link, signal);
     if (head.isErr()) return err(head.error);
-    const format = recordingFormat(head.value.headers, link.url);
+    const format = recordingFormat(head.value.headers, link.url, head.value.firstBytes);
     const name = recordingName(index, format.extension);
     artifacts.push(
       createRecordingArtifact({

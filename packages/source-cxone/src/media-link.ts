@@ -149,11 +149,14 @@ export class MediaLink {
 /** What a probe learnt about a recording before it is downloaded. */
 export interface MediaHead {
   readonly headers: Headers;
+  /** The first bytes of the body (up to 16), for recognising the format by its magic. */
+  readonly firstBytes: Buffer;
   /** The whole body's length, when the server said (a `Content-Range` total, or a 200's `Content-Length`). */
   readonly size?: number;
 }
 
-const PROBE_RANGE = 'bytes=0-15';
+const PROBE_BYTES = 16;
+const PROBE_RANGE = `bytes=0-${PROBE_BYTES - 1}`;
 
 const sizeOf = (res: Response): number | undefined => {
   const total =
@@ -166,8 +169,8 @@ const sizeOf = (res: Response): number | undefined => {
 };
 
 /**
- * Asks the media server what a recording is (its `Content-Type`, `Content-Disposition` and length)
- * with a GET of its first bytes, so the artifact can be named and typed before it is stored. A
+ * Asks the media server what a recording is (its `Content-Type`, `Content-Disposition`, length and
+ * first bytes) with a GET of its first 16 bytes, so the artifact can be named and typed before it is stored. A
  * server that ignores the Range answers 200 with the whole body: its head is read and the body
  * dropped.
  */
@@ -179,8 +182,23 @@ export const probeMedia = async (
   if (got.isErr()) return err(got.error);
   const { res, controller, release } = got.value;
   const size = sizeOf(res);
-  controller.abort();
-  await res.body?.cancel().catch(() => {});
-  release();
-  return ok({ headers: res.headers, ...(size === undefined ? {} : { size }) });
+  const first: Buffer[] = [];
+  let have = 0;
+  const reader = res.body?.getReader();
+  try {
+    while (reader !== undefined && have < PROBE_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      first.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      have += value.byteLength;
+    }
+  } catch {
+    // The first bytes only help recognise the format; the download itself is checked in full.
+  } finally {
+    controller.abort();
+    await reader?.cancel().catch(() => {});
+    release();
+  }
+  const firstBytes = Buffer.concat(first).subarray(0, PROBE_BYTES);
+  return ok({ headers: res.headers, firstBytes, ...(size === undefined ? {} : { size }) });
 };

@@ -46,6 +46,28 @@ describe('recordingFormat: the type from the response, not the URL', () => {
     });
   });
 
+  it('recognises the body by its first bytes when the headers name no format, before trusting the URL', () => {
+    const generic = headers({ 'content-type': 'application/octet-stream' });
+    const mp4 = Buffer.from('\u0000\u0000\u0000\u001cftypM4A ', 'latin1');
+    expect(recordingFormat(generic, 'https://m/f/a.wav', mp4)).toEqual({
+      extension: 'mp4',
+      contentType: 'audio/mp4',
+    });
+    const wav = Buffer.from('RIFF\u0024\u0000\u0000\u0000WAVEfmt ', 'latin1');
+    expect(recordingFormat(generic, EXTENSIONLESS, wav)).toEqual({
+      extension: 'wav',
+      contentType: 'audio/wav',
+    });
+    expect(recordingFormat(generic, EXTENSIONLESS, Buffer.from('ID3\u0004', 'latin1'))).toEqual({
+      extension: 'mp3',
+      contentType: 'audio/mpeg',
+    });
+    // A Content-Type that names a format wins over the bytes (the download then checks they agree).
+    expect(recordingFormat(headers({ 'content-type': 'audio/wav' }), EXTENSIONLESS, mp4).extension).toBe(
+      'wav',
+    );
+  });
+
   it('uses the URL extension only when the response names no format, and bin when nothing does', () => {
     expect(
       recordingFormat(headers({ 'content-type': 'application/octet-stream' }), 'https://m/f/a.WAV?x=1'),

@@ -75,17 +75,35 @@ export const urlExtension = (url: string): string | undefined => {
   }
 };
 
+/** The format the first bytes show: an MP4 `ftyp` box, a RIFF/WAVE header, an MP3 (ID3 or frame sync). */
+export const magicExtension = (first: Uint8Array): string | undefined => {
+  const b = Buffer.from(first.buffer, first.byteOffset, first.byteLength);
+  if (b.length >= 8 && b.toString('latin1', 4, 8) === 'ftyp') return 'mp4';
+  if (b.length >= 12 && b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WAVE')
+    return 'wav';
+  if (b.length >= 3 && b.toString('latin1', 0, 3) === 'ID3') return 'mp3';
+  if (b.length >= 2 && b[0] === 0xff && ((b[1] as number) & 0xe0) === 0xe0) return 'mp3';
+  return undefined;
+};
+
 /**
  * The format of a recording: a known `Content-Type`; else the `Content-Disposition` file name's
- * extension; else the URL's; else `bin`, keeping the server's own type when it gave a specific one.
+ * extension; else what the first bytes show; else the URL's extension; else `bin`, keeping the
+ * server's own type when it gave a specific one.
  */
-export const recordingFormat = (headers: Headers, url: string): RecordingFormat => {
+export const recordingFormat = (
+  headers: Headers,
+  url: string,
+  firstBytes: Uint8Array = new Uint8Array(),
+): RecordingFormat => {
   const type = mediaTypeOf(headers.get('content-type'));
   const byType = formatOfType(type);
   if (byType !== undefined) return byType;
   const fileName = dispositionFileName(headers.get('content-disposition'));
   const byName = formatOfExtension(fileName === undefined ? undefined : extensionOfName(fileName));
   if (byName !== undefined) return byName;
+  const byMagic = formatOfExtension(magicExtension(firstBytes));
+  if (byMagic !== undefined) return byMagic;
   const byUrl = formatOfExtension(urlExtension(url));
   if (byUrl !== undefined) return byUrl;
   const generic = type === undefined || type === 'application/octet-stream' || type === 'binary/octet-stream';

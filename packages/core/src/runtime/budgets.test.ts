@@ -110,7 +110,7 @@ describe('request budgets', () => {
   });
 
   it('keeps a margin on the window, for requests that reach the server later than they left', () => {
-    expect(windowMargin(1500)).toBe(100);
+    expect(windowMargin(1500)).toBe(250);
     expect(windowMargin(300_000)).toBe(6000);
   });
 });

@@ -69,6 +69,35 @@ describe('parseCliArgs', () => {
       options: { credentials: { clientSecret: 'only' } },
     });
     expect(parseCliArgs([])).toEqual({ ok: true, help: false, options: {} });
+    expect(
+      parseCliArgs([
+        '--fault',
+        'media-playback:status=503,count=3,after=1',
+        '--fault=media-file:reset=65536',
+        '--fault',
+        '*:latency=250,count=always',
+        '--admin-token',
+        'admin-token-0123456789',
+        '--request-log',
+        '500',
+      ]),
+    ).toEqual({
+      ok: true,
+      help: false,
+      options: {
+        faults: [
+          { route: 'media-playback', kind: 'status', status: 503, count: 3, after: 1 },
+          { route: 'media-file', kind: 'reset', afterBytes: 65_536, after: 0, count: 1 },
+          { route: '*', kind: 'latency', ms: 250, after: 0, count: 'always' },
+        ],
+        adminToken: 'admin-token-0123456789',
+        requestLogSize: 500,
+      },
+    });
+    expect(parseCliArgs(['--request-log', '10000000'])).toMatchObject({
+      ok: true,
+      options: { requestLogSize: 10_000_000 },
+    });
     expect(parseCliArgs(['-h'])).toEqual({ ok: true, help: true });
   });
 
@@ -84,6 +113,22 @@ describe('parseCliArgs', () => {
     [['--client-secret', ''], /^--client-secret must be 1 to 512 printable characters$/],
     [['--access-key-secret', 'line\nbreak'], /^--access-key-secret must be 1 to 512 printable characters$/],
     [['--access-key-id', 'x'.repeat(513)], /^--access-key-id must be/],
+    [['--fault', 'media-playback:explode'], /^--fault has an unknown kind 'explode' \(known: status, /],
+    [
+      ['--fault', 'nowhere:status=503'],
+      /^--fault .*nowhere.*\(got 'nowhere:status=503'; expected ROUTE:KIND/,
+    ],
+    [['--fault', 'media-playback:status'], /^--fault kind status needs a value/],
+    [
+      ['--fault', 'media-playback:status=503', '--fault', 'token:latency'],
+      /^--fault kind latency needs a value/,
+    ],
+    [['--fault', 'media-playback'], /^--fault must be ROUTE:KIND/],
+    [['--admin-token', 'short'], /^--admin-token must be at least 16 printable characters without spaces$/],
+    [['--admin-token', 'has a space in it here'], /^--admin-token must be at least 16 printable/],
+    [['--request-log', '0'], /^--request-log must be an integer between 1 and 10000000 \(got '0'\)$/],
+    [['--request-log', '10000001'], /^--request-log must be an integer between 1 and 10000000/],
+    [['--request-log', 'lots'], /^--request-log must be an integer between 1 and 10000000 \(got 'lots'\)$/],
     [['--bogus'], /Unknown option '--bogus'/],
     [['extra'], /positional argument/],
   ])('rejects %j', (argv, message) => {
@@ -122,6 +167,9 @@ describe('main', () => {
       '--access-key-secret',
       '--client-id',
       '--client-secret',
+      '--fault',
+      '--admin-token',
+      '--request-log',
       '--help',
     ]) {
       expect(text).toContain(flag);
@@ -144,6 +192,10 @@ describe('main', () => {
       expect(text).toContain(DEMO_CREDENTIALS.clientSecret);
       expect(text).toContain('seed 7');
       expect(text).toContain('budgets            media-playback 150/5m (Retry-After in seconds)');
+      expect(text).toContain('faults             none');
+      expect(text).toContain('request log        the newest 10000 requests');
+      expect(simulator.adminToken).toMatch(/^[0-9a-f]{64}$/);
+      expect(text).toContain(`Authorization: Bearer ${simulator.adminToken}`);
       expect((await fetch(`${simulator.url}/.well-known/openid-configuration`)).status).toBe(200);
       expect(io.shutdown).toBeTypeOf('function');
       io.shutdown?.();
@@ -216,6 +268,54 @@ describe('main', () => {
       } finally {
         await simulator.stop();
       }
+    }
+  });
+
+  it('starts with the faults, admin token and request log size given, and prints the faults and token', async () => {
+    const io = fakeIo();
+    const adminToken = 'cli-admin-token-0123456789';
+    const { simulator } = await main(
+      [
+        '--contacts',
+        '1',
+        '--fault',
+        'openid-configuration:status=503,count=2',
+        '--fault',
+        'media-playback:status=429,retry-after=2',
+        '--admin-token',
+        adminToken,
+        '--request-log',
+        '2',
+      ],
+      io,
+    );
+    if (simulator === undefined) throw new Error(`did not start: ${io.errors.join('\n')}`);
+    try {
+      expect(io.lines).toContain(
+        '  faults             openid-configuration:status=503,count=2; media-playback:status=429,retry-after=2',
+      );
+      expect(io.lines).toContain('  request log        the newest 2 requests');
+      expect(io.lines).toContain(
+        `  admin endpoint     ${simulator.url}/_admin/ (Authorization: Bearer ${adminToken})`,
+      );
+      const discovery = `${simulator.url}/.well-known/openid-configuration`;
+      expect((await fetch(discovery)).status).toBe(503);
+      expect((await fetch(discovery)).status).toBe(503);
+      expect((await fetch(discovery)).status).toBe(200);
+      // The log keeps only the newest two requests.
+      expect(simulator.requestLog().map((entry) => entry.status)).toEqual([503, 200]);
+      const admin = (token: string) =>
+        fetch(`${simulator.url}/_admin/faults`, { headers: { authorization: `Bearer ${token}` } });
+      expect((await admin('not-the-admin-token-at-all')).status).toBe(401);
+      const listed = await admin(adminToken);
+      expect(listed.status).toBe(200);
+      const body = (await listed.json()) as { faults: { spec: { route: string } }[] };
+      expect(body.faults.map((fault) => fault.spec.route)).toEqual([
+        'openid-configuration',
+        'media-playback',
+      ]);
+    } finally {
+      await simulator.stop();
     }
   });
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describeBudget, parseBudgetFlags } from './budget-flag.js';
+import { describeFault, parseFaultFlags } from './fault-flag.js';
 import {
   DEFAULTS,
   DEMO_CREDENTIALS,
@@ -7,7 +8,12 @@ import {
   type SimulatorCredentials,
   type SimulatorOptions,
 } from './options.js';
-import { type RunningSimulator, startSimulator } from './server.js';
+import { DEFAULT_REQUEST_LOG_SIZE, MAX_REQUEST_LOG_SIZE } from './request-log.js';
+import { ROUTE_NAMES } from './router.js';
+import { type RunningSimulator, type ServerOptions, startSimulator } from './server.js';
+
+/** Everything the command line can set: the tenant's options and the server's (faults, log, admin). */
+export type CliOptions = SimulatorOptions & ServerOptions;
 
 export interface CliIo {
   out(line: string): void;
@@ -25,15 +31,17 @@ export interface CliResult {
 
 export type ParsedCli =
   | { readonly ok: true; readonly help: true }
-  | { readonly ok: true; readonly help: false; readonly options: SimulatorOptions }
+  | { readonly ok: true; readonly help: false; readonly options: CliOptions }
   | { readonly ok: false; readonly message: string };
 
 export const USAGE = `Usage: cxone-simulator [--port N] [--seed S] [--contacts C] [--host H] [--token-ttl S] [--media-url-ttl S]
                        [--recording-delay S] [--budget FAMILY=N/WINDOW[,retry-after=MODE]]...
                        [--access-key-id ID] [--access-key-secret S] [--client-id ID] [--client-secret S]
+                       [--fault ROUTE:KIND[=VALUE][,SETTING=N]...]... [--admin-token T] [--request-log N]
 
-A local NICE CXone API (OpenID discovery, /auth/token, cxone-configuration, contacts/completed,
-contacts/{id}, Media Playback and signed recording downloads) serving a seeded, deterministic data set.
+A local NICE CXone API (OpenID discovery, /auth/token, /auth/jwks, cxone-configuration,
+contacts/completed, contacts/{id}, Media Playback, and signed MP4 recording downloads from a second
+origin) serving a seeded, deterministic data set.
 
 Options:
   --port N           TCP port to listen on; 0 picks a free port (default ${DEFAULTS.port})
@@ -56,6 +64,16 @@ Options:
                      Each credential not given is the demo value below. Wrong ones are refused as
                      CXone does: 401 invalid_client for the client, 400 invalid_grant for the access key.
                      A credential given here is never printed.
+  --fault ROUTE:KIND[=VALUE][,after=N][,count=N|always][,retry-after=S]
+                     a fault in force from the start, e.g. media-playback:status=503,count=3;
+                     KIND is status=CODE, latency=MS, reset[=BYTES], expire-token, shift[=N] or
+                     duplicate[=N]; ROUTE is * (every route) or one of
+                       ${ROUTE_NAMES.join(',\n                       ')}.
+                     Repeatable. Default: none
+  --admin-token T    bearer token of the admin endpoint (/_admin/faults, /_admin/requests), at least
+                     16 printable characters (default: 32 random bytes in hex, printed at start)
+  --request-log N    how many requests the request log keeps, 1..${MAX_REQUEST_LOG_SIZE}
+                     (default ${DEFAULT_REQUEST_LOG_SIZE})
   -h, --help         show this help
 
 Demo credentials (public simulator constants, valid only against this simulator):
@@ -71,6 +89,7 @@ const INTEGER_FLAGS = {
   'token-ttl': { option: 'tokenTtlSeconds', min: 1, max: 31_536_000 },
   'media-url-ttl': { option: 'mediaUrlTtlSeconds', min: 1, max: 31_536_000 },
   'recording-delay': { option: 'recordingDelaySeconds', min: 0, max: 31_536_000 },
+  'request-log': { option: 'requestLogSize', min: 1, max: MAX_REQUEST_LOG_SIZE },
 } as const;
 
 type IntegerFlag = keyof typeof INTEGER_FLAGS;
@@ -105,6 +124,9 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
         'access-key-secret': { type: 'string' },
         'client-id': { type: 'string' },
         'client-secret': { type: 'string' },
+        fault: { type: 'string', multiple: true },
+        'admin-token': { type: 'string' },
+        'request-log': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -132,6 +154,19 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     if (!budgets.ok) return { ok: false, message: budgets.message };
     options.budgets = budgets.value;
   }
+  if (Array.isArray(values.fault)) {
+    const faults = parseFaultFlags(values.fault);
+    if (!faults.ok) return { ok: false, message: faults.message };
+    options.faults = faults.value;
+  }
+  if (typeof values['admin-token'] === 'string') {
+    // The admin token is the simulator's own test credential (it is printed at start), so the
+    // message may say what is wrong with it; it still does not repeat it.
+    if (!/^[\x21-\x7e]{16,}$/.test(values['admin-token'])) {
+      return { ok: false, message: '--admin-token must be at least 16 printable characters without spaces' };
+    }
+    options.adminToken = values['admin-token'];
+  }
   const credentials: Partial<Record<keyof SimulatorCredentials, string>> = {};
   for (const flag of Object.keys(CREDENTIAL_FLAGS) as CredentialFlag[]) {
     const raw = values[flag];
@@ -146,11 +181,11 @@ export function parseCliArgs(argv: readonly string[]): ParsedCli {
     credentials[name] = raw;
   }
   if (Object.keys(credentials).length > 0) options.credentials = credentials;
-  return { ok: true, help: false, options: options as SimulatorOptions };
+  return { ok: true, help: false, options: options as CliOptions };
 }
 
 /** How the start-up banner shows a credential: the demo value, or only the flag that set it. */
-function shownCredential(options: SimulatorOptions, name: keyof SimulatorCredentials): string {
+function shownCredential(options: CliOptions, name: keyof SimulatorCredentials): string {
   if (options.credentials?.[name] === undefined) return DEMO_CREDENTIALS[name];
   const flag = (Object.keys(CREDENTIAL_FLAGS) as CredentialFlag[]).find((f) => CREDENTIAL_FLAGS[f] === name);
   return `(as given by --${flag})`;
@@ -197,6 +232,14 @@ export async function main(argv: readonly string[], io: CliIo = processIo): Prom
   );
   const budgets = [...simulator.budgets.values()].map(describeBudget);
   io.out(`  budgets            ${budgets.length === 0 ? 'none' : budgets.join('; ')}`);
+  const faults = simulator.faults.list().map((fault) => describeFault(fault.spec));
+  io.out(`  faults             ${faults.length === 0 ? 'none' : faults.join('; ')}`);
+  io.out(
+    `  request log        the newest ${parsed.options.requestLogSize ?? DEFAULT_REQUEST_LOG_SIZE} requests`,
+  );
+  // The admin token is a test credential of the simulator's own admin endpoint: printing it is
+  // how an operator reaches /_admin/faults and /_admin/requests. CXone credentials are never printed.
+  io.out(`  admin endpoint     ${simulator.url}/_admin/ (Authorization: Bearer ${simulator.adminToken})`);
   io.out('Press Ctrl+C to stop.');
   io.onShutdown(() => {
     simulator.stop().then(

@@ -190,6 +190,7 @@ describe('main', () => {
       expect(text).toContain(simulator.tenantId);
       expect(text).toContain(DEMO_CREDENTIALS.accessKeyId);
       expect(text).toContain(DEMO_CREDENTIALS.clientSecret);
+      expect(simulator.credentials).toEqual(DEMO_CREDENTIALS);
       expect(text).toContain('seed 7');
       expect(text).toContain('budgets            media-playback 150/5m (Retry-After in seconds)');
       expect(text).toContain('faults             none');
@@ -230,6 +231,12 @@ describe('main', () => {
       const text = [...io.lines, ...io.errors].join('\n');
       for (const value of given) expect(text).not.toContain(value);
       expect(io.lines).toContain('  client secret      (as given by --client-secret)');
+      expect(simulator.credentials).toEqual({
+        accessKeyId: given[0],
+        accessKeySecret: given[1],
+        clientId: given[2],
+        clientSecret: given[3],
+      });
       const token = (id: string, secret: string, username: string, password: string) =>
         fetch(`${simulator.url}/auth/token`, {
           method: 'POST',
@@ -244,6 +251,31 @@ describe('main', () => {
       const demo = DEMO_CREDENTIALS;
       expect((await token(demo.clientId, demo.clientSecret, keyId, keySecret)).status).toBe(401);
       expect((await token(clientId, clientSecret, demo.accessKeyId, demo.accessKeySecret)).status).toBe(400);
+    } finally {
+      await simulator.stop();
+    }
+  });
+
+  it('hands back the credentials it was started with: the one given, the demo value for the others', async () => {
+    const { simulator } = await main(['--contacts', '1', '--client-secret', 'only-this-secret-1'], fakeIo());
+    if (simulator === undefined) throw new Error('did not start');
+    try {
+      expect(simulator.credentials).toEqual({ ...DEMO_CREDENTIALS, clientSecret: 'only-this-secret-1' });
+      // A client that takes its credentials from the handle gets a token.
+      const { accessKeyId, accessKeySecret, clientId, clientSecret } = simulator.credentials;
+      const response = await fetch(`${simulator.url}/auth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: `Basic ${Buffer.from(`${clientId}:${clientSecret}`).toString('base64')}`,
+        },
+        body: new URLSearchParams({
+          grant_type: 'password',
+          username: accessKeyId,
+          password: accessKeySecret,
+        }).toString(),
+      });
+      expect(response.status).toBe(200);
     } finally {
       await simulator.stop();
     }

@@ -16,7 +16,7 @@ import { indexDataset } from './dataset-index.js';
 import { FaultSet, type FaultSpec, type FaultState, LISTING_ROUTES } from './faults.js';
 import { ListingFaults } from './listing-faults.js';
 import { listenMediaOrigin } from './media-origin.js';
-import { DEMO_CREDENTIALS, type DemoCredentials, resolveOptions, type SimulatorOptions } from './options.js';
+import { resolveOptions, type SimulatorCredentials, type SimulatorOptions } from './options.js';
 import { createReply, mapJson, type Reply } from './reply.js';
 import { loggedQuery, RequestLog, type RequestLogEntry, type RequestSummary } from './request-log.js';
 import { matchRoute, ROUTE_NAMES } from './router.js';
@@ -51,7 +51,8 @@ export interface RunningSimulator {
   /** 'http://127.0.0.1:PORT': the issuer, and also the api_endpoint. */
   readonly url: string;
   readonly tenantId: string;
-  readonly credentials: DemoCredentials;
+  /** The credentials the token endpoint accepts: those started with, each one not given the demo value. */
+  readonly credentials: SimulatorCredentials;
   readonly dataset: Dataset;
   /**
    * The requests in the log (see `requestLog`), in short form: method, path, status, time, and the
@@ -269,7 +270,7 @@ export async function startSimulator(
   return {
     url,
     tenantId: resolved.tenantId,
-    credentials: DEMO_CREDENTIALS,
+    credentials: resolved.credentials,
     dataset,
     get requests() {
       return log.entries().map((entry) => summary(entry, resolved.budgets));

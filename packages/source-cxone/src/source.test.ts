@@ -11,6 +11,7 @@ import {
 } from '@cxarchive/core';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { live, testContext } from '../test-support/context.js';
+import { mp4File, wavFile, wavHeader } from '../test-support/media-bodies.js';
 import plugin from './index.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { createCxoneSource } from './source.js';
@@ -101,6 +102,26 @@ const fakeCxone = (handlers: Partial<Record<Route, Handler>> = {}) => {
 const isListing = (r: Logged) => r.url.pathname.endsWith('/contacts/completed');
 const isDetails = (r: Logged) => DETAILS.test(r.url.pathname);
 const isPlayback = (r: Logged) => r.url.pathname === '/media-playback/v1/contacts';
+/** The source's ranged probe of a recording's first bytes (media-link.ts) versus its download. */
+const isProbe = (r: Logged) => r.headers.get('range') === 'bytes=0-15';
+const isDownload = (r: Logged) => r.url.origin === MEDIA && !isProbe(r);
+
+/**
+ * A media server for one recording, as CXone's answers a probe (206 with `Content-Range`) and a
+ * whole GET (200 with `Content-Length`); `download` replaces the whole-GET answer.
+ */
+const mediaFile =
+  (body: Buffer, headers: Record<string, string> = {}, download?: Handler): Handler =>
+  (req, n, signal) => {
+    if (isProbe(req)) {
+      return new Response(body.subarray(0, 16), {
+        status: 206,
+        headers: { ...headers, 'content-range': `bytes 0-15/${body.length}` },
+      });
+    }
+    if (download !== undefined) return download(req, n, signal);
+    return new Response(body, { headers: { ...headers, 'content-length': String(body.length) } });
+  };
 
 const options = (overrides: Partial<Record<keyof CxoneSourceOptions, unknown>> = {}): CxoneSourceOptions =>
   ({
@@ -262,7 +283,7 @@ describe('budgets', () => {
       listing: () =>
         json({ completedContacts: [contact(1, '2026-10-02T10:00:00Z')], _links: { next: null } }),
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(Buffer.alloc(10)),
+      file: mediaFile(wavFile(100), { 'content-type': 'audio/wav' }),
     });
     const ctx = context();
     const source = create(fake.fetchImpl, {}, ctx);
@@ -563,21 +584,36 @@ const fetchError = async (
 ): Promise<PluginError> => (await source.fetch(refOf(fake, record), live()))._unsafeUnwrapErr();
 
 describe('fetch()', () => {
-  it('attaches the recordings of a voice master leg, with participants and recording times', async () => {
+  it('attaches the recordings of a voice master leg, named and typed by the media server, with participants and recording times', async () => {
+    const mp4 = await mp4File();
+    const wav = wavFile(1000);
+    // The URLs' extensions say the opposite of the bodies: the server's headers decide.
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`, `${MEDIA}/f/b.MP4?sig=2`]),
+      file: (req, n, signal) =>
+        req.url.pathname === '/f/a.wav'
+          ? mediaFile(mp4, { 'content-type': 'audio/mp4' })(req, n, signal)
+          : mediaFile(wav, {
+              'content-type': 'application/octet-stream',
+              'content-disposition': 'attachment; filename="call.wav"',
+            })(req, n, signal),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(10, '2026-10-02T10:00:00Z'));
     expect(item.id).toBe('10');
     expect(item.occurredAt.toISOString()).toBe('2026-10-02T09:00:00.000Z');
     expect(item.artifacts.map((a) => [a.name, a.contentType])).toEqual([
-      ['recording.wav', 'audio/wav'],
-      ['recording-2.mp4', 'audio/mp4'],
+      ['recording.mp4', 'audio/mp4'],
+      ['recording-2.wav', 'audio/wav'],
     ]);
     expect(item.record.recordings).toEqual([
-      { artifact: 'recording.wav', startTime: '2026-10-02T09:00:00Z', endTime: '2026-10-02T09:01:00Z' },
-      { artifact: 'recording-2.mp4', startTime: '2026-10-02T09:01:00Z', endTime: '2026-10-02T09:02:00Z' },
+      { artifact: 'recording.mp4', startTime: '2026-10-02T09:00:00Z', endTime: '2026-10-02T09:01:00Z' },
+      { artifact: 'recording-2.wav', startTime: '2026-10-02T09:01:00Z', endTime: '2026-10-02T09:02:00Z' },
     ]);
+    const sizes = [];
+    for (const artifact of item.artifacts) {
+      sizes.push((await sha256OfStream((await artifact.open(live()))._unsafeUnwrap())).size);
+    }
+    expect(sizes).toEqual([mp4.length, wav.length]);
     expect(item.record.participants).toEqual([
       { participantType: 'AGENT', agentName: 'Ada', userId: 'u1', participantId: 'p1' },
     ]);
@@ -669,44 +705,70 @@ describe('a recording not processed yet (NotYet) versus no recording', () => {
     expect(error._tag).toBe('NotYet');
   });
 
-  it('follows a configured recordingLag', async () => {
+  it('follows a configured recordingLag, and stays NotYet past it (the 24 h horizon decides)', async () => {
     const fake = fakeCxone();
     const error = await fetchError(create(fake.fetchImpl, { recordingLag: '2h' }), fake, recent());
     expect(error).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T01:50:00Z') });
-    const none = await fetchItem(create(fake.fetchImpl, { recordingLag: '5m' }), fake, recent());
-    expect(none.record.recordings).toEqual([]);
+    // A 5 min lag has passed (ended 10 min ago): looked at again at twice the age, 20 min after the end.
+    const short = await fetchError(create(fake.fetchImpl, { recordingLag: '5m' }), fake, recent());
+    expect(short).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T00:10:00Z') });
   });
 
-  it('is a contact without a recording once the lag has passed', async () => {
+  it('is NotYet until 24 h after the contact ended, then a contact without a recording that says why', async () => {
     const fake = fakeCxone();
-    clock.now = new Date('2026-10-20T00:20:00Z');
+    clock.now = new Date('2026-10-20T23:49:59Z');
+    const waiting = await fetchError(create(fake.fetchImpl), fake, recent());
+    expect(waiting).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T23:50:00Z') });
+    clock.now = new Date('2026-10-20T23:50:00Z');
     const item = await fetchItem(create(fake.fetchImpl), fake, recent());
     expect(item.artifacts).toEqual([]);
     expect(item.record.recordings).toEqual([]);
+    expect(item.record.recordingAbsence).toEqual({
+      reason: 'Media Playback had no recording 24 h after the contact ended (ended 2026-10-19T23:50:00.000Z)',
+    });
   });
 });
 
 describe('recording artifacts', () => {
-  const bytes = Buffer.alloc(200_000, 7);
+  const bytes = wavFile(200_000);
+  const wavType = { 'content-type': 'audio/wav' };
+  /** A body that never ends: a WAV header announcing far more samples, then samples on demand. */
+  const endlessWav = (chunk: number, onPull: () => void, onCancel: () => void) => {
+    let headerSent = false;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        onPull();
+        if (!headerSent) {
+          headerSent = true;
+          controller.enqueue(new Uint8Array(wavHeader(0xffff_0000)));
+        }
+        controller.enqueue(new Uint8Array(chunk).fill(0x55));
+      },
+      cancel: onCancel,
+    });
+  };
 
-  it('downloads without a bearer token and streams the body', async () => {
+  it('probes and downloads without a bearer token and streams the body', async () => {
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(bytes, { headers: { 'content-length': String(bytes.length) } }),
+      file: mediaFile(bytes, wavType),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(20, '2026-10-02T10:00:00Z'));
     const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     const { size } = await sha256OfStream(stream);
     expect(size).toBe(bytes.length);
-    const download = fake.log.find((r) => r.url.origin === MEDIA);
-    expect(download?.headers.has('authorization')).toBe(false);
-    expect(download?.url.searchParams.get('sig')).toBe('1');
+    const media = fake.log.filter((r) => r.url.origin === MEDIA);
+    expect(media.map(isProbe)).toEqual([true, false]);
+    for (const request of media) {
+      expect(request.headers.has('authorization')).toBe(false);
+      expect(request.url.searchParams.get('sig')).toBe('1');
+    }
   });
 
   it('destroys the stream with PluginFailure(Transient) when the body breaks midway', async () => {
     const broken = new ReadableStream<Uint8Array>({
       start(controller) {
-        controller.enqueue(new Uint8Array(1000));
+        controller.enqueue(new Uint8Array(bytes.subarray(0, 1000)));
       },
       pull(controller) {
         controller.error(new TypeError('terminated'));
@@ -714,7 +776,7 @@ describe('recording artifacts', () => {
     });
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(broken, { headers: { 'content-length': '5000' } }),
+      file: mediaFile(bytes, wavType, () => new Response(broken, { headers: wavType })),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(21, '2026-10-02T10:00:00Z'));
     const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
@@ -731,18 +793,18 @@ describe('recording artifacts', () => {
   it('streams without buffering and releases the download when the consumer stops early', async () => {
     let pulled = 0;
     let cancelled = false;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
+    const endless = endlessWav(
+      64 * 1024,
+      () => {
         pulled += 1;
-        controller.enqueue(new Uint8Array(64 * 1024));
       },
-      cancel() {
+      () => {
         cancelled = true;
       },
-    });
+    );
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(endless),
+      file: mediaFile(bytes, wavType, () => new Response(endless, { headers: wavType })),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(26, '2026-10-02T10:00:00Z'));
     const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
@@ -754,17 +816,16 @@ describe('recording artifacts', () => {
 
   it('destroys the stream and releases the download when the signal aborts', async () => {
     let cancelled = false;
-    const endless = new ReadableStream<Uint8Array>({
-      pull(controller) {
-        controller.enqueue(new Uint8Array(1024));
-      },
-      cancel() {
+    const endless = endlessWav(
+      1024,
+      () => {},
+      () => {
         cancelled = true;
       },
-    });
+    );
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(endless),
+      file: mediaFile(bytes, wavType, () => new Response(endless, { headers: wavType })),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(27, '2026-10-02T10:00:00Z'));
     const controller = new AbortController();
@@ -783,27 +844,33 @@ describe('recording artifacts', () => {
     const controller = new AbortController();
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: (_req, _n, signal) =>
-        new Promise((_resolve, reject) => {
-          signal?.addEventListener('abort', () => reject(signal.reason));
-          controller.abort();
-        }),
+      file: mediaFile(
+        bytes,
+        wavType,
+        (_req, _n, signal) =>
+          new Promise((_resolve, reject) => {
+            signal?.addEventListener('abort', () => reject(signal.reason));
+            controller.abort();
+          }),
+      ),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(28, '2026-10-02T10:00:00Z'));
     const error = (await item.artifacts[0]!.open(controller.signal))._unsafeUnwrapErr();
     expect(error).toEqual({ _tag: 'Transient', message: `GET ${MEDIA}/f/a.wav: aborted` });
   });
 
-  it('fails a body shorter than its Content-Length', async () => {
+  it('fails a body shorter than its Content-Length even when its container looks whole', async () => {
+    // A whole WAV of 100 bytes (its RIFF sizes agree), announced as 120: only the length tells.
+    const whole = wavFile(100);
     const fake = fakeCxone({
       playback: () => playback([`${MEDIA}/f/a.wav?sig=1`]),
-      file: () => new Response(Buffer.alloc(10), { headers: { 'content-length': '10' } }),
+      file: mediaFile(whole, wavType),
     });
-    // The Response normalises content-length, so shorten it behind its back:
+    // The Response normalises content-length, so lengthen it behind its back:
     const fakeShort = (async (input: string | URL | Request, init?: RequestInit) => {
       const res = await fake.fetchImpl(input, init);
-      if (new URL(String(input)).origin !== MEDIA) return res;
-      return new Response(res.body, { headers: { 'content-length': '20' } });
+      if (new URL(String(input)).origin !== MEDIA || res.status !== 200) return res;
+      return new Response(res.body, { headers: { ...wavType, 'content-length': '120' } });
     }) as typeof fetch;
     const item = await fetchItem(create(fakeShort), fake, contact(22, '2026-10-02T10:00:00Z'));
     const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
@@ -812,45 +879,61 @@ describe('recording artifacts', () => {
       (e: unknown) => e,
     );
     expect((failure as PluginFailure).error).toMatchObject({ _tag: 'Transient' });
-    expect((failure as Error).message).toContain('10 of 20 bytes');
+    expect((failure as Error).message).toContain('100 of 120 bytes');
   });
 
-  it('re-requests the media URL once when the download answers 403', async () => {
+  it('re-requests the media URL once when the media server answers 403, and downloads from the fresh one', async () => {
     const fake = fakeCxone({
       playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
-      file: (req) =>
+      file: (req, n, signal) =>
         req.url.searchParams.get('sig') === '1'
           ? new Response('Request has expired', { status: 403 })
-          : new Response(bytes),
+          : mediaFile(bytes, wavType)(req, n, signal),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(23, '2026-10-02T10:00:00Z'));
     const { size } = await sha256OfStream((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
     expect(size).toBe(bytes.length);
     expect(fake.requests(isPlayback)).toHaveLength(2);
+    expect(fake.requests((r) => r.url.origin === MEDIA).map((r) => r.url.searchParams.get('sig'))).toEqual([
+      '1',
+      '2',
+      '2',
+    ]);
   });
 
   it('gives up with Auth when the renewed URL is refused too, without the signature in the message', async () => {
+    // The probe passes; the download is refused on the URL and on the renewed one.
     const fake = fakeCxone({
       playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
-      file: () => new Response('Signature does not match', { status: 403 }),
+      file: mediaFile(bytes, wavType, () => new Response('Signature does not match', { status: 403 })),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(24, '2026-10-02T10:00:00Z'));
     const error = (await item.artifacts[0]!.open(live()))._unsafeUnwrapErr();
     expect(error._tag).toBe('Auth');
     expect(error.message).toBe(`GET ${MEDIA}/f/a.wav: HTTP 403`);
-    expect(fake.log.filter((r) => r.url.origin === MEDIA)).toHaveLength(2);
+    expect(fake.requests(isDownload)).toHaveLength(2);
+  });
+
+  it('fails the fetch with Auth when the probe is refused on the URL and on the renewed one', async () => {
+    const fake = fakeCxone({
+      playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
+      file: () => new Response('Signature does not match', { status: 403 }),
+    });
+    const error = await fetchError(create(fake.fetchImpl), fake, contact(29, '2026-10-02T10:00:00Z'));
+    expect(error._tag).toBe('Auth');
+    expect(error.message).not.toContain('sig=');
+    expect(fake.requests((r) => r.url.origin === MEDIA).map(isProbe)).toEqual([true, true]);
   });
 
   it('renews a URL that has grown old before downloading it', async () => {
     const fake = fakeCxone({
       playback: (_req, n) => playback([`${MEDIA}/f/a.wav?sig=${n}`]),
-      file: () => new Response(bytes),
+      file: mediaFile(bytes, wavType),
     });
     const item = await fetchItem(create(fake.fetchImpl), fake, contact(25, '2026-10-02T10:00:00Z'));
     clock.now = new Date(clock.now.getTime() + 10 * 60_000);
     const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
     await sha256OfStream(stream);
-    const downloads = fake.log.filter((r) => r.url.origin === MEDIA);
-    expect(downloads.map((r) => r.url.searchParams.get('sig'))).toEqual(['2']);
+    expect(fake.requests(isDownload).map((r) => r.url.searchParams.get('sig'))).toEqual(['2']);
   });
 });

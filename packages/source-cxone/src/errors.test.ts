@@ -13,11 +13,6 @@ describe('SourceErrors: the source’s own failures, each with its tag', () => {
     ['recordingNotYet', SourceErrors.recordingNotYet('7', new Date('2026-10-20T00:30:00Z')), 'NotYet'],
     ['badMediaUrl', SourceErrors.badMediaUrl('7', 'must be https'), 'Permanent'],
     ['recordingGone', SourceErrors.recordingGone('7', 'recording.wav'), 'NotFound'],
-    [
-      'foreignNextLink',
-      SourceErrors.foreignNextLink('https://evil.example/x?t=1', 'https://api'),
-      'Permanent',
-    ],
     ['repeatedNextLink', SourceErrors.repeatedNextLink('https://api/x?skip=1'), 'Permanent'],
     ['downloadNoResponse', SourceErrors.downloadNoResponse(req, 30_000), 'Transient'],
     ['downloadBroke', SourceErrors.downloadBroke(req, 10, false, new TypeError('terminated')), 'Transient'],

@@ -43,12 +43,6 @@ export const SourceErrors = {
   recordingGone: (contactId: string, artifact: string): PluginError =>
     PluginErrors.notFound(`contact ${contactId}: Media Playback no longer lists ${artifact}`),
 
-  /** `_links.next` on another origin: following it would hand the bearer token to that host. */
-  foreignNextLink: (next: string, apiBase: string): PluginError =>
-    PluginErrors.permanent(
-      `contacts/completed: _links.next points to ${redactUrl(next)}, outside the API base ${apiBase}`,
-    ),
-
   /** `_links.next` naming the page just read: following it would loop for ever. */
   repeatedNextLink: (url: string): PluginError =>
     PluginErrors.permanent(`contacts/completed: _links.next repeats ${redactUrl(url)}`),

@@ -13,7 +13,6 @@ import { getContactRecord } from './contact-details.js';
 import { SourceErrors } from './errors.js';
 import { readRef } from './item-ref.js';
 import { MediaLink, probeMedia } from './media-link.js';
-import { recordingHorizonMsOf } from './media-options.js';
 import {
   lookupPlayback,
   lookupPlaybackBody,
@@ -64,9 +63,8 @@ const recordOf = async (
   return getContactRecord(deps.client, base.value, apiVersion ?? deps.settings.apiVersion, contactId, signal);
 };
 
-/** Whether `media` asks for a kind (`chat` and `email` once the schema lists them). */
-const wants = (settings: Settings, kind: TranscriptKind): boolean =>
-  (settings.media as ReadonlySet<string>).has(kind);
+/** Whether `media` asks for a kind. */
+const wants = (settings: Settings, kind: TranscriptKind): boolean => settings.media.has(kind);
 
 /**
  * A chat or email master with its transcript from Media Playback (transcripts.ts). None there yet
@@ -138,7 +136,7 @@ export const fetchContact = async (
     const missing = missingRecording(
       record,
       deps.settings.recordingLagMs,
-      recordingHorizonMsOf(deps.settings),
+      deps.settings.recordingHorizonMs,
       nowMs,
     );
     if (missing.kind === 'wait') return err(SourceErrors.recordingNotYet(id, missing.retryAt));

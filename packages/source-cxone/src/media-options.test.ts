@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MEDIA_DEFAULTS,
-  mediaOptionsSchema,
-  recordingHorizonMsOf,
-  resolveRecordingHorizon,
-} from './media-options.js';
+import { MEDIA_DEFAULTS, mediaOptionsSchema, resolveRecordingHorizon } from './media-options.js';
 
 describe('recordingHorizon', () => {
   it('defaults to 24 h, documented in its schema', () => {
@@ -19,11 +14,5 @@ describe('recordingHorizon', () => {
       _tag: 'InvalidInput',
       path: 'recordingHorizon',
     });
-  });
-
-  it('is read from settings once wired, else the default', () => {
-    expect(recordingHorizonMsOf({ recordingHorizonMs: 1000 })).toBe(1000);
-    expect(recordingHorizonMsOf({})).toBe(24 * 3_600_000);
-    expect(recordingHorizonMsOf({ recordingHorizonMs: -1 })).toBe(24 * 3_600_000);
   });
 });

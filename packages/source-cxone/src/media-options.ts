@@ -9,10 +9,8 @@ import {
 } from '@cxarchive/core';
 
 /**
- * Options of the recording download that are not in schema.ts yet. Wiring (two lines):
- * - schema.ts, inside `configSchema.properties`: `...mediaOptionsSchema,`
- * - settings.ts, in the returned Settings: `recordingHorizonMs` from `resolveRecordingHorizon(o)`.
- * Until then every contact gets the default horizon (recordingHorizonMsOf).
+ * Options of the recording download: their schema (spread into `configSchema.properties`) and
+ * their resolution (settings.ts).
  */
 export const MEDIA_DEFAULTS = { recordingHorizon: '24h' } as const;
 
@@ -44,12 +42,4 @@ export const resolveRecordingHorizon = (options: MediaOptionsInput): Result<numb
       PluginErrors.invalidInput(`recordingHorizon: ${(cause as Error).message}`, 'recordingHorizon'),
     );
   }
-};
-
-/** The resolved horizon of a settings object, or the default while the option is not wired. */
-export const recordingHorizonMsOf = (settings: object): number => {
-  const value = (settings as { readonly recordingHorizonMs?: unknown }).recordingHorizonMs;
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0
-    ? value
-    : parseDuration(MEDIA_DEFAULTS.recordingHorizon);
 };

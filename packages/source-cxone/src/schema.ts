@@ -1,9 +1,12 @@
 import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core';
 import type { ClientAuth } from '@cxarchive/cxone-api';
+import { mediaOptionsSchema } from './media-options.js';
 import { DEFAULT_API_VERSION } from './versions.js';
 
 export type { ClientAuth };
-export type MediaKind = 'voice';
+/** voice: call recordings; chat, email: their transcripts (all from Media Playback). */
+export type MediaKind = 'voice' | 'chat' | 'email';
+export const MEDIA_KINDS: readonly MediaKind[] = ['voice', 'chat', 'email'];
 
 /** Options as a pipeline file writes them (`source.with`). */
 export interface CxoneSourceOptionsInput {
@@ -18,6 +21,7 @@ export interface CxoneSourceOptionsInput {
   readonly settleLag?: string;
   readonly overlap?: string;
   readonly recordingLag?: string;
+  readonly recordingHorizon?: string;
   readonly media?: readonly MediaKind[];
   readonly apiVersion?: string;
   readonly mediaTypes?: readonly number[];
@@ -42,6 +46,7 @@ export interface CxoneSourceOptions {
   readonly settleLag: string;
   readonly overlap: string;
   readonly recordingLag: string;
+  readonly recordingHorizon?: string;
   readonly media: readonly MediaKind[];
   readonly apiVersion: string;
   readonly mediaTypes?: readonly number[];
@@ -140,18 +145,20 @@ export const configSchema: JsonSchema = {
       DEFAULTS.overlap,
     ),
     recordingLag: durationSchema(
-      'How long after a voice contact ends its recording may still be missing from Media Playback ' +
-        '(NICE documents up to 30 minutes for recording metadata). Within it, a contact without a recording ' +
-        'is left pending and looked at again once the lag has passed; after it, the contact is archived ' +
-        'without a recording.',
+      'How long after a contact ends its recording or transcript may still be missing from Media Playback ' +
+        '(NICE documents up to 30 minutes for recording metadata). A voice contact without a recording is ' +
+        'looked at again once this lag has passed, then at growing intervals until recordingHorizon; a chat ' +
+        'or email contact without a transcript is archived without one once the lag has passed.',
       DEFAULTS.recordingLag,
     ),
+    ...mediaOptionsSchema,
     media: {
       description:
-        'Media archived with each contact: "voice" = call recordings via Media Playback. ' +
-        'An empty list archives contact metadata only.',
+        'Media archived with each master contact, all from Media Playback: "voice" = call recordings ' +
+        '(recording.mp4, …), "chat" = chat transcripts (chat-transcript.json), "email" = email transcripts ' +
+        '(email-transcript.json). An empty list archives contact metadata only.',
       type: 'array',
-      items: { type: 'string', enum: ['voice'] },
+      items: { type: 'string', enum: [...MEDIA_KINDS] },
       uniqueItems: true,
       default: [...DEFAULTS.media],
     },

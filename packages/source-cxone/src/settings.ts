@@ -1,7 +1,8 @@
 import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
 import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-api';
 import type { ContactFilter } from './contact-filter.js';
-import { type CxoneSourceOptions, DEFAULTS, type MediaKind } from './schema.js';
+import { resolveRecordingHorizon } from './media-options.js';
+import { type CxoneSourceOptions, DEFAULTS, MEDIA_KINDS, type MediaKind } from './schema.js';
 import { API_VERSION_PATTERN } from './versions.js';
 
 /** The resolved options in the units the code works with (milliseconds, epoch times; secrets stay wrapped). */
@@ -13,6 +14,8 @@ export interface Settings {
   readonly settleLagMs: number;
   readonly overlapMs: number;
   readonly recordingLagMs: number;
+  /** How long after a voice contact ends a missing recording is still waited for. */
+  readonly recordingHorizonMs: number;
   readonly media: ReadonlySet<MediaKind>;
   readonly apiVersion: string;
   /** Which contacts are archived (media types, skills, campaigns, teams). */
@@ -97,7 +100,14 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     return err(PluginErrors.invalidInput('clientAuth must be "basic" or "post"', 'clientAuth'));
   }
   for (const kind of o.media) {
-    if (kind !== 'voice') return err(PluginErrors.invalidInput(`unknown media kind "${kind}"`, 'media'));
+    if (!MEDIA_KINDS.includes(kind)) {
+      return err(
+        PluginErrors.invalidInput(
+          `unknown media kind "${kind}" (known: ${MEDIA_KINDS.map((k) => `"${k}"`).join(', ')})`,
+          'media',
+        ),
+      );
+    }
   }
   const issuer = baseUrl('issuer', o.issuer);
   if (issuer.isErr()) return err(issuer.error);
@@ -111,6 +121,8 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     duration('tokenRefreshSkew', o.tokenRefreshSkew),
   ]);
   if (durations.isErr()) return err(durations.error);
+  const recordingHorizonMs = resolveRecordingHorizon(o);
+  if (recordingHorizonMs.isErr()) return err(recordingHorizonMs.error);
   const [settleLagMs, overlapMs, recordingLagMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
     number,
     number,
@@ -148,6 +160,7 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     settleLagMs,
     overlapMs,
     recordingLagMs,
+    recordingHorizonMs: recordingHorizonMs.value,
     media: new Set(o.media),
     apiVersion: o.apiVersion,
     filter: filter.value,

@@ -236,10 +236,22 @@ describe('create()', () => {
     expect((await plugin.create(options({ since: 'last week' }), context()))._unsafeUnwrapErr()._tag).toBe(
       'InvalidInput',
     );
-    for (const field of ['overlap', 'recordingLag']) {
+    for (const field of ['overlap', 'recordingLag', 'recordingHorizon']) {
       const error = (await plugin.create(options({ [field]: 'a while' }), context()))._unsafeUnwrapErr();
       expect(error).toMatchObject({ _tag: 'InvalidInput', path: field });
     }
+  });
+
+  it('lists voice, chat and email as media and documents the recording horizon (default 24h)', () => {
+    const props = (plugin.configSchema as { properties: Record<string, Record<string, unknown>> }).properties;
+    expect(props.media?.items).toEqual({ type: 'string', enum: ['voice', 'chat', 'email'] });
+    expect(props.recordingHorizon).toMatchObject({ type: 'string', default: '24h' });
+  });
+
+  it('refuses an unknown media kind, naming the known ones', async () => {
+    const error = (await plugin.create(options({ media: ['video'] }), context()))._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'InvalidInput', path: 'media' });
+    expect(error.message).toContain('"voice", "chat", "email"');
   });
 
   it('declares its limits and record name', () => {
@@ -712,6 +724,20 @@ describe('a recording not processed yet (NotYet) versus no recording', () => {
     // A 5 min lag has passed (ended 10 min ago): looked at again at twice the age, 20 min after the end.
     const short = await fetchError(create(fake.fetchImpl, { recordingLag: '5m' }), fake, recent());
     expect(short).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T00:10:00Z') });
+  });
+
+  it('follows a configured recordingHorizon', async () => {
+    const fake = fakeCxone();
+    const source = () => create(fake.fetchImpl, { recordingHorizon: '2h' });
+    clock.now = new Date('2026-10-20T01:49:59Z');
+    const waiting = await fetchError(source(), fake, recent());
+    expect(waiting).toMatchObject({ _tag: 'NotYet', retryAt: new Date('2026-10-20T01:50:00Z') });
+    clock.now = new Date('2026-10-20T01:50:00Z');
+    const item = await fetchItem(source(), fake, recent());
+    expect(item.record.recordings).toEqual([]);
+    expect(item.record.recordingAbsence).toEqual({
+      reason: 'Media Playback had no recording 2 h after the contact ended (ended 2026-10-19T23:50:00.000Z)',
+    });
   });
 
   it('is NotYet until 24 h after the contact ended, then a contact without a recording that says why', async () => {

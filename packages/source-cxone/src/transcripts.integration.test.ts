@@ -1,5 +1,4 @@
-// Chat and email transcripts against the simulator, with `media` asking for them (the schema's
-// `media` enum lists only "voice" until it is wired: the settings are widened here by hand).
+// Chat and email transcripts against the simulator, with `media` asking for them.
 import { type ItemRef, type PluginError, Redacted, SecretScrubber } from '@cxarchive/core';
 import { createCxoneClient } from '@cxarchive/cxone-api';
 import {
@@ -9,11 +8,12 @@ import {
   startSimulator,
 } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { live } from '../test-support/context.js';
+import { live, testContext } from '../test-support/context.js';
 import { fetchContact } from './fetch-contact.js';
+import plugin from './index.js';
 import { RecordCache } from './record-cache.js';
 import type { CxoneSourceOptions } from './schema.js';
-import { resolveSettings, type Settings } from './settings.js';
+import { resolveSettings } from './settings.js';
 
 const MIN = 60_000;
 let clockMs = Date.parse('2026-11-01T00:00:00Z');
@@ -23,6 +23,17 @@ afterEach(async () => {
   clockMs = Date.parse('2026-11-01T00:00:00Z');
 });
 
+const optionsFor = (sim: RunningSimulator, media: readonly string[]) =>
+  ({
+    issuer: sim.url,
+    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
+    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
+    clientId: DEMO_CREDENTIALS.clientId,
+    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+    since: '2026-01-01T00:00:00Z',
+    media,
+  }) as unknown as CxoneSourceOptions;
+
 const setup = async (media: readonly string[], recordingDelaySeconds = 0) => {
   const sim = await startSimulator({
     contacts: 40,
@@ -31,15 +42,7 @@ const setup = async (media: readonly string[], recordingDelaySeconds = 0) => {
     now: () => new Date(clockMs),
   });
   running.push(sim);
-  const resolved = resolveSettings({
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-    since: '2026-01-01T00:00:00Z',
-  } as unknown as CxoneSourceOptions)._unsafeUnwrap();
-  const settings = { ...resolved, media: new Set(media) } as unknown as Settings;
+  const settings = resolveSettings(optionsFor(sim, media))._unsafeUnwrap();
   const now = () => new Date(clockMs);
   const scrubber = new SecretScrubber();
   const client = createCxoneClient({
@@ -88,6 +91,36 @@ describe('chat and email transcripts as artifacts', () => {
       expect(emailDoc.interactions[0].data.content.subject).toEqual(expect.any(String));
     } finally {
       t.close();
+    }
+  });
+
+  it('archives a chat transcript through the plugin with media: [chat], and no voice recording', async () => {
+    const sim = await startSimulator({ contacts: 40, seed: 3, now: () => new Date(clockMs) });
+    running.push(sim);
+    const source = (
+      await plugin.create(
+        optionsFor(sim, ['chat']),
+        testContext(() => new Date(clockMs)),
+      )
+    )._unsafeUnwrap();
+    try {
+      const [chat] = masters(sim, 3) as [SimContact];
+      const [voice] = masters(sim, 4) as [SimContact];
+      const ref = (c: SimContact) => ({ id: c.contactId, data: { contactId: c.contactId } }) as ItemRef;
+      const item = (await source.fetch(ref(chat), live()))._unsafeUnwrap();
+      expect(item.artifacts.map((a) => [a.name, a.contentType])).toEqual([
+        ['chat-transcript.json', 'application/json'],
+      ]);
+      const doc = await read((await item.artifacts[0]!.open(live()))._unsafeUnwrap());
+      expect(doc.mediaType).toBe('chat');
+      expect(doc.acdcontactId).toBe(chat.contactId);
+      const lookups = () => sim.requests.filter((r) => r.path === '/media-playback/v1/contacts').length;
+      const before = lookups();
+      const call = (await source.fetch(ref(voice), live()))._unsafeUnwrap();
+      expect(call.artifacts).toEqual([]);
+      expect(lookups()).toBe(before);
+    } finally {
+      await source.close?.();
     }
   });
 

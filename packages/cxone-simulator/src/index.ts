@@ -9,7 +9,7 @@ export {
   type RetryAfterMode,
   type SimulatorBudgets,
 } from './budgets.js';
-export { type CliIo, type CliResult, main, parseCliArgs } from './cli.js';
+export { type CliIo, type CliOptions, type CliResult, main, parseCliArgs } from './cli.js';
 export {
   type BuildDatasetOptions,
   buildDataset,
@@ -19,7 +19,13 @@ export {
 } from './dataset.js';
 export { describeFault, FAULT_FLAG_FORMAT, parseFaultFlag, parseFaultFlags } from './fault-flag.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultState } from './faults.js';
-export { DEFAULTS, DEMO_CREDENTIALS, type DemoCredentials, type SimulatorOptions } from './options.js';
+export {
+  DEFAULTS,
+  DEMO_CREDENTIALS,
+  type DemoCredentials,
+  type SimulatorCredentials,
+  type SimulatorOptions,
+} from './options.js';
 export { DEFAULT_REQUEST_LOG_SIZE, type RequestLogEntry, type RequestSummary } from './request-log.js';
 export { type FaultControl, type RunningSimulator, type ServerOptions, startSimulator } from './server.js';
 export { openRecording } from './wav.js';

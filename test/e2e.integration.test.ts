@@ -57,8 +57,8 @@ describe('end to end: simulator → source-cxone → gzip-aes → sink-fs', () =
       );
       if (decoded.isErr()) throw new Error(decoded.error.message);
       const record = JSON.parse((await readAll(decoded.value)).toString('utf8'));
-      expect(record.contactId).toBe(contact.contactId);
-      expect(record.masterContactId).toBe(contact.masterContactId);
+      expect(record.contactId).toBe(Number(contact.contactId));
+      expect(record.masterContactId).toBe(Number(contact.masterContactId));
       expect(record.lastUpdateTime).toBe(contact.lastUpdateTime);
     }
     for (const [masterId] of recordings) {

@@ -61,7 +61,7 @@ describe('cxarchive restore', () => {
     const recording = files.find((f) => f.startsWith('recording'))!;
     expect(files).toEqual(['contact.json', recording].sort());
     const record = JSON.parse(readFileSync(path.join(out, id, 'contact.json'), 'utf8'));
-    expect(record.contactId).toBe(contact.contactId);
+    expect(record.contactId).toBe(Number(contact.contactId));
     expect(record.lastUpdateTime).toBe(contact.lastUpdateTime);
     expect(await sha256(path.join(out, id, recording))).toBe(
       (await sha256OfStream(openRecording(t.simulator.dataset, masterId))).sha256,

@@ -111,7 +111,7 @@ describe('listing against the simulator', () => {
     const source = sim.dataset.contacts[0] as SimContact;
     const listed = pages.flatMap((p) => p.items).find((i) => i.id === source.contactId) as ItemRef;
     const record = (await cxone.fetch(listed, live()))._unsafeUnwrap().record as Record<string, unknown>;
-    expect(record.contactId).toBe(source.contactId);
+    expect(record.contactId).toBe(Number(source.contactId));
     expect(record.fromAddress).toBe(source.fromAddress);
     for (const key of Object.keys(record)) expect(CONTACT_FIELDS).toHaveProperty(key);
     const pinnedInSource = Object.keys(source).filter((k) => k in CONTACT_FIELDS);
@@ -201,7 +201,7 @@ describe('fetch against the simulator', () => {
     for (const leg of legs) {
       const item = await fetchItem(source, leg);
       expect(item.artifacts).toEqual([]);
-      expect(item.record.masterContactId).toBe(leg.masterContactId);
+      expect(item.record.masterContactId).toBe(Number(leg.masterContactId));
     }
     expect(countRequests(sim, PLAYBACK)).toBe(0);
   });

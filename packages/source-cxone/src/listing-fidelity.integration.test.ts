@@ -90,9 +90,11 @@ const listAll = async (cxone: Source): Promise<Page[]> => {
 const ids = (pages: readonly Page[]) => pages.flatMap((p) => p.items.map((i) => i.id));
 const listings = (h: Harness) => h.requests.filter((r) => /\/contacts\/completed\?/.test(r.url));
 
-/** The archive record the source must produce for a contact, whatever the API version. */
+/** The archive record the source must produce for a contact, whatever the API version (ids as the numbers sent). */
 const archived = (contact: SimContact): Record<string, unknown> => ({
   ...contact,
+  contactId: Number(contact.contactId),
+  masterContactId: Number(contact.masterContactId),
   tags: contact.tags.map((tag) => ({ contactId: Number(contact.contactId), ...tag })),
 });
 

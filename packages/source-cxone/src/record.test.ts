@@ -32,9 +32,12 @@ const apiRecord = {
 };
 
 describe('mapContactRecord', () => {
-  it('archives every field with its JSON type (tags stay objects), the record ids as strings', () => {
+  it('archives every field with its JSON type (tags stay objects), the record ids as the numbers sent', () => {
     const record = mapContactRecord(apiRecord, v33);
-    expect(record).toEqual({ ...apiRecord, contactId: '702100000123', masterContactId: '702100000123' });
+    expect(record).toEqual(apiRecord);
+    expect(record.contactId).toBe(702100000123);
+    expect(record.masterContactId).toBe(702100000123);
+    expect(contactIdOf(record)).toBe('702100000123');
     expect(Object.keys(record)).toEqual(Object.keys(apiRecord));
     expect(record.agentId).toBe(1234);
     expect(record.tags).toEqual([{ contactId: 702100000123, tagId: 6001, tagName: 'vip' }]);
@@ -44,13 +47,13 @@ describe('mapContactRecord', () => {
   it('carries unknown fields through unchanged, whatever the version', () => {
     for (const map of [v33, v21, fieldMapFor('v29.0')]) {
       const record = mapContactRecord({ contactId: 1, divisionNo: 7, brandNew: [true] }, map);
-      expect(record).toEqual({ contactId: '1', divisionNo: 7, brandNew: [true] });
+      expect(record).toEqual({ contactId: 1, divisionNo: 7, brandNew: [true] });
     }
   });
 
-  it('archives numeric or string record ids as strings, and keeps anything else there as sent', () => {
+  it('archives record ids as sent, number or string, and reads either as the decimal id', () => {
     const record = mapContactRecord({ contactId: '5', masterContactId: 7 }, v33);
-    expect(record).toEqual({ contactId: '5', masterContactId: '7' });
+    expect(record).toEqual({ contactId: '5', masterContactId: 7 });
     expect(contactIdOf(record)).toBe('5');
     expect(masterContactIdOf(record)).toBe('7');
     const odd = mapContactRecord({ contactId: { nested: 1 }, masterContactId: 1.5 }, v33);
@@ -79,7 +82,7 @@ describe('mapContactRecord', () => {
       v21,
     );
     expect(record).toEqual({
-      contactId: '11',
+      contactId: 11,
       contactStartDate: '2026-10-02T09:15:00.000Z',
       fromAddress: '+15551230000',
       toAddress: '8005550100',
@@ -100,7 +103,7 @@ describe('mapContactRecord', () => {
 
   it('does not rename under v33.0: a pre-v33 name there is an unknown field, kept as it is', () => {
     const record = mapContactRecord({ contactId: 1, contactStart: 'x', tags: [{ TagId: 1 }] }, v33);
-    expect(record).toEqual({ contactId: '1', contactStart: 'x', tags: [{ TagId: 1 }] });
+    expect(record).toEqual({ contactId: 1, contactStart: 'x', tags: [{ TagId: 1 }] });
   });
 
   it('is idempotent (a record mapped again at fetch gives the same record)', () => {

@@ -98,13 +98,6 @@ const toId = (value: unknown): string | undefined => {
   return undefined;
 };
 
-/**
- * The record's own ids, archived as decimal strings (the item id, the object keys and every archive
- * reader use that form); CXone sends them as numbers (GEN-REP `contactId?: number`). Every other
- * value keeps its JSON type, ids inside `tags` included.
- */
-export const STRING_ID_FIELDS: ReadonlySet<string> = new Set(['contactId', 'masterContactId']);
-
 const rename = (raw: Readonly<Record<string, unknown>>, names: ReadonlyMap<string, string>, key: string) => {
   const target = names.get(key);
   return target !== undefined && !Object.hasOwn(raw, target) ? target : key;
@@ -124,16 +117,15 @@ const mapTags = (value: unknown, map: FieldMap): unknown => {
  * The archive record of one `completedContacts[]` entry (or `contacts/{id}` record) of the API
  * version `map` describes: the version's names become the archive names (versions.ts), every
  * other field is kept under its own name, and values keep their JSON types (tags stay objects,
- * numeric ids such as agentId stay numbers) except the record's own ids (STRING_ID_FIELDS). Nothing
- * is dropped.
+ * numeric ids such as agentId stay numbers). `contactId` and `masterContactId` are archived as the API
+ * sends them (numbers: GEN-REP `contactId?: number`); the item id and the object keys are their
+ * decimal strings (contactIdOf). Nothing is dropped.
  */
 export const mapContactRecord = (raw: Readonly<Record<string, unknown>>, map: FieldMap): JsonObject => {
   const record: JsonObject = {};
   for (const [key, value] of Object.entries(raw)) {
     const name = rename(raw, map.fields, key);
-    const json = STRING_ID_FIELDS.has(name)
-      ? (toId(value) ?? toJson(value))
-      : toJson(name === 'tags' ? mapTags(value, map) : value);
+    const json = toJson(name === 'tags' ? mapTags(value, map) : value);
     if (json !== undefined) record[name] = json;
   }
   return record;

@@ -519,7 +519,7 @@ describe('item references: ids and cursors only, never the record', () => {
       await create(fake.fetchImpl).fetch({ id: '77', data: { contactId: '77', apiVersion: 'v26.0' } }, live())
     )._unsafeUnwrap();
     expect(item.id).toBe('77');
-    expect(item.record).toMatchObject({ contactId: '77', firstName: 'Ada', fromAddress: '+15550000000' });
+    expect(item.record).toMatchObject({ contactId: 77, firstName: 'Ada', fromAddress: '+15550000000' });
     expect(item.occurredAt.toISOString()).toBe('2026-10-02T09:00:00.000Z');
     const details = fake.requests(isDetails);
     expect(details.map((r) => r.url.pathname)).toEqual(['/incontactapi/services/v26.0/contacts/77']);
@@ -663,7 +663,7 @@ describe('fetch()', () => {
       expect(item.artifacts).toEqual([]);
       expect(item.record).not.toHaveProperty('recordings');
     }
-    expect(leg.record.masterContactId).toBe('10');
+    expect(leg.record.masterContactId).toBe(10);
     expect(fake.requests(isPlayback)).toEqual([]);
   });
 

@@ -120,6 +120,8 @@ export const createCxoneClient = (options: CxoneClientOptions): CxoneClient => {
     tokenRefreshSkewMs: options.tokenRefreshSkewMs,
     tokenEndpoint: () => tokenEndpoint(),
     lifetime: lifetime.signal,
+    // No token is used before its id_token verified against the issuer's JWKS (CXone publishes one).
+    verifyIdToken: true,
   });
 
   const discovered = onceOk(async (): Promise<Result<TenantConfiguration, PluginError>> => {

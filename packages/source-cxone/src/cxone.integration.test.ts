@@ -376,8 +376,10 @@ describe('budgets and signals against the simulator', () => {
         await sha256OfStream((await artifact.open(live()))._unsafeUnwrap());
     }
     const count = (family: string) => ctx.taken.filter((f) => f === family).length;
-    const auth = countRequests(sim, /^\/(auth\/token|\.well-known\/)/);
+    const auth = countRequests(sim, /^\/(auth\/(token|jwks)|\.well-known\/)/);
     expect(count('cxone-auth')).toBe(auth);
+    // The id_token is verified by default: the issuer's JWKS was fetched, from the auth budget.
+    expect(countRequests(sim, /^\/auth\/jwks$/)).toBeGreaterThan(0);
     expect(count('cxone-acd')).toBe(countRequests(sim, /^\/incontactapi\//));
     expect(count('media-playback')).toBe(countRequests(sim, PLAYBACK));
     expect(count('media-playback')).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // Starts the CXone simulator in-process, makes a key if there is none, runs the quickstart
 // pipeline through the real `cxarchive` CLI, and leaves everything under demo-output/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +47,25 @@ if (existsSync(ledger)) {
   }
 }
 
+/** The first archived contact with a recording (…/<yyyy>/<mm>/<dd>/<contactId>/recording.*), for the hint. */
+const recordedContact = () => {
+  const walk = (dir, depth) => {
+    for (const name of readdirSync(dir).sort()) {
+      const next = path.join(dir, name);
+      if (depth < 4) {
+        const found = walk(next, depth + 1);
+        if (found) return found;
+      } else if (readdirSync(next).some((file) => file.startsWith('recording'))) return name;
+    }
+    return undefined;
+  };
+  try {
+    return walk(path.join(out, 'archive', 'quickstart'), 1);
+  } catch {
+    return undefined;
+  }
+};
+
 const cli = path.join(root, 'packages', 'cli', 'bin', 'run.js');
 const pipeline = path.join(root, 'examples', 'quickstart', 'archive.pipeline.yaml');
 const child = spawn(process.execPath, [cli, 'run', pipeline, '--report', path.join(out, 'report.json')], {
@@ -72,7 +91,7 @@ if (code === 0) {
   console.log('Report:   demo-output/report.json');
   console.log('Verify:   pnpm exec cxarchive verify examples/quickstart/archive.pipeline.yaml --deep');
   console.log(
-    'Restore:  pnpm exec cxarchive restore examples/quickstart/archive.pipeline.yaml --item <contactId> --out restored/',
+    `Restore:  pnpm exec cxarchive restore examples/quickstart/archive.pipeline.yaml --item ${recordedContact() ?? '<contactId>'} --out restored/`,
   );
   console.log('Run `npm run demo` again: nothing new is archived the second time.');
 }

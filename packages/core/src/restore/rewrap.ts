@@ -146,7 +146,7 @@ const rewrapOnce = async (
       callback(null, chunk);
     },
     flush(callback) {
-      if (read.complete && (read.size !== object.size || read.digest('sha256') !== object.sha256))
+      if (!read.complete || read.size !== object.size || read.digest('sha256') !== object.sha256)
         callback(
           new Failed(
             PluginErrors.permanent(

@@ -1,34 +1,13 @@
-import { buildDataset, openRecording } from '@cxarchive/cxone-simulator';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { mp4File, wavOf } from '../test-support/media-bodies.js';
 import { BodyCheck } from './media-integrity.js';
 
 /** A real MP4 as the simulator serves it (ftyp, moov with its sample tables, mdat). */
 let mp4: Buffer;
 beforeAll(async () => {
-  const dataset = buildDataset({ seed: 4, contacts: 10, recordingSeconds: [20, 30] });
-  const [masterId] = dataset.recordings.keys();
-  const chunks: Buffer[] = [];
-  for await (const chunk of openRecording(dataset, masterId as string)) chunks.push(chunk as Buffer);
-  mp4 = Buffer.concat(chunks);
+  mp4 = await mp4File([20, 30]);
 });
-
-const wav = (dataBytes: number, extra: Buffer = Buffer.alloc(0)): Buffer => {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes + extra.length, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(7, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(8000, 28);
-  header.writeUInt16LE(1, 32);
-  header.writeUInt16LE(8, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  return Buffer.concat([header, Buffer.alloc(dataBytes, 0x55), extra]);
-};
 
 /** Feeds `bytes` in pieces cut at `cuts`; the verdict at the end (or the first one on the way). */
 const verdict = (check: BodyCheck, bytes: Buffer, cuts: readonly number[] = []) => {
@@ -140,7 +119,7 @@ describe('BodyCheck on MP4 (box sizes)', () => {
 });
 
 describe('BodyCheck on WAV (RIFF chunk sizes)', () => {
-  const whole = wav(50_001, Buffer.from([0])); // an odd data chunk and its pad byte
+  const whole = wavOf(50_001, Buffer.from([0])); // an odd data chunk and its pad byte
 
   it('passes a whole WAV however split, and one whose last pad byte is missing', () => {
     fc.assert(

@@ -5,6 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { ok, PluginFailure } from '@cxarchive/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live } from '../test-support/context.js';
+import { wavOf } from '../test-support/media-bodies.js';
 import { MediaLink } from './media-link.js';
 import { createRecordingArtifact } from './recording-artifact.js';
 
@@ -45,24 +46,6 @@ const artifact = (url: string, timeoutMs = 5000, contentType?: string, size?: nu
     scrub: (error) => error,
   });
 
-/** A whole WAV file of `dataBytes` samples (RIFF header with the right sizes). */
-const wav = (dataBytes: number): Buffer => {
-  const header = Buffer.alloc(44);
-  header.write('RIFF', 0, 'ascii');
-  header.writeUInt32LE(36 + dataBytes, 4);
-  header.write('WAVEfmt ', 8, 'ascii');
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(7, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(8000, 24);
-  header.writeUInt32LE(8000, 28);
-  header.writeUInt16LE(1, 32);
-  header.writeUInt16LE(8, 34);
-  header.write('data', 36, 'ascii');
-  header.writeUInt32LE(dataBytes, 40);
-  return Buffer.concat([header, Buffer.alloc(dataBytes, 0x55)]);
-};
-
 /** Consumes a stream the way the runtime does (pipeline into a sink); resolves with what failed it. */
 const drain = async (stream: NodeJS.ReadableStream): Promise<{ bytes: number; failure: unknown }> => {
   let bytes = 0;
@@ -83,7 +66,7 @@ describe('a recording download over a real connection', () => {
   it('destroys the stream with PluginFailure(Transient) when the server cuts the body after N bytes', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 100_000 });
-      res.write(wav(99_956).subarray(0, 40_000), () => res.socket?.destroy());
+      res.write(wavOf(99_956).subarray(0, 40_000), () => res.socket?.destroy());
     });
     const stream = (await artifact(url).open(live()))._unsafeUnwrap();
     const { bytes, failure } = await drain(stream);
@@ -100,7 +83,7 @@ describe('a recording download over a real connection', () => {
   it('destroys the stream with PluginFailure(Transient) when the body stalls for the request timeout', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 100_000 });
-      res.write(wav(99_956).subarray(0, 1000)); // …and nothing more
+      res.write(wavOf(99_956).subarray(0, 1000)); // …and nothing more
     });
     const stream = (await artifact(url, 100).open(live()))._unsafeUnwrap();
     const { failure } = await drain(stream);
@@ -111,7 +94,7 @@ describe('a recording download over a real connection', () => {
   it('streams a whole body that matches its Content-Length', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/wav', 'content-length': 300_044 });
-      res.end(wav(300_000));
+      res.end(wavOf(300_000));
     });
     const { bytes, failure } = await drain(
       (await artifact(url, 5000, 'audio/wav').open(live()))._unsafeUnwrap(),
@@ -121,7 +104,7 @@ describe('a recording download over a real connection', () => {
   });
 
   it('fails Transient, before the end is passed on, when a body without Content-Length is closed after 100 000 bytes; the next attempt, whole, succeeds', async () => {
-    const whole = wav(3_600_000);
+    const whole = wavOf(3_600_000);
     let attempt = 0;
     const url = await serve((_req, res) => {
       attempt += 1;
@@ -174,7 +157,7 @@ describe('a recording download over a real connection', () => {
   it('fails Transient when the content type promises MP4 and the body is something else', async () => {
     const url = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'audio/mp4', 'content-length': 1044 });
-      res.end(wav(1000));
+      res.end(wavOf(1000));
     });
     const { failure, bytes } = await drain(
       (await artifact(url, 5000, 'audio/mp4').open(live()))._unsafeUnwrap(),

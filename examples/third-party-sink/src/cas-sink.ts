@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import {
   errAsync,
   type ListPage,
+  listPrefixProblem,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -125,7 +126,7 @@ export const createCasSink = (options: ResolvedCasSinkOptions, tuning: CasSinkTu
     },
 
     list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
-      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      const problem = listPrefixProblem(prefix);
       if (problem !== undefined)
         return errAsync(PluginErrors.invalidInput(`cas sink: invalid list prefix: ${problem}`));
       return tryAsync(

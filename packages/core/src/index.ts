@@ -6,7 +6,7 @@ export { err, errAsync, ok, okAsync, Result, ResultAsync } from 'neverthrow';
 export * from './checksums.js';
 export * from './duration.js';
 export * from './hashing.js';
-export { MAX_KEY_BYTES, objectKeyProblem } from './keys.js';
+export { listPrefixProblem, MAX_KEY_BYTES, objectKeyProblem } from './keys.js';
 export * from './logger.js';
 export * from './plugin/define-plugin.js';
 export * from './plugin/errors.js';

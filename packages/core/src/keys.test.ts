@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildObjectKey, encodeKeyVariable, objectKeyProblem } from './keys.js';
+import { buildObjectKey, encodeKeyVariable, listPrefixProblem, objectKeyProblem } from './keys.js';
 
 const occurredAt = new Date('2026-10-03T23:59:59.900Z');
 
@@ -59,5 +59,17 @@ describe('object keys', () => {
     [`${'k/'.repeat(600)}k`, 'longer than 1024'],
   ])('objectKeyProblem(%j) explains the problem', (key, problem) => {
     expect(objectKeyProblem(key)).toContain(problem);
+  });
+});
+
+describe('listPrefixProblem', () => {
+  it("takes '' (everything) and the start of any safe key, and refuses what no safe key starts with", () => {
+    expect(listPrefixProblem('')).toBeUndefined();
+    expect(listPrefixProblem('acme/')).toBeUndefined();
+    expect(listPrefixProblem('acme/2026/1')).toBeUndefined();
+    expect(listPrefixProblem('../')).toBeDefined();
+    expect(listPrefixProblem('/acme/')).toBeDefined();
+    expect(listPrefixProblem('acme//')).toBeDefined();
+    expect(listPrefixProblem('a b')).toBeDefined();
   });
 });

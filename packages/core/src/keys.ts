@@ -24,6 +24,14 @@ export const objectKeyProblem = (key: string): string | undefined => {
 };
 
 /**
+ * Why `prefix` cannot be a prefix to list (`Sink.list`), or undefined when it can: `''` lists
+ * everything; any other prefix must be the start of a safe key (`prefix + 'x'` passes
+ * `objectKeyProblem`), so it names no traversal and no character a key cannot hold.
+ */
+export const listPrefixProblem = (prefix: string): string | undefined =>
+  prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+
+/**
  * Encodes one template variable into the safe charset itself: every byte outside `[A-Za-z0-9-]`
  * and `.`, plus a leading `.` and every `_`, becomes `_XX` (uppercase hex of the UTF-8 byte).
  * Since `_` is always an escape, the encoding is injective: two different ids never share a key.

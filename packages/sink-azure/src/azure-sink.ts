@@ -5,6 +5,7 @@ import {
   type Checksum,
   errAsync,
   type ListPage,
+  listPrefixProblem,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -202,7 +203,7 @@ export const createAzureSink = (container: ContainerClient, settings: AzureSinkS
     },
     list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
       const what = `listing ${physical(prefix)}`;
-      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      const problem = listPrefixProblem(prefix);
       if (problem !== undefined)
         return errAsync(PluginErrors.invalidInput(`azure sink: invalid list prefix: ${problem}`));
       if (signal.aborted) return errAsync(cancelled(what));

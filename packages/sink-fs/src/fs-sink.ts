@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import {
   type ListPage,
   type Logger,
-  objectKeyProblem,
+  listPrefixProblem,
   type PluginError,
   PluginErrors,
   PluginFailure,
@@ -179,7 +179,7 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
 
     list(prefix, listOptions): ResultAsync<ListPage, PluginError> {
       const run = async (): Promise<ListPage> => {
-        const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+        const problem = listPrefixProblem(prefix);
         if (problem !== undefined)
           throw new PluginFailure(PluginErrors.invalidInput(`fs sink: invalid list prefix: ${problem}`));
         throwIfAborted(listOptions.signal, `list of ${prefix}`);

@@ -4,6 +4,7 @@ import {
   errAsync,
   fromStreamError,
   type ListPage,
+  listPrefixProblem,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -158,7 +159,7 @@ export const createGcsSink = (bucket: Bucket, settings: SinkSettings): Sink => {
     },
     list(prefix, { signal, after }): ResultAsync<ListPage, PluginError> {
       const what = `listing ${physical(prefix)}`;
-      const problem = prefix === '' ? undefined : objectKeyProblem(`${prefix}x`);
+      const problem = listPrefixProblem(prefix);
       if (problem !== undefined)
         return errAsync(PluginErrors.invalidInput(`gcs sink: invalid list prefix: ${problem}`));
       if (signal.aborted) return errAsync(cancelled(what));

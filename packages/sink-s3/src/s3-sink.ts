@@ -15,6 +15,7 @@ import {
   errAsync,
   fromStreamError,
   type ListPage,
+  listPrefixProblem,
   objectKeyProblem,
   type PluginError,
   PluginErrors,
@@ -305,7 +306,7 @@ export const createS3Sink = (
     list(listPrefix, listOptions): ResultAsync<ListPage, PluginError> {
       const { signal, after } = listOptions;
       const what = `list of ${physical(listPrefix)}`;
-      const problem = listPrefix === '' ? undefined : objectKeyProblem(`${listPrefix}x`);
+      const problem = listPrefixProblem(listPrefix);
       const invalid =
         (problem === undefined
           ? undefined

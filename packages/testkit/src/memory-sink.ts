@@ -6,6 +6,7 @@ import {
   fromStreamError,
   type ListedObject,
   type ListPage,
+  listPrefixProblem,
   objectKeyProblem,
   okAsync,
   type PluginError,
@@ -157,7 +158,7 @@ export const createMemorySink = (options: MemorySinkOptions = {}): MemorySink =>
 
     list(listPrefix, listOptions): ResultAsync<ListPage, PluginError> {
       if (listOptions.signal.aborted) return errAsync(cancelled(`list of ${listPrefix}`));
-      const problem = listPrefix === '' ? undefined : objectKeyProblem(`${listPrefix}x`);
+      const problem = listPrefixProblem(listPrefix);
       if (problem !== undefined)
         return errAsync(PluginErrors.invalidInput(`memory sink: invalid list prefix: ${problem}`));
       const after = listOptions.after ?? '';

@@ -79,6 +79,8 @@ interface SdkAuth {
   };
 }
 
+/** How far the simulator's clock runs ahead of real time (moved on instead of sleeping). */
+let clockAheadMs = 0;
 let sim: RunningSimulator;
 let auth: SdkAuth;
 let core: {
@@ -108,7 +110,7 @@ const passwordGrant = async (): Promise<Record<string, unknown>> => {
 };
 
 beforeAll(async () => {
-  sim = await startSimulator({ contacts: 6, seed: 3 });
+  sim = await startSimulator({ contacts: 6, seed: 3, now: () => new Date(Date.now() + clockAheadMs) });
   installShims();
   const sdk = (await import('@nice-devone/auth-sdk')) as unknown as {
     CXoneAuth: { instance: SdkAuth };
@@ -225,7 +227,7 @@ describe("NICE's auth-sdk and core-sdk against the simulator", () => {
 
   it('refresh: the SDK renews with its own refresh request, and the new tokens verify and work', async () => {
     const before = auth.getAuthToken();
-    await new Promise((resolve) => setTimeout(resolve, 1100)); // a new iat, so a new token
+    clockAheadMs += 1000; // the simulator's clock a second on: a new iat, so a new token
     await auth.getRefreshToken();
     expect(statuses).toContain(AuthStatus.REFRESH_TOKEN_SUCCESS);
     expect(statuses).not.toContain(AuthStatus.AUTHENTICATION_FAILED);

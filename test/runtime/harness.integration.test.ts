@@ -28,16 +28,24 @@ const items = (n: number): MemoryItemSpec[] =>
     artifacts: [{ name: 'recording.wav', bytes: 'x'.repeat(1000), contentType: 'audio/wav' }],
   }));
 
-/** A sink whose puts wait (reading nothing) until released or cancelled; counts what it stored. */
+/**
+ * A sink whose puts wait (reading nothing) until released or cancelled; counts what it stored.
+ * `waiting` resolves once a put waits at the gate.
+ */
 const gatedSink = (inner: Sink) => {
   let open: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => {
     open = resolve;
   });
+  let someoneWaits: () => void = () => undefined;
+  const waiting = new Promise<void>((resolve) => {
+    someoneWaits = resolve;
+  });
   let storedAfterAbort = 0;
   const sink: Sink = {
     checksums: inner.checksums,
     put(key, body, options) {
+      someoneWaits();
       return ResultAsync.fromPromise(
         new Promise<void>((resolve, reject) => {
           if (options.signal.aborted) return reject(new Error('cancelled'));
@@ -53,7 +61,17 @@ const gatedSink = (inner: Sink) => {
     head: (key, signal) => inner.head(key, signal),
     get: (key, signal) => inner.get(key, signal),
   };
-  return { sink, open: () => open(), storedAfterAbort: () => storedAfterAbort };
+  return {
+    sink,
+    waiting,
+    /** Opens the gate and lets every put it held run on (their continuations are microtasks). */
+    open: async () => {
+      open();
+      await gate;
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+    storedAfterAbort: () => storedAfterAbort,
+  };
 };
 
 describe('the run harness', () => {
@@ -63,14 +81,13 @@ describe('the run harness', () => {
     const f = fixture({ source: createMemorySource(items(6)), sinks: [gated.sink] });
     const stop = new AbortController();
     const running = f.run({ signal: stop.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await gated.waiting;
     stop.abort();
     const report = await running;
     expect(report.status).toBe('interrupted');
     expect(report.error?.errorTag).toBe('Interrupted');
     const keysAtReturn = inner.keys();
-    gated.open();
-    await new Promise((r) => setTimeout(r, 50));
+    await gated.open();
     expect(inner.keys()).toEqual(keysAtReturn);
     expect(gated.storedAfterAbort()).toBe(0);
     // the items in flight stay pending, and the next run finishes them
@@ -87,7 +104,7 @@ describe('the run harness', () => {
     while (!f.events.some((e) => e.type === 'run.started')) await new Promise((r) => setImmediate(r));
     const second = fixture({ source: createMemorySource(items(2)), sinks: [createMemorySink()], dir: f.dir });
     await expect(second.run()).rejects.toThrow(/another run \(.*pid \d+ on .*\) is archiving tenant acme/);
-    gated.open();
+    await gated.open();
     expect((await first).status).toBe('succeeded');
   });
 
@@ -273,12 +290,24 @@ describe('the run harness', () => {
   });
 
   it('a sink that stalls is cancelled when the run stops, and the run still returns', async () => {
-    const sink = createScriptedSink(createMemorySink(), { put: () => 'hang' });
+    const hanging = createScriptedSink(createMemorySink(), { put: () => 'hang' });
+    let putStarted: () => void = () => undefined;
+    const started = new Promise<void>((resolve) => {
+      putStarted = resolve;
+    });
+    const sink: Sink = {
+      ...hanging,
+      put: (key, body, options) => {
+        putStarted();
+        return hanging.put(key, body, options);
+      },
+    };
     const stop = new AbortController();
     const running = fixture({ source: createMemorySource(items(2)), sinks: [sink] }).run({
       signal: stop.signal,
     });
-    setTimeout(() => stop.abort(), 50);
+    await started;
+    stop.abort();
     expect((await running).status).toBe('interrupted');
   });
 

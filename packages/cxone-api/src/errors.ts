@@ -83,6 +83,41 @@ export const errorDetail = (family: ErrorFamily, facts: ResponseFacts): string |
       if (code === undefined && message === undefined) return undefined;
       return [code, message].filter((x) => x !== undefined).join(': ');
     }
+    case 'media-download': {
+      // `{code: INVALID_REQUEST|NOT_FOUND|SQS_PUBLISH_FAILED|PERSISTENCE_FAILED|INTERNAL_ERROR, message}` (GEN-MD).
+      const body = jsonObject(facts.bodyText);
+      const code = str(body?.code);
+      const message = str(body?.message);
+      if (code === undefined && message === undefined) return undefined;
+      return [code, message].filter((x) => x !== undefined).join(': ');
+    }
+    case 'data-extraction':
+    case 'business-data': {
+      // No published error body for either: Business Data documents statuses only (D-BD), and the
+      // Data Extraction spec names none (GEN-DX). A `message` (top level or under `error`) is read if sent.
+      const body = jsonObject(facts.bodyText);
+      const nested = body?.error;
+      return (
+        str(body?.message) ??
+        (typeof nested === 'object' && nested !== null
+          ? str((nested as Record<string, unknown>).message)
+          : undefined)
+      );
+    }
+    case 'dfo': {
+      // `{errors: [{field?, message, parameters?, errorCode?}], uid?}` (GEN-MSG `ApiErrorCollection`).
+      const errors = jsonObject(facts.bodyText)?.errors;
+      if (!Array.isArray(errors)) return undefined;
+      const parts = errors.flatMap((entry) => {
+        if (typeof entry !== 'object' || entry === null) return [];
+        const e = entry as Record<string, unknown>;
+        const text = [str(e.errorCode), str(e.field), str(e.message)]
+          .filter((x) => x !== undefined)
+          .join(' ');
+        return text === '' ? [] : [text];
+      });
+      return parts.length === 0 ? undefined : parts.join('; ');
+    }
     case 'media-file':
       return undefined;
   }

@@ -6,13 +6,32 @@ import type { BudgetDeclaration } from '@cxarchive/core';
  * - `cxone-auth`: the auth server on the issuer host: OpenID discovery, `/auth/token`,
  *   `.well-known/cxone-configuration`;
  * - `cxone-acd`: the ACD reporting/admin API, `{api}/incontactapi/services/vNN.0/...`;
- * - `media-playback`: `{api}/media-playback/v1/...` (NICE's own name for the API).
+ * - `media-playback`: `{api}/media-playback/v1/...` (NICE's own name for the API);
+ * - `data-extraction`: `{api}/data-extraction/v1/jobs...` (asynchronous exports);
+ * - `media-download`: `{api}/media-download/v1/...` (bulk recording requests);
+ * - `business-data`: `{api}/business-data-manager/v1/business-data/...` (write-back to recordings);
+ * - `dfo`: the digital API, `https://api-de-{area}.{domain}/dfo/3.0/...`.
  * A run's budgets are shared by family name across all its plugins, so the generic names carry a
  * `cxone-` prefix: a sink's own `auth` never shares CXone's bucket.
  */
-export type CxoneFamily = 'cxone-auth' | 'cxone-acd' | 'media-playback';
+export type CxoneFamily =
+  | 'cxone-auth'
+  | 'cxone-acd'
+  | 'media-playback'
+  | 'data-extraction'
+  | 'media-download'
+  | 'business-data'
+  | 'dfo';
 
-export const CXONE_FAMILIES: readonly CxoneFamily[] = ['cxone-auth', 'cxone-acd', 'media-playback'];
+export const CXONE_FAMILIES: readonly CxoneFamily[] = [
+  'cxone-auth',
+  'cxone-acd',
+  'media-playback',
+  'data-extraction',
+  'media-download',
+  'business-data',
+  'dfo',
+];
 
 /**
  * Error-body shapes: one per family, plus `media-file` for the signed `fileToPlayUrl` downloads,
@@ -52,6 +71,40 @@ export const CXONE_BUDGETS = {
     per: '1m',
     description:
       'CXone auth server (OpenID and tenant discovery, /auth/token): no documented limit; 20 per minute chosen conservatively',
+  },
+  // "Only one caller per tenant ... one call per 30 seconds" (NICE Data Extraction API docs, D-DX;
+  // reference/cxone-api.md §6). Every call counts: submit, status polls and the result URL request.
+  'data-extraction': {
+    family: 'data-extraction',
+    requests: 1,
+    per: '30s',
+    description: 'CXone Data Extraction API: 1 call per 30 seconds per tenant, the documented limit',
+  },
+  // No public page for the media-download API (GEN-MD, "New in 26.3"; reference/cxone-fidelity.md
+  // §2.8). 60 a minute is this project's conservative choice.
+  'media-download': {
+    family: 'media-download',
+    requests: 60,
+    per: '1m',
+    description:
+      'CXone media-download API (bulk recording requests and status): no documented limit; 60 per minute chosen conservatively',
+  },
+  // A staging copy of NICE's Business Data page says "only one user per tenant can call an API ...
+  // once in a 30 second period" (reference/cxone-fidelity.md §4(c), unconfirmed): taken as the default,
+  // since write-back is best-effort and never on the archive's critical path.
+  'business-data': {
+    family: 'business-data',
+    requests: 1,
+    per: '30s',
+    description:
+      "CXone Business Data API (write-back): 1 call per 30 seconds, after a staging copy of NICE's page (unconfirmed)",
+  },
+  // No public rate limit for the digital (DFO) API; 120 a minute is this project's conservative choice.
+  dfo: {
+    family: 'dfo',
+    requests: 120,
+    per: '1m',
+    description: 'CXone digital (DFO 3.0) API: no documented limit; 120 per minute chosen conservatively',
   },
 } as const satisfies Readonly<Record<CxoneFamily, BudgetDeclaration>>;
 

@@ -11,11 +11,20 @@
 /**
  * The API families the simulator can budget, named as `@cxarchive/cxone-api` names them:
  * `media-playback` (Media Playback), `cxone-acd` (the ACD reporting API: contacts/completed,
- * contacts/{id}) and `cxone-auth` (the auth server: discovery and /auth/token). Only Media Playback
- * has a budget by default; NICE documents none for the other two (reference/cxone-api.md §7), so
- * theirs exist for tests that want the listing or the token endpoint throttled.
+ * contacts/{id}), `cxone-auth` (the auth server: discovery and /auth/token), `data-extraction`,
+ * `media-download`, `business-data` and `dfo` (the digital API). Media Playback and Data Extraction
+ * have a budget by default, the two NICE documents (reference/cxone-api.md §6, §7); the others
+ * exist for tests that want a family throttled.
  */
-export const BUDGET_FAMILIES = ['media-playback', 'cxone-acd', 'cxone-auth'] as const;
+export const BUDGET_FAMILIES = [
+  'media-playback',
+  'cxone-acd',
+  'cxone-auth',
+  'data-extraction',
+  'media-download',
+  'business-data',
+  'dfo',
+] as const;
 export type BudgetFamily = (typeof BUDGET_FAMILIES)[number];
 
 /** How a 429 says when to come back: `Retry-After: <seconds>`, `Retry-After: <HTTP-date>`, or not at all. */
@@ -43,13 +52,21 @@ export interface ResolvedBudget {
 
 /**
  * The budgets in force unless `budgets` says otherwise. Media Playback: 150 requests per 5 minutes
- * (D-MP, see above), `Retry-After` in seconds. The other families have none by default.
+ * (D-MP, see above), and Data Extraction: 1 call per 30 seconds, `Retry-After` in seconds. The
+ * other families have none by default.
  */
 export const DEFAULT_BUDGETS: Readonly<Partial<Record<BudgetFamily, ResolvedBudget>>> = Object.freeze({
   'media-playback': Object.freeze({
     family: 'media-playback',
     requests: 150,
     perMs: 300_000,
+    retryAfter: 'seconds',
+  } as const),
+  // "one call per 30 seconds" per tenant (NICE Data Extraction API docs, D-DX; reference/cxone-api.md §6).
+  'data-extraction': Object.freeze({
+    family: 'data-extraction',
+    requests: 1,
+    perMs: 30_000,
     retryAfter: 'seconds',
   } as const),
 });

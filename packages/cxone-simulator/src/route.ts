@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { BudgetFamily } from './budgets.js';
 import type { SimContext } from './context.js';
 import type { Reply } from './reply.js';
 
@@ -11,3 +12,17 @@ export interface RouteRequest {
 }
 
 export type RouteHandler = (request: RouteRequest) => void | Promise<void>;
+
+/** One route of the simulator (see `router.ts`). */
+export interface Route {
+  /**
+   * The route's name in faults and the request log; default: the path (a RegExp's source). The
+   * README lists every name.
+   */
+  readonly name?: string;
+  readonly path: string | RegExp;
+  readonly methods: readonly string[];
+  readonly handler: RouteHandler;
+  /** The API family whose request budget the route counts against, if it has one. */
+  readonly family?: BudgetFamily;
+}

@@ -1,24 +1,13 @@
 import type { BudgetFamily } from './budgets.js';
-import type { RouteHandler } from './route.js';
+import type { Route, RouteHandler } from './route.js';
 import { CONTACT_DETAILS_PATH, contactDetails } from './routes/contact-details.js';
 import { CONTACTS_COMPLETED_PATH, contactsCompleted } from './routes/contacts-completed.js';
+import { DFO_ROUTES } from './routes/dfo-routes.js';
 import { cxoneConfiguration, jwks, openidConfiguration } from './routes/discovery.js';
+import { EXPORT_ROUTES } from './routes/export-routes.js';
 import { MEDIA_FILE_PATH, mediaFile } from './routes/media-files.js';
 import { mediaPlaybackContacts } from './routes/media-playback.js';
 import { token } from './routes/token.js';
-
-interface Route {
-  /**
-   * The route's name in faults and the request log; default: the path (a RegExp's source). The
-   * README lists every name.
-   */
-  readonly name?: string;
-  readonly path: string | RegExp;
-  readonly methods: readonly string[];
-  readonly handler: RouteHandler;
-  /** The API family whose request budget the route counts against, if it has one. */
-  readonly family?: BudgetFamily;
-}
 
 const ROUTES: readonly Route[] = [
   {
@@ -60,6 +49,10 @@ const ROUTES: readonly Route[] = [
     family: 'media-playback',
   },
   { name: 'media-file', path: MEDIA_FILE_PATH, methods: ['GET', 'HEAD'], handler: mediaFile },
+  // Data Extraction, media-download, Business Data and the contact sub-resources.
+  ...EXPORT_ROUTES,
+  // The digital (DFO 3.0) API.
+  ...DFO_ROUTES,
 ];
 
 const nameOf = (route: Route): string =>

@@ -18,7 +18,10 @@ describe('parseBudgetFlag', () => {
 
   it.each([
     ['150/5m', /must name a family/],
-    ['acd=10/1m', /unknown API family \(known: media-playback, cxone-acd, cxone-auth\)/],
+    [
+      'acd=10/1m',
+      /unknown API family \(known: media-playback, cxone-acd, cxone-auth, data-extraction, media-download, business-data, dfo\)/,
+    ],
     ['media-playback=150', /needs requests\/window/],
     ['media-playback=150/5d', /needs requests\/window/],
     ['media-playback=0/5m', /requests must be between 1/],

@@ -17,9 +17,10 @@ const budget = (requests: number, perMs: number): ResolvedBudget => ({
 });
 
 describe('resolveBudgets', () => {
-  it("defaults to CXone's documented Media Playback budget: 150 per 5 minutes, Retry-After in seconds", () => {
+  it("defaults to CXone's documented budgets: Media Playback 150 per 5 minutes, Data Extraction 1 per 30 s", () => {
     expect([...resolveBudgets(undefined).values()]).toEqual([
       { family: 'media-playback', requests: 150, perMs: 300_000, retryAfter: 'seconds' },
+      { family: 'data-extraction', requests: 1, perMs: 30_000, retryAfter: 'seconds' },
     ]);
     expect(resolveBudgets({}).get('media-playback')).toBe(DEFAULT_BUDGETS['media-playback']);
   });
@@ -36,7 +37,7 @@ describe('resolveBudgets', () => {
         'media-playback',
       )?.retryAfter,
     ).toBe('none');
-    expect(resolveBudgets({ 'media-playback': false }).size).toBe(0);
+    expect([...resolveBudgets({ 'media-playback': false }).keys()]).toEqual(['data-extraction']);
   });
 
   it.each([

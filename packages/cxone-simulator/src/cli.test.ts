@@ -285,9 +285,9 @@ describe('main', () => {
     for (const [flag, line] of [
       [
         'media-playback=4/1500ms,retry-after=http-date',
-        'media-playback 4/1500ms (Retry-After as an HTTP date)',
+        'media-playback 4/1500ms (Retry-After as an HTTP date); data-extraction 1/30s (Retry-After in seconds)',
       ],
-      ['media-playback=off', 'none'],
+      ['media-playback=off', 'data-extraction 1/30s (Retry-After in seconds)'],
     ] as const) {
       const io = fakeIo();
       const { simulator } = await main(['--contacts', '1', '--budget', flag], io);
@@ -295,7 +295,12 @@ describe('main', () => {
       try {
         expect(io.lines).toContain(`  budgets            ${line}`);
         expect([...simulator.budgets.values()].map((b) => [b.requests, b.perMs, b.retryAfter])).toEqual(
-          flag.endsWith('off') ? [] : [[4, 1500, 'http-date']],
+          flag.endsWith('off')
+            ? [[1, 30_000, 'seconds']]
+            : [
+                [4, 1500, 'http-date'],
+                [1, 30_000, 'seconds'],
+              ],
         );
       } finally {
         await simulator.stop();

@@ -1,3 +1,4 @@
+import { dynamicBusinessData } from '../business-data.js';
 import { AGENTS } from '../catalog.js';
 import type { SimContext } from '../context.js';
 import type { SimContact, SimRecording } from '../dataset.js';
@@ -86,7 +87,8 @@ export function mediaPlaybackBody(
         endTime: recording.endTime,
         '@type': 'call',
         callTaggingList: [],
-        dynamicBusinessData: [],
+        // Values written through the Business Data API (routes/business-data.ts; GEN-MP).
+        dynamicBusinessData: dynamicBusinessData(ctx, recording.masterContactId),
         data: {
           startTime: recording.startTime,
           endTime: recording.endTime,

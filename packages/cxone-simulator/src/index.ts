@@ -17,6 +17,17 @@ export {
   type SimContact,
   type SimRecording,
 } from './dataset.js';
+export { configureDfo, DFO_DEFAULTS, type DfoOptions } from './dfo-config.js';
+export {
+  acdContactIdOf,
+  CUSTOM_FIELD_DEFINITIONS,
+  DFO_CHANNELS,
+  type DfoChannel,
+  type DfoContact,
+  dfoContactByNumber,
+  dfoContactNumberOf,
+  listDfoContacts,
+} from './dfo-data.js';
 export { describeFault, FAULT_FLAG_FORMAT, parseFaultFlag, parseFaultFlags } from './fault-flag.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultState } from './faults.js';
 export {

@@ -1,10 +1,12 @@
 import { err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
 import { type Auth, createAuth } from './auth.js';
 import { discoverTenant, discoverTokenEndpoint, type TenantConfiguration } from './discovery.js';
+import { describeRequest } from './errors.js';
 import type { BudgetHook, CxoneFamily } from './families.js';
 import { discard, type HttpRequest, readJsonObject, withSignal } from './http.js';
 import { decodeJwtClaims, stringClaim } from './jwt.js';
 import { type CxoneCredentials, registerCredentials, type Scrubber } from './secrets.js';
+import { streamRequest } from './stream-request.js';
 import { failure, sendBudgeted, type Transport } from './transport.js';
 
 export interface CxoneClientOptions {
@@ -38,6 +40,17 @@ export interface ApiRequest {
   /** Added to `Accept: application/json` and the bearer token. */
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /**
+   * A streamed body, sent instead of `body` (e.g. a large upload that must never sit in memory).
+   * It is opened once per attempt: a 401 renews the token and opens it again. Answer `undefined`
+   * when it cannot be opened again; that 401 is then a Transient error (the token is already
+   * renewed, so the caller's retry succeeds).
+   */
+  readonly bodyStream?: () => AsyncIterable<Uint8Array> | undefined;
+  /** The streamed body's length in bytes, sent as `Content-Length` when known. */
+  readonly bodyLength?: number;
+  /** Bounds this request (headers and body) instead of the client's `requestTimeoutMs`. */
+  readonly timeoutMs?: number;
   /** Aborts the request (and the wait for budget or a token). */
   readonly signal: AbortSignal;
 }
@@ -102,6 +115,56 @@ const httpRequest = (req: ApiRequest, bearer: string): HttpRequest => ({
 
 const info = (req: ApiRequest) => ({ method: req.method ?? 'GET', url: req.url });
 
+/**
+ * One attempt of `req` with `bearer`: a string body as is; a streamed body opened for this attempt
+ * and handed to fetch as a half-duplex stream, with its length when known.
+ */
+const attempt = (transport: Transport, req: ApiRequest, bearer: string) => {
+  const bounded = req.timeoutMs === undefined ? transport : { ...transport, timeoutMs: req.timeoutMs };
+  if (req.bodyStream === undefined)
+    return sendBudgeted(bounded, req.family, httpRequest(req, bearer), req.signal);
+  const body = req.bodyStream();
+  if (body === undefined) {
+    return Promise.resolve(
+      err(
+        PluginErrors.transient(
+          `${describeRequest(info(req))}: the token was refused after the body was sent and has been renewed; send the request again`,
+        ),
+      ),
+    );
+  }
+  // An injected fetch (tests) gets the stream as a half-duplex body; otherwise node:http streams it
+  // with backpressure (stream-request.ts: Node's fetch would hold the whole body in memory).
+  const injected = bounded.fetchImpl;
+  const streaming: Transport = {
+    ...bounded,
+    fetchImpl: ((url: string | URL | Request, init?: RequestInit) =>
+      injected === undefined
+        ? streamRequest(String(url), {
+            method: init?.method ?? 'POST',
+            headers: Object.fromEntries(new Headers(init?.headers).entries()),
+            body,
+            ...(init?.signal == null ? {} : { signal: init.signal }),
+          })
+        : injected(url, {
+            ...init,
+            body: body as unknown as RequestInit['body'],
+            duplex: 'half',
+          } as RequestInit)) as typeof fetch,
+  };
+  const plain = httpRequest(req, bearer);
+  const headers =
+    req.bodyLength === undefined
+      ? plain.headers
+      : { ...plain.headers, 'Content-Length': String(req.bodyLength) };
+  return sendBudgeted(
+    streaming,
+    req.family,
+    { ...plain, ...(headers === undefined ? {} : { headers }) },
+    req.signal,
+  );
+};
+
 export const createCxoneClient = (options: CxoneClientOptions): CxoneClient => {
   registerCredentials(options.scrubber, options.credentials);
   const transport: Transport = {
@@ -152,12 +215,12 @@ export const createCxoneClient = (options: CxoneClientOptions): CxoneClient => {
   const request = async (req: ApiRequest): Promise<Result<Response, PluginError>> => {
     const first = await auth.token(req.signal);
     if (first.isErr()) return err(first.error);
-    const firstTry = await sendBudgeted(transport, req.family, httpRequest(req, first.value), req.signal);
+    const firstTry = await attempt(transport, req, first.value);
     if (firstTry.isErr() || firstTry.value.status !== 401) return firstTry;
     await discard(firstTry.value);
     const second = await auth.renew(first.value, req.signal);
     if (second.isErr()) return err(second.error);
-    const secondTry = await sendBudgeted(transport, req.family, httpRequest(req, second.value), req.signal);
+    const secondTry = await attempt(transport, req, second.value);
     if (secondTry.isErr()) return secondTry;
     if (secondTry.value.status === 401) return err(await fail(req, secondTry.value));
     return ok(secondTry.value);

@@ -13,7 +13,24 @@ export {
   type JsonAnswer,
   type JsonRequest,
 } from './client.js';
+export {
+  type ChannelMessage,
+  type ContactMessages,
+  type CustomField,
+  createDfoApi,
+  type DfoApi,
+  type DfoApiOptions,
+  type MessageContent,
+  type MessageDetail,
+  type MessageResult,
+  type MessageStatus,
+  type OutboundMessage,
+  resolveDfoBase,
+  type TemporaryAttachment,
+  type UploadInput,
+} from './dfo.js';
 export { apiBaseFromConfiguration, type TenantConfiguration } from './discovery.js';
+
 export {
   abortedError,
   bodyReadError,

@@ -10,6 +10,7 @@ import {
   InjectedFault,
   ledgerPath,
   loadPipeline,
+  memoryJobStore,
   openSqliteLedger,
   type PluginContext,
   type PreparedPipeline,
@@ -91,6 +92,7 @@ const contextFor = (dir: string, label: string): PluginContext => ({
   baseDir: dir,
   label,
   logger: { debug() {}, info() {}, warn() {}, error() {} },
+  jobs: memoryJobStore(),
   now: () => new Date(),
   budget: (family) => {
     throw new Error(`no budget ${family} here`);

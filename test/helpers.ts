@@ -6,6 +6,7 @@ import codecPlugin, { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import {
   type LoadOptions,
   loadPipeline,
+  memoryJobStore,
   preparePipeline,
   runPipeline,
   SecretScrubber,
@@ -109,6 +110,7 @@ export const openCodec = async (tenant: Tenant) => {
       baseDir: tenant.dir,
       label: 'codec',
       logger: { debug() {}, info() {}, warn() {}, error() {} },
+      jobs: memoryJobStore(),
       now: () => new Date(),
       budget: (family: string) => {
         throw new Error(`the codec declares no budget (asked for ${family})`);

@@ -58,6 +58,8 @@ export interface ChildExit {
   readonly stderr: string;
   /** From `run.started` on stdout (printed before any item is processed). */
   readonly runId?: string;
+  /** The child's process id (what the seeded source writes beside each acknowledgement). */
+  readonly pid?: number;
   readonly report?: ChildReport;
 }
 
@@ -114,6 +116,7 @@ export const startChild = (options: ChildOptions): RunningChild => {
         stdout,
         stderr,
         ...(runId ? { runId } : {}),
+        ...(child.pid === undefined ? {} : { pid: child.pid }),
         ...(report ? { report } : {}),
       });
     });

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { PluginContext, PutOptions, Sink } from '@cxarchive/core';
-import { silentLogger } from '@cxarchive/core';
+import { memoryJobStore, silentLogger } from '@cxarchive/core';
 import plugin from '../src/index.js';
 import { type CasSinkOptions, DEFAULTS } from '../src/schema.js';
 
@@ -11,6 +11,7 @@ export const contextFor = (baseDir: string): PluginContext => ({
   baseDir,
   label: 'sinks[0]',
   logger: silentLogger,
+  jobs: memoryJobStore(),
   now: () => new Date('2026-10-01T00:00:00Z'),
   budget: (family) => {
     throw new Error(`the cas sink declares no budget, yet asked for ${family}`);

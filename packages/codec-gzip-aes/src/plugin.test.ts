@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PLUGIN_API_VERSION, type PluginContext, silentLogger } from '@cxarchive/core';
+import { memoryJobStore, PLUGIN_API_VERSION, type PluginContext, silentLogger } from '@cxarchive/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CTX, collect, NEVER, readableOf } from '../test-support/helpers.js';
 import { createCodec, type GzipAesCodec } from './codec.js';
@@ -22,6 +22,7 @@ const context = (): PluginContext => ({
   baseDir: dir,
   label: 'codec:gzip-aes',
   logger: silentLogger,
+  jobs: memoryJobStore(),
   now: () => new Date(0),
   budget: (family) => {
     throw new Error(`the codec declares no budgets, yet asked for "${family}"`);

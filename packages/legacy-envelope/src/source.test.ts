@@ -1,6 +1,7 @@
 import { copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Checkpoint, ItemRef, Page, PluginContext, Source } from '@cxarchive/core';
+import { memoryJobStore } from '@cxarchive/core';
 import { describe, expect, it } from 'vitest';
 import {
   sealEnvelope,
@@ -49,6 +50,7 @@ const context = (baseDir: string): PluginContext => ({
   baseDir,
   label: 'source',
   logger: { debug() {}, info() {}, warn() {}, error() {} },
+  jobs: memoryJobStore(),
   now: () => new Date(),
   budget: () => {
     throw new Error('no budgets');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { type PluginContext, Redacted, type Sink } from '@cxarchive/core';
+import { memoryJobStore, type PluginContext, Redacted, type Sink } from '@cxarchive/core';
 import type { Azurite } from '@cxarchive/testkit';
 import plugin from '../src/index.js';
 
@@ -11,6 +11,7 @@ export const contextFor = (): PluginContext => ({
   baseDir: '/nonexistent',
   label: 'sinks[0]',
   logger: { debug() {}, info() {}, warn() {}, error() {} },
+  jobs: memoryJobStore(),
   now: () => new Date('2026-10-01T00:00:00Z'),
   budget: (family) => {
     throw new Error(`the azure sink declares no budget, yet asked for ${family}`);

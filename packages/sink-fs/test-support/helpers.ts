@@ -2,6 +2,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Logger, PluginContext, PutOptions, Sink } from '@cxarchive/core';
+import { memoryJobStore } from '@cxarchive/core';
 import plugin from '../src/index.js';
 
 /** Test helpers shared by the fs sink's tests (not part of the package build). */
@@ -28,6 +29,7 @@ export const contextFor = (baseDir: string, logger: Logger = recordingLogger()):
   baseDir,
   label: 'sinks[0]',
   logger,
+  jobs: memoryJobStore(),
   now: () => new Date('2026-10-01T00:00:00Z'),
   budget: (family) => {
     throw new Error(`the fs sink declares no budget, yet asked for ${family}`);

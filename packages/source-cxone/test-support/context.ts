@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type PluginContext, silentLogger } from '@cxarchive/core';
+import { memoryJobStore, type PluginContext, silentLogger } from '@cxarchive/core';
 import plugin from '../src/index.js';
 
 export interface TestContext extends PluginContext {
@@ -22,6 +22,7 @@ export const testContext = (now: () => Date): TestContext => {
     label: 'source',
     logger: silentLogger,
     now,
+    jobs: memoryJobStore(now),
     taken,
     budget: (family) => {
       if (!declared.has(family)) throw new Error(`budget(${family}): not declared by the plugin`);

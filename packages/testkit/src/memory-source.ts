@@ -31,6 +31,8 @@ export interface MemoryItemSpec {
   /** Default: `{ id }`. */
   readonly record?: JsonObject;
   readonly artifacts?: readonly MemoryArtifactSpec[];
+  /** The item's `note`. */
+  readonly note?: string;
 }
 
 /** What a scripted fault does instead of the operation: fail with an error, or throw (a defect). */
@@ -43,6 +45,8 @@ export interface MemorySourceScript {
   open?(id: string, artifact: string, attempt: number): ScriptedFault | undefined;
   /** Called before each page is yielded; `attempt` counts yields of that page index. */
   page?(index: number, attempt: number): ScriptedFault | undefined;
+  /** Called before each `acknowledge`; `attempt` counts acknowledgements of that id from 1. */
+  acknowledge?(id: string, attempt: number): ScriptedFault | undefined;
   /** Replaces the item `fetch` returns (e.g. to change its id). */
   item?(item: Item): Item;
 }
@@ -154,6 +158,7 @@ export const createMemorySource = (
         occurredAt: new Date(spec.occurredAt ?? DEFAULT_DATE),
         record: spec.record ?? { id: spec.id },
         artifacts: (spec.artifacts ?? []).map((a) => artifactOf(spec.id, a)),
+        ...(spec.note === undefined ? {} : { note: spec.note }),
       };
       return okAsync(script.item ? script.item(item) : item);
     },
@@ -162,6 +167,8 @@ export const createMemorySource = (
       : {
           acknowledge(ref: ItemRef, outcome: Outcome): ResultAsync<void, PluginError> {
             calls.push(`ack:${ref.id}`);
+            const f = script.acknowledge?.(ref.id, count(`ack:${ref.id}`));
+            if (f) return fault(f);
             if (options.acknowledgeFails) return errAsync(options.acknowledgeFails);
             acknowledged.push({ id: ref.id, outcome });
             return okAsync(undefined);

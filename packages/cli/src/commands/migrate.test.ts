@@ -14,7 +14,13 @@ import { text } from 'node:stream/consumers';
 import { fileURLToPath } from 'node:url';
 import { format } from 'node:util';
 import codecPlugin, { writeKeyFile } from '@cxarchive/codec-gzip-aes';
-import { buildObjectKey, ConfigError, runPipeline, SecretScrubber } from '@cxarchive/core/host';
+import {
+  buildObjectKey,
+  ConfigError,
+  memoryJobStore,
+  runPipeline,
+  SecretScrubber,
+} from '@cxarchive/core/host';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
 import Migrate, { LEGACY_SOURCE, prepareLegacyMigration } from './migrate.js';
@@ -92,6 +98,7 @@ const openCodec = async (t: Tenant) => {
       baseDir: t.dir,
       label: 'codec',
       logger: { debug() {}, info() {}, warn() {}, error() {} },
+      jobs: memoryJobStore(),
       now: () => new Date(),
       budget: (family: string) => {
         throw new Error(`the codec declares no budget (asked for ${family})`);

@@ -137,6 +137,22 @@ export const pipelineSchema: JsonSchema = {
         },
       },
     },
+    acknowledge: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description:
+        "Telling the source which items are archived, for a source that asks to be told (e.g. source-cxone's write-back to CXone). Best effort, after the ledger commit: it never fails or un-archives an item, and what is not told in one run is told by a later one.",
+      properties: {
+        drainFor: {
+          type: 'string',
+          pattern: DURATION_PATTERN,
+          default: '1m',
+          description:
+            'After the last item of a run settled, how long the run goes on telling the source (a write-back API may allow only one call per 30 s); the rest wait for the next run.',
+        },
+      },
+    },
     concurrency: {
       type: 'integer',
       minimum: 1,
@@ -192,6 +208,7 @@ export interface PipelineConfig {
   };
   readonly budgets: Readonly<Record<string, { readonly requests: number; readonly per: string }>>;
   readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly period: string };
+  readonly acknowledge?: { readonly drainFor?: string };
   readonly concurrency: number;
   readonly state: { readonly store: 'sqlite'; readonly path?: string; readonly lease: string };
 }

@@ -1,4 +1,4 @@
-import type { Checkpoint, Checksum, ItemRef, StoredObject } from '../plugin/types.js';
+import type { Checkpoint, Checksum, ItemRef, JsonObject, StoredObject } from '../plugin/types.js';
 
 /**
  * - `pending`: begun, not settled (an interrupted run, or in flight);
@@ -92,6 +92,41 @@ export interface MissingObject {
   readonly held: readonly LedgerObject[];
 }
 
+/**
+ * Where telling the source that an item is archived stands (`Source.acknowledge`, e.g. a write-back
+ * to CXone): `pending` until the source took it (`done`), or refused it for good (`refused`). It
+ * never changes the item's own status: the ledger is the record, the acknowledgement a mirror.
+ */
+export interface AckState {
+  readonly status: 'pending' | 'done' | 'refused';
+  /** Acknowledgements tried so far. */
+  readonly attempts: number;
+  readonly lastError?: string;
+  /** Not to be tried again before this (after a failure that may pass). */
+  readonly retryAt?: string;
+}
+
+export type AckSettlement =
+  | { readonly status: 'done' }
+  | { readonly status: 'refused'; readonly error: string }
+  | { readonly status: 'pending'; readonly error: string; readonly retryAt: Date };
+
+/** An archived item whose acknowledgement is due, with what the source is told. */
+export interface PendingAck {
+  readonly ref: ItemRef;
+  readonly objects: readonly LedgerObject[];
+  /** Acknowledgements tried before. */
+  readonly attempts: number;
+}
+
+/** A durable job a plugin keeps in the ledger (an asynchronous export or download it submitted). */
+export interface LedgerJob {
+  readonly key: string;
+  readonly state: JsonObject;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
 export interface LedgerItem {
   readonly itemId: string;
   readonly status: ItemStatus;
@@ -101,6 +136,10 @@ export interface LedgerItem {
   readonly retryAt?: string;
   readonly runId: string;
   readonly objects: readonly LedgerObject[];
+  /** A remark the source made about an archived item (e.g. why it has no recording). */
+  readonly note?: string;
+  /** Set when the source is (or was) to be told the item is archived. */
+  readonly ack?: AckState;
 }
 
 /** What `beginItem` found, and did. */
@@ -115,7 +154,12 @@ export type BeginResult =
   | { readonly state: 'awaiting'; readonly retryAt: string };
 
 export type Settlement =
-  | { readonly status: 'archived' }
+  | {
+      readonly status: 'archived';
+      /** The source is to be told (it has `acknowledge`): the acknowledgement starts `pending`. */
+      readonly acknowledge?: boolean;
+      readonly note?: string;
+    }
   | { readonly status: 'dropped' }
   | { readonly status: 'failed'; readonly error: string }
   | { readonly status: 'awaiting'; readonly reason: string; readonly retryAt: Date };
@@ -189,6 +233,35 @@ export interface Ledger {
     limit: number,
   ): Promise<{ refs: ItemRef[]; next?: UnsettledCursor }>;
   counts(tenant: string, source: string): Promise<Record<ItemStatus, number>>;
+  /**
+   * One page of archived items whose acknowledgement is pending and due at `now`, in item id order
+   * after `afterItemId`; `next` is set when there may be more.
+   */
+  pendingAcks(
+    tenant: string,
+    source: string,
+    afterItemId: string | undefined,
+    limit: number,
+    now: Date,
+  ): Promise<{ items: PendingAck[]; next?: string }>;
+  /** Records how an acknowledgement went (counted as one attempt); the item stays archived. */
+  settleAck(tenant: string, source: string, itemId: string, ack: AckSettlement, at: Date): Promise<void>;
+  /** Acknowledgements still pending (due or not) and refused for good. */
+  ackCounts(tenant: string, source: string): Promise<{ pending: number; refused: number }>;
+  /** The job `owner` (a plugin's label) keeps under `key`. */
+  getJob(tenant: string, owner: string, key: string): Promise<LedgerJob | undefined>;
+  /** Records (or replaces) a job; resolves once durable, so a crash after it never loses the job. */
+  putJob(tenant: string, owner: string, key: string, state: JsonObject, at: Date): Promise<void>;
+  /** Forgets a job (durable). */
+  deleteJob(tenant: string, owner: string, key: string): Promise<void>;
+  /** One page of `owner`'s jobs in key order after `afterKey`, those under `prefix` when given. */
+  jobsPage(
+    tenant: string,
+    owner: string,
+    filter: { readonly prefix?: string },
+    afterKey: string | undefined,
+    limit: number,
+  ): Promise<{ jobs: LedgerJob[]; next?: string }>;
   /**
    * One page of the objects of archived items that some sink holds and `sink` does not (a sink
    * added to a pipeline after items were archived), after `cursor`.

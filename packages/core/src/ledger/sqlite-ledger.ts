@@ -2,7 +2,7 @@ import { closeSync, openSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { makeDirectory } from '../make-directory.js';
-import type { Checkpoint, ItemRef } from '../plugin/types.js';
+import type { Checkpoint, ItemRef, JsonObject } from '../plugin/types.js';
 import { processHost } from '../process-identity.js';
 import type {
   BeginResult,
@@ -11,7 +11,9 @@ import type {
   LeaseResult,
   Ledger,
   LedgerItem,
+  LedgerJob,
   LedgerObject,
+  PendingAck,
   SentObject,
   UnsettledCursor,
 } from './ledger.js';
@@ -30,6 +32,15 @@ const SENT_TABLE = `CREATE TABLE IF NOT EXISTS sent (
   sent_at TEXT NOT NULL,
   PRIMARY KEY (tenant, source, unit_id, sink, sha256));`;
 
+/** Durable jobs plugins keep (asynchronous exports and downloads they submitted). */
+const JOBS_TABLE = `CREATE TABLE IF NOT EXISTS jobs (
+  tenant TEXT NOT NULL, owner TEXT NOT NULL, job_key TEXT NOT NULL, state TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, owner, job_key));`;
+
+/** Archived items whose acknowledgement is pending, in id order. */
+const ACK_INDEX = `CREATE INDEX IF NOT EXISTS items_ack ON items (tenant, source, item_id) WHERE ack = 'pending'`;
+
 /** Objects a rewrap replaced, still in their sinks. */
 const SUPERSEDED_TABLE = `CREATE TABLE IF NOT EXISTS superseded (
   tenant TEXT NOT NULL, sink TEXT NOT NULL, key TEXT NOT NULL, physical_key TEXT NOT NULL, key_id TEXT NOT NULL,
@@ -46,6 +57,8 @@ CREATE TABLE IF NOT EXISTS items (
   status TEXT NOT NULL CHECK (status IN ('pending','awaiting','archived','failed','dropped')),
   ref TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, retry_at TEXT,
   run_id TEXT NOT NULL, first_seen_at TEXT NOT NULL, updated_at TEXT NOT NULL, archived_at TEXT,
+  ack TEXT CHECK (ack IN ('pending','done','refused')), ack_attempts INTEGER NOT NULL DEFAULT 0, ack_error TEXT,
+  ack_retry_at TEXT, note TEXT,
   PRIMARY KEY (tenant, source, item_id));
 CREATE INDEX IF NOT EXISTS items_unsettled ON items (tenant, source, first_seen_at, item_id)
   WHERE status IN ('pending','failed','awaiting');
@@ -60,6 +73,8 @@ CREATE INDEX IF NOT EXISTS objects_by_key ON objects (tenant, sink, key);
 CREATE INDEX IF NOT EXISTS objects_by_stored_key ON objects (tenant, sink, stored_key) WHERE stored_key IS NOT NULL;
 ${SENT_TABLE}
 ${SUPERSEDED_TABLE}
+${JOBS_TABLE}
+${ACK_INDEX};
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
   report TEXT);
@@ -76,6 +91,17 @@ interface ItemRow {
   last_error: string | null;
   retry_at: string | null;
   run_id: string;
+  ack: 'pending' | 'done' | 'refused' | null;
+  ack_attempts: number;
+  ack_error: string | null;
+  ack_retry_at: string | null;
+  note: string | null;
+}
+interface JobRow {
+  job_key: string;
+  state: string;
+  created_at: string;
+  updated_at: string;
 }
 interface ObjectRow {
   artifact: string;
@@ -195,9 +221,10 @@ const openDatabase = (file: string): Database.Database => {
 
 /**
  * What schema 2 gained after its first files were written, added to such a file once (a write
- * only when something is missing): the `sent` and `superseded` tables, the artifact's content type
- * of each object (decoding needs it), where a rewrapped object is stored, and the indexes that find
- * an object by its key (verify's look-up of what a sink lists).
+ * only when something is missing): the `sent`, `superseded` and `jobs` tables, the artifact's
+ * content type of each object (decoding needs it), where a rewrapped object is stored, the indexes
+ * that find an object by its key (verify's look-up of what a sink lists), and each item's
+ * acknowledgement and note.
  */
 const addMissingParts = (db: Database.Database): void => {
   const tables = new Set(
@@ -208,6 +235,23 @@ const addMissingParts = (db: Database.Database): void => {
   );
   if (!tables.has('sent')) db.exec(SENT_TABLE);
   if (!tables.has('superseded')) db.exec(SUPERSEDED_TABLE);
+  if (!tables.has('jobs')) db.exec(JOBS_TABLE);
+  const itemColumns = new Set(
+    db
+      .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('items')")
+      .all()
+      .map((c) => c.name),
+  );
+  const itemAdditions: [string, string][] = [
+    ['ack', "ack TEXT CHECK (ack IN ('pending','done','refused'))"],
+    ['ack_attempts', 'ack_attempts INTEGER NOT NULL DEFAULT 0'],
+    ['ack_error', 'ack_error TEXT'],
+    ['ack_retry_at', 'ack_retry_at TEXT'],
+    ['note', 'note TEXT'],
+  ];
+  for (const [name, definition] of itemAdditions)
+    if (!itemColumns.has(name)) db.exec(`ALTER TABLE items ADD COLUMN ${definition}`);
+  db.exec(ACK_INDEX);
   const columns = db.prepare<[], { name: string }>("SELECT name FROM pragma_table_info('objects')").all();
   if (!columns.some((c) => c.name === 'artifact_content_type'))
     db.exec('ALTER TABLE objects ADD COLUMN artifact_content_type TEXT');
@@ -284,7 +328,43 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     resetCheckpoint: db.prepare('DELETE FROM checkpoints WHERE tenant = ? AND source = ?'),
     getItem: db.prepare<[string, string, string], ItemRow>(
-      'SELECT item_id, status, ref, attempts, last_error, retry_at, run_id FROM items WHERE tenant = ? AND source = ? AND item_id = ?',
+      `SELECT item_id, status, ref, attempts, last_error, retry_at, run_id, ack, ack_attempts, ack_error, ack_retry_at, note
+       FROM items WHERE tenant = ? AND source = ? AND item_id = ?`,
+    ),
+    pendingAcks: db.prepare<
+      { tenant: string; source: string; after: string; now: string; limit: number },
+      { item_id: string; ref: string; ack_attempts: number }
+    >(
+      `SELECT item_id, ref, ack_attempts FROM items
+       WHERE tenant = @tenant AND source = @source AND ack = 'pending' AND item_id > @after
+         AND (ack_retry_at IS NULL OR ack_retry_at <= @now)
+       ORDER BY item_id LIMIT @limit`,
+    ),
+    settleAck: db.prepare(
+      `UPDATE items SET ack = @ack, ack_attempts = ack_attempts + 1, ack_error = @error, ack_retry_at = @retryAt,
+         updated_at = @at
+       WHERE tenant = @tenant AND source = @source AND item_id = @itemId AND status = 'archived' AND ack IS NOT NULL`,
+    ),
+    ackCounts: db.prepare<[string, string], { ack: string; n: number }>(
+      `SELECT ack, COUNT(*) AS n FROM items WHERE tenant = ? AND source = ? AND ack IN ('pending','refused') GROUP BY ack`,
+    ),
+    getJob: db.prepare<[string, string, string], JobRow>(
+      'SELECT job_key, state, created_at, updated_at FROM jobs WHERE tenant = ? AND owner = ? AND job_key = ?',
+    ),
+    putJob: db.prepare(
+      `INSERT INTO jobs (tenant, owner, job_key, state, created_at, updated_at) VALUES (@tenant, @owner, @key, @state, @at, @at)
+       ON CONFLICT (tenant, owner, job_key) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+    ),
+    deleteJob: db.prepare('DELETE FROM jobs WHERE tenant = ? AND owner = ? AND job_key = ?'),
+    // A prefix is matched with substr, not LIKE, so '%' and '_' in it are literal.
+    jobsPage: db.prepare<
+      { tenant: string; owner: string; prefix: string; after: string; limit: number },
+      JobRow
+    >(
+      `SELECT job_key, state, created_at, updated_at FROM jobs
+       WHERE tenant = @tenant AND owner = @owner AND job_key > @after
+         AND substr(job_key, 1, length(@prefix)) = @prefix
+       ORDER BY job_key LIMIT @limit`,
     ),
     objects: db.prepare<[string, string, string], ObjectRow>(
       `SELECT ${OBJECT_COLUMNS} FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
@@ -361,7 +441,10 @@ export const openSqliteLedger = (file: string): Ledger => {
     clearSent: db.prepare('DELETE FROM sent WHERE tenant = ? AND source = ? AND unit_id = ? AND sink = ?'),
     settle: db.prepare(
       `UPDATE items SET status = @status, last_error = @error, retry_at = @retryAt, run_id = @runId, updated_at = @at,
-         archived_at = CASE WHEN @status = 'archived' THEN @at ELSE archived_at END
+         archived_at = CASE WHEN @status = 'archived' THEN @at ELSE archived_at END,
+         note = CASE WHEN @status = 'archived' THEN @note ELSE note END,
+         ack = CASE WHEN @status = 'archived' AND @acknowledge = 1 THEN 'pending' ELSE ack END,
+         ack_attempts = CASE WHEN @status = 'archived' AND @acknowledge = 1 THEN 0 ELSE ack_attempts END
        WHERE tenant = @tenant AND source = @source AND item_id = @itemId`,
     ),
     unsettledFirst: db.prepare<
@@ -461,6 +544,24 @@ export const openSqliteLedger = (file: string): Ledger => {
     ...(row.last_error === null ? {} : { lastError: row.last_error }),
     ...(row.retry_at === null ? {} : { retryAt: row.retry_at }),
     objects: objectsOf(tenant, source, row.item_id),
+    ...(row.note === null ? {} : { note: row.note }),
+    ...(row.ack === null
+      ? {}
+      : {
+          ack: {
+            status: row.ack,
+            attempts: row.ack_attempts,
+            ...(row.ack_error === null ? {} : { lastError: row.ack_error }),
+            ...(row.ack_retry_at === null ? {} : { retryAt: row.ack_retry_at }),
+          },
+        }),
+  });
+
+  const toJob = (row: JobRow): LedgerJob => ({
+    key: row.job_key,
+    state: JSON.parse(row.state) as JsonObject,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
   });
 
   // ---- group commit ----
@@ -749,8 +850,78 @@ export const openSqliteLedger = (file: string): Ledger => {
                 ? settlement.reason
                 : null,
           retryAt: settlement.status === 'awaiting' ? settlement.retryAt.toISOString() : null,
+          note: settlement.status === 'archived' ? (settlement.note ?? null) : null,
+          acknowledge: settlement.status === 'archived' && settlement.acknowledge === true ? 1 : 0,
         });
       }, settlement.status === 'archived'),
+    pendingAcks: (tenant, source, afterItemId, limit, now) =>
+      read(() => {
+        const rows = q.pendingAcks.all({
+          tenant,
+          source,
+          after: afterItemId ?? '',
+          now: now.toISOString(),
+          limit,
+        });
+        const last = rows.at(-1);
+        return {
+          items: rows.map(
+            (r): PendingAck => ({
+              ref: JSON.parse(r.ref) as ItemRef,
+              objects: objectsOf(tenant, source, r.item_id),
+              attempts: r.ack_attempts,
+            }),
+          ),
+          ...(last && rows.length === limit ? { next: last.item_id } : {}),
+        };
+      }),
+    // Not durable on its own: an acknowledgement whose record is lost is simply made again.
+    settleAck: (tenant, source, itemId, ack, at) =>
+      write(() => {
+        q.settleAck.run({
+          tenant,
+          source,
+          itemId,
+          ack: ack.status,
+          error: ack.status === 'done' ? null : ack.error,
+          retryAt: ack.status === 'pending' ? ack.retryAt.toISOString() : null,
+          at: at.toISOString(),
+        });
+      }, false),
+    ackCounts: (tenant, source) =>
+      read(() => {
+        const out = { pending: 0, refused: 0 };
+        for (const row of q.ackCounts.all(tenant, source)) out[row.ack as 'pending' | 'refused'] = row.n;
+        return out;
+      }),
+    getJob: (tenant, owner, key) =>
+      read(() => {
+        const row = q.getJob.get(tenant, owner, key);
+        return row ? toJob(row) : undefined;
+      }),
+    putJob: (tenant, owner, key, state, at) =>
+      write(() => {
+        q.putJob.run({ tenant, owner, key, state: JSON.stringify(state), at: at.toISOString() });
+      }, true),
+    deleteJob: (tenant, owner, key) =>
+      write(() => {
+        q.deleteJob.run(tenant, owner, key);
+      }, true),
+    jobsPage: (tenant, owner, filter, afterKey, limit) =>
+      read(() => {
+        const rows = q.jobsPage.all({
+          tenant,
+          owner,
+          prefix: filter.prefix ?? '',
+          after: afterKey ?? '',
+          limit,
+        });
+        const last = rows.at(-1);
+        return {
+          jobs: rows.map(toJob),
+          ...(last && rows.length === limit ? { next: last.job_key } : {}),
+        };
+      }),
     unsettledPage: (tenant, source, runId, now, cursor, limit) =>
       read(() => {
         const base = { tenant, source, runId, now: now.toISOString(), limit };

@@ -46,6 +46,12 @@ export interface Item {
   /** The metadata record, archived as `{recordName}.json`. */
   readonly record: JsonObject;
   readonly artifacts: readonly Artifact[];
+  /**
+   * A short remark on the item as archived, for the operator: e.g. that it was archived without a
+   * recording, and why. It goes to the ledger, the `item.archived` event and the run report (the
+   * first ones in full), so it must hold ids and reasons only, never interaction content.
+   */
+  readonly note?: string;
 }
 
 /** Checksum algorithms a store can verify server-side. Values are lowercase hex. */
@@ -257,6 +263,8 @@ export type PipelineEvent =
       readonly type: 'item.archived';
       readonly itemId: string;
       readonly objects: readonly StoredObject[];
+      /** The source's remark on the item (`Item.note`), e.g. why it has no recording. */
+      readonly note?: string;
     } & EventBase)
   | ({
       readonly type: 'item.failed';

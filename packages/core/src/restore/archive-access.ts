@@ -101,7 +101,7 @@ export const openArchiveAccess = async (options: OpenArchiveOptions): Promise<Ar
   };
 
   const make = async <K extends PluginKind>(plugin: PreparedPlugin<K>) => {
-    const context = contextFor(plugin, { tenant: config.tenant, baseDir: dir, logger, now, budgets });
+    const context = contextFor(plugin, { tenant: config.tenant, baseDir: dir, logger, now, budgets, ledger });
     const made = await call<PluginInstances[K]>(
       { label: plugin.label },
       'create',

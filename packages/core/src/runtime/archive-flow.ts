@@ -1,8 +1,9 @@
-import { Effect, Option, Ref, Stream } from 'effect';
+import { Effect, Fiber, Option, Ref, Stream } from 'effect';
 import type { Result } from 'neverthrow';
 import type { UnsettledCursor } from '../ledger/ledger.js';
 import { isPluginError, type PluginError } from '../plugin/errors.js';
 import type { Checkpoint, ItemRef, Page } from '../plugin/types.js';
+import { makeAcknowledger } from './acknowledger.js';
 import { defect, labelled } from './boundary.js';
 import type { FlowContext } from './flow-context.js';
 import { addOutcome, type ItemOutcome, type Tally } from './outcome.js';
@@ -70,11 +71,17 @@ export interface ArchiveFlowResult {
  * flight finish, and is returned as the run's error.
  */
 export const archiveFlow = (
-  ctx: FlowContext,
+  flowCtx: FlowContext,
   start: Checkpoint | undefined,
   tally: Ref.Ref<Tally>,
 ): Effect.Effect<ArchiveFlowResult> =>
   Effect.gen(function* () {
+    // Acknowledgements run beside the items, from the ledger, and get `acknowledgeDrainMs` after them.
+    const acknowledger = makeAcknowledger(flowCtx, tally);
+    const ctx: FlowContext = acknowledger
+      ? { ...flowCtx, archivedToAcknowledge: acknowledger.wake }
+      : flowCtx;
+    const acknowledging = acknowledger ? yield* Effect.forkChild(acknowledger.run) : undefined;
     const tracker = new CheckpointTracker();
     let listingError: PluginError | undefined;
 
@@ -172,5 +179,11 @@ export const archiveFlow = (
         }),
       ),
     );
+    if (acknowledger && acknowledging) {
+      acknowledger.finish();
+      const drained = yield* Effect.timeoutOption(Fiber.join(acknowledging), ctx.acknowledgeDrainMs);
+      // What is left stays pending in the ledger: a later run tells the source.
+      if (Option.isNone(drained)) yield* Fiber.interrupt(acknowledging);
+    }
     return listingError ? { listingError } : {};
   });

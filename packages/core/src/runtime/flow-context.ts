@@ -31,10 +31,14 @@ export interface FlowContext {
   readonly scrubber: SecretScrubber;
   readonly logger: Logger;
   readonly concurrency: number;
+  /** After the items settled, how long the archive flow goes on acknowledging (`acknowledge.drainFor`). */
+  readonly acknowledgeDrainMs: number;
   /** Retention every object is written under (the pipeline's `retention:`), when asked for. */
   readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly periodMs: number };
   /** Aborted when the run is stopped (Ctrl-C, SIGTERM, a lost lease). */
   readonly signal: AbortSignal;
   now(): Date;
   emit(event: PipelineEvent): void;
+  /** Called after an item the source is to be told about was committed (wakes the acknowledger). */
+  readonly archivedToAcknowledge?: () => void;
 }

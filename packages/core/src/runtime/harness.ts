@@ -163,7 +163,11 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       (family) =>
         `budgets.${family}: no plugin of this pipeline declares the API family ${family}; the budget is not used`,
     );
-    const plugins = await createPlugins(prepared, { logger, now, budgets, inflight, scrubber }, created);
+    const plugins = await createPlugins(
+      prepared,
+      { logger, now, budgets, inflight, scrubber, ledger },
+      created,
+    );
     // Retention is a promise about every object: a sink that cannot keep it is refused, not skipped.
     if (config.retention)
       for (const sink of plugins.sinks)
@@ -197,6 +201,7 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       scrubber,
       logger,
       concurrency: config.concurrency,
+      acknowledgeDrainMs: parseDuration(config.acknowledge?.drainFor ?? '1m'),
       ...(config.retention
         ? { retention: { mode: config.retention.mode, periodMs: parseDuration(config.retention.period) } }
         : {}),
@@ -221,6 +226,16 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
 
     const counted = Ref.getUnsafe(tally);
     const status = statusOf(counted, judged.error, judged.interrupted);
+    const acksPending = (await ledger.ackCounts(tenant, sourceId)).pending;
+    if (counted.acks.refused > 0)
+      warnings.push(
+        `${counted.acks.refused} archived ${counted.acks.refused === 1 ? 'item was' : 'items were'} refused by the source when told they are archived (they stay archived, and are not told again): ` +
+          counted.acks.refusals
+            .slice(0, 3)
+            .map((r) => `${r.itemId}: ${r.reason}`)
+            .join('; ') +
+          (counted.acks.refused > 3 ? '; …' : ''),
+      );
     const finishedAt = now();
     const after = (await ledger.getCheckpoint(tenant, sourceId)) ?? null;
     bus.emit({
@@ -245,6 +260,7 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       startedAt,
       finishedAt,
       tally: counted,
+      acksPending,
       budgets,
       delivered,
       checkpoint: { before, after },

@@ -12,6 +12,8 @@ export type ItemOutcome =
       readonly plaintextBytes: number;
       readonly storedBytes: number;
       readonly retries: number;
+      /** The source's remark on the item (`Item.note`). */
+      readonly note?: string;
     }
   | {
       readonly status: 'failed';
@@ -39,6 +41,14 @@ export type ItemOutcome =
 
 /** Failures kept in the report in full; the rest are counted (the ledger and audit log have them all). */
 export const REPORTED_FAILURES = 100;
+/** Notes kept in the report in full; the rest are counted (the ledger has them all). */
+export const REPORTED_NOTES = 100;
+
+/** What one acknowledgement came to (see `acknowledger.ts`). */
+export type AckOutcome =
+  | { readonly status: 'done'; readonly itemId: string }
+  | { readonly status: 'refused'; readonly itemId: string; readonly reason: string }
+  | { readonly status: 'pending'; readonly itemId: string; readonly reason: string };
 
 export interface Tally {
   readonly seen: number;
@@ -56,6 +66,14 @@ export interface Tally {
     readonly errorTag: PluginErrorTag;
     readonly reason: string;
   }[];
+  readonly notes: readonly { readonly itemId: string; readonly note: string }[];
+  readonly notesTotal: number;
+  readonly acks: {
+    readonly done: number;
+    readonly refused: number;
+    /** The first reasons of refusals in full. */
+    readonly refusals: readonly { readonly itemId: string; readonly reason: string }[];
+  };
 }
 
 export const emptyTally: Tally = {
@@ -70,6 +88,31 @@ export const emptyTally: Tally = {
   storedBytes: 0,
   retries: 0,
   failures: [],
+  notes: [],
+  notesTotal: 0,
+  acks: { done: 0, refused: 0, refusals: [] },
+};
+
+/** Folds one acknowledgement into the tally. */
+export const addAck = (t: Tally, a: AckOutcome): Tally => {
+  switch (a.status) {
+    case 'done':
+      return { ...t, acks: { ...t.acks, done: t.acks.done + 1 } };
+    case 'refused':
+      return {
+        ...t,
+        acks: {
+          ...t.acks,
+          refused: t.acks.refused + 1,
+          refusals:
+            t.acks.refusals.length < REPORTED_FAILURES
+              ? [...t.acks.refusals, { itemId: a.itemId, reason: a.reason }]
+              : t.acks.refusals,
+        },
+      };
+    case 'pending':
+      return t;
+  }
 };
 
 /** Folds one outcome into the tally (a new tally; the old one is unchanged). */
@@ -90,6 +133,13 @@ export const addOutcome = (t: Tally, o: ItemOutcome): Tally => {
         plaintextBytes: t.plaintextBytes + o.plaintextBytes,
         storedBytes: t.storedBytes + o.storedBytes,
         retries: t.retries + o.retries,
+        ...(o.note === undefined
+          ? {}
+          : {
+              notesTotal: t.notesTotal + 1,
+              notes:
+                t.notes.length < REPORTED_NOTES ? [...t.notes, { itemId: o.itemId, note: o.note }] : t.notes,
+            }),
       };
     case 'failed':
       return {

@@ -1,9 +1,15 @@
 import { Effect, Semaphore } from 'effect';
 import { ok } from 'neverthrow';
 import { COMPUTABLE_CHECKSUMS } from '../hashing.js';
+import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { PreparedPipeline, PreparedPlugin } from '../pipeline/prepare-pipeline.js';
-import type { PluginContext, PluginInstances, PluginKind } from '../plugin/define-plugin.js';
+import {
+  memoryJobStore,
+  type PluginContext,
+  type PluginInstances,
+  type PluginKind,
+} from '../plugin/define-plugin.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Codec, Notifier, PluginLimits, Sink, Source, Transform } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
@@ -11,6 +17,7 @@ import { type InFlight, invoke, type PluginHandle } from './boundary.js';
 import type { Budgets } from './budgets.js';
 import type { NotifierChannel } from './event-bus.js';
 import type { SinkTarget } from './flow-context.js';
+import { ledgerJobStore } from './job-store.js';
 import { type RetryPolicy, withRetry } from './retry.js';
 import { RunSetupError } from './run-options.js';
 
@@ -24,7 +31,15 @@ const permitsFor = (instance: unknown): Semaphore.Semaphore | undefined => {
 /** The context a plugin is created with; its budgets are the families its definition declares. */
 export const contextFor = (
   plugin: PreparedPlugin,
-  shared: { tenant: string; baseDir: string; logger: Logger; now: () => Date; budgets: Budgets },
+  shared: {
+    tenant: string;
+    baseDir: string;
+    logger: Logger;
+    now: () => Date;
+    budgets: Budgets;
+    /** Where the plugin's durable jobs are kept; default: in memory (a context without a ledger). */
+    ledger?: Ledger;
+  },
 ): PluginContext => {
   const mine = new Set((plugin.definition.budgets ?? []).map((b) => b.family));
   return {
@@ -33,6 +48,9 @@ export const contextFor = (
     label: plugin.label,
     logger: shared.logger,
     now: shared.now,
+    jobs: shared.ledger
+      ? ledgerJobStore(shared.ledger, shared.tenant, plugin.label, shared.now)
+      : memoryJobStore(shared.now),
     budget(family) {
       const bucket = mine.has(family) ? shared.budgets.get(family) : undefined;
       if (!bucket)
@@ -83,7 +101,14 @@ export interface RunPlugins {
  */
 export const createPlugins = async (
   prepared: PreparedPipeline,
-  shared: { logger: Logger; now: () => Date; budgets: Budgets; inflight: InFlight; scrubber: SecretScrubber },
+  shared: {
+    logger: Logger;
+    now: () => Date;
+    budgets: Budgets;
+    inflight: InFlight;
+    scrubber: SecretScrubber;
+    ledger: Ledger;
+  },
   created: Closable[],
 ): Promise<RunPlugins> => {
   const { config, dir } = prepared.loaded;

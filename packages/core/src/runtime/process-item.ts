@@ -21,7 +21,7 @@ const refProblem = (ref: ItemRef): string | undefined => {
   return undefined;
 };
 
-const asStored = (o: LedgerObject): StoredObject => ({
+export const asStored = (o: LedgerObject): StoredObject => ({
   artifact: o.artifact,
   sink: o.sink,
   key: o.key,
@@ -120,7 +120,7 @@ const archive = (
   known: readonly LedgerObject[],
   progress: Progress,
   hooks: RetryHooks,
-): Effect.Effect<'archived' | 'dropped', PluginError> =>
+): Effect.Effect<{ readonly note?: string } | 'dropped', PluginError> =>
   Effect.gen(function* () {
     const item = yield* prepareItem(ctx, ref, hooks);
     if (item === null) return 'dropped' as const;
@@ -131,8 +131,20 @@ const archive = (
       );
       if (targets.length > 0) yield* storeUnit(ctx, unit, item.id, targets, progress, hooks);
     }
-    return 'archived' as const;
+    const note = noteOf(ctx, item);
+    return note === undefined ? {} : { note };
   });
+
+/** Longest note kept: a remark, not a record. */
+const MAX_NOTE = 500;
+
+/** The item's note, scrubbed, on one line and cut to length; none when empty or not a string. */
+const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
+  if (typeof item.note !== 'string') return undefined;
+  const text = ctx.scrubber.scrub(item.note).replace(/\s+/g, ' ').trim();
+  if (text === '') return undefined;
+  return text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 1)}…` : text;
+};
 
 /** What an item that is not to be processed comes to (its event, if any, is emitted here). */
 const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): ItemOutcome | undefined => {
@@ -258,8 +270,12 @@ export const processItem = (
         { type: 'item.skipped', ...base(), reason: 'dropped by a transform' },
       );
     const objects = [...known, ...progress.recorded].map(asStored);
+    const { note } = result.success;
+    // The acknowledgement (if the source wants one) is made after the commit by the flow's
+    // acknowledger, from the ledger: a crash between the two only delays it.
+    const acknowledge = typeof ctx.source.instance.acknowledge === 'function';
     const archived = yield* conclude(
-      { status: 'archived' },
+      { status: 'archived', acknowledge, ...(note === undefined ? {} : { note }) },
       {
         status: 'archived',
         itemId: ref.id,
@@ -268,30 +284,11 @@ export const processItem = (
         plaintextBytes: progress.plaintextBytes,
         storedBytes,
         retries,
+        ...(note === undefined ? {} : { note }),
       },
-      { type: 'item.archived', ...base(), objects },
+      { type: 'item.archived', ...base(), objects, ...(note === undefined ? {} : { note }) },
     );
     faultPoint('after-commit', ref.id);
-    // Best effort, after the commit: the ledger is the record; a failure is a warning.
-    const acknowledge = ctx.source.instance.acknowledge?.bind(ctx.source.instance);
-    if (acknowledge) {
-      yield* withRetry(
-        invoke(ctx.inflight, ctx.source, 'acknowledge', (signal) =>
-          acknowledge(ref, { status: 'archived', objects }, signal),
-        ),
-        ctx.policy,
-        ctx.budgets,
-        hooks,
-      ).pipe(
-        Effect.catch((error) =>
-          Effect.sync(() =>
-            ctx.logger.warn('the source could not be told the item is archived; the ledger has it', {
-              itemId: ref.id,
-              reason: ctx.scrubber.scrub(error.message),
-            }),
-          ),
-        ),
-      );
-    }
+    if (acknowledge) ctx.archivedToAcknowledge?.();
     return archived;
   });

@@ -4,7 +4,7 @@ import { escapeControl } from '../text.js';
 import type { BudgetStats } from './budgets.js';
 import type { NotifierStats } from './event-bus.js';
 
-export const REPORT_VERSION = 2;
+export const REPORT_VERSION = 3;
 
 export interface RunFailure {
   readonly itemId: string;
@@ -57,6 +57,14 @@ export interface RunReport {
   /** The first failures in full (the ledger and the audit log have every one). */
   readonly failures: readonly RunFailure[];
   readonly failuresTotal: number;
+  /** The first notes the source made on items archived by this run (the ledger has every one). */
+  readonly notes: readonly { readonly itemId: string; readonly note: string }[];
+  readonly notesTotal: number;
+  /**
+   * Telling the source what is archived (a write-back), best effort: told in this run, refused for
+   * good in this run, and still to be told (by later runs) when the run ended.
+   */
+  readonly acknowledgements: { readonly done: number; readonly refused: number; readonly pending: number };
   /** Why the run failed or stopped, when it did. */
   readonly error?: { readonly errorTag: string; readonly reason: string };
   /** Problems that did not change the run's result (a notifier down, the audit log unwritable). */
@@ -105,6 +113,20 @@ export const summarize = (report: RunReport): string => {
         `  budget ${family}: ${b.taken} requests, waited ${(b.waitedMs / 1000).toFixed(1)} s in ${b.waits} waits` +
           (b.throttled ? `, throttled ${b.throttled} times by the server` : ''),
       );
+  for (const n of report.notes.slice(0, 10))
+    lines.push(`  note ${escapeControl(n.itemId)}: ${escapeControl(n.note)}`);
+  if (report.notesTotal > 10)
+    lines.push(`  … and ${report.notesTotal - 10} more notes (see the report and the ledger)`);
+  const acks = report.acknowledgements;
+  if (acks.done || acks.refused)
+    lines.push(
+      `  acknowledged ${acks.done} archived items to the source` +
+        (acks.refused ? `, ${acks.refused} refused` : ''),
+    );
+  if (acks.pending)
+    lines.push(
+      `  ${acks.pending} archived ${acks.pending === 1 ? 'item' : 'items'} not yet acknowledged to the source: later runs go on (they are archived; this is a write-back)`,
+    );
   for (const f of report.failures.slice(0, 10))
     lines.push(`  failed ${escapeControl(f.itemId)}: [${f.errorTag}] ${escapeControl(f.reason)}`);
   if (report.failuresTotal > 10)

@@ -35,6 +35,8 @@ export const buildReport = (r: {
   readonly startedAt: Date;
   readonly finishedAt: Date;
   readonly tally: Tally;
+  /** Acknowledgements still pending in the ledger when the run ended. */
+  readonly acksPending: number;
   readonly budgets: Budgets;
   readonly delivered: EventBusResult;
   readonly checkpoint: { readonly before: Checkpoint | null; readonly after: Checkpoint | null };
@@ -69,6 +71,9 @@ export const buildReport = (r: {
     checkpoint: r.checkpoint,
     failures: t.failures,
     failuresTotal: t.failed,
+    notes: t.notes,
+    notesTotal: t.notesTotal,
+    acknowledgements: { done: t.acks.done, refused: t.acks.refused, pending: r.acksPending },
     ...(r.error ? { error: r.error } : {}),
     warnings: [...r.warnings],
     plugins: pluginsOf(r.prepared).map((p) => ({

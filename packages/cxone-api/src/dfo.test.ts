@@ -39,6 +39,7 @@ afterAll(() => {
 const connect = (
   credentials: Partial<Record<keyof typeof DEMO_CREDENTIALS, string>> = {},
   dfoBaseUrl: string | null = sim.url,
+  fetchImpl?: typeof fetch,
 ) => {
   const creds = { ...DEMO_CREDENTIALS, ...credentials };
   const taken: CxoneFamily[] = [];
@@ -59,6 +60,7 @@ const connect = (
     budget: async (family) => {
       taken.push(family);
     },
+    ...(fetchImpl === undefined ? {} : { fetchImpl }),
   });
   clients.push(client);
   const dfo = createDfoApi(client, dfoBaseUrl === null ? {} : { dfoBaseUrl });
@@ -314,5 +316,33 @@ describe('authentication', () => {
     );
     expect(once._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient' });
     expect(once._unsafeUnwrapErr().message).toMatch(/send the request again/);
+  });
+});
+
+describe('throttling', () => {
+  it('decodes a DFO 429 as Throttled for the dfo family, with its Retry-After', async () => {
+    // The simulator's budget answers a 429 through the router; this test puts one in the DFO shape
+    // between the client and the simulator, so the decoding is shown whatever the router does.
+    let dfoCalls = 0;
+    const throttling = (async (input: string | URL | Request, init?: RequestInit) => {
+      if (new URL(String(input)).pathname.startsWith('/dfo/3.0/') && ++dfoCalls === 2) {
+        return new Response(
+          JSON.stringify({
+            errors: [{ message: 'Too Many Requests', errorCode: 'TooManyRequests' }],
+            uid: 'u-1',
+          }),
+          { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '7' } },
+        );
+      }
+      return fetch(input, init);
+    }) as typeof fetch;
+    const { dfo, taken } = connect({}, sim.url, throttling);
+    const contact = native();
+    expect((await dfo.getContact(contact.contactNumber, signal)).isOk()).toBe(true);
+    const throttled = (await dfo.listContactMessages(contact.contactNumber, signal))._unsafeUnwrapErr();
+    expect(throttled).toMatchObject({ _tag: 'Throttled', retryAfterMs: 7000, family: 'dfo' });
+    expect(throttled.message).toMatch(/HTTP 429 TooManyRequests Too Many Requests/);
+    expect((await dfo.listContactMessages(contact.contactNumber, signal)).isOk()).toBe(true);
+    expect(taken.filter((family) => family === 'dfo')).toHaveLength(3);
   });
 });

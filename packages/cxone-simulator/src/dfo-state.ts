@@ -14,6 +14,7 @@ export interface TemporaryAttachment {
   readonly id: string;
   readonly mimeType: string;
   readonly size: number;
+  /** The file with the decoded bytes; '' once it expired and was deleted. */
   readonly path: string;
   readonly expiresMs: number;
 }
@@ -74,10 +75,14 @@ export function dfoState(ctx: SimContext): DfoState {
   return state;
 }
 
-/** Deletes the files of attachments that have expired (their ids stay known, as expired). */
+/**
+ * Deletes the files of attachments that have expired. Their ids stay known (without a file), so a
+ * message that names one is refused as expired rather than unknown.
+ */
 export async function sweepExpired(state: DfoState, nowMs: number): Promise<void> {
   for (const attachment of state.attachments.values()) {
-    if (attachment.expiresMs <= nowMs && attachment.size >= 0) {
+    if (attachment.expiresMs <= nowMs && attachment.path !== '') {
+      state.attachments.set(attachment.id, { ...attachment, path: '' });
       await unlink(attachment.path).catch(() => {});
     }
   }

@@ -220,6 +220,10 @@ describe('messages on a thread', () => {
         errorCode: 'AttachmentExpired',
       });
       const again = await upload(Buffer.from('late'));
+      // The new upload swept the expired file away; its URL is still refused as expired, not unknown.
+      const swept = await call('POST', path, reply(contact, [{ friendlyName: 'late.pdf', url: file.url }]));
+      expect((await errorsOf(swept))[0]?.errorCode).toBe('AttachmentExpired');
+      expect((await fetch(file.url)).status).toBe(410);
       expect(
         (await call('POST', path, reply(contact, [{ friendlyName: 'late.pdf', url: again.url }]))).status,
       ).toBe(200);

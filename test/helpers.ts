@@ -8,6 +8,7 @@ import {
   loadPipeline,
   memoryJobStore,
   preparePipeline,
+  type RunOptions,
   runPipeline,
   SecretScrubber,
 } from '@cxarchive/core/host';
@@ -37,10 +38,24 @@ export const simulatorEnv = (simulator: RunningSimulator): Record<string, string
 /** A tenant directory with a key, a pipeline file and a running simulator. */
 export const makeTenant = async (
   sinks: string,
-  { contacts = 12, seed = 7, extra = '' }: { contacts?: number; seed?: number; extra?: string } = {},
+  {
+    contacts = 12,
+    seed = 7,
+    extra = '',
+    simulator: simulatorOptions = {},
+    sourceExtra = '',
+  }: {
+    contacts?: number;
+    seed?: number;
+    extra?: string;
+    /** More options of the simulator (its clock, recording delays, budgets). */
+    simulator?: Parameters<typeof startSimulator>[0];
+    /** More lines of the source's `with:` block, indented by four spaces. */
+    sourceExtra?: string;
+  } = {},
 ): Promise<Tenant> => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-e2e-'));
-  const simulator = await startSimulator({ seed, contacts, recordingSeconds: [1, 6] });
+  const simulator = await startSimulator({ seed, contacts, recordingSeconds: [1, 6], ...simulatorOptions });
   const keyFile = path.join(dir, 'keys', 'tenant.key');
   await writeKeyFile(keyFile);
   const file = path.join(dir, 'archive.pipeline.yaml');
@@ -58,7 +73,7 @@ source:
     clientSecret: \${CXONE_CLIENT_SECRET}
     since: 2026-01-01T00:00:00Z
     pageSize: 5
-codec:
+${sourceExtra}codec:
   use: gzip-aes
   with: { key: { provider: file, path: ./keys/tenant.key } }
 sinks:
@@ -70,7 +85,11 @@ ${extra}`,
   return { dir, file, env: simulatorEnv(simulator), simulator, keyFile };
 };
 
-export const runTenant = async (tenant: Tenant, options: Partial<LoadOptions> = {}) => {
+export const runTenant = async (
+  tenant: Tenant,
+  options: Partial<LoadOptions> = {},
+  run: Partial<Omit<RunOptions, 'prepared' | 'scrubber'>> = {},
+) => {
   const scrubber = new SecretScrubber();
   const loaded = await loadPipeline({ file: tenant.file, env: tenant.env, ...options });
   const prepared = await preparePipeline(loaded, {
@@ -78,7 +97,7 @@ export const runTenant = async (tenant: Tenant, options: Partial<LoadOptions> = 
     conditions: SOURCE_CONDITIONS,
     scrubber,
   });
-  return runPipeline({ prepared, scrubber });
+  return runPipeline({ prepared, scrubber, ...run });
 };
 
 /** Every file under a directory, relative, sorted. */

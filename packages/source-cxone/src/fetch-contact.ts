@@ -88,10 +88,12 @@ const fetchTranscript = async (
   const lag = deps.settings.recordingLagMs;
   const missing = missingRecording(item.record, lag, lag, deps.now().getTime());
   if (missing.kind === 'wait') return err(SourceErrors.transcriptNotYet(item.id, kind, missing.retryAt));
+  const reason = `Media Playback has no ${kind} transcript`;
   return ok({
     ...item,
-    record: { ...item.record, transcriptAbsence: { reason: `Media Playback has no ${kind} transcript` } },
+    record: { ...item.record, transcriptAbsence: { reason } },
     artifacts: [],
+    note: `archived without its ${kind} transcript: ${reason}`,
   });
 };
 
@@ -150,6 +152,7 @@ export const fetchContact = async (
         recordingAbsence: { reason: missing.reason },
       },
       artifacts: [],
+      note: `archived without a recording: ${missing.reason}`,
     });
   }
   for (const r of recorded) {

@@ -220,6 +220,10 @@ describe('a recording that appears late', () => {
     expect(item.record.recordingAbsence).toEqual({
       reason: `Media Playback had no recording 24 h after the contact ended (ended ${new Date(end).toISOString()})`,
     });
+    // The run report and the item.archived event say so too.
+    expect(item.note).toBe(
+      `archived without a recording: Media Playback had no recording 24 h after the contact ended (ended ${new Date(end).toISOString()})`,
+    );
     // Fetched again later, the record is the same (a re-run adopts what an earlier one stored).
     clockMs = end + 30 * HOUR;
     expect((await create(sim).fetch(refOf(without), live()))._unsafeUnwrap().record).toEqual(item.record);

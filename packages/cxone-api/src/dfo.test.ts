@@ -119,6 +119,7 @@ describe('attachments and messages against the simulator', () => {
       )
     )._unsafeUnwrap();
     expect(sent.consumerContact?.id).toBe(contact.contactNumber);
+    expect(sent.created).toBe(true);
     const listed = (await dfo.listContactMessages(contact.contactNumber, signal))._unsafeUnwrap();
     const found = listed.data.find((m) => m.id === sent.message.id);
     expect(found?.attachments).toEqual([{ friendlyName: 'form.pdf', url: file.url }]);

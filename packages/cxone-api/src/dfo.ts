@@ -81,7 +81,11 @@ export interface ChannelMessage {
   readonly attachments?: readonly { readonly friendlyName: string; readonly url: string }[];
 }
 
-/** `{consumerContact, message}` (GEN-MSG). `created` is false when the message already existed. */
+/**
+ * `{consumerContact, message}` (GEN-MSG). `created`: a new message (always for an outbound send;
+ * for a custom-channel message, false when one with that `idOnExternalPlatform` already existed,
+ * which the API answers 200 rather than 201).
+ */
 export interface MessageResult {
   readonly consumerContact?: Record<string, unknown>;
   readonly message: Record<string, unknown> & { readonly id: string };
@@ -266,6 +270,7 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
   const messageResult = (
     answer: JsonAnswer & { url: string },
     method: string,
+    created: boolean,
   ): Result<MessageResult, PluginError> => {
     const message = asObject(answer.body?.message);
     if (message === undefined || typeof message.id !== 'string') {
@@ -274,7 +279,7 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
     const consumerContact = asObject(answer.body?.consumerContact);
     return ok({
       message: message as MessageResult['message'],
-      created: answer.status === 201,
+      created,
       ...(consumerContact === undefined ? {} : { consumerContact }),
     });
   };
@@ -339,12 +344,14 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
 
     async sendOutbound(channelId, message, signal) {
       const answer = await call('POST', `/channels/${seg(channelId)}/outbound`, signal, message);
-      return answer.isErr() ? err(answer.error) : messageResult(answer.value, 'POST');
+      return answer.isErr() ? err(answer.error) : messageResult(answer.value, 'POST', true);
     },
 
     async createChannelMessage(channelId, message, signal) {
       const answer = await call('POST', `/channels/${seg(channelId)}/messages`, signal, message);
-      return answer.isErr() ? err(answer.error) : messageResult(answer.value, 'POST');
+      return answer.isErr()
+        ? err(answer.error)
+        : messageResult(answer.value, 'POST', answer.value.status === 201);
     },
 
     updateMessageStatus: (channelId, idOnExternalPlatform, status, signal) =>

@@ -137,8 +137,9 @@ export function requestStatus(ctx: SimContext, request: MdRequest): RequestStatu
  * Each entity as the completed request reports it. A contact entity is COMPLETED when it is a
  * master contact with a voice recording processed by the time the request completed
  * (`recordingDelaySeconds` after the call, as Media Playback); otherwise FAILED with a reason [U:
- * the reasons' wording is not published]. Segment ids are not resolvable in the simulator's data
- * set: each segment entity FAILS ("Segment not found").
+ * the reasons' wording is not published]. A segment entity is a segment id Media Playback gives a
+ * recorded call (`segmentsDataList[].segmentId`); its media is the call's whole recording [U: how
+ * the real API cuts a segment's media is not published].
  */
 export function judgeEntities(ctx: SimContext, request: MdRequest): readonly MdEntity[] {
   if (request.entities !== undefined) return request.entities;
@@ -148,8 +149,16 @@ export function judgeEntities(ctx: SimContext, request: MdRequest): readonly MdE
     status: 'FAILED',
     failureReason,
   });
+  const segments = request.kind === 'segments' ? findSegments(ctx, request.entityIds) : undefined;
   const entities = request.entityIds.map((entityId): MdEntity => {
-    if (request.kind === 'segments') return failed(entityId, 'Segment not found');
+    if (segments !== undefined) {
+      const recording = segments.get(entityId);
+      if (recording === undefined) return failed(entityId, 'Segment not found');
+      if (request.completedMs < Date.parse(recording.endTime) + delayMs) {
+        return failed(entityId, 'The recording is still being processed');
+      }
+      return { entityId, status: 'COMPLETED', failureReason: null, recording };
+    }
     if (ctx.dataset.indexOf(entityId) === undefined) return failed(entityId, 'Contact not found');
     if (ctx.dataset.legsOf(entityId) === undefined) {
       return failed(entityId, 'Not a master contact: request the master contact id');
@@ -163,6 +172,29 @@ export function judgeEntities(ctx: SimContext, request: MdRequest): readonly MdE
   });
   request.entities = entities;
   return entities;
+}
+
+/**
+ * The recordings of the asked segment ids (as `routes/media-playback.ts` names segments): one pass
+ * over the recorded calls, keeping only the matches, stopping once every id is found. Segment ids
+ * are one-way hashes, so this is a scan (done once per request, when it completes).
+ */
+function findSegments(ctx: SimContext, ids: readonly string[]): Map<string, SimRecording> {
+  const wanted = new Set(ids.map((id) => id.toLowerCase()));
+  const found = new Map<string, SimRecording>();
+  for (const masterContactId of ctx.dataset.recordings.keys()) {
+    const recording = ctx.dataset.recordings.get(masterContactId) as SimRecording;
+    for (const leg of ctx.dataset.legsOf(masterContactId) ?? []) {
+      const segmentId = uuidFromString(`segment:${recording.id}:${leg.contactId}`);
+      if (wanted.has(segmentId)) found.set(segmentId, recording);
+    }
+    if (found.size === wanted.size) break;
+  }
+  return new Map(
+    ids
+      .map((id) => [id, found.get(id.toLowerCase())] as const)
+      .filter((e): e is [string, SimRecording] => e[1] !== undefined),
+  );
 }
 
 /** Streams a recording's MP4 through CRC-32 (bounded memory). */

@@ -185,6 +185,33 @@ describe('media-download requests', () => {
     }
   });
 
+  it('takes segment ids as Media Playback names them: the call’s recording, unknown ones FAILED', async () => {
+    const master = recorded()[1] as SimContact;
+    const playback = (await (
+      await fetch(
+        `${sim.url}/media-playback/v1/contacts?acd-call-id=${master.contactId}&media-type=voice-only`,
+        {
+          headers: { accept: 'application/json', authorization: `Bearer ${token}` },
+        },
+      )
+    ).json()) as { interactions: { data: { segmentsDataList: { segmentId: string }[] } }[] };
+    const segmentId = playback.interactions[0]?.data.segmentsDataList[0]?.segmentId as string;
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    const { requestId } = (await (await post({ entityIds: [segmentId, unknown] }, 'segments')).json()) as {
+      requestId: string;
+    };
+    now += 5000;
+    const done = (await status(requestId)).body;
+    expect(done.entities).toEqual([
+      { entityId: segmentId, status: 'COMPLETED', failureReason: null },
+      { entityId: unknown, status: 'FAILED', failureReason: 'Segment not found' },
+    ]);
+    const bytes = Buffer.from(await (await fetch(done.downloadLocation as string)).arrayBuffer());
+    const mp4 = await mp4Of(master.contactId);
+    const at = bytes.indexOf(Buffer.from(`${segmentId}.mp4`)) + `${segmentId}.mp4`.length;
+    expect(sha(bytes.subarray(at, at + mp4.length))).toBe(sha(mp4));
+  });
+
   it('answers INVALID_REQUEST for bad bodies and too many ids, NOT_FOUND for an unknown request, 401 without a bearer', async () => {
     for (const body of [
       {},

@@ -2,6 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import type { BudgetFamily } from '../budgets.js';
 import type { Reply } from '../reply.js';
 import { acdError } from './acd-error.js';
+import { dfoStatusError } from './dfo-errors.js';
 import { throttled } from './throttled.js';
 
 /**
@@ -12,6 +13,10 @@ import { throttled } from './throttled.js';
  *   name without spaces, as its `NotFound`/`BadRequest`/`Unauthorized`);
  * - auth server: `{error, error_description}` (`server_error`, `temporarily_unavailable` for 503,
  *   `invalid_token` for 401);
+ * - DFO: `{errors:[{message, errorCode}], uid}` (GEN-MSG);
+ * - media-download: `{code, message}` with the code GEN-MD lists for the status (`INVALID_REQUEST`,
+ *   `NOT_FOUND`, `INTERNAL_ERROR`; `UNAUTHORIZED` for 401 [U]);
+ * - Data Extraction: `{message}` [U]; Business Data: the status alone (D-BD);
  * - routes of no family (signed media files, storage-like): the status text as plain text.
  */
 export function errorReply(
@@ -44,8 +49,33 @@ export function errorReply(
       reply.json(status, { error, error_description: message }, headers);
       return;
     }
+    case 'dfo':
+      dfoStatusError(reply, status, message, retryAfter);
+      return;
+    case 'media-download': {
+      const code =
+        status === 400
+          ? 'INVALID_REQUEST'
+          : status === 401
+            ? 'UNAUTHORIZED'
+            : status === 404
+              ? 'NOT_FOUND'
+              : 'INTERNAL_ERROR';
+      reply.json(status, { code, message }, headers);
+      return;
+    }
+    case 'data-extraction':
+      reply.json(status, { message }, headers);
+      return;
+    case 'business-data':
+      reply.empty(status, headers);
+      return;
     case undefined:
       reply.text(status, message, headers);
       return;
+    default: {
+      const unknown: never = family;
+      throw new Error(`no error shape for family ${String(unknown)}`);
+    }
   }
 }

@@ -220,3 +220,25 @@ describe('Data Extraction jobs', () => {
     expect((await api('jobs', { method: 'POST', body: JSON.stringify(JOB) }, false)).status).toBe(401);
   });
 });
+
+describe('Data Extraction budget', () => {
+  it('keeps to one call per 30 seconds by default: the second call inside the window gets 429', async () => {
+    const strict = await startSimulator({ seed: 7, contacts: 20, now: () => new Date(now) });
+    try {
+      const t = await demoToken(strict);
+      const call = () =>
+        fetch(`${strict.url}/data-extraction/v1/jobs`, {
+          headers: { authorization: `Bearer ${t}`, accept: 'application/json' },
+        });
+      expect((await call()).status).toBe(200);
+      const refused = await call();
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('30');
+      now += 30_000;
+      expect((await call()).status).toBe(200);
+      expect(strict.maxAcceptedInWindow('data-extraction')).toBe(1);
+    } finally {
+      await strict.stop();
+    }
+  });
+});

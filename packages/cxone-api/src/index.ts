@@ -6,6 +6,11 @@
  */
 export { type Auth, isFresh, passwordGrant, type TokenState, tokenExpiry } from './auth.js';
 export {
+  type BusinessDataTarget,
+  type BusinessDataValue,
+  putBusinessData,
+} from './business-data.js';
+export {
   type ApiRequest,
   type CxoneClient,
   type CxoneClientOptions,
@@ -13,6 +18,13 @@ export {
   type JsonAnswer,
   type JsonRequest,
 } from './client.js';
+export {
+  type ContactExtrasContext,
+  type CustomDataItem,
+  getCustomData,
+  getDisposition,
+  getStateHistory,
+} from './contact-extras.js';
 export {
   type ChannelMessage,
   type ContactMessages,
@@ -30,7 +42,6 @@ export {
   type UploadInput,
 } from './dfo.js';
 export { apiBaseFromConfiguration, type TenantConfiguration } from './discovery.js';
-
 export {
   abortedError,
   bodyReadError,

@@ -10,6 +10,7 @@ import {
 } from '@cxarchive/core';
 import { type CxoneClient, urlProblem } from '@cxarchive/cxone-api';
 import { getContactRecord } from './contact-details.js';
+import { fetchDetails } from './details.js';
 import { SourceErrors } from './errors.js';
 import { readRef } from './item-ref.js';
 import { MediaLink, probeMedia } from './media-link.js';
@@ -63,6 +64,31 @@ const recordOf = async (
   return getContactRecord(deps.client, base.value, apiVersion ?? deps.settings.apiVersion, contactId, signal);
 };
 
+/** The record with the details `details` asks for (details.ts); the record itself without any. */
+const addDetails = async (
+  deps: FetchDeps,
+  ref: ItemRef,
+  record: JsonObject,
+  signal: AbortSignal,
+): Promise<Result<JsonObject, PluginError>> => {
+  if (deps.settings.details.size === 0) return ok(record);
+  const parsed = readRef(ref);
+  if (parsed.isErr()) return err(parsed.error);
+  const base = await deps.client.apiBase(signal);
+  if (base.isErr()) return err(base.error);
+  const details = await fetchDetails(
+    deps.settings.details,
+    {
+      client: deps.client,
+      apiBase: base.value,
+      version: parsed.value.apiVersion ?? deps.settings.apiVersion,
+    },
+    parsed.value.contactId,
+    signal,
+  );
+  return details.map((extra) => ({ ...record, ...extra }));
+};
+
 /** Whether `media` asks for a kind. */
 const wants = (settings: Settings, kind: TranscriptKind): boolean => settings.media.has(kind);
 
@@ -112,7 +138,9 @@ export const fetchContact = async (
 ): Promise<Result<Item, PluginError>> => {
   const found = await recordOf(deps, ref, signal);
   if (found.isErr()) return err(found.error);
-  const record = found.value;
+  const withDetails = await addDetails(deps, ref, found.value, signal);
+  if (withDetails.isErr()) return err(withDetails.error);
+  const record = withDetails.value;
   const id = ref.id;
   const startMs = dateMs(record, 'contactStartDate');
   if (startMs === undefined) return err(SourceErrors.noStartDate(id));

@@ -16,7 +16,13 @@ export default definePlugin<'source', CxoneSourceOptions>({
   // The API families the source calls, with CXone's defaults (see CXONE_BUDGETS for the sources):
   // Media Playback 150 requests / 5 min is documented by NICE; the ACD reporting API and the auth
   // server have no documented limit, so their budgets are this project's conservative choices.
+  // Business Data (write-back) follows a staging copy of NICE's page: 1 call per 30 s.
   // A pipeline's `budgets:` block overrides any of them.
-  budgets: [CXONE_BUDGETS['media-playback'], CXONE_BUDGETS['cxone-acd'], CXONE_BUDGETS['cxone-auth']],
+  budgets: [
+    CXONE_BUDGETS['media-playback'],
+    CXONE_BUDGETS['cxone-acd'],
+    CXONE_BUDGETS['cxone-auth'],
+    CXONE_BUDGETS['business-data'],
+  ],
   create: (config, context) => createCxoneSource(config, context),
 });

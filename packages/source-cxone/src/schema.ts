@@ -1,7 +1,9 @@
 import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core';
 import type { ClientAuth } from '@cxarchive/cxone-api';
+import { type DetailKind, detailsOptionsSchema } from './details.js';
 import { mediaOptionsSchema } from './media-options.js';
 import { DEFAULT_API_VERSION } from './versions.js';
+import { type WriteBackValue, writeBackOptionsSchema } from './write-back.js';
 
 export type { ClientAuth };
 /** voice: call recordings; chat, email: their transcripts (all from Media Playback). */
@@ -31,6 +33,10 @@ export interface CxoneSourceOptionsInput {
   readonly pageSize?: number;
   readonly requestTimeout?: string;
   readonly tokenRefreshSkew?: string;
+  readonly details?: readonly DetailKind[];
+  readonly writeBack?: {
+    readonly businessData?: { readonly fields: Readonly<Record<string, WriteBackValue>> };
+  };
 }
 
 /** Options as create() receives them: validated, defaults applied, secrets wrapped in `Redacted`. */
@@ -56,6 +62,10 @@ export interface CxoneSourceOptions {
   readonly pageSize: number;
   readonly requestTimeout: string;
   readonly tokenRefreshSkew: string;
+  readonly details?: readonly DetailKind[];
+  readonly writeBack?: {
+    readonly businessData?: { readonly fields: Readonly<Record<string, WriteBackValue>> };
+  };
 }
 
 export const DEFAULTS = {
@@ -196,5 +206,7 @@ export const configSchema: JsonSchema = {
       'The access token is renewed this long before it expires.',
       DEFAULTS.tokenRefreshSkew,
     ),
+    ...detailsOptionsSchema,
+    ...writeBackOptionsSchema,
   },
 };

@@ -1,9 +1,11 @@
 import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
 import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-api';
 import type { ContactFilter } from './contact-filter.js';
+import { type DetailKind, resolveDetails } from './details.js';
 import { resolveRecordingHorizon } from './media-options.js';
 import { type CxoneSourceOptions, DEFAULTS, MEDIA_KINDS, type MediaKind } from './schema.js';
 import { API_VERSION_PATTERN } from './versions.js';
+import { resolveWriteBack, type WriteBackSettings } from './write-back.js';
 
 /** The resolved options in the units the code works with (milliseconds, epoch times; secrets stay wrapped). */
 export interface Settings {
@@ -23,6 +25,10 @@ export interface Settings {
   readonly pageSize: number;
   readonly requestTimeoutMs: number;
   readonly tokenRefreshSkewMs: number;
+  /** Read-only details added to each record (details.ts). */
+  readonly details: ReadonlySet<DetailKind>;
+  /** What is written back to CXone once a contact is archived (write-back.ts). */
+  readonly writeBack: WriteBackSettings;
 }
 
 type Secret = Redacted<string> | string;
@@ -123,6 +129,10 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   if (durations.isErr()) return err(durations.error);
   const recordingHorizonMs = resolveRecordingHorizon(o);
   if (recordingHorizonMs.isErr()) return err(recordingHorizonMs.error);
+  const details = resolveDetails(o);
+  if (details.isErr()) return err(details.error);
+  const writeBack = resolveWriteBack(o);
+  if (writeBack.isErr()) return err(writeBack.error);
   const [settleLagMs, overlapMs, recordingLagMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
     number,
     number,
@@ -167,5 +177,7 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     pageSize: o.pageSize,
     requestTimeoutMs,
     tokenRefreshSkewMs,
+    details: details.value,
+    writeBack: writeBack.value,
   });
 };

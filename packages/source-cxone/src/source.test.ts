@@ -206,6 +206,7 @@ describe('plugin definition', () => {
       { family: 'media-playback', requests: 150, per: '5m' },
       { family: 'cxone-acd', requests: 300, per: '1m' },
       { family: 'cxone-auth', requests: 20, per: '1m' },
+      { family: 'business-data', requests: 1, per: '30s' },
     ]);
     for (const budget of plugin.budgets ?? []) expect(budget.description).toBeTruthy();
   });

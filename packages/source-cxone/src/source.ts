@@ -11,10 +11,12 @@ import {
 } from '@cxarchive/core';
 import { createCxoneClient } from '@cxarchive/cxone-api';
 import { fetchContact } from './fetch-contact.js';
+import { readRef } from './item-ref.js';
 import { listContacts } from './listing.js';
 import { cacheCapacity, RecordCache } from './record-cache.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { resolveSettings } from './settings.js';
+import { writeBackAcknowledge } from './write-back.js';
 
 /** The source instance: lists completed contacts, fetches each with its call recordings. */
 export const createCxoneSource = (
@@ -51,7 +53,26 @@ export const createCxoneSource = (
     for await (const page of listContacts(listing, checkpoint, signal)) yield page.mapErr(scrub);
   }
 
+  // Only a source that writes back asks the runtime to acknowledge (the ledger then tracks it).
+  const writeBack =
+    settings.writeBack.businessData === undefined
+      ? undefined
+      : writeBackAcknowledge(settings.writeBack, client);
+  const acknowledge: Pick<Source, 'acknowledge'> =
+    writeBack === undefined
+      ? {}
+      : {
+          acknowledge: (ref, outcome, signal) => {
+            const parsed = readRef(ref);
+            if (parsed.isErr()) return new ResultAsync(Promise.resolve(err(scrub(parsed.error))));
+            return new ResultAsync(
+              writeBack(parsed.value.contactId, outcome, signal).then((r) => r.mapErr(scrub)),
+            );
+          },
+        };
+
   return ok({
+    ...acknowledge,
     limits: { maxInFlight: 4 },
     recordName: 'contact',
     pages,

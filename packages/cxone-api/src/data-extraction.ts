@@ -4,6 +4,7 @@ import { csvObjects } from './data-extraction-csv.js';
 import { unexpectedBody } from './errors.js';
 import { discard } from './http.js';
 import { signedFailure, signedGet } from './signed-get.js';
+import { redactUrl } from './urls.js';
 
 /**
  * The Data Extraction API (GEN-DX; D-DX; reference/cxone-api.md §6): submit a job, poll it, read
@@ -183,17 +184,15 @@ async function* counted(res: Response, url: string): AsyncGenerator<Uint8Array> 
     }
   } catch (cause) {
     throw new PluginFailure(
-      PluginErrors.transient(`GET ${redact(url)}: the body broke off after ${bytes} bytes`, cause),
+      PluginErrors.transient(`GET ${redactUrl(url)}: the body broke off after ${bytes} bytes`, cause),
     );
   }
   if (declared !== null && /^\d+$/.test(declared) && bytes !== Number(declared)) {
     throw new PluginFailure(
-      PluginErrors.transient(`GET ${redact(url)}: the body ended after ${bytes} of ${declared} bytes`),
+      PluginErrors.transient(`GET ${redactUrl(url)}: the body ended after ${bytes} of ${declared} bytes`),
     );
   }
 }
-
-const redact = (url: string) => url.replace(/[?#].*$/s, '');
 
 /**
  * The rows of a SUCCEEDED job's result CSV as objects keyed by column name, streamed (one row in

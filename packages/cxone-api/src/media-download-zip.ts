@@ -221,7 +221,7 @@ export class RemoteZip {
     }
     this.#url = reader.url;
     if (entry.size === 0) return ok({ size: 0, crc32: entry.crc32, body: Readable.from([]) });
-    const data = await reader.open(signal, start, start + entry.size - 1);
+    const data = await reader.open(signal, { start, end: start + entry.size - 1 });
     if (data.isErr()) return err(data.error);
     this.#url = reader.url;
     return ok({ size: entry.size, crc32: entry.crc32, body: Readable.from(checked(data.value, entry)) });
@@ -298,12 +298,7 @@ class RangeReader {
     }
   }
 
-  async open(
-    signal: AbortSignal,
-    range: Range | number,
-    last?: number,
-  ): Promise<Result<Response, PluginError>> {
-    const r: Range = typeof range === 'number' ? { start: range, end: last as number } : range;
+  async open(signal: AbortSignal, r: Range): Promise<Result<Response, PluginError>> {
     const header = 'suffix' in r ? `bytes=-${r.suffix}` : `bytes=${r.start}-${r.end}`;
     let renewed = false;
     for (;;) {

@@ -1,11 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import { err, ok, PluginErrors, PluginFailure, Redacted, SecretScrubber } from '@cxarchive/core';
 import { DEMO_CREDENTIALS, type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureMediaDownload } from '../../cxone-simulator/src/media-download.js';
 import { mp4Recording } from '../../cxone-simulator/src/mp4.js';
+import { parseRange } from '../../cxone-simulator/src/routes/media-files.js';
+import { type ZipEntry, zipArchive } from '../../cxone-simulator/src/zip.js';
 import { type CxoneClient, createCxoneClient } from './client.js';
 import type { CxoneFamily } from './families.js';
 import { getMediaDownload, type MediaDownloadContext, submitMediaDownload } from './media-download.js';
@@ -276,6 +280,63 @@ describe('media-download through the client', () => {
       const error = await failureOf(() => read(entry.body));
       expect(error._tag).toBe('Permanent');
       expect(error.message).toMatch(/CRC-32 mismatch/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('reads past 4 GiB through ZIP64 offsets, and a central directory larger than the tail, by ranges only', async () => {
+    // A 5 GiB entry whose body is never generated (nothing asks for its bytes), then small entries.
+    const huge: ZipEntry = {
+      name: 'huge.mp4',
+      size: 5 * 2 ** 30,
+      crc32: 0,
+      open: () => {
+        throw new Error('the 5 GiB body must not be read');
+      },
+    };
+    const small = (i: number): ZipEntry => {
+      const body = Buffer.from(`entry ${i} `.repeat(20));
+      return {
+        name: `${String(i).padStart(120, '0')}.mp4`,
+        size: body.length,
+        crc32: crc32(body),
+        open: () => Readable.from([body]),
+      };
+    };
+    const archive = zipArchive([huge, ...Array.from({ length: 800 }, (_, i) => small(i))]);
+    const ranges: string[] = [];
+    const server: Server = createServer((req, res) => {
+      ranges.push(req.headers.range ?? '');
+      const range = parseRange(req.headers.range, archive.size);
+      if (range === 'whole' || range === 'unsatisfiable') {
+        res.writeHead(416).end();
+        return;
+      }
+      res.writeHead(206, {
+        'content-range': `bytes ${range.start}-${range.end}/${archive.size}`,
+        'content-length': range.end - range.start + 1,
+      });
+      archive.range(range.start, range.end).pipe(res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/big.zip`;
+      const zip = (
+        await RemoteZip.open({ url, renew: async () => ok(url), timeoutMs: 10_000 }, signal)
+      )._unsafeUnwrap();
+      expect(zip.size).toBeGreaterThan(5 * 2 ** 30);
+      expect(zip.entryCount).toBe(801);
+      expect(zip.find('huge.mp4')._unsafeUnwrap()?.size).toBe(5 * 2 ** 30);
+      const last = small(799);
+      const info = zip.find(last.name)._unsafeUnwrap();
+      expect(info?.localHeaderOffset).toBeGreaterThan(5 * 2 ** 30);
+      const entry = (await zip.openEntry(last.name, signal))._unsafeUnwrap();
+      expect((await read(entry.body)).toString()).toBe('entry 799 '.repeat(20));
+      // tail, the directory (past the tail), the local header, the data: each a bounded range.
+      expect(ranges).toHaveLength(4);
+      expect(ranges.every((r) => /^bytes=(\d+-\d+|-\d+)$/.test(r))).toBe(true);
     } finally {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -9,7 +9,18 @@ export {
   type RetryAfterMode,
   type SimulatorBudgets,
 } from './budgets.js';
+export {
+  type BusinessDataOptions,
+  configureBusinessData,
+  DEFAULT_BUSINESS_DATA_FIELDS,
+} from './business-data.js';
 export { type CliIo, type CliOptions, type CliResult, main, parseCliArgs } from './cli.js';
+export {
+  CSV_COLUMNS,
+  configureDataExtraction,
+  DATA_EXTRACTION_DEFAULTS,
+  type DataExtractionOptions,
+} from './data-extraction.js';
 export {
   type BuildDatasetOptions,
   buildDataset,
@@ -30,6 +41,11 @@ export {
 } from './dfo-data.js';
 export { describeFault, FAULT_FLAG_FORMAT, parseFaultFlag, parseFaultFlags } from './fault-flag.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultState } from './faults.js';
+export {
+  configureMediaDownload,
+  MEDIA_DOWNLOAD_DEFAULTS,
+  type MediaDownloadOptions,
+} from './media-download.js';
 export {
   DEFAULTS,
   DEMO_CREDENTIALS,

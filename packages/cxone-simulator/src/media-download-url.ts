@@ -1,4 +1,5 @@
 import type { SimContext } from './context.js';
+import { mediaBaseOf } from './routes/media-files.js';
 import { checkMediaUrl, mediaSignature } from './url-signing.js';
 
 /**
@@ -6,9 +7,7 @@ import { checkMediaUrl, mediaSignature } from './url-signing.js';
  * media-download archives (`md`), `{base}/media/exports/{kind}/{id}.{csv|zip}?expires=…&signature=…`.
  * Like recordings' `fileToPlayUrl`s they are pre-signed storage URLs, fetched without a bearer
  * (D-DX: "a URL … accessible for 30 seconds"; GEN-MD `downloadLocation`, whose form is [U]).
- *
- * The media origin forwards only recording paths (`media-origin.ts`), so these URLs are on the
- * API origin until it forwards `EXPORT_FILE_PATH` too; `exportBaseOf` is the one place to change.
+ * They are on the media origin, with the recordings (`media-origin.ts`); the API origin refuses them.
  */
 export const EXPORT_FILE_PATH = /^\/media\/exports\/(dx|md)\/([0-9a-f-]{36})\.(csv|zip)$/;
 
@@ -16,7 +15,7 @@ export type ExportKind = 'dx' | 'md';
 
 const EXTENSION: Readonly<Record<ExportKind, 'csv' | 'zip'>> = { dx: 'csv', md: 'zip' };
 
-export const exportBaseOf = (ctx: SimContext): string => ctx.url;
+export const exportBaseOf = (ctx: SimContext): string => mediaBaseOf(ctx);
 
 const subject = (kind: ExportKind, id: string) => `export:${kind}:${id}`;
 

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EXPORT_FILE_PATH } from './media-download-url.js';
 import { MEDIA_FILE_PATH } from './routes/media-files.js';
 
 /**
  * The media origin: a second listener (another port) that serves the signed media file URLs and
- * nothing else, as real `fileToPlayUrl`s point at a storage host rather than the API host
+ * export files (Data Extraction results, media-download archives) and nothing else, as real `fileToPlayUrl`s point at a storage host rather than the API host
  * (reference/cxone-fidelity.md §2.7, finding 6). Media requests go to the simulator's own request
  * handler (so the request log and faults see them); anything else is a plain 404 here, and the API
  * origin refuses media paths (routes/media-files.ts).
@@ -26,7 +27,7 @@ export async function listenMediaOrigin(
 ): Promise<MediaOrigin> {
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (MEDIA_FILE_PATH.test(path)) {
+    if (MEDIA_FILE_PATH.test(path) || EXPORT_FILE_PATH.test(path)) {
       handle(req, res);
       return;
     }

@@ -50,6 +50,8 @@ export interface FaultControl {
 export interface RunningSimulator {
   /** 'http://127.0.0.1:PORT': the issuer, and also the api_endpoint. */
   readonly url: string;
+  /** The media origin ('http://127.0.0.1:PORT', another port): signed recording and export files. */
+  readonly mediaUrl: string;
   readonly tenantId: string;
   /** The credentials the token endpoint accepts: those started with, each one not given the demo value. */
   readonly credentials: SimulatorCredentials;
@@ -269,6 +271,7 @@ export async function startSimulator(
   let stopping: Promise<void> | undefined;
   return {
     url,
+    mediaUrl: media.url,
     tenantId: resolved.tenantId,
     credentials: resolved.credentials,
     dataset,

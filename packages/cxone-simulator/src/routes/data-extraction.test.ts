@@ -89,6 +89,12 @@ describe('Data Extraction jobs', () => {
     const done = await status(id);
     expect(done.jobStatus.status).toBe('SUCCEEDED');
     const url = done.jobStatus.result.url as string;
+    // On the storage (media) origin, never the API's: a client that sends its bearer to the API
+    // host must not send it here. The API origin does not serve the path.
+    expect(new URL(url).origin).toBe(sim.mediaUrl);
+    expect(new URL(url).origin).not.toBe(sim.url);
+    const onApi = `${sim.url}${new URL(url).pathname}${new URL(url).search}`;
+    expect((await fetch(onApi)).status).toBe(404);
     const csv = await fetch(url); // a pre-signed URL: no bearer
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toMatch(/^text\/csv/);

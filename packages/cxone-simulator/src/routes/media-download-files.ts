@@ -3,7 +3,7 @@ import { csvChunks, csvSize, jobById, jobStatus } from '../data-extraction.js';
 import { archiveOf, requestById, requestStatus } from '../media-download.js';
 import { checkExportUrl } from '../media-download-url.js';
 import type { RouteHandler } from '../route.js';
-import { parseRange } from './media-files.js';
+import { onMediaOrigin, parseRange } from './media-files.js';
 
 /** A lazily generated file: its size and any byte range of it. */
 interface SizedBody {
@@ -30,6 +30,11 @@ async function* sliceChunks(chunks: Iterable<Buffer>, start: number, end: number
  * sent (never held whole).
  */
 export const exportFile: RouteHandler = async ({ req, url, reply, ctx }) => {
+  // Storage, not the API: the API origin has no such path.
+  if (!onMediaOrigin(ctx, req)) {
+    reply.text(404, 'Not Found');
+    return;
+  }
   const check = checkExportUrl(ctx, url);
   if (!check.ok) {
     reply.text(check.status, check.text);

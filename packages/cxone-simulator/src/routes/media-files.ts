@@ -39,7 +39,7 @@ export function mediaPresentation(recordingId: string): MediaPresentation {
 export const mediaBaseOf = (ctx: SimContext): string => ctx.mediaUrl ?? ctx.url;
 
 /** Whether the request came in on the media origin (the API origin serves no media files). */
-const onMediaOrigin = (ctx: SimContext, req: IncomingMessage): boolean => {
+export const onMediaOrigin = (ctx: SimContext, req: IncomingMessage): boolean => {
   const base = mediaBaseOf(ctx);
   if (base === ctx.url) return true;
   return req.socket.localPort === Number(new URL(base).port);

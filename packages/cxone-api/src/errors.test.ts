@@ -187,6 +187,90 @@ describe('Media Playback {internalCode, message}', () => {
   });
 });
 
+describe('the export and digital families, each in its own body shape', () => {
+  const api = 'https://api-na1.niceincontact.com';
+  const dfo = 'https://api-de-na1.niceincontact.com/dfo/3.0';
+
+  it('media-download {code, message}: 404 NOT_FOUND is NotFound, 400 INVALID_REQUEST InvalidInput, 500 Transient', () => {
+    const req = { method: 'GET', url: `${api}/media-download/v1/status/r-1` };
+    const e = classifyResponse(
+      'media-download',
+      req,
+      facts(404, JSON.stringify({ code: 'NOT_FOUND', message: 'no such request' })),
+      { nowMs: NOW },
+    );
+    expect(e).toMatchObject({
+      _tag: 'NotFound',
+      message: expect.stringMatching(/HTTP 404 NOT_FOUND: no such request$/),
+    });
+    expect(
+      classifyResponse(
+        'media-download',
+        req,
+        facts(400, '{"code":"INVALID_REQUEST","message":"too many entityIds"}'),
+        { nowMs: NOW },
+      ),
+    ).toMatchObject({
+      _tag: 'InvalidInput',
+      message: expect.stringMatching(/INVALID_REQUEST: too many entityIds/),
+    });
+    expect(
+      classifyResponse('media-download', req, facts(500, '{"code":"SQS_PUBLISH_FAILED","message":"x"}'), {
+        nowMs: NOW,
+      })._tag,
+    ).toBe('Transient');
+  });
+
+  it('Data Extraction {message} (top level or under error), and a 429 is Throttled for the family with its delay', () => {
+    const req = { method: 'POST', url: `${api}/data-extraction/v1/jobs` };
+    expect(
+      classifyResponse('data-extraction', req, facts(400, '{"message":"range over 14 days"}'), { nowMs: NOW })
+        .message,
+    ).toMatch(/HTTP 400 range over 14 days$/);
+    expect(
+      classifyResponse('data-extraction', req, facts(400, '{"error":{"message":"bad entity"}}'), {
+        nowMs: NOW,
+      }).message,
+    ).toMatch(/HTTP 400 bad entity$/);
+    expect(
+      classifyResponse('data-extraction', req, facts(429, '', { 'retry-after': '30' }), { nowMs: NOW }),
+    ).toMatchObject({
+      _tag: 'Throttled',
+      family: 'data-extraction',
+      retryAfterMs: 30_000,
+    });
+  });
+
+  it('Business Data gives a status only: 400 (a field not defined) is InvalidInput, 403 (no Update Business Data) Auth, 404 NotFound', () => {
+    const req = { method: 'PUT', url: `${api}/business-data-manager/v1/business-data/contact/7` };
+    expect(classifyResponse('business-data', req, facts(400), { nowMs: NOW })).toMatchObject({
+      _tag: 'InvalidInput',
+      message: `PUT ${api}/business-data-manager/v1/business-data/contact/7: HTTP 400`,
+    });
+    expect(classifyResponse('business-data', req, facts(403), { nowMs: NOW })._tag).toBe('Auth');
+    expect(classifyResponse('business-data', req, facts(404), { nowMs: NOW })._tag).toBe('NotFound');
+  });
+
+  it('DFO {errors:[{field, message, errorCode}]}: every error named, the field and code kept', () => {
+    const req = { method: 'POST', url: `${dfo}/channels/chat_1/outbound` };
+    const body = JSON.stringify({
+      errors: [
+        { field: 'attachments[0].url', message: 'Attachment expired', errorCode: 'AttachmentExpired' },
+        { message: 'Second problem' },
+      ],
+      uid: 'u-1',
+    });
+    expect(classifyResponse('dfo', req, facts(400, body), { nowMs: NOW })).toMatchObject({
+      _tag: 'InvalidInput',
+      message: `POST ${dfo}/channels/chat_1/outbound: HTTP 400 AttachmentExpired attachments[0].url Attachment expired; Second problem`,
+    });
+    expect(classifyResponse('dfo', req, facts(503, 'not json'), { nowMs: NOW })).toMatchObject({
+      _tag: 'Transient',
+      message: `POST ${dfo}/channels/chat_1/outbound: HTTP 503`,
+    });
+  });
+});
+
 describe('media-file (signed media URLs): status only', () => {
   it('never repeats the body (it can echo the signed request) nor the query string', async () => {
     const res = new Response(

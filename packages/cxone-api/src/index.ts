@@ -26,6 +26,19 @@ export {
   getStateHistory,
 } from './contact-extras.js';
 export {
+  type ExtractionContext,
+  type ExtractionJob,
+  type ExtractionRequest,
+  type ExtractionStatus,
+  extractionRows,
+  getExtraction,
+  listExtractions,
+  RECORDING_INTERACTION_METADATA,
+  RESULT_URL_MAX_AGE_MS,
+  runExtractionSync,
+  submitExtraction,
+} from './data-extraction.js';
+export {
   type ChannelMessage,
   type ContactMessages,
   type CustomField,
@@ -65,6 +78,15 @@ export {
 } from './families.js';
 export { discard, type HttpRequest, readJsonObject, type SendOptions, send, withSignal } from './http.js';
 export { decodeJwtClaims, stringClaim } from './jwt.js';
+export {
+  getMediaDownload,
+  type MediaDownloadContext,
+  type MediaDownloadEntity,
+  type MediaDownloadState,
+  type MediaDownloadStatus,
+  submitMediaDownload,
+} from './media-download.js';
+export { RemoteZip, type ZipEntryBody, type ZipEntryInfo, type ZipSource } from './media-download-zip.js';
 export {
   basicCredentials,
   type ClientAuth,

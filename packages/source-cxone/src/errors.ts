@@ -28,6 +28,20 @@ export const SourceErrors = {
       retryAt,
     ),
 
+  /** A media-download request still packing the contact's recording (recordings: bulk). */
+  bulkNotYet: (contactId: string, requestId: string, status: string, retryAt: Date): PluginError =>
+    PluginErrors.notYet(
+      `contact ${contactId}: media-download request ${requestId} is ${status}; looking again after ${retryAt.toISOString()}`,
+      retryAt,
+    ),
+
+  /** Data Extraction cannot say yet whether the contact has a recording (recordingCheck: dataExtraction). */
+  extractionNotYet: (contactId: string, why: string, retryAt: Date): PluginError =>
+    PluginErrors.notYet(
+      `contact ${contactId}: ${why}; looking again after ${retryAt.toISOString()}`,
+      retryAt,
+    ),
+
   /** Media Playback has no chat/email transcript yet for a contact that ended within the lag. */
   transcriptNotYet: (contactId: string, kind: string, retryAt: Date): PluginError =>
     PluginErrors.notYet(

@@ -9,7 +9,9 @@ import {
   type Result,
 } from '@cxarchive/core';
 import { type CxoneClient, urlProblem } from '@cxarchive/cxone-api';
+import type { BulkRecordings } from './bulk-recording.js';
 import { getContactRecord } from './contact-details.js';
+import type { ExtractionDays } from './data-extraction-days.js';
 import { fetchDetails } from './details.js';
 import { SourceErrors } from './errors.js';
 import { readRef } from './item-ref.js';
@@ -35,6 +37,10 @@ export interface FetchDeps {
   readonly now: () => Date;
   readonly scrub: (error: PluginError) => PluginError;
   readonly fetchImpl?: typeof fetch;
+  /** With `recordings: bulk`: recordings out of media-download requests (bulk-recording.ts). */
+  readonly bulk?: BulkRecordings;
+  /** With `recordingCheck: dataExtraction`: which contacts have recordings (data-extraction-days.ts). */
+  readonly extraction?: ExtractionDays;
 }
 
 /**
@@ -124,6 +130,55 @@ const fetchTranscript = async (
 };
 
 /**
+ * What the bulk path (a media-download request named in the reference) and the Data Extraction
+ * check settle before Media Playback is asked: the item, or an error (`NotYet` while a job runs);
+ * undefined when Media Playback is to be asked as before.
+ */
+const beforePlayback = async (
+  deps: FetchDeps,
+  item: { readonly id: string; readonly occurredAt: Date; readonly record: JsonObject },
+  ref: ItemRef,
+  master: string,
+  signal: AbortSignal,
+): Promise<Result<Item, PluginError> | undefined> => {
+  const requestId =
+    deps.bulk === undefined
+      ? undefined
+      : readRef(ref)
+          .map((r) => r.mediaRequestId)
+          .unwrapOr(undefined);
+  if (deps.bulk !== undefined && requestId !== undefined) {
+    const bulk = await deps.bulk.recordingOf(requestId, master, signal);
+    if (bulk.isErr()) return err(bulk.error);
+    const answer = bulk.value;
+    if (answer.kind === 'wait') {
+      return err(SourceErrors.bulkNotYet(item.id, requestId, answer.status, answer.retryAt));
+    }
+    if (answer.kind === 'ready') {
+      return ok({
+        ...item,
+        record: { ...item.record, recordings: [{ artifact: answer.artifact.name }] },
+        artifacts: [answer.artifact],
+      });
+    }
+  }
+  if (deps.extraction === undefined) return undefined;
+  const verdict = await deps.extraction.check(item.record, signal);
+  if (verdict.isErr()) return err(verdict.error);
+  const v = verdict.value;
+  if (v.kind === 'wait') return err(SourceErrors.extractionNotYet(item.id, v.why, v.retryAt));
+  if (v.kind === 'none') {
+    return ok({
+      ...item,
+      record: { ...item.record, recordings: [], recordingAbsence: { reason: v.reason } },
+      artifacts: [],
+      note: `archived without a recording: ${v.reason}`,
+    });
+  }
+  return undefined;
+};
+
+/**
  * Builds the item of one contact leg. The recording of a call is filed under its master contact
  * in Media Playback, so only the master leg of a voice contact looks it up and carries it;
  * transfer legs carry their record only. A voice master without a recording is `NotYet` until the
@@ -155,6 +210,8 @@ export const fetchContact = async (
   }
 
   const master = masterContactIdOf(record) as string;
+  const early = await beforePlayback(deps, { id, occurredAt, record }, ref, master, signal);
+  if (early !== undefined) return early;
   const base = await deps.client.apiBase(signal);
   if (base.isErr()) return err(base.error);
   const lookup = await lookupPlayback(deps.client, base.value, master, signal);

@@ -14,9 +14,20 @@ export interface ContactRef {
   readonly lastUpdateTime?: string;
   /** The ACD API version the contact was listed with; `fetch` reads the record with the same one. */
   readonly apiVersion?: string;
+  /** With `recordings: bulk`: the media-download request that holds this master's recording (an id only). */
+  readonly mediaRequestId?: string;
 }
 
 const API_VERSION = /^v\d+\.0$/;
+
+/** A media-download request id as CXone gives it (a UUID [U]); anything else is ignored. */
+const REQUEST_ID = /^[\w-]{1,128}$/;
+
+/** The reference with the media-download request that holds its recording (recordings: bulk). */
+export const withMediaRequest = (ref: ItemRef, requestId: string): ItemRef => ({
+  ...ref,
+  data: { ...ref.data, mediaRequestId: requestId },
+});
 
 /** The reference of a listed contact (the record must have a contactId). */
 export const makeRef = (record: Readonly<Record<string, unknown>>, apiVersion: string): ItemRef => {
@@ -42,11 +53,12 @@ export const readRef = (ref: ItemRef): Result<ContactRef, PluginError> => {
         ? ref.id.trim()
         : undefined;
   if (contactId === undefined) return err(SourceErrors.badRef(ref.id));
-  const { masterContactId, lastUpdateTime, apiVersion } = ref.data;
+  const { masterContactId, lastUpdateTime, apiVersion, mediaRequestId } = ref.data;
   return ok({
     contactId,
     ...(typeof masterContactId === 'string' ? { masterContactId } : {}),
     ...(typeof lastUpdateTime === 'string' ? { lastUpdateTime } : {}),
     ...(typeof apiVersion === 'string' && API_VERSION.test(apiVersion) ? { apiVersion } : {}),
+    ...(typeof mediaRequestId === 'string' && REQUEST_ID.test(mediaRequestId) ? { mediaRequestId } : {}),
   });
 };

@@ -2,10 +2,11 @@ import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core'
 import type { ClientAuth } from '@cxarchive/cxone-api';
 import { type DetailKind, detailsOptionsSchema } from './details.js';
 import { mediaOptionsSchema } from './media-options.js';
+import { type RecordingCheck, type RecordingsMode, recordingPathsSchema } from './recording-paths.js';
 import { DEFAULT_API_VERSION } from './versions.js';
 import { type WriteBackValue, writeBackOptionsSchema } from './write-back.js';
 
-export type { ClientAuth };
+export type { ClientAuth, RecordingCheck, RecordingsMode };
 /** voice: call recordings; chat, email: their transcripts (all from Media Playback). */
 export type MediaKind = 'voice' | 'chat' | 'email';
 export const MEDIA_KINDS: readonly MediaKind[] = ['voice', 'chat', 'email'];
@@ -34,6 +35,9 @@ export interface CxoneSourceOptionsInput {
   readonly requestTimeout?: string;
   readonly tokenRefreshSkew?: string;
   readonly details?: readonly DetailKind[];
+  readonly recordingCheck?: RecordingCheck;
+  readonly recordings?: RecordingsMode;
+  readonly bulkBatchSize?: number;
   readonly writeBack?: {
     readonly businessData?: { readonly fields: Readonly<Record<string, WriteBackValue>> };
   };
@@ -63,6 +67,9 @@ export interface CxoneSourceOptions {
   readonly requestTimeout: string;
   readonly tokenRefreshSkew: string;
   readonly details?: readonly DetailKind[];
+  readonly recordingCheck?: RecordingCheck;
+  readonly recordings?: RecordingsMode;
+  readonly bulkBatchSize?: number;
   readonly writeBack?: {
     readonly businessData?: { readonly fields: Readonly<Record<string, WriteBackValue>> };
   };
@@ -207,6 +214,7 @@ export const configSchema: JsonSchema = {
       DEFAULTS.tokenRefreshSkew,
     ),
     ...detailsOptionsSchema,
+    ...recordingPathsSchema,
     ...writeBackOptionsSchema,
   },
 };

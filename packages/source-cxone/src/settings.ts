@@ -3,6 +3,7 @@ import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-ap
 import type { ContactFilter } from './contact-filter.js';
 import { type DetailKind, resolveDetails } from './details.js';
 import { resolveRecordingHorizon } from './media-options.js';
+import { type RecordingPathSettings, resolveRecordingPaths } from './recording-paths.js';
 import { type CxoneSourceOptions, DEFAULTS, MEDIA_KINDS, type MediaKind } from './schema.js';
 import { API_VERSION_PATTERN } from './versions.js';
 import { resolveWriteBack, type WriteBackSettings } from './write-back.js';
@@ -29,6 +30,8 @@ export interface Settings {
   readonly details: ReadonlySet<DetailKind>;
   /** What is written back to CXone once a contact is archived (write-back.ts). */
   readonly writeBack: WriteBackSettings;
+  /** How voice recordings are checked for and fetched (recording-paths.ts). */
+  readonly paths: RecordingPathSettings;
 }
 
 type Secret = Redacted<string> | string;
@@ -133,6 +136,8 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   if (details.isErr()) return err(details.error);
   const writeBack = resolveWriteBack(o);
   if (writeBack.isErr()) return err(writeBack.error);
+  const paths = resolveRecordingPaths(o);
+  if (paths.isErr()) return err(paths.error);
   const [settleLagMs, overlapMs, recordingLagMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
     number,
     number,
@@ -179,5 +184,6 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
     tokenRefreshSkewMs,
     details: details.value,
     writeBack: writeBack.value,
+    paths: paths.value,
   });
 };

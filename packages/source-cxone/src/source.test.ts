@@ -207,6 +207,8 @@ describe('plugin definition', () => {
       { family: 'cxone-acd', requests: 300, per: '1m' },
       { family: 'cxone-auth', requests: 20, per: '1m' },
       { family: 'business-data', requests: 1, per: '30s' },
+      { family: 'data-extraction', requests: 1, per: '30s' },
+      { family: 'media-download', requests: 60, per: '1m' },
     ]);
     for (const budget of plugin.budgets ?? []) expect(budget.description).toBeTruthy();
   });

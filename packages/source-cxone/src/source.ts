@@ -10,6 +10,9 @@ import {
   type Source,
 } from '@cxarchive/core';
 import { createCxoneClient } from '@cxarchive/cxone-api';
+import { forgetOldBulkJobs, withBulkRequests } from './bulk-jobs.js';
+import { BulkRecordings } from './bulk-recording.js';
+import { ExtractionDays } from './data-extraction-days.js';
 import { fetchContact } from './fetch-contact.js';
 import { readRef } from './item-ref.js';
 import { listContacts } from './listing.js';
@@ -44,13 +47,47 @@ export const createCxoneSource = (
     ...(fetchImpl === undefined ? {} : { fetchImpl }),
   });
   const cache = new RecordCache(cacheCapacity(settings.pageSize));
+  const fetchOption = fetchImpl === undefined ? {} : { fetchImpl };
+  const bulk =
+    settings.paths.recordings === 'bulk'
+      ? new BulkRecordings({ client, now, timeoutMs: settings.requestTimeoutMs, scrub, ...fetchOption })
+      : undefined;
+  const extraction =
+    settings.paths.recordingCheck === 'dataExtraction'
+      ? new ExtractionDays({
+          client,
+          jobs: context.jobs,
+          now,
+          logger: context.logger,
+          lagMs: settings.recordingLagMs,
+          horizonMs: settings.recordingHorizonMs,
+          timeoutMs: settings.requestTimeoutMs,
+          ...fetchOption,
+        })
+      : undefined;
 
   async function* pages(
     checkpoint: Parameters<Source['pages']>[0],
     signal: AbortSignal,
   ): AsyncGenerator<Result<Page, PluginError>> {
     const listing = { settings, client, cache, now, logger: context.logger };
-    for await (const page of listContacts(listing, checkpoint, signal)) yield page.mapErr(scrub);
+    const bulkJobs =
+      bulk === undefined || !settings.media.has('voice')
+        ? undefined
+        : {
+            client,
+            jobs: context.jobs,
+            cache,
+            logger: context.logger,
+            now,
+            batchSize: settings.paths.bulkBatchSize,
+          };
+    if (bulkJobs !== undefined) await forgetOldBulkJobs(context.jobs, now().getTime());
+    for await (const page of listContacts(listing, checkpoint, signal)) {
+      if (page.isOk() && bulkJobs !== undefined)
+        yield ok(await withBulkRequests(bulkJobs, page.value, signal));
+      else yield page.mapErr(scrub);
+    }
   }
 
   // Only a source that writes back asks the runtime to acknowledge (the ledger then tracks it).
@@ -79,7 +116,16 @@ export const createCxoneSource = (
     fetch: (ref, signal) =>
       new ResultAsync(
         fetchContact(
-          { settings, client, cache, now, scrub, ...(fetchImpl === undefined ? {} : { fetchImpl }) },
+          {
+            settings,
+            client,
+            cache,
+            now,
+            scrub,
+            ...fetchOption,
+            ...(bulk === undefined ? {} : { bulk }),
+            ...(extraction === undefined ? {} : { extraction }),
+          },
           ref,
           signal,
         ).then((r) => r.mapErr(scrub)),

@@ -39,19 +39,28 @@ const requestIdOf = (state: unknown): string | undefined => {
   return typeof id === 'string' && id !== '' ? id : undefined;
 };
 
-/** The page's references, the voice masters' with their request id. */
+/** Where a contact's request is found again when the contact is listed again (overlap, another page cut). */
+export const contactJobKey = (contactId: string): string => `${BULK_JOB_PREFIX}contact/${contactId}`;
+
+/**
+ * The page's references, the voice masters' with their request id. A master that already has a
+ * request (listed again through the overlap window, or on a page cut differently) keeps it; the
+ * others are asked for in batches. Each batch's request is put under the batch's key as soon as
+ * CXone answers, then under each contact's key.
+ */
 export async function withBulkRequests(deps: BulkJobsDeps, page: Page, signal: AbortSignal): Promise<Page> {
-  const masters: string[] = [];
+  const requestOf = new Map<string, string>();
+  const unasked: string[] = [];
   for (const ref of page.items) {
     const record = deps.cache.get(ref.id);
-    if (record !== undefined && isMasterLeg(record) && isVoiceContact(record)) {
-      masters.push(masterContactIdOf(record) as string);
-    }
+    if (record === undefined || !isMasterLeg(record) || !isVoiceContact(record)) continue;
+    const master = masterContactIdOf(record) as string;
+    const known = requestIdOf((await deps.jobs.get(contactJobKey(master)))?.state);
+    if (known === undefined) unasked.push(master);
+    else requestOf.set(master, known);
   }
-  if (masters.length === 0) return page;
-  const requestOf = new Map<string, string>();
-  for (let at = 0; at < masters.length; at += deps.batchSize) {
-    const batch = masters.slice(at, at + deps.batchSize);
+  for (let at = 0; at < unasked.length; at += deps.batchSize) {
+    const batch = unasked.slice(at, at + deps.batchSize);
     const key = bulkJobKey(batch);
     let requestId = requestIdOf((await deps.jobs.get(key))?.state);
     if (requestId === undefined) {
@@ -75,8 +84,12 @@ export async function withBulkRequests(deps: BulkJobsDeps, page: Page, signal: A
         submittedAt: deps.now().toISOString(),
       });
     }
-    for (const id of batch) requestOf.set(id, requestId);
+    for (const id of batch) {
+      await deps.jobs.put(contactJobKey(id), { requestId });
+      requestOf.set(id, requestId);
+    }
   }
+  if (requestOf.size === 0) return page;
   const items = page.items.map((ref: ItemRef) => {
     const requestId = requestOf.get(ref.id);
     return requestId === undefined ? ref : withMediaRequest(ref, requestId);

@@ -33,7 +33,8 @@ import { contactEndMs } from './recording-lag.js';
  *   submitted after that moment must not list it either (a new job is submitted when the day's is
  *   older), and it is archived without a recording — no Media Playback request;
  * - whenever Data Extraction cannot answer (refused, another caller's job running — D-DX: "only
- *   one user per tenant" —, a broken result), the contact goes to Media Playback.
+ *   one user per tenant" —, a broken result), the contact goes to Media Playback; a 429 makes it
+ *   wait instead (the budget is the tenant's, shared with other runs and callers).
  * The job id is kept in the plugin's durable job store (`data-extraction/{day}`) as soon as the API
  * answers: after a crash the job is polled, never submitted again; a job older than 24 hours (D-DX:
  * results are kept 24 h [U: the simulator's model]) is replaced. One job runs at a time (one caller
@@ -187,6 +188,15 @@ export class ExtractionDays {
     return ok({ kind: 'unavailable' });
   }
 
+  /**
+   * Data Extraction answered 429 (its 1 call / 30 s is per tenant, and a run's budget does not
+   * know the calls of another run or caller): the day's contacts wait, nothing is lost or spent.
+   */
+  #throttled(error: PluginError): Result<DayAnswer, PluginError> {
+    const after = error._tag === 'Throttled' && error.retryAfterMs !== undefined ? error.retryAfterMs : 0;
+    return ok({ kind: 'wait', retryAt: new Date(this.#nowMs() + Math.max(after, POLL_INTERVAL_MS)) });
+  }
+
   #running(day: string, jobId: string): Result<DayAnswer, PluginError> {
     const untilMs = this.#nowMs() + POLL_INTERVAL_MS;
     this.#remember(day, { kind: 'running', jobId, untilMs });
@@ -258,6 +268,7 @@ export class ExtractionDays {
     if (job.isErr()) {
       if (job.error._tag === 'NotFound') return 'replace';
       if (ctx.signal.aborted) return err(job.error);
+      if (job.error._tag === 'Throttled') return this.#throttled(job.error);
       return this.#unavailable(day, job.error.message);
     }
     const { status } = job.value;
@@ -297,6 +308,7 @@ export class ExtractionDays {
     });
     if (submitted.isErr()) {
       if (ctx.signal.aborted) return err(submitted.error);
+      if (submitted.error._tag === 'Throttled') return this.#throttled(submitted.error);
       return this.#unavailable(day, submitted.error.message);
     }
     // Durable before anything relies on it: a run that stops now polls this job next time.

@@ -10,6 +10,7 @@ import {
   TAGS,
   TRANSFER_INDICATORS,
 } from './catalog.js';
+import { Draws } from './draws.js';
 import { LazyMap, lazyList } from './lazy.js';
 import { resolveRecordingSeconds } from './options.js';
 import { createRng, formatUuid, type Rng } from './prng.js';
@@ -224,17 +225,45 @@ export function buildDataset(options: BuildDatasetOptions): Dataset {
   const maxLegOffsetMs = (MAX_PRE_QUEUE_SECONDS + MAX_IN_QUEUE_SECONDS + bounds[1]) * 1000;
   const maxUpdateLagMs = maxLegOffsetMs + MAX_IN_QUEUE_SECONDS * 1000 + MAX_LAG_MS;
 
-  const paired = (pair: number): boolean =>
-    2 * pair + 1 < size && bounds[1] >= 3 && createRng(mix(seed, pair, PURPOSE.pair)).chance(SHARE_PAIRED);
+  // Small memos of what every read of a leg recomputes (1.5 bytes per position at most, made on
+  // first use): whether a pair is one transferred master, and each position's id offset.
+  let pairMemo: Uint8Array | undefined; // 0 unknown, 1 two masters, 2 one transferred master
+  let idMemo: Uint8Array | undefined; // 0 unknown, else the id's offset in its stride + 1
+  const paired = (pair: number): boolean => {
+    pairMemo ??= new Uint8Array(Math.ceil(size / 2));
+    const known = pairMemo[pair];
+    if (known !== undefined && known !== 0) return known === 2;
+    const answer =
+      2 * pair + 1 < size && bounds[1] >= 3 && new Draws(mix(seed, pair, PURPOSE.pair)).chance(SHARE_PAIRED);
+    if (known !== undefined) pairMemo[pair] = answer ? 2 : 1;
+    return answer;
+  };
   /** The master's position for the leg at `position`. */
   const masterPosition = (position: number): number =>
     position % 2 === 1 && paired((position - 1) / 2) ? position - 1 : position;
 
-  const idAt = (position: number): number =>
-    firstId + position * ID_STRIDE + createRng(mix(seed, position, PURPOSE.id)).int(0, ID_STRIDE - 1);
+  const idAt = (position: number): number => {
+    idMemo ??= new Uint8Array(size);
+    const known = idMemo[position];
+    if (known !== undefined && known !== 0) return firstId + position * ID_STRIDE + known - 1;
+    const offset = new Draws(mix(seed, position, PURPOSE.id)).int(0, ID_STRIDE - 1);
+    if (known !== undefined) idMemo[position] = offset + 1;
+    return firstId + position * ID_STRIDE + offset;
+  };
 
+  /** The last few masters drafted: the legs of a transfer, read one after the other, share one. */
+  const recentMasters: (MasterDraft | undefined)[] = new Array(4);
   const draftMaster = (position: number): MasterDraft => {
-    const rng = createRng(mix(seed, position, PURPOSE.master));
+    const slot = position & 3;
+    const recent = recentMasters[slot];
+    if (recent?.position === position) return recent;
+    const draft = draftMasterAnew(position);
+    recentMasters[slot] = draft;
+    return draft;
+  };
+
+  const draftMasterAnew = (position: number): MasterDraft => {
+    const rng = new Draws(mix(seed, position, PURPOSE.master));
     const roll = rng.next();
     const first = position === 0;
     const kind: MediaKind =
@@ -294,7 +323,7 @@ export function buildDataset(options: BuildDatasetOptions): Dataset {
   };
 
   const toContact = (master: MasterDraft, leg: LegDraft): SimContact => {
-    const rng = createRng(mix(seed, leg.position, PURPOSE.leg));
+    const rng = new Draws(mix(seed, leg.position, PURPOSE.leg));
     const media = MEDIA_TYPES[master.kind];
     const holdCount = master.kind === 'voice' && rng.chance(0.3) ? rng.int(1, 2) : 0;
     const holdSeconds = holdCount > 0 ? rng.int(1, Math.max(1, Math.floor(leg.agentSeconds / 4))) : 0;
@@ -392,7 +421,7 @@ export function buildDataset(options: BuildDatasetOptions): Dataset {
   const recordingOf = (position: number): SimRecording | undefined => {
     const master = draftMaster(position);
     if (master.recording === null) return undefined;
-    const bytes = createRng(mix(seed, position, PURPOSE.recording));
+    const bytes = new Draws(mix(seed, position, PURPOSE.recording));
     const raw = Buffer.alloc(16);
     for (let i = 0; i < 10; i += 2) raw.writeUInt16BE(bytes.int(0, 0xffff), i);
     raw.writeUIntBE(position, 10, 6); // the position is readable back from the id

@@ -1,6 +1,7 @@
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { serialiseBody } from './raw-json.js';
 
 /** Writes responses and reports the status the moment the head is written (for the request log). */
 export interface Reply {
@@ -72,7 +73,7 @@ export function createReply(
       return sent;
     },
     json(status, body, headers = {}) {
-      const payload = Buffer.from(JSON.stringify(body));
+      const payload = serialiseBody(body);
       head(status, {
         'content-type': 'application/json; charset=utf-8',
         'content-length': payload.length,

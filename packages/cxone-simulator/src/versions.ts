@@ -55,20 +55,39 @@ export function fieldNames(names: NameSet, sample: SimContact): readonly string[
   return Object.keys(sample).map((field) => wireName(field, names));
 }
 
-/** The record as the API version sends it: its field names, numeric ids, tag objects. */
-export function renderContact(contact: SimContact, names: NameSet): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+/** The tags as the version sends them: objects that carry the contact id. */
+function tagObjects(contact: SimContact, names: NameSet): unknown[] {
+  if (contact.tags.length === 0) return [];
   const contactId = Number(contact.contactId);
-  for (const [field, value] of Object.entries(contact)) {
-    const name = wireName(field, names);
+  return contact.tags.map((tag) =>
+    names === 'v33'
+      ? { contactId, tagId: tag.tagId, tagName: tag.tagName }
+      : { Contact_Id: contactId, TagId: tag.tagId, TagName: tag.tagName },
+  );
+}
+
+/**
+ * The record as the API version sends it: its field names, numeric ids, tag objects, in record
+ * order. Built so that every record of a version has one shape (a listing page serialises
+ * thousands of them): v33 copies the record and replaces three values in place; the pre-v33 names
+ * are assigned field by field in record order.
+ */
+export function renderContact(contact: SimContact, names: NameSet): Record<string, unknown> {
+  if (names === 'v33') {
+    return {
+      ...contact,
+      contactId: Number(contact.contactId),
+      masterContactId: Number(contact.masterContactId),
+      tags: tagObjects(contact, names),
+    };
+  }
+  const out: Record<string, unknown> = {};
+  for (const field in contact) {
+    const value = contact[field as keyof SimContact];
+    const name = PRE_V33_NAMES[field] ?? field;
     if (ID_FIELDS.has(field)) out[name] = Number(value);
-    else if (field === 'tags') {
-      out[name] = contact.tags.map((tag) =>
-        names === 'v33'
-          ? { contactId, tagId: tag.tagId, tagName: tag.tagName }
-          : { Contact_Id: contactId, TagId: tag.tagId, TagName: tag.tagName },
-      );
-    } else out[name] = value;
+    else if (field === 'tags') out[name] = tagObjects(contact, names);
+    else out[name] = value;
   }
   return out;
 }

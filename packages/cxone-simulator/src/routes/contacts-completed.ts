@@ -1,7 +1,9 @@
+import { contactJsonCache } from '../contact-json-cache.js';
 import { matchingPositions, parseQuery, unknownParameter } from '../contact-query.js';
 import type { SimContext } from '../context.js';
 import { requireJsonAccept } from '../json-accept.js';
 import { TENANT } from '../options.js';
+import { jsonBytes, rawJsonArray } from '../raw-json.js';
 import type { RouteHandler } from '../route.js';
 import { checkBearer } from '../tokens.js';
 import { fieldNames, renderContact, selectFields } from '../versions.js';
@@ -87,9 +89,21 @@ export const contactsCompleted: RouteHandler = ({ req, url, reply, ctx }) => {
     reply.empty(204);
     return;
   }
-  const page = [...matching.subarray(skip, skip + top)].map((position) =>
-    selectFields(renderContact(ctx.dataset.contactAt(position), names), fields.fields),
-  );
+  // Each record is serialised on its own (kept in the data set's bounded cache when whole) and the
+  // page is written as the concatenation of those bytes (raw-json.ts).
+  const cache = contactJsonCache(ctx.dataset);
+  const selected = fields.fields;
+  const records: Buffer[] = [];
+  for (const position of matching.subarray(skip, skip + top)) {
+    records.push(
+      selected === undefined
+        ? cache.json(position, names)
+        : jsonBytes(
+            JSON.stringify(selectFields(renderContact(ctx.dataset.contactAt(position), names), selected)),
+          ),
+    );
+  }
+  const page = rawJsonArray(records);
   reply.json(200, {
     totalRecords: matching.length,
     businessUnitId: TENANT.businessUnitId,

@@ -1,6 +1,7 @@
 import type { Duplex } from 'node:stream';
 import * as zlib from 'node:zlib';
 import { type PluginError, PluginErrors } from '@cxarchive/core';
+import { Coalesce } from './coalesce.js';
 import { zlibFailure } from './errors.js';
 import type { StoredCompression } from './header.js';
 import type { Compression } from './options.js';
@@ -46,16 +47,33 @@ export const zstdMissing = (operation: 'compress' | 'decompress'): PluginError =
     : PluginErrors.permanent(`the object is zstd-compressed, but ${text}: decode it with a newer Node`);
 };
 
-/** The stage that compresses before encryption; none for `none`. Throws only if zstd is missing. */
+/** zlib's output buffer: one callback to the main thread per 64 KiB compressed, not per 16 KiB. */
+const ZLIB_CHUNK_SIZE = 64 * 1024;
+
+/**
+ * The stages that compress before encryption; none for `none`. Node's async zlib streams deflate
+ * on the libuv threadpool, so objects encoded at once compress on as many cores; the input is
+ * coalesced into writes of at least 64 KiB first (`Coalesce`), as each write is a threadpool job.
+ * Throws only if zstd is missing.
+ */
 export const compressStages = (compression: StoredCompression): Stage[] => {
   if (compression === 'none') return [];
-  if (compression === 'gzip')
-    return [{ stream: zlib.createGzip(), mapError: (cause) => zlibFailure('compress', cause, 'gzip') }];
+  const format = compression;
+  const mapError = (cause: unknown): PluginError => zlibFailure('compress', cause, format);
+  if (format === 'gzip')
+    return [
+      { stream: new Coalesce(), mapError },
+      { stream: zlib.createGzip({ chunkSize: ZLIB_CHUNK_SIZE }), mapError },
+    ];
   if (zstd.createZstdCompress === undefined) throw zstdMissing('compress');
   const stream = zstd.createZstdCompress({
+    chunkSize: ZLIB_CHUNK_SIZE,
     params: { [zlib.constants.ZSTD_c_checksumFlag]: 1 },
   });
-  return [{ stream, mapError: (cause) => zlibFailure('compress', cause, 'zstd') }];
+  return [
+    { stream: new Coalesce(), mapError },
+    { stream, mapError },
+  ];
 };
 
 /** The stage that decompresses after decryption, or the error when this Node cannot. */

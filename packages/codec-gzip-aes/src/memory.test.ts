@@ -20,7 +20,13 @@ const LIMIT = 200 * MB;
 
 const measure = async (bytes: number, compression: string) => {
   const { stdout } = await run(process.execPath, [CHILD, String(bytes), compression], { timeout: 120_000 });
-  return JSON.parse(stdout.trim()) as { bytes: number; seconds: number; peakRssBytes: number };
+  return JSON.parse(stdout.trim()) as {
+    bytes: number;
+    seconds: number;
+    peakRssBytes: number;
+    rssGrowthBytes: number;
+    heapGrowthBytes: number;
+  };
 };
 
 describe('bounded memory', () => {
@@ -40,5 +46,13 @@ describe('bounded memory', () => {
       expect(result.bytes).toBe(256 * 1024 ** 2);
       expect(result.peakRssBytes, compression).toBeLessThan(LIMIT);
     }
+  }, 180_000);
+
+  it('200 MB through gzip: RSS grows < 64 MB and the JS heap < 32 MB above where they started', async () => {
+    const result = await measure(200 * MB, 'gzip');
+    expect(result.bytes).toBe(200 * MB);
+    // Coalesced writes, zlib's buffers, chunks: a few MiB. A whole object would be 200 MB.
+    expect(result.rssGrowthBytes).toBeLessThan(64 * MB);
+    expect(result.heapGrowthBytes).toBeLessThan(32 * MB);
   }, 180_000);
 });

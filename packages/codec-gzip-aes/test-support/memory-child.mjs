@@ -1,7 +1,8 @@
 /**
  * Encodes and decodes a generated stream of `argv[2]` bytes (compression `argv[3]`) through the
- * built codec, checks every decoded byte, and prints one JSON line: bytes, seconds, and the peak
- * RSS of this process. Run by src/memory.test.ts in a child process so the peak is the codec's.
+ * built codec, checks every decoded byte, and prints one JSON line: bytes, seconds, the peak RSS
+ * of this process, and how far RSS and the JS heap grew above where they were before encoding
+ * (sampled every 20 ms). Run by src/memory.test.ts in a child process so the peak is the codec's.
  */
 import { Readable } from 'node:stream';
 
@@ -30,6 +31,15 @@ async function* generate() {
   for (let sent = 0; sent < total; sent += PIECE) yield pattern.subarray(0, Math.min(PIECE, total - sent));
 }
 
+const baseRss = process.memoryUsage.rss();
+const baseHeap = process.memoryUsage().heapUsed;
+let peakHeap = baseHeap;
+let peakRss = baseRss;
+const sample = () => {
+  peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss());
+};
+setInterval(sample, 20).unref();
 const signal = new AbortController().signal;
 const started = process.hrtime.bigint();
 const encoded = encodeObject(Readable.from(generate()), ctx, { kek, compression, chunkSizeLog2: 16 }, signal);
@@ -50,4 +60,13 @@ for await (const part of decoded.value) {
 }
 if (seen !== total) throw new Error(`decoded ${seen} bytes, expected ${total}`);
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-console.log(JSON.stringify({ bytes: seen, seconds, peakRssBytes: process.resourceUsage().maxRSS * 1024 }));
+sample();
+console.log(
+  JSON.stringify({
+    bytes: seen,
+    seconds,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+    rssGrowthBytes: peakRss - baseRss,
+    heapGrowthBytes: peakHeap - baseHeap,
+  }),
+);

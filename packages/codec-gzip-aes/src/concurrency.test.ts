@@ -20,7 +20,7 @@ const records = (count: number, seed: number): Buffer =>
 
 describe('several objects at once', () => {
   it('objects encoded together, fed one record per write, each decode to their own records', async () => {
-    const inputs = [1, 2, 3, 4].map((seed) => records(12_000 + seed * 500, seed));
+    const inputs = [1, 2, 3, 4].map((seed) => records(16_000 + seed * 500, seed));
     expect(inputs[0]!.length).toBeGreaterThan(1024 * KiB);
     const objects = await Promise.all(
       inputs.map((input) => {

@@ -24,14 +24,29 @@ export const chunkNonce = (noncePrefix: Buffer, index: number, last: boolean): B
   return nonce;
 };
 
-/** Encrypts one chunk: ciphertext ‖ tag(16). */
-export const sealChunk = (keys: ChunkKeys, index: number, last: boolean, plaintext: Buffer): Buffer => {
+/**
+ * Encrypts one chunk into its two parts, the ciphertext and the tag(16), which follow each other
+ * in the object. Kept apart so a writer need not copy the ciphertext again to join them.
+ */
+export const sealChunkParts = (
+  keys: ChunkKeys,
+  index: number,
+  last: boolean,
+  plaintext: Buffer,
+): [ciphertext: Buffer, tag: Buffer] => {
   const cipher = createCipheriv('aes-256-gcm', keys.encKey, chunkNonce(keys.noncePrefix, index, last), {
     authTagLength: TAG_LENGTH,
   });
   cipher.setAAD(keys.aad);
-  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  const body = cipher.update(plaintext);
+  // GCM is a stream mode: final() adds no ciphertext, it only computes the tag.
+  const tail = cipher.final();
+  return [tail.length === 0 ? body : Buffer.concat([body, tail]), cipher.getAuthTag()];
 };
+
+/** Encrypts one chunk: ciphertext ‖ tag(16). */
+export const sealChunk = (keys: ChunkKeys, index: number, last: boolean, plaintext: Buffer): Buffer =>
+  Buffer.concat(sealChunkParts(keys, index, last, plaintext));
 
 /**
  * Decrypts one chunk (ciphertext ‖ tag). Throws node's error when the tag does not verify; no

@@ -1,7 +1,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { PluginErrors, PluginFailure } from '@cxarchive/core';
 import { ByteQueue } from './byte-queue.js';
-import { type ChunkKeys, sealChunk } from './chunk-cipher.js';
+import { type ChunkKeys, sealChunkParts } from './chunk-cipher.js';
 import { MAX_CHUNKS } from './constants.js';
 import { sealFailure } from './errors.js';
 
@@ -30,12 +30,14 @@ export class ChunkEncryptor extends Transform {
     this.push(this.#header);
   }
 
-  #seal(plaintext: Buffer, last: boolean): Buffer {
+  /** Seals one chunk and pushes its ciphertext and its tag, one after the other, uncopied. */
+  #seal(plaintext: Buffer, last: boolean): void {
     if (this.#index >= MAX_CHUNKS)
       throw new PluginFailure(PluginErrors.invalidInput('the payload is too large: more than 2^32 chunks'));
-    const sealed = sealChunk(this.#keys, this.#index, last, plaintext);
+    const [ciphertext, tag] = sealChunkParts(this.#keys, this.#index, last, plaintext);
     this.#index += 1;
-    return sealed;
+    if (ciphertext.length > 0) this.push(ciphertext);
+    this.push(tag);
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -43,8 +45,7 @@ export class ChunkEncryptor extends Transform {
       this.#sendHeader();
       this.#queue.push(chunk);
       // A full chunk is known not to be the last only once a byte after it has arrived.
-      while (this.#queue.length > this.#chunkSize)
-        this.push(this.#seal(this.#queue.take(this.#chunkSize), false));
+      while (this.#queue.length > this.#chunkSize) this.#seal(this.#queue.take(this.#chunkSize), false);
       callback();
     } catch (cause) {
       callback(cause instanceof PluginFailure ? cause : new PluginFailure(sealFailure(cause)));
@@ -54,7 +55,7 @@ export class ChunkEncryptor extends Transform {
   override _flush(callback: TransformCallback): void {
     try {
       this.#sendHeader();
-      this.push(this.#seal(this.#queue.takeAll(), true));
+      this.#seal(this.#queue.takeAll(), true);
       callback();
     } catch (cause) {
       callback(cause instanceof PluginFailure ? cause : new PluginFailure(sealFailure(cause)));

@@ -15,6 +15,7 @@ import {
   silentLogger,
   tryAsync,
 } from '@cxarchive/core';
+import { DirectoryCache } from './dir-cache.js';
 import { cancelled, DEFAULT_ROOT_LABEL, errnoCode, mapFsError, sizeMismatch } from './errors.js';
 import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { assertSafeKey, type KeyLocation, locateKey, prepareKeyDirectory } from './paths.js';
@@ -38,6 +39,8 @@ export interface FsSinkDependencies {
   readonly write?: WriteChunk;
   /** Test seam: the most objects in one page of `list` (default 1000). */
   readonly listPageSize?: number;
+  /** The directories the sink remembers as existing (default: a new cache of 4096). */
+  readonly directories?: DirectoryCache;
 }
 
 const syncDirectory = async (dir: string, what: string): Promise<void> => {
@@ -63,6 +66,7 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
   const { realRoot, tempDir } = deps;
   const rootLabel = options.rootLabel || DEFAULT_ROOT_LABEL;
   const logger = deps.logger ?? silentLogger;
+  const directories = deps.directories ?? new DirectoryCache();
 
   /** On EEXIST: what is there. A regular file gives its checksum; anything else is not an object. */
   const alreadyExists = async (file: string, key: string, signal: AbortSignal): Promise<PluginError> => {
@@ -97,8 +101,8 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
   ): Promise<Stored> => {
     assertSafeKey(key);
     throwIfAborted(signal, `put of ${key}`);
-    const location = await prepareKeyDirectory(realRoot, key, rootLabel);
-    const final = path.join(location.dir, location.name);
+    let location = await prepareKeyDirectory(realRoot, key, rootLabel, directories);
+    let final = path.join(location.dir, location.name);
     const temp = path.join(tempDir, tempFileName(deps.owner));
     let tempRemoved = false;
     try {
@@ -114,11 +118,23 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
         throw new PluginFailure(sizeMismatch(key, size, written.size));
       // The last moment a cancellation leaves nothing; once linked, the object exists.
       throwIfAborted(signal, `put of ${key}`);
-      try {
-        await link(temp, final); // create-only: fails EEXIST if anything holds the name
-      } catch (error) {
-        if (errnoCode(error) === 'EEXIST') throw new PluginFailure(await alreadyExists(final, key, signal));
-        throw new PluginFailure(mapFsError(error, `linking ${key}`, rootLabel));
+      // create-only: link fails EEXIST if anything holds the name. A remembered directory removed
+      // (or replaced) behind the sink's back fails ENOENT or ENOTDIR: the cache is cleared, the
+      // directories are created again, and the link is tried once more.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await link(temp, final);
+          break;
+        } catch (error) {
+          const code = errnoCode(error);
+          if (code === 'EEXIST') throw new PluginFailure(await alreadyExists(final, key, signal));
+          if (attempt > 0 || !location.cached || (code !== 'ENOENT' && code !== 'ENOTDIR'))
+            throw new PluginFailure(mapFsError(error, `linking ${key}`, rootLabel));
+        }
+        directories.clear();
+        location = await prepareKeyDirectory(realRoot, key, rootLabel, directories);
+        final = path.join(location.dir, location.name);
+        throwIfAborted(signal, `put of ${key}`);
       }
       await removeTemp(temp, key);
       tempRemoved = true;

@@ -1,6 +1,7 @@
 import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { objectKeyProblem, PluginErrors, PluginFailure } from '@cxarchive/core';
+import type { DirectoryCache } from './dir-cache.js';
 import { DEFAULT_ROOT_LABEL, errnoCode, mapFsError } from './errors.js';
 
 /** Whether `candidate` is `root` or lies below it (both real, absolute paths). */
@@ -26,6 +27,8 @@ export interface KeyLocation {
   readonly name: string;
   /** Directories this call created, outermost first (their parents need an fsync). */
   readonly created: readonly string[];
+  /** Whether a directory on the way came from the cache (and may be gone since). */
+  readonly cached: boolean;
 }
 
 const escapes = (key: string): PluginFailure =>
@@ -38,45 +41,69 @@ const escapes = (key: string): PluginFailure =>
 /**
  * Creates the directories of `key` one level at a time under the real root and checks, before
  * descending, that each resolves inside it — so a symbolic link pointing out of the root is never
- * followed, and nothing is created outside the root. `key` must already be safe; `rootLabel` names
- * the root in messages.
+ * followed, and nothing is created outside the root. A directory that `mkdir` has just created
+ * in a checked directory is a new directory there (no link), so only the ones that already existed
+ * are resolved with `realpath`. `key` must already be safe; `rootLabel` names the root in messages.
+ *
+ * With a cache, the walk starts below the deepest directory of the key that the cache remembers
+ * (a put into a known directory makes no call at all), and every directory checked on the way is
+ * remembered.
  */
 export const prepareKeyDirectory = async (
   realRoot: string,
   key: string,
   rootLabel: string = DEFAULT_ROOT_LABEL,
+  cache?: DirectoryCache,
 ): Promise<KeyLocation> => {
   const segments = key.split('/');
   const name = segments.pop()!;
-  const created: string[] = [];
+  let known = segments.length;
   let dir = realRoot;
-  for (const segment of segments) {
+  for (; known > 0 && cache !== undefined; known--) {
+    const remembered = cache.get(segments.slice(0, known).join('/'));
+    if (remembered !== undefined) {
+      dir = remembered;
+      break;
+    }
+  }
+  if (cache === undefined) known = 0;
+  if (known > 0 && known === segments.length) return { dir, name, created: [], cached: true };
+  const created: string[] = [];
+  const checked: string[] = [];
+  let lastExisted = true; // the root, or the deepest remembered directory, exists
+  for (const segment of segments.slice(known)) {
     const next = path.join(dir, segment);
+    let made = false;
     try {
       await mkdir(next);
       created.push(next);
+      made = true;
     } catch (error) {
       if (errnoCode(error) !== 'EEXIST')
         throw new PluginFailure(mapFsError(error, `creating the directory of ${key}`, rootLabel));
     }
-    let real: string;
-    try {
-      real = await realpath(next);
-    } catch (error) {
-      throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
+    if (made) dir = next;
+    else {
+      try {
+        dir = await realpath(next);
+      } catch (error) {
+        throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
+      }
+      if (!isInside(realRoot, dir)) throw escapes(key);
     }
-    if (!isInside(realRoot, real)) throw escapes(key);
-    dir = real;
+    lastExisted = !made;
+    checked.push(dir);
   }
-  // The brief's rule, checked once more on the final parent after every mkdir.
-  const realDir = await realpath(dir).catch((error: unknown) => {
-    throw new PluginFailure(mapFsError(error, `resolving the directory of ${key}`));
+  if (lastExisted) {
+    // What already held the name of the object's directory (or the root) may not be a directory.
+    const info = await stat(dir);
+    if (!info.isDirectory())
+      throw new PluginFailure(PluginErrors.permanent(`fs sink: the parent of ${key} is not a directory`));
+  }
+  checked.forEach((real, index) => {
+    cache?.remember(segments.slice(0, known + index + 1).join('/'), real);
   });
-  if (!isInside(realRoot, realDir)) throw escapes(key);
-  const info = await stat(realDir);
-  if (!info.isDirectory())
-    throw new PluginFailure(PluginErrors.permanent(`fs sink: the parent of ${key} is not a directory`));
-  return { dir: realDir, name, created };
+  return { dir, name, created, cached: known > 0 };
 };
 
 /**

@@ -3,8 +3,9 @@
 // about 1.35 KB per object) and (b) a few large recordings (random bytes: compressed media), each
 // encoded by gzip-aes with 1 and with 2+ objects in flight, against zlib.gzipSync level 6 then
 // AES-256-GCM on one core (and, for media, AES-256-GCM + SHA-256, what the media path really
-// does). Decoding is measured too. Figures only: nothing here asserts a time. `--json` prints one
-// JSON object per figure instead of the table.
+// does). Decoding is measured too. Figures only: nothing here asserts a time. `--json` (or
+// BENCH_JSON=1) prints one JSON object per figure instead of the table. The batched layout feeds
+// the codec one JSON line per write: the "one write per record" figure is that case.
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -17,7 +18,8 @@ import codecPlugin, { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import { buildDataset } from '@cxarchive/cxone-simulator';
 
 const MiB = 1024 * 1024;
-const JSON_OUT = process.argv.includes('--json');
+/** `--json`, or BENCH_JSON=1 (which reaches every bench when `pnpm bench` runs them in a chain). */
+const JSON_OUT = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
 const CONTACTS = Number(process.env.BENCH_CODEC_CONTACTS ?? 100_000);
 const BATCH = Number(process.env.BENCH_CODEC_BATCH ?? 1000);
 const MEDIA_FILES = Number(process.env.BENCH_CODEC_MEDIA_FILES ?? 4);

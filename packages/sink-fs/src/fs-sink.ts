@@ -16,6 +16,7 @@ import {
   tryAsync,
 } from '@cxarchive/core';
 import { DirectoryCache } from './dir-cache.js';
+import { DirectorySyncs } from './dir-sync.js';
 import { cancelled, DEFAULT_ROOT_LABEL, errnoCode, mapFsError, sizeMismatch } from './errors.js';
 import { LIST_PAGE_SIZE, listPage } from './list.js';
 import { assertSafeKey, type KeyLocation, locateKey, prepareKeyDirectory } from './paths.js';
@@ -41,6 +42,8 @@ export interface FsSinkDependencies {
   readonly listPageSize?: number;
   /** The directories the sink remembers as existing (default: a new cache of 4096). */
   readonly directories?: DirectoryCache;
+  /** How directories are fsynced (default: grouped, `DirectorySyncs` over open/fsync/close). */
+  readonly directorySyncs?: DirectorySyncs;
 }
 
 const syncDirectory = async (dir: string, what: string): Promise<void> => {
@@ -82,9 +85,16 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
     });
   };
 
-  const syncDirectories = async (location: KeyLocation, key: string): Promise<void> => {
+  /** One fsync per directory for the puts that ask at once (dir-sync.ts). */
+  const syncs =
+    deps.directorySyncs ??
+    new DirectorySyncs((dir) =>
+      syncDirectory(dir, `syncing the directory ${path.relative(realRoot, dir) || '.'}`),
+    );
+
+  const syncDirectories = async (location: KeyLocation): Promise<void> => {
     const dirs = new Set([location.dir, ...location.created.map((dir) => path.dirname(dir))]);
-    for (const dir of dirs) await syncDirectory(dir, `syncing the directory of ${key}`);
+    await Promise.all([...dirs].map((dir) => syncs.sync(dir)));
   };
 
   const removeTemp = (temp: string, key: string): Promise<void> =>
@@ -138,7 +148,7 @@ export const createFsSink = (options: ResolvedFsSinkOptions, deps: FsSinkDepende
       }
       await removeTemp(temp, key);
       tempRemoved = true;
-      if (options.fsync) await syncDirectories(location, key);
+      if (options.fsync) await syncDirectories(location);
       if (deps.afterLink) await deps.afterLink(final);
       const verified = await verifyFile(final, written, key);
       if (verified.isErr()) throw new PluginFailure(verified.error);

@@ -1,5 +1,5 @@
 // Runs every benchmark in this directory (`bench/*.bench.mjs`) one after the other, each in its
-// own process, and passes on the arguments (`--json`): `pnpm bench` runs this after a build. The
+// own process, and passes on the arguments (`--json`, also set as BENCH_JSON=1): `pnpm bench` runs this after a build. The
 // original four come first, in their order; any other bench file is picked up in name order, so a
 // new one needs no wiring (BENCH_ONLY=e2e,simulator runs only those). With `--json`, stdout carries only the JSON figures (one object a line);
 // any other line goes to stderr. Exits non-zero if any bench failed (the others still run).
@@ -13,7 +13,7 @@ const DIR = path.dirname(fileURLToPath(import.meta.url));
 const SELF = path.basename(fileURLToPath(import.meta.url));
 const FIRST = ['e2e.bench.mjs', 'runtime.bench.mjs', 'codec.bench.mjs', 's3.bench.mjs'];
 const args = process.argv.slice(2);
-const json = args.includes('--json');
+const json = args.includes('--json') || process.env.BENCH_JSON === '1';
 
 const found = readdirSync(DIR)
   .filter((name) => name.endsWith('.bench.mjs') && name !== SELF)
@@ -38,6 +38,7 @@ const run = (name) =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(DIR, name), ...args], {
       stdio: ['ignore', json ? 'pipe' : 'inherit', 'inherit'],
+      env: json ? { ...process.env, BENCH_JSON: '1' } : process.env,
     });
     if (json)
       createInterface({ input: child.stdout }).on('line', (line) => {

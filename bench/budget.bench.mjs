@@ -24,7 +24,7 @@ const REQUESTS = Number(process.env.BENCH_BUDGET_REQUESTS ?? 10);
 const PER_MS = Number(process.env.BENCH_BUDGET_PER_MS ?? 2000);
 const WINDOWS = Number(process.env.BENCH_BUDGET_WINDOWS ?? 5);
 const GOAL = 0.95;
-const JSON_OUTPUT = process.argv.includes('--json');
+const JSON_OUTPUT = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
 const SEED = 3;
 
 /** The fewest contacts whose recordings need more than `WINDOWS` full windows of the budget. */

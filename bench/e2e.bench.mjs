@@ -151,7 +151,7 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 
 /** Prints the figures as a table, or one JSON object per figure with `--json`. */
 const main = async () => {
-  const json = process.argv.includes('--json');
+  const json = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
   const emit = (figure) => console.log(JSON.stringify({ bench: 'e2e', ...figure }));
   if (!json) {
     console.log(

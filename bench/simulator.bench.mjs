@@ -9,7 +9,7 @@ const CONTACTS = Number(process.env.BENCH_SIM_CONTACTS ?? 100_000);
 const PAGE = 10_000;
 const GOAL = 40_000;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const JSON_OUTPUT = process.argv.includes('--json');
+const JSON_OUTPUT = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
 
 /** The demo API user's bearer token. */
 const token = async (sim) => {

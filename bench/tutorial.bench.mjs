@@ -18,7 +18,7 @@ import { archiveRun, median, SCENARIOS } from './e2e.bench.mjs';
 
 const SAMPLE = Number(process.env.BENCH_TUTORIAL_SAMPLE ?? 8);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const JSON_OUTPUT = process.argv.includes('--json');
+const JSON_OUTPUT = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
 // A throwaway passphrase for throwaway envelopes in a temp directory; never printed.
 const PASSPHRASE = randomBytes(24).toString('base64');
 

@@ -137,6 +137,27 @@ export const pipelineSchema: JsonSchema = {
         },
       },
     },
+    layout: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      description: 'How records become objects. Recordings and other artifacts are always one object each.',
+      properties: {
+        records: {
+          enum: ['per-item', 'batch'],
+          default: 'per-item',
+          description:
+            "per-item: one {recordName}.json object per item. batch: many items' records in one JSON Lines object ({tenant}/records/yyyy/mm/dd/{batchId}.jsonl), far fewer objects and requests (cold storage classes bill a minimum size per object); an item is archived when its batch and its own artifacts are stored.",
+        },
+        batchSize: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100000,
+          default: 1000,
+          description: 'Most records in one batch (batch layout).',
+        },
+      },
+    },
     acknowledge: {
       type: 'object',
       additionalProperties: false,
@@ -209,6 +230,7 @@ export interface PipelineConfig {
   readonly budgets: Readonly<Record<string, { readonly requests: number; readonly per: string }>>;
   readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly period: string };
   readonly acknowledge?: { readonly drainFor?: string };
+  readonly layout?: { readonly records?: 'per-item' | 'batch'; readonly batchSize?: number };
   readonly concurrency: number;
   readonly state: { readonly store: 'sqlite'; readonly path?: string; readonly lease: string };
 }

@@ -119,6 +119,32 @@ export interface PendingAck {
   readonly attempts: number;
 }
 
+/**
+ * A batch of records (the `batch` record layout): many items' records in one object. Its members
+ * are written before it is stored, so a retry re-forms exactly the same batch under the same key.
+ * - `open`: taking members (not stored; a run that ends with it open leaves it, and its members join
+ *   another batch next time);
+ * - `sealed`: its members are fixed and it is being (or was being) stored: a retry re-forms it;
+ * - `stored`: every sink holds it (its objects are recorded under `batchItemId(batchId)`);
+ * - `abandoned`: it could not be re-formed (a member could not be prepared again, or the store holds
+ *   other content at its key); its members join new batches.
+ */
+export type BatchStatus = 'open' | 'sealed' | 'stored' | 'abandoned';
+
+export interface LedgerBatch {
+  readonly batchId: string;
+  /** The logical object key. */
+  readonly key: string;
+  readonly status: BatchStatus;
+  /** Item ids in the order their records are in the object. */
+  readonly members: readonly string[];
+}
+
+/** The ledger id under which a batch's objects are recorded (a reserved item id of kind `batch`). */
+export const batchItemId = (batchId: string): string => `#batch:${batchId}`;
+/** Whether an item id is reserved for batches (a source may not use it). */
+export const isBatchItemId = (itemId: string): boolean => itemId.startsWith('#batch:');
+
 /** A durable job a plugin keeps in the ledger (an asynchronous export or download it submitted). */
 export interface LedgerJob {
   readonly key: string;
@@ -235,7 +261,8 @@ export interface Ledger {
   counts(tenant: string, source: string): Promise<Record<ItemStatus, number>>;
   /**
    * One page of archived items whose acknowledgement is pending and due at `now`, in item id order
-   * after `afterItemId`; `next` is set when there may be more.
+   * after `afterItemId`; `next` is set when there may be more. Only what is committed counts: an
+   * item whose archiving is not durable yet is not given.
    */
   pendingAcks(
     tenant: string,
@@ -244,10 +271,48 @@ export interface Ledger {
     limit: number,
     now: Date,
   ): Promise<{ items: PendingAck[]; next?: string }>;
-  /** Records how an acknowledgement went (counted as one attempt); the item stays archived. */
+  /** Records how an acknowledgement went (counted as one attempt), durably; the item stays archived. */
   settleAck(tenant: string, source: string, itemId: string, ack: AckSettlement, at: Date): Promise<void>;
   /** Acknowledgements still pending (due or not) and refused for good. */
   ackCounts(tenant: string, source: string): Promise<{ pending: number; refused: number }>;
+  /** Adds a member to a batch (creating it `open`), at `position`; not durable on its own. */
+  addBatchMember(
+    tenant: string,
+    source: string,
+    batch: { readonly batchId: string; readonly key: string },
+    position: number,
+    itemId: string,
+    at: Date,
+  ): Promise<void>;
+  /** Fixes a batch's members (`sealed`); durable before it resolves, so the upload may start. */
+  sealBatch(tenant: string, source: string, batchId: string, at: Date): Promise<void>;
+  /**
+   * Marks a batch `stored` (durable: its members are settled after it) or `abandoned`. A stored
+   * batch gets an item row of kind `batch` (archived), so its objects are synced and verified.
+   */
+  settleBatch(
+    tenant: string,
+    source: string,
+    batchId: string,
+    status: 'stored' | 'abandoned',
+    runId: string,
+    at: Date,
+  ): Promise<void>;
+  /**
+   * Settles many items `archived` in one write (the members of a stored batch), durable before it
+   * resolves; each may carry its acknowledgement mark and note, as `settleItem` does.
+   */
+  settleArchivedMany(
+    tenant: string,
+    source: string,
+    items: readonly { readonly itemId: string; readonly acknowledge?: boolean; readonly note?: string }[],
+    runId: string,
+    at: Date,
+  ): Promise<void>;
+  /** The objects recorded for a batch (under `batchItemId(batchId)`), whatever its status. */
+  batchObjects(tenant: string, source: string, batchId: string): Promise<LedgerObject[]>;
+  /** The newest batch holding `itemId` that is not abandoned, with its members in order. */
+  batchOf(tenant: string, source: string, itemId: string): Promise<LedgerBatch | undefined>;
   /** The job `owner` (a plugin's label) keeps under `key`. */
   getJob(tenant: string, owner: string, key: string): Promise<LedgerJob | undefined>;
   /** Records (or replaces) a job; resolves once durable, so a crash after it never loses the job. */

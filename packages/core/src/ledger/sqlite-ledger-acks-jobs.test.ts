@@ -90,6 +90,18 @@ describe('SQLite ledger: acknowledgements', () => {
     await l.close();
   });
 
+  it('gives only what is committed: an item whose archiving is not durable yet is not acknowledged', async () => {
+    const l = openSqliteLedger(fresh());
+    await l.beginItem('t', 's', ref('c1'), 'run1', at);
+    const settling = l.settleItem('t', 's', 'c1', { status: 'archived', acknowledge: true }, 'run1', at);
+    // Applied in this connection's open transaction, not committed yet.
+    expect((await l.getItem('t', 's', 'c1'))?.status).toBe('archived');
+    expect((await l.pendingAcks('t', 's', undefined, 10, at)).items).toEqual([]);
+    await settling;
+    expect((await l.pendingAcks('t', 's', undefined, 10, at)).items.map((p) => p.ref.id)).toEqual(['c1']);
+    await l.close();
+  });
+
   it('never makes an item anything but archived: settling an acknowledgement leaves its status alone', async () => {
     const l = openSqliteLedger(fresh());
     await archive(l, 'x', true);

@@ -10,6 +10,7 @@ import type {
   LeaseHolder,
   LeaseResult,
   Ledger,
+  LedgerBatch,
   LedgerItem,
   LedgerJob,
   LedgerObject,
@@ -17,6 +18,7 @@ import type {
   SentObject,
   UnsettledCursor,
 } from './ledger.js';
+import { batchItemId } from './ledger.js';
 import { LedgerError, ledgerProblem } from './ledger-error.js';
 
 const SCHEMA_VERSION = 2;
@@ -38,6 +40,28 @@ const JOBS_TABLE = `CREATE TABLE IF NOT EXISTS jobs (
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   PRIMARY KEY (tenant, owner, job_key));`;
 
+/** Batches of records and their members (the `batch` record layout). */
+const BATCH_TABLES = `CREATE TABLE IF NOT EXISTS batches (
+  tenant TEXT NOT NULL, source TEXT NOT NULL, batch_id TEXT NOT NULL, key TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open','sealed','stored','abandoned')),
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  PRIMARY KEY (tenant, source, batch_id));
+CREATE TABLE IF NOT EXISTS batch_members (
+  tenant TEXT NOT NULL, source TEXT NOT NULL, batch_id TEXT NOT NULL, position INTEGER NOT NULL,
+  item_id TEXT NOT NULL,
+  PRIMARY KEY (tenant, source, batch_id, position));
+CREATE INDEX IF NOT EXISTS batch_members_by_item ON batch_members (tenant, source, item_id);`;
+
+const PENDING_ACKS_SQL = `SELECT item_id, ref, ack_attempts FROM items
+       WHERE tenant = @tenant AND source = @source AND ack = 'pending' AND item_id > @after
+         AND (ack_retry_at IS NULL OR ack_retry_at <= @now)
+       ORDER BY item_id LIMIT @limit`;
+const OBJECTS_SQL = `SELECT ${OBJECT_COLUMNS} FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`;
+const BATCH_OF_SQL = `SELECT b.batch_id, b.key, b.status FROM batch_members m
+       JOIN batches b ON b.tenant = m.tenant AND b.source = m.source AND b.batch_id = m.batch_id
+       WHERE m.tenant = ? AND m.source = ? AND m.item_id = ? AND b.status <> 'abandoned'
+       ORDER BY b.created_at DESC, b.batch_id DESC LIMIT 1`;
+
 /** Archived items whose acknowledgement is pending, in id order. */
 const ACK_INDEX = `CREATE INDEX IF NOT EXISTS items_ack ON items (tenant, source, item_id) WHERE ack = 'pending'`;
 
@@ -58,7 +82,7 @@ CREATE TABLE IF NOT EXISTS items (
   ref TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, retry_at TEXT,
   run_id TEXT NOT NULL, first_seen_at TEXT NOT NULL, updated_at TEXT NOT NULL, archived_at TEXT,
   ack TEXT CHECK (ack IN ('pending','done','refused')), ack_attempts INTEGER NOT NULL DEFAULT 0, ack_error TEXT,
-  ack_retry_at TEXT, note TEXT,
+  ack_retry_at TEXT, note TEXT, kind TEXT NOT NULL DEFAULT 'item' CHECK (kind IN ('item','batch')),
   PRIMARY KEY (tenant, source, item_id));
 CREATE INDEX IF NOT EXISTS items_unsettled ON items (tenant, source, first_seen_at, item_id)
   WHERE status IN ('pending','failed','awaiting');
@@ -74,6 +98,7 @@ CREATE INDEX IF NOT EXISTS objects_by_stored_key ON objects (tenant, sink, store
 ${SENT_TABLE}
 ${SUPERSEDED_TABLE}
 ${JOBS_TABLE}
+${BATCH_TABLES}
 ${ACK_INDEX};
 CREATE TABLE IF NOT EXISTS runs (
   run_id TEXT PRIMARY KEY, tenant TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT, status TEXT NOT NULL,
@@ -236,6 +261,7 @@ const addMissingParts = (db: Database.Database): void => {
   if (!tables.has('sent')) db.exec(SENT_TABLE);
   if (!tables.has('superseded')) db.exec(SUPERSEDED_TABLE);
   if (!tables.has('jobs')) db.exec(JOBS_TABLE);
+  if (!tables.has('batches')) db.exec(BATCH_TABLES);
   const itemColumns = new Set(
     db
       .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('items')")
@@ -248,6 +274,7 @@ const addMissingParts = (db: Database.Database): void => {
     ['ack_error', 'ack_error TEXT'],
     ['ack_retry_at', 'ack_retry_at TEXT'],
     ['note', 'note TEXT'],
+    ['kind', "kind TEXT NOT NULL DEFAULT 'item' CHECK (kind IN ('item','batch'))"],
   ];
   for (const [name, definition] of itemAdditions)
     if (!itemColumns.has(name)) db.exec(`ALTER TABLE items ADD COLUMN ${definition}`);
@@ -334,12 +361,7 @@ export const openSqliteLedger = (file: string): Ledger => {
     pendingAcks: db.prepare<
       { tenant: string; source: string; after: string; now: string; limit: number },
       { item_id: string; ref: string; ack_attempts: number }
-    >(
-      `SELECT item_id, ref, ack_attempts FROM items
-       WHERE tenant = @tenant AND source = @source AND ack = 'pending' AND item_id > @after
-         AND (ack_retry_at IS NULL OR ack_retry_at <= @now)
-       ORDER BY item_id LIMIT @limit`,
-    ),
+    >(PENDING_ACKS_SQL),
     settleAck: db.prepare(
       `UPDATE items SET ack = @ack, ack_attempts = ack_attempts + 1, ack_error = @error, ack_retry_at = @retryAt,
          updated_at = @at
@@ -366,9 +388,7 @@ export const openSqliteLedger = (file: string): Ledger => {
          AND substr(job_key, 1, length(@prefix)) = @prefix
        ORDER BY job_key LIMIT @limit`,
     ),
-    objects: db.prepare<[string, string, string], ObjectRow>(
-      `SELECT ${OBJECT_COLUMNS} FROM objects WHERE tenant = ? AND source = ? AND item_id = ? ORDER BY artifact, sink`,
-    ),
+    objects: db.prepare<[string, string, string], ObjectRow>(OBJECTS_SQL),
     objectsPage: db.prepare<
       {
         tenant: string;
@@ -494,7 +514,30 @@ export const openSqliteLedger = (file: string): Ledger => {
                          AND p.item_id = o.item_id AND p.artifact = o.artifact AND p.sink = @sink))`,
     ),
     counts: db.prepare<[string, string], { status: ItemStatus; n: number }>(
-      'SELECT status, COUNT(*) AS n FROM items WHERE tenant = ? AND source = ? GROUP BY status',
+      "SELECT status, COUNT(*) AS n FROM items WHERE tenant = ? AND source = ? AND kind = 'item' GROUP BY status",
+    ),
+    addBatch: db.prepare(
+      `INSERT INTO batches (tenant, source, batch_id, key, status, created_at, updated_at)
+       VALUES (@tenant, @source, @batchId, @key, 'open', @at, @at) ON CONFLICT (tenant, source, batch_id) DO NOTHING`,
+    ),
+    addBatchMember: db.prepare(
+      `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
+       VALUES (@tenant, @source, @batchId, @position, @itemId)`,
+    ),
+    setBatchStatus: db.prepare(
+      'UPDATE batches SET status = @status, updated_at = @at WHERE tenant = @tenant AND source = @source AND batch_id = @batchId',
+    ),
+    storedBatchItem: db.prepare(
+      `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at, archived_at, kind)
+       VALUES (@tenant, @source, @itemId, 'archived', '{"id":"","data":{}}', 1, @runId, @at, @at, @at, 'batch')
+       ON CONFLICT (tenant, source, item_id) DO UPDATE SET status = 'archived', run_id = excluded.run_id,
+         updated_at = excluded.updated_at, archived_at = excluded.archived_at, kind = 'batch'`,
+    ),
+    batchOf: db.prepare<[string, string, string], { batch_id: string; key: string; status: string }>(
+      BATCH_OF_SQL,
+    ),
+    batchMembers: db.prepare<[string, string, string], { item_id: string }>(
+      'SELECT item_id FROM batch_members WHERE tenant = ? AND source = ? AND batch_id = ? ORDER BY position',
     ),
     getLease: db.prepare<[string], LeaseRow>(
       'SELECT run_id, pid, host, since, expires_at FROM leases WHERE tenant = ?',
@@ -556,6 +599,27 @@ export const openSqliteLedger = (file: string): Ledger => {
           },
         }),
   });
+
+  /** A read-only connection for what is committed (opened on first use, closed with the ledger). */
+  let reader: { db: Database.Database; statements: ReturnType<typeof readerStatements> } | undefined;
+  const readerStatements = (rdb: Database.Database) => ({
+    pendingAcks: rdb.prepare<
+      { tenant: string; source: string; after: string; now: string; limit: number },
+      { item_id: string; ref: string; ack_attempts: number }
+    >(PENDING_ACKS_SQL),
+    objects: rdb.prepare<[string, string, string], ObjectRow>(OBJECTS_SQL),
+    batchOf: rdb.prepare<[string, string, string], { batch_id: string; key: string; status: string }>(
+      BATCH_OF_SQL,
+    ),
+  });
+  const committedReader = () => {
+    if (!reader) {
+      const rdb = new Database(file, { readonly: true, fileMustExist: true });
+      rdb.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      reader = { db: rdb, statements: readerStatements(rdb) };
+    }
+    return reader.statements;
+  };
 
   const toJob = (row: JobRow): LedgerJob => ({
     key: row.job_key,
@@ -854,9 +918,13 @@ export const openSqliteLedger = (file: string): Ledger => {
           acknowledge: settlement.status === 'archived' && settlement.acknowledge === true ? 1 : 0,
         });
       }, settlement.status === 'archived'),
+    // Read through a second, read-only connection: it sees what is committed only, never this
+    // connection's open transaction, so an item is never acknowledged before its archiving is
+    // durable (a crash could otherwise lose the settlement after the source was told).
     pendingAcks: (tenant, source, afterItemId, limit, now) =>
       read(() => {
-        const rows = q.pendingAcks.all({
+        const r = committedReader();
+        const rows = r.pendingAcks.all({
           tenant,
           source,
           after: afterItemId ?? '',
@@ -864,18 +932,24 @@ export const openSqliteLedger = (file: string): Ledger => {
           limit,
         });
         const last = rows.at(-1);
+        const objects = (itemId: string) => r.objects.all(tenant, source, itemId).map(toObject);
         return {
-          items: rows.map(
-            (r): PendingAck => ({
-              ref: JSON.parse(r.ref) as ItemRef,
-              objects: objectsOf(tenant, source, r.item_id),
-              attempts: r.ack_attempts,
-            }),
-          ),
+          items: rows.map((row): PendingAck => {
+            const batch = r.batchOf.get(tenant, source, row.item_id);
+            return {
+              ref: JSON.parse(row.ref) as ItemRef,
+              objects: [
+                ...objects(row.item_id),
+                ...(batch?.status === 'stored' ? objects(batchItemId(batch.batch_id)) : []),
+              ],
+              attempts: row.ack_attempts,
+            };
+          }),
           ...(last && rows.length === limit ? { next: last.item_id } : {}),
         };
       }),
-    // Not durable on its own: an acknowledgement whose record is lost is simply made again.
+    // Durable: acknowledgements are read from what is committed (pendingAcks), and one recorded
+    // must not be read as pending again.
     settleAck: (tenant, source, itemId, ack, at) =>
       write(() => {
         q.settleAck.run({
@@ -887,12 +961,61 @@ export const openSqliteLedger = (file: string): Ledger => {
           retryAt: ack.status === 'pending' ? ack.retryAt.toISOString() : null,
           at: at.toISOString(),
         });
-      }, false),
+      }, true),
     ackCounts: (tenant, source) =>
       read(() => {
         const out = { pending: 0, refused: 0 };
         for (const row of q.ackCounts.all(tenant, source)) out[row.ack as 'pending' | 'refused'] = row.n;
         return out;
+      }),
+    addBatchMember: (tenant, source, batch, position, itemId, at) =>
+      write(() => {
+        q.addBatch.run({ tenant, source, batchId: batch.batchId, key: batch.key, at: at.toISOString() });
+        q.addBatchMember.run({ tenant, source, batchId: batch.batchId, position, itemId });
+      }, false),
+    sealBatch: (tenant, source, batchId, at) =>
+      write(() => {
+        q.setBatchStatus.run({ tenant, source, batchId, status: 'sealed', at: at.toISOString() });
+      }, true),
+    settleBatch: (tenant, source, batchId, status, runId, at) =>
+      write(() => {
+        q.setBatchStatus.run({ tenant, source, batchId, status, at: at.toISOString() });
+        if (status === 'stored')
+          q.storedBatchItem.run({
+            tenant,
+            source,
+            itemId: batchItemId(batchId),
+            runId,
+            at: at.toISOString(),
+          });
+      }, true),
+    settleArchivedMany: (tenant, source, items, runId, at) =>
+      write(() => {
+        for (const item of items)
+          q.settle.run({
+            tenant,
+            source,
+            itemId: item.itemId,
+            status: 'archived',
+            runId,
+            at: at.toISOString(),
+            error: null,
+            retryAt: null,
+            note: item.note ?? null,
+            acknowledge: item.acknowledge === true ? 1 : 0,
+          });
+      }, true),
+    batchObjects: (tenant, source, batchId) => read(() => objectsOf(tenant, source, batchItemId(batchId))),
+    batchOf: (tenant, source, itemId) =>
+      read(() => {
+        const row = q.batchOf.get(tenant, source, itemId);
+        if (!row) return undefined;
+        return {
+          batchId: row.batch_id,
+          key: row.key,
+          status: row.status as LedgerBatch['status'],
+          members: q.batchMembers.all(tenant, source, row.batch_id).map((m) => m.item_id),
+        };
       }),
     getJob: (tenant, owner, key) =>
       read(() => {
@@ -1051,6 +1174,7 @@ export const openSqliteLedger = (file: string): Ledger => {
       await committed;
       if (open && !broken) commit();
       closed = true;
+      reader?.db.close();
       db.close();
     },
   };

@@ -1,4 +1,4 @@
-import { Effect, Latch, Ref } from 'effect';
+import { Effect, Latch, Ref, type Scope, Semaphore } from 'effect';
 import type { PendingAck } from '../ledger/ledger.js';
 import { isRetryable, type PluginError } from '../plugin/errors.js';
 import type { Outcome } from '../plugin/types.js';
@@ -10,8 +10,13 @@ import { withRetry } from './retry.js';
 
 /** Pending acknowledgements are read from the ledger this many at a time, never all at once. */
 const ACK_PAGE = 64;
-/** Acknowledgements in flight at once (the source's own `maxInFlight` and budgets still apply). */
-const ACK_CONCURRENCY = 4;
+/**
+ * Acknowledgements in flight at once: 2, so one stuck acknowledgement does not stop the others, but
+ * never more than half the source's `maxInFlight`: an acknowledgement waiting for its budget inside
+ * the source holds one of those slots, and the items need the rest.
+ */
+const ackConcurrency = (maxInFlight: number | undefined): number =>
+  maxInFlight === undefined ? 2 : Math.max(1, Math.min(2, Math.floor(maxInFlight / 2)));
 /** An acknowledgement that failed and may pass is tried again after this, doubled per attempt... */
 const ACK_RETRY_BASE_MS = 5 * 60_000;
 /** ...up to this. */
@@ -110,20 +115,40 @@ export const makeAcknowledger = (ctx: FlowContext, tally: Ref.Ref<Tally>): Ackno
   if (typeof instance.acknowledge !== 'function') return undefined;
   const acknowledge = instance.acknowledge.bind(instance);
   const latch = Latch.makeUnsafe(true);
+  const permits = Semaphore.makeUnsafe(ackConcurrency(instance.limits?.maxInFlight));
+  // Items being acknowledged now: a pass never starts one twice. A slow or stuck acknowledgement
+  // holds one slot only; the others go on with what comes after it.
+  const inFlight = new Set<string>();
   let finished = false;
-  const pass = Effect.gen(function* () {
-    let cursor: string | undefined;
-    do {
-      const page = yield* Effect.promise(() =>
-        ctx.ledger.pendingAcks(ctx.tenant, ctx.sourceId, cursor, ACK_PAGE, ctx.now()),
-      );
-      yield* Effect.forEach(page.items, (pending) => acknowledgeOne(ctx, pending, tally, acknowledge), {
-        concurrency: ACK_CONCURRENCY,
-        discard: true,
-      });
-      cursor = page.next;
-    } while (cursor !== undefined);
-  });
+  /** Starts every due acknowledgement not in flight, as slots free up; returns how many it started. */
+  const pass = (scope: Scope.Scope) =>
+    Effect.gen(function* () {
+      let started = 0;
+      let cursor: string | undefined;
+      do {
+        const page = yield* Effect.promise(() =>
+          ctx.ledger.pendingAcks(ctx.tenant, ctx.sourceId, cursor, ACK_PAGE, ctx.now()),
+        );
+        for (const pending of page.items) {
+          if (inFlight.has(pending.ref.id)) continue;
+          yield* permits.take(1);
+          inFlight.add(pending.ref.id);
+          started++;
+          yield* acknowledgeOne(ctx, pending, tally, acknowledge).pipe(
+            Effect.ensuring(
+              Effect.sync(() => {
+                inFlight.delete(pending.ref.id);
+                Latch.openUnsafe(latch);
+              }),
+            ),
+            Effect.ensuring(permits.release(1)),
+            Effect.forkIn(scope),
+          );
+        }
+        cursor = page.next;
+      } while (cursor !== undefined);
+      return started;
+    });
   return {
     wake: () => {
       Latch.openUnsafe(latch);
@@ -132,15 +157,20 @@ export const makeAcknowledger = (ctx: FlowContext, tally: Ref.Ref<Tally>): Ackno
       finished = true;
       Latch.openUnsafe(latch);
     },
-    run: Effect.gen(function* () {
-      for (;;) {
-        yield* latch.await;
-        // Closed before the pass: a wake during the pass opens it again for the next one.
-        Latch.closeUnsafe(latch);
-        const last = finished;
-        yield* pass;
-        if (last) return;
-      }
-    }),
+    run: Effect.scoped(
+      Effect.gen(function* () {
+        const scope = yield* Effect.scope;
+        for (;;) {
+          yield* latch.await;
+          // Closed before the pass: a wake during the pass (an item committed, an
+          // acknowledgement done) opens it again for the next one.
+          Latch.closeUnsafe(latch);
+          const last = finished;
+          const started = yield* pass(scope);
+          // Done once told so, with nothing more to start and nothing in flight.
+          if (last && started === 0 && inFlight.size === 0) return;
+        }
+      }),
+    ),
   };
 };

@@ -1,13 +1,14 @@
-import { Effect, Fiber, Option, Ref, Stream } from 'effect';
+import { Effect, Fiber, Latch, Option, Ref, Stream } from 'effect';
 import type { Result } from 'neverthrow';
 import type { UnsettledCursor } from '../ledger/ledger.js';
 import { isPluginError, type PluginError } from '../plugin/errors.js';
 import type { Checkpoint, ItemRef, Page } from '../plugin/types.js';
 import { makeAcknowledger } from './acknowledger.js';
+import { makeBatcher } from './batcher.js';
 import { defect, labelled } from './boundary.js';
 import type { FlowContext } from './flow-context.js';
 import { addOutcome, type ItemOutcome, type Tally } from './outcome.js';
-import { processItem } from './process-item.js';
+import { type BatchedItem, processItem, storeUnitWithRetry } from './process-item.js';
 import { retrySchedule } from './retry.js';
 
 /** Unsettled items are read from the ledger this many at a time, never all at once. */
@@ -75,115 +76,154 @@ export const archiveFlow = (
   start: Checkpoint | undefined,
   tally: Ref.Ref<Tally>,
 ): Effect.Effect<ArchiveFlowResult> =>
-  Effect.gen(function* () {
-    // Acknowledgements run beside the items, from the ledger, and get `acknowledgeDrainMs` after them.
-    const acknowledger = makeAcknowledger(flowCtx, tally);
-    const ctx: FlowContext = acknowledger
-      ? { ...flowCtx, archivedToAcknowledge: acknowledger.wake }
-      : flowCtx;
-    const acknowledging = acknowledger ? yield* Effect.forkChild(acknowledger.run) : undefined;
-    const tracker = new CheckpointTracker();
-    let listingError: PluginError | undefined;
-
-    const unsettled = Stream.paginate<UnsettledCursor | undefined, Element>(undefined, (cursor) =>
-      Effect.promise(() =>
-        ctx.ledger.unsettledPage(ctx.tenant, ctx.sourceId, ctx.runId, ctx.now(), cursor, UNSETTLED_PAGE),
-      ).pipe(
-        Effect.map(
-          ({ refs, next }) =>
-            [refs.map((ref): Element => ({ kind: 'item', ref })), Option.fromNullishOr(next)] as const,
-        ),
-      ),
-    );
-
-    let lastListed = start;
-    let pageNo = 0;
-    const where = `${ctx.source.label}.pages`;
-    const state: { stopped?: string } = {};
-    const listing = Stream.suspend(() => {
-      let pages: AsyncIterable<unknown>;
-      try {
-        pages = ctx.source.instance.pages(lastListed, ctx.signal);
-      } catch (cause) {
-        return Stream.fail(defect(where, cause));
-      }
-      return Stream.fromAsyncIterable(pages, (cause) => defect(where, cause));
-    }).pipe(
-      Stream.mapEffect((value) => {
-        const result = value as Result<Page, PluginError>;
-        if (result === null || typeof result !== 'object' || typeof result.isOk !== 'function')
-          return Effect.fail(defect(where, new TypeError('yielded something that is not a Result')));
-        return result.isOk() ? Effect.succeed(result.value) : Effect.fail(labelled(result.error, where));
-      }),
-      Stream.flatMap((page) => {
-        const problem = pageProblem(page);
-        if (problem) return Stream.fail(defect(where, new TypeError(problem)));
-        lastListed = page.checkpoint;
-        const n = pageNo++;
-        tracker.listed(n, page.items.length);
-        return Stream.fromIterable<Element>([
-          ...page.items.map((ref): Element => ({ kind: 'item', ref, page: n })),
-          { kind: 'checkpoint', page: n, checkpoint: page.checkpoint },
-        ]);
-      }),
-      Stream.retry(
-        retrySchedule(
-          ctx.policy,
-          ctx.budgets,
-          {
-            onRetry: (info) =>
-              ctx.logger.warn('the listing failed; resuming from the last page it delivered', {
-                errorTag: info.error._tag,
-                delayMs: info.delayMs,
-                reason: ctx.scrubber.scrub(info.error.message),
+  Effect.scoped(
+    Effect.gen(function* () {
+      const flowScope = yield* Effect.scope;
+      // Acknowledgements run beside the items, from the ledger, and get `acknowledgeDrainMs` after them.
+      const acknowledger = makeAcknowledger(flowCtx, tally);
+      const acknowledged: FlowContext = acknowledger
+        ? { ...flowCtx, archivedToAcknowledge: acknowledger.wake }
+        : flowCtx;
+      // In the batch layout, records go to batches stored beside the items (batcher.ts).
+      const ctx: FlowContext =
+        acknowledged.layout.records === 'batch'
+          ? {
+              ...acknowledged,
+              batcher: makeBatcher(acknowledged, {
+                batchSize: acknowledged.layout.batchSize,
+                store: (unit, itemId, targets) => storeUnitWithRetry(acknowledged, unit, itemId, targets),
+                scope: flowScope,
+                ...(acknowledger ? { acknowledged: acknowledger.wake } : {}),
               }),
-          },
-          state,
+            }
+          : acknowledged;
+      // Items whose batch is not settled yet: each settles its page when its batch does.
+      let outstanding = 0;
+      const batchSettled = Latch.makeUnsafe(false);
+      const acknowledging = acknowledger ? yield* Effect.forkChild(acknowledger.run) : undefined;
+      const tracker = new CheckpointTracker();
+      let listingError: PluginError | undefined;
+
+      const unsettled = Stream.paginate<UnsettledCursor | undefined, Element>(undefined, (cursor) =>
+        Effect.promise(() =>
+          ctx.ledger.unsettledPage(ctx.tenant, ctx.sourceId, ctx.runId, ctx.now(), cursor, UNSETTLED_PAGE),
+        ).pipe(
+          Effect.map(
+            ({ refs, next }) =>
+              [refs.map((ref): Element => ({ kind: 'item', ref })), Option.fromNullishOr(next)] as const,
+          ),
         ),
-      ),
-      Stream.catch((error: PluginError) => {
-        listingError =
-          state.stopped && isPluginError(error)
-            ? { ...error, message: `${error.message} (${state.stopped})` }
-            : error;
-        return Stream.empty;
-      }),
-    );
+      );
 
-    const commitReady = Effect.gen(function* () {
-      for (const checkpoint of tracker.ready())
-        yield* Effect.promise(() =>
-          ctx.ledger.setCheckpoint(ctx.tenant, ctx.sourceId, checkpoint, ctx.now()),
-        );
-    });
-
-    yield* Stream.concat(unsettled, listing).pipe(
-      Stream.mapEffect(
-        (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome }> =>
-          el.kind === 'item'
-            ? Effect.map(
-                processItem(ctx, el.ref, (outcome) => Ref.update(tally, (t) => addOutcome(t, outcome))),
-                (outcome) => ({ el, outcome }),
-              )
-            : Effect.succeed({ el }),
-        { concurrency: ctx.concurrency, unordered: true },
-      ),
-      Stream.runForEach(({ el, outcome }) =>
-        Effect.gen(function* () {
-          if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
-          else {
-            // The outcome was counted by the item itself, when it settled.
-            if (outcome && el.page !== undefined) tracker.settled(el.page);
-          }
-          yield* commitReady;
+      let lastListed = start;
+      let pageNo = 0;
+      const where = `${ctx.source.label}.pages`;
+      const state: { stopped?: string } = {};
+      const listing = Stream.suspend(() => {
+        let pages: AsyncIterable<unknown>;
+        try {
+          pages = ctx.source.instance.pages(lastListed, ctx.signal);
+        } catch (cause) {
+          return Stream.fail(defect(where, cause));
+        }
+        return Stream.fromAsyncIterable(pages, (cause) => defect(where, cause));
+      }).pipe(
+        Stream.mapEffect((value) => {
+          const result = value as Result<Page, PluginError>;
+          if (result === null || typeof result !== 'object' || typeof result.isOk !== 'function')
+            return Effect.fail(defect(where, new TypeError('yielded something that is not a Result')));
+          return result.isOk() ? Effect.succeed(result.value) : Effect.fail(labelled(result.error, where));
         }),
-      ),
-    );
-    if (acknowledger && acknowledging) {
-      acknowledger.finish();
-      const drained = yield* Effect.timeoutOption(Fiber.join(acknowledging), ctx.acknowledgeDrainMs);
-      // What is left stays pending in the ledger: a later run tells the source.
-      if (Option.isNone(drained)) yield* Fiber.interrupt(acknowledging);
-    }
-    return listingError ? { listingError } : {};
-  });
+        Stream.flatMap((page) => {
+          const problem = pageProblem(page);
+          if (problem) return Stream.fail(defect(where, new TypeError(problem)));
+          lastListed = page.checkpoint;
+          const n = pageNo++;
+          tracker.listed(n, page.items.length);
+          return Stream.fromIterable<Element>([
+            ...page.items.map((ref): Element => ({ kind: 'item', ref, page: n })),
+            { kind: 'checkpoint', page: n, checkpoint: page.checkpoint },
+          ]);
+        }),
+        Stream.retry(
+          retrySchedule(
+            ctx.policy,
+            ctx.budgets,
+            {
+              onRetry: (info) =>
+                ctx.logger.warn('the listing failed; resuming from the last page it delivered', {
+                  errorTag: info.error._tag,
+                  delayMs: info.delayMs,
+                  reason: ctx.scrubber.scrub(info.error.message),
+                }),
+            },
+            state,
+          ),
+        ),
+        Stream.catch((error: PluginError) => {
+          listingError =
+            state.stopped && isPluginError(error)
+              ? { ...error, message: `${error.message} (${state.stopped})` }
+              : error;
+          return Stream.empty;
+        }),
+      );
+
+      // Checkpoints are cumulative: the newest ready one says everything the others say.
+      const commitReady = Effect.gen(function* () {
+        const checkpoint = tracker.ready().at(-1);
+        if (checkpoint !== undefined)
+          yield* Effect.promise(() =>
+            ctx.ledger.setCheckpoint(ctx.tenant, ctx.sourceId, checkpoint, ctx.now()),
+          );
+      });
+
+      yield* Stream.concat(unsettled, listing).pipe(
+        Stream.mapEffect(
+          (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome | BatchedItem }> =>
+            el.kind === 'item'
+              ? Effect.map(
+                  processItem(ctx, el.ref, (outcome) => Ref.update(tally, (t) => addOutcome(t, outcome))),
+                  (outcome) => ({ el, outcome }),
+                )
+              : Effect.succeed({ el }),
+          { concurrency: ctx.concurrency, unordered: true },
+        ),
+        Stream.runForEach(({ el, outcome }) =>
+          Effect.gen(function* () {
+            if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
+            else if (outcome?.status === 'batched') {
+              // Settled with its batch: the page waits for it.
+              const page = el.page;
+              outstanding++;
+              void outcome.settled.then(() => {
+                if (page !== undefined) tracker.settled(page);
+                outstanding--;
+                Latch.openUnsafe(batchSettled);
+              });
+            } else {
+              // The outcome was counted by the item itself, when it settled.
+              if (outcome && el.page !== undefined) tracker.settled(el.page);
+            }
+            yield* commitReady;
+          }),
+        ),
+      );
+      if (ctx.batcher) {
+        yield* ctx.batcher.finish();
+        // Every batch is settled now; what remains is the last pages' checkpoints.
+        while (outstanding > 0) {
+          yield* batchSettled.await;
+          Latch.closeUnsafe(batchSettled);
+        }
+        yield* commitReady;
+      }
+      if (acknowledger && acknowledging) {
+        acknowledger.finish();
+        const drained = yield* Effect.timeoutOption(Fiber.join(acknowledging), ctx.acknowledgeDrainMs);
+        // What is left stays pending in the ledger: a later run tells the source.
+        if (Option.isNone(drained)) yield* Fiber.interrupt(acknowledging);
+      }
+      return listingError ? { listingError } : {};
+    }),
+  );

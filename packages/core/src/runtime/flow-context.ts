@@ -2,6 +2,7 @@ import type { Ledger } from '../ledger/ledger.js';
 import type { Logger } from '../logger.js';
 import type { ChecksumAlgorithm, Codec, PipelineEvent, Sink, Source, Transform } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
+import type { Batcher } from './batcher.js';
 import type { InFlight, PluginHandle } from './boundary.js';
 import type { Budgets } from './budgets.js';
 import type { RetryPolicy } from './retry.js';
@@ -39,6 +40,10 @@ export interface FlowContext {
   readonly signal: AbortSignal;
   now(): Date;
   emit(event: PipelineEvent): void;
+  /** How records become objects (`layout:` in the pipeline). */
+  readonly layout: { readonly records: 'per-item' | 'batch'; readonly batchSize: number };
+  /** The run's batches (batch layout only): items hand their records to it. */
+  readonly batcher?: Batcher;
   /** Called after an item the source is to be told about was committed (wakes the acknowledger). */
   readonly archivedToAcknowledge?: () => void;
 }

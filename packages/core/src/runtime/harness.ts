@@ -202,6 +202,10 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       logger,
       concurrency: config.concurrency,
       acknowledgeDrainMs: parseDuration(config.acknowledge?.drainFor ?? '1m'),
+      layout: {
+        records: config.layout?.records ?? 'per-item',
+        batchSize: config.layout?.batchSize ?? 1000,
+      },
       ...(config.retention
         ? { retention: { mode: config.retention.mode, periodMs: parseDuration(config.retention.period) } }
         : {}),

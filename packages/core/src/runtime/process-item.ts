@@ -1,7 +1,8 @@
 import { Effect } from 'effect';
-import type { BeginResult, LedgerObject, Settlement } from '../ledger/ledger.js';
+import { type BeginResult, isBatchItemId, type LedgerObject, type Settlement } from '../ledger/ledger.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Item, ItemRef, StoredObject } from '../plugin/types.js';
+import type { BatchMember } from './batcher.js';
 import { invoke } from './boundary.js';
 import { faultPoint } from './faults.js';
 import type { FlowContext, SinkTarget } from './flow-context.js';
@@ -18,8 +19,21 @@ const refProblem = (ref: ItemRef): string | undefined => {
   if (typeof ref?.id !== 'string' || ref.id === '') return 'the source listed an item without an id';
   if (typeof ref.data !== 'object' || ref.data === null || Array.isArray(ref.data))
     return `item ${ref.id}: its reference carries no data object`;
+  if (isBatchItemId(ref.id))
+    return `item ${ref.id}: ids starting with #batch: are reserved for batches of records`;
   return undefined;
 };
+
+/**
+ * An item whose artifacts are stored and whose record waits in a batch (the batch layout): it is
+ * settled when its batch is, and `settled` then gives its outcome.
+ */
+export interface BatchedItem {
+  readonly status: 'batched';
+  readonly itemId: string;
+  /** Resolves once the item is settled (never, when the run is stopped first). */
+  readonly settled: Promise<ItemOutcome>;
+}
 
 export const asStored = (o: LedgerObject): StoredObject => ({
   artifact: o.artifact,
@@ -98,15 +112,33 @@ const storeUnit = (
     return withRetry(attempt, ctx.policy, ctx.budgets, hooks);
   });
 
-/** The item's units, in order: the metadata record first, then its own artifacts. */
+/** Stores a unit on the targets missing it, retried by the policy: what the batcher uses. */
+export const storeUnitWithRetry = (
+  ctx: FlowContext,
+  unit: Unit,
+  itemId: string,
+  targets: readonly SinkTarget[],
+): Effect.Effect<{ readonly recorded: readonly LedgerObject[] }, PluginError> =>
+  Effect.suspend(() => {
+    const progress: Progress = { recorded: [], plaintextBytes: 0 };
+    return storeUnit(ctx, unit, itemId, targets, progress, {}).pipe(
+      Effect.as({ recorded: progress.recorded }),
+    );
+  });
+
+/**
+ * The item's units, in order: the metadata record first (unless it goes to a batch), then its own
+ * artifacts.
+ */
 const unitsOf = (ctx: FlowContext, item: Item): Effect.Effect<Unit[], PluginError> =>
   Effect.suspend(() => {
     const recordName = `${ctx.source.instance.recordName ?? 'record'}.json`;
-    const artifacts = [recordArtifact(recordName, item.record ?? {}), ...(item.artifacts ?? [])];
+    const record = recordArtifact(recordName, item.record ?? {});
+    const artifacts = [record, ...(item.artifacts ?? [])];
     const problem = artifactsProblem(item, artifacts);
     if (problem) return Effect.fail(problem);
     const units: Unit[] = [];
-    for (const artifact of artifacts) {
+    for (const artifact of ctx.batcher ? artifacts.slice(1) : artifacts) {
       const unit = artifactUnit(ctx.tenant, ctx.codec.instance.extension, item, artifact);
       if (unit.isErr()) return Effect.fail(unit.error);
       units.push(unit.value);
@@ -120,7 +152,7 @@ const archive = (
   known: readonly LedgerObject[],
   progress: Progress,
   hooks: RetryHooks,
-): Effect.Effect<{ readonly note?: string } | 'dropped', PluginError> =>
+): Effect.Effect<{ readonly note?: string; readonly item: Item } | 'dropped', PluginError> =>
   Effect.gen(function* () {
     const item = yield* prepareItem(ctx, ref, hooks);
     if (item === null) return 'dropped' as const;
@@ -132,7 +164,7 @@ const archive = (
       if (targets.length > 0) yield* storeUnit(ctx, unit, item.id, targets, progress, hooks);
     }
     const note = noteOf(ctx, item);
-    return note === undefined ? {} : { note };
+    return note === undefined ? { item } : { note, item };
   });
 
 /** Longest note kept: a remark, not a record. */
@@ -181,7 +213,7 @@ export const processItem = (
   ctx: FlowContext,
   listed: ItemRef,
   count: (outcome: ItemOutcome) => Effect.Effect<void>,
-): Effect.Effect<ItemOutcome> =>
+): Effect.Effect<ItemOutcome | BatchedItem> =>
   Effect.gen(function* () {
     const problem = refProblem(listed);
     const ref: ItemRef = problem
@@ -270,10 +302,64 @@ export const processItem = (
         { type: 'item.skipped', ...base(), reason: 'dropped by a transform' },
       );
     const objects = [...known, ...progress.recorded].map(asStored);
-    const { note } = result.success;
+    const { note, item } = result.success;
     // The acknowledgement (if the source wants one) is made after the commit by the flow's
     // acknowledger, from the ledger: a crash between the two only delays it.
     const acknowledge = typeof ctx.source.instance.acknowledge === 'function';
+    if (ctx.batcher) {
+      // The record goes to a batch; the item is settled with it (batcher.ts).
+      let resolveSettled: (outcome: ItemOutcome) => void = () => undefined;
+      const settled = new Promise<ItemOutcome>((resolve) => {
+        resolveSettled = resolve;
+      });
+      const member: BatchMember = {
+        ref,
+        occurredAt: item.occurredAt,
+        line: Buffer.from(`${JSON.stringify({ id: ref.id, record: item.record ?? {} })}\n`, 'utf8'),
+        acknowledge,
+        ...(note === undefined ? {} : { note }),
+        conclude: (batched) =>
+          Effect.gen(function* () {
+            if (batched.status === 'failed') {
+              const error = batched.error;
+              const reason = ctx.scrubber.scrub(error.message);
+              const outcome = yield* conclude(
+                { status: 'failed', error: `[${error._tag}] ${reason}` },
+                {
+                  status: 'failed',
+                  itemId: ref.id,
+                  errorTag: error._tag,
+                  reason,
+                  retries,
+                  newObjects: progress.recorded.length,
+                  storedBytes,
+                },
+                { type: 'item.failed', ...base(), errorTag: error._tag, reason },
+              );
+              resolveSettled(outcome);
+              return;
+            }
+            const all = [...objects, ...batched.batchObjects.map(asStored)];
+            const outcome = yield* conclude(
+              undefined,
+              {
+                status: 'archived',
+                itemId: ref.id,
+                objects: all,
+                newObjects: progress.recorded.length + (batched.batchNew?.objects ?? 0),
+                plaintextBytes: progress.plaintextBytes + member.line.length,
+                storedBytes: storedBytes + (batched.batchNew?.storedBytes ?? 0),
+                retries,
+                ...(note === undefined ? {} : { note }),
+              },
+              { type: 'item.archived', ...base(), objects: all, ...(note === undefined ? {} : { note }) },
+            );
+            resolveSettled(outcome);
+          }),
+      };
+      yield* ctx.batcher.add(member);
+      return { status: 'batched', itemId: ref.id, settled } satisfies BatchedItem;
+    }
     const archived = yield* conclude(
       { status: 'archived', acknowledge, ...(note === undefined ? {} : { note }) },
       {

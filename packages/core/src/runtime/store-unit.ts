@@ -50,10 +50,18 @@ const plaintextDigest = (ctx: FlowContext, unit: Unit) =>
 /** Digests strong enough to say two objects of ours at one key are the same bytes. */
 const STRONG: ReadonlySet<string> = new Set(['sha256', 'sha1', 'md5']);
 
+/** Marks the failure of a unit whose key holds other content (see `isDifferentObject`). */
+const DIFFERENT_OBJECT = Symbol('a different object exists at the key');
+
 const differentObject = (sink: SinkTarget, unit: Unit) =>
   PluginErrors.permanent(
     `${sink.label}: a different object already exists at ${unit.key}; it was not overwritten (the source data changed since it was archived?)`,
+    DIFFERENT_OBJECT,
   );
+
+/** Whether a unit failed because its key holds other content than it (left untouched). */
+export const isDifferentObject = (error: PluginError): boolean =>
+  error._tag === 'Permanent' && error.cause === DIFFERENT_OBJECT;
 
 /**
  * The cheap way to adopt: the store reports a strong checksum and size that equal what an earlier

@@ -1,16 +1,12 @@
 import type { Readable } from 'node:stream';
 import {
-  CompleteMultipartUploadCommand,
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  PutObjectCommand,
   type PutObjectCommandInput,
   type S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import {
   errAsync,
   fromStreamError,
@@ -28,61 +24,14 @@ import {
   tryAsync,
 } from '@cxarchive/core';
 import { cancelled, mapS3Error, statusOf, verificationFailed } from './errors.js';
-import { checksumFromEtag, contentMd5 } from './etag.js';
+import { checksumFromEtag } from './etag.js';
 import { LIST_PAGE_SIZE, listPage } from './list.js';
+import { createPartPool } from './part-pool.js';
 import { readBack } from './read-back.js';
 import { checkObjectLock, ensureRetention, lockMode } from './retention.js';
+import { objectRequests } from './s3-requests.js';
 import type { ResolvedS3SinkOptions } from './schema.js';
-
-/**
- * The client one upload uses. Its body-carrying requests (PutObject, UploadPart) are aborted with
- * `signal`, while CreateMultipartUpload, CompleteMultipartUpload and AbortMultipartUpload are not:
- * an upload id is always known (so it can be aborted), and a cancelled put still aborts its
- * multipart upload. With `md5`, every body carries its Content-MD5. Before CompleteMultipartUpload it asks HeadObject whether the key exists:
- * Ceph RGW 16 ignores `If-None-Match: *` on CompleteMultipartUpload (AWS S3 enforces it), so
- * without this a multipart put would overwrite. A found object fails `AlreadyExists`, and
- * lib-storage then aborts the multipart upload.
- */
-const uploadClient = (
-  client: S3Client,
-  signal: AbortSignal,
-  what: string,
-  md5: boolean,
-  versioned: boolean,
-): S3Client => {
-  const scoped = Object.create(client) as S3Client;
-  const send = client.send.bind(client) as (command: unknown, options?: object) => Promise<unknown>;
-  const refuseExisting = async (Bucket: string | undefined, Key: string | undefined) => {
-    const exists = await send(new HeadObjectCommand({ Bucket, Key }), { abortSignal: signal }).then(
-      () => true,
-      (error: unknown) => {
-        if (statusOf(error) === 404) return false;
-        throw error;
-      },
-    );
-    if (exists)
-      throw new PluginFailure(
-        PluginErrors.alreadyExists(`s3 sink: ${what}: the object already exists (found before writing)`),
-      );
-  };
-  (scoped as unknown as { send: typeof send }).send = async (command, options) => {
-    // Ceph RGW 16 also ignores `If-None-Match: *` on PutObject in a versioned bucket (every Object
-    // Lock bucket is one): it would add a version. Asked first there.
-    if (versioned && command instanceof PutObjectCommand)
-      await refuseExisting(command.input.Bucket, command.input.Key);
-    if (command instanceof PutObjectCommand || command instanceof UploadPartCommand) {
-      // lib-storage hands every part over as one buffer: its MD5 lets the store refuse a part that
-      // arrived changed, and makes the ETag the MD5 the runtime checks.
-      const body = command.input.Body;
-      if (md5 && body instanceof Uint8Array) command.input.ContentMD5 = contentMd5(body);
-      return send(command, { ...options, abortSignal: signal });
-    }
-    if (command instanceof CompleteMultipartUploadCommand)
-      await refuseExisting(command.input.Bucket, command.input.Key);
-    return send(command, options);
-  };
-  return scoped;
-};
+import { BodyFailed, streamUpload, TooManyParts } from './stream-upload.js';
 
 const keyError = (key: string): PluginError | undefined => {
   const problem = objectKeyProblem(key);
@@ -102,6 +51,8 @@ export const createS3Sink = (
 ): Sink => {
   const { bucket, prefix } = options;
   const physical = (key: string) => `${prefix}${key}`;
+  // Every upload of this sink fills its parts from these buffers (made once, reused).
+  const pool = createPartPool(options.partSize, options.partBuffers);
   const classify = (what: string, signal: AbortSignal) => (error: unknown) =>
     signal.aborted ? cancelled(what) : mapS3Error(error, what, bucket);
 
@@ -150,16 +101,11 @@ export const createS3Sink = (
       });
       objectLockSeen = true;
     }
-    let bodyError: unknown;
-    body.once('error', (error) => {
-      bodyError ??= error;
-    });
     const onAbort = () => body.destroy(new PluginFailure(cancelled(what)));
     put.signal.addEventListener('abort', onAbort, { once: true });
-    const params: PutObjectCommandInput = {
+    const params: Omit<PutObjectCommandInput, 'Body'> = {
       Bucket: bucket,
       Key: key,
-      Body: body,
       ContentType: put.contentType,
       Metadata: { ...put.metadata },
       IfNoneMatch: '*',
@@ -176,25 +122,25 @@ export const createS3Sink = (
           }),
     };
     try {
-      await new Upload({
-        client: uploadClient(
-          client,
-          put.signal,
-          what,
-          options.verify === 'etag',
-          await versioned(put.signal),
-        ),
+      const requests = objectRequests({
+        client,
         params,
-        partSize: options.partSize,
+        signal: put.signal,
+        what,
+        versioned: await versioned(put.signal),
+      });
+      await streamUpload(body, {
+        pool,
         queueSize: options.queueSize,
-        leavePartsOnError: false,
-      }).done();
+        md5: options.verify === 'etag',
+        signal: put.signal,
+        requests,
+      });
     } catch (error) {
       if (put.signal.aborted) throw new PluginFailure(cancelled(what));
-      // A body that broke is the cause, unless the store answered first (lib-storage then aborts
-      // and the body reports that abort, which would hide the store's answer).
-      if (bodyError !== undefined && statusOf(error) === undefined)
-        throw new PluginFailure(fromStreamError(bodyError));
+      if (error instanceof BodyFailed) throw new PluginFailure(fromStreamError(error.cause));
+      if (error instanceof TooManyParts)
+        throw new PluginFailure(PluginErrors.invalidInput(`s3 sink: ${what}: ${error.message}`, 'partSize'));
       throw error;
     } finally {
       put.signal.removeEventListener('abort', onAbort);

@@ -38,6 +38,7 @@ describe('resolveOptions', () => {
       forcePathStyle: false,
       partSize: 8 * 1024 * 1024,
       queueSize: 2,
+      partBuffers: 4,
       maxInFlight: 8,
       verify: 'etag',
       signPayload: 'auto',

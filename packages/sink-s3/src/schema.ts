@@ -35,6 +35,7 @@ export interface S3SinkOptions {
   readonly kmsKeyId?: string;
   readonly partSize?: number;
   readonly queueSize?: number;
+  readonly partBuffers?: number;
   readonly maxInFlight?: number;
   readonly verify?: VerifyMode;
   readonly signPayload?: SignPayload;
@@ -61,6 +62,7 @@ export interface ResolvedS3SinkOptions {
   readonly kmsKeyId?: string;
   readonly partSize: number;
   readonly queueSize: number;
+  readonly partBuffers: number;
   readonly maxInFlight: number;
   readonly verify: VerifyMode;
   readonly signPayload: SignPayload;
@@ -74,6 +76,7 @@ export const DEFAULTS = {
   forcePathStyle: false,
   partSize: 8 * MiB,
   queueSize: 2,
+  partBuffers: 4,
   maxInFlight: 8,
   signPayload: 'auto',
 } as const;
@@ -157,7 +160,7 @@ export const configSchema = {
       maximum: 5 * 1024 * MiB,
       default: DEFAULTS.partSize,
       description:
-        'Bytes per part of a multipart upload; a body shorter than one part is sent with one PutObject. Memory held per upload is about partSize × (queueSize + 1).',
+        'Bytes per part of a multipart upload; a body of one part or less is sent with one PutObject. Each part is held in one of the sink’s part buffers (see partBuffers) until the store has it.',
     },
     queueSize: {
       type: 'integer',
@@ -165,6 +168,14 @@ export const configSchema = {
       maximum: 16,
       default: DEFAULTS.queueSize,
       description: 'Parts of one upload sent at once.',
+    },
+    partBuffers: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 64,
+      default: DEFAULTS.partBuffers,
+      description:
+        'Part buffers of partSize bytes that all uploads of this sink share, each made once and reused: the sink holds at most partSize × partBuffers bytes of bodies (32 MiB by default). An upload that finds none free reads no more of its body until one is. Bodies of 256 KiB or less take none.',
     },
     maxInFlight: {
       type: 'integer',
@@ -253,6 +264,7 @@ export const resolveOptions = (options: S3SinkOptions): Result<ResolvedS3SinkOpt
     ...(options.kmsKeyId === undefined ? {} : { kmsKeyId: options.kmsKeyId }),
     partSize: options.partSize ?? DEFAULTS.partSize,
     queueSize: options.queueSize ?? DEFAULTS.queueSize,
+    partBuffers: options.partBuffers ?? DEFAULTS.partBuffers,
     maxInFlight: options.maxInFlight ?? DEFAULTS.maxInFlight,
     verify,
     signPayload: options.signPayload ?? DEFAULTS.signPayload,

@@ -14,6 +14,38 @@ import { Args, Command, Flags } from '@oclif/core';
 import { openArchiveOf, stopOnSignals } from '../archive-command.js';
 import { EXIT } from '../exit-codes.js';
 
+/**
+ * The record name of the sources this project ships, by the `use` a pipeline names them with: a
+ * record restored from a batch (the batch layout) is written as `<recordName>.json`, and the batch
+ * object does not say what the source calls its records (the source's `recordName`, known only to
+ * a running source, which restore never starts: it needs no source credentials). Keep in step with
+ * each source's `recordName` (packages/source-cxone/src/source.ts).
+ */
+const SHIPPED: Readonly<Record<string, string>> = {
+  cxone: 'contact',
+  '@cxarchive/source-cxone': 'contact',
+};
+
+/** What the runtime names a record when the source gives no `recordName`. */
+const DEFAULT_RECORD_NAME = 'record';
+
+const VALID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/**
+ * The record name to restore batched records under: `--record-name` when given (checked to be a
+ * plain file name), else the shipped source's, else `record`. Throws a RangeError for a bad name.
+ */
+export const recordNameFor = (sourceUse: string, asked: string | undefined): string => {
+  if (asked !== undefined) {
+    if (!VALID.test(asked))
+      throw new RangeError(
+        `--record-name ${JSON.stringify(asked)}: give the base name of the record file (letters, digits, . _ -), e.g. contact for contact.json`,
+      );
+    return asked;
+  }
+  return SHIPPED[sourceUse] ?? DEFAULT_RECORD_NAME;
+};
+
 const bytes = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
 
@@ -23,7 +55,7 @@ const describeItem = (result: ItemRestore): string[] => {
   const id = escapeControl(result.itemId);
   if (result.files.length > 0)
     lines.push(
-      `restored ${id}: ${result.files.map((f) => `${escapeControl(f.artifact)} (${bytes(f.bytes)}, from ${escapeControl(f.sink)})`).join(', ')}`,
+      `restored ${id}: ${result.files.map((f) => `${escapeControl(f.artifact)} (${bytes(f.bytes)}, from ${escapeControl(f.sink)}${f.batchId === undefined ? '' : `, batch ${escapeControl(f.batchId)}`})`).join(', ')}`,
     );
   for (const f of result.files)
     for (const reason of f.fellBack ?? [])
@@ -58,6 +90,7 @@ export default class Restore extends Command {
 Objects are read from the first sink of the pipeline that holds them (another holder is tried when one fails), or from --sink only. Existing files are never overwritten without --force.
 Only the codec's key and the sinks' credentials are needed: variables used only by the source, transforms or notifiers (CXONE_*) may be unset.
 Items by --item (repeatable), or every item dated within --since/--until (UTC days, both included, as the object keys carry them).
+In the batch record layout (layout: { records: batch }) an item's record is its line of a batch object ({tenant}/records/yyyy/mm/dd/{batchId}.jsonl…): it is found through the ledger, the batch object is decoded as a stream (one line at a time) and the record written as <out>/<itemId>/<record-name>.json with the bytes the per-item layout stores; a tampered batch leaves no record file. A window decodes each of its batches once for all of their members. The record name is the source's (contact for cxone; record for a source this project does not ship, unless --record-name says otherwise).
 --legacy <file> --passphrase-file <file> decrypts an envelope written by the earlier tutorial script instead (JSON {salt, nonce, ciphertext}, PBKDF2-SHA256, AES-256-GCM, gzip JSON Lines inside) into <out>/<name>.jsonl, record for record; no pipeline is needed. A wrong passphrase or an altered envelope fails and leaves no file.
 Exit status: 0 every object was restored; 1 some were not (each named), an item is not in the ledger, the window holds no item, or a legacy envelope could not be restored; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
   static override examples = [
@@ -96,6 +129,11 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       helpValue: '<label|index>',
     }),
     force: Flags.boolean({ description: 'Overwrite files already in the output directory.' }),
+    'record-name': Flags.string({
+      description:
+        "Batch layout: the base name of a record restored from a batch (default: the source's, contact for cxone, else record).",
+      helpValue: '<name>',
+    }),
     legacy: Flags.string({
       description: 'Decrypt this envelope of the earlier tutorial script (no pipeline needed).',
       helpValue: '<file>',
@@ -123,6 +161,12 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       : { itemIds: items };
     const scrubber = new SecretScrubber();
     const prepared = await openArchiveOf(this, args.pipeline, scrubber);
+    let recordName: string;
+    try {
+      recordName = recordNameFor(prepared.sourceId, flags['record-name']);
+    } catch (error) {
+      this.fail((error as Error).message);
+    }
     const out = path.resolve(flags.out);
     const stop = stopOnSignals('stopping after the object in progress');
     let summary: RestoreSummary;
@@ -133,6 +177,7 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
         selection,
         out,
         force: flags.force,
+        recordName,
         signal: stop.signal,
         ...(flags.sink === undefined ? {} : { sink: flags.sink }),
         onItem: (result) => {
@@ -168,7 +213,7 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
     >,
     pipeline: string | undefined,
   ): Promise<void> {
-    const others = ['item', 'since', 'until', 'sink', 'force'].filter(
+    const others = ['item', 'since', 'until', 'sink', 'force', 'record-name'].filter(
       (name) => flags[name] !== undefined && flags[name] !== false,
     );
     if (pipeline !== undefined || others.length > 0)

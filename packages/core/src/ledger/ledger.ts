@@ -140,10 +140,27 @@ export interface LedgerBatch {
   readonly members: readonly string[];
 }
 
+/** A batch without its members, and how many it has. */
+export interface BatchInfo {
+  readonly batchId: string;
+  readonly key: string;
+  readonly status: BatchStatus;
+  readonly size: number;
+}
+
+/** One member of a batch: its position (its line, from 0) and its item id. */
+export interface BatchMemberRow {
+  readonly position: number;
+  readonly itemId: string;
+}
+
 /** The ledger id under which a batch's objects are recorded (a reserved item id of kind `batch`). */
 export const batchItemId = (batchId: string): string => `#batch:${batchId}`;
 /** Whether an item id is reserved for batches (a source may not use it). */
 export const isBatchItemId = (itemId: string): boolean => itemId.startsWith('#batch:');
+/** The batch id of a reserved batch item id (`#batch:<batchId>`); undefined for any other id. */
+export const batchIdOf = (itemId: string): string | undefined =>
+  isBatchItemId(itemId) ? itemId.slice('#batch:'.length) : undefined;
 
 /** A durable job a plugin keeps in the ledger (an asynchronous export or download it submitted). */
 export interface LedgerJob {
@@ -313,6 +330,23 @@ export interface Ledger {
   batchObjects(tenant: string, source: string, batchId: string): Promise<LedgerObject[]>;
   /** The newest batch holding `itemId` that is not abandoned, with its members in order. */
   batchOf(tenant: string, source: string, itemId: string): Promise<LedgerBatch | undefined>;
+  /** `batchOf` without the members: the newest batch holding `itemId` that is not abandoned. */
+  batchInfoOf(tenant: string, source: string, itemId: string): Promise<BatchInfo | undefined>;
+  /** A batch by its id (without its members: `batchMembersPage` pages through them). */
+  getBatch(tenant: string, source: string, batchId: string): Promise<BatchInfo | undefined>;
+  /** One page of a batch's members in the order their records are in the object, after `afterPosition`. */
+  batchMembersPage(
+    tenant: string,
+    source: string,
+    batchId: string,
+    afterPosition: number | undefined,
+    limit: number,
+  ): Promise<{ members: BatchMemberRow[]; next?: number }>;
+  /**
+   * The batch whose logical object key is `key`, of any source of the tenant (what `verify` says
+   * of an object the ledger has no object row for: an abandoned batch's). Undefined when none.
+   */
+  batchAtKey(tenant: string, key: string): Promise<(BatchInfo & { readonly source: string }) | undefined>;
   /** The job `owner` (a plugin's label) keeps under `key`. */
   getJob(tenant: string, owner: string, key: string): Promise<LedgerJob | undefined>;
   /** Records (or replaces) a job; resolves once durable, so a crash after it never loses the job. */

@@ -539,6 +539,30 @@ export const openSqliteLedger = (file: string): Ledger => {
     batchMembers: db.prepare<[string, string, string], { item_id: string }>(
       'SELECT item_id FROM batch_members WHERE tenant = ? AND source = ? AND batch_id = ? ORDER BY position',
     ),
+    getBatch: db.prepare<
+      [string, string, string],
+      { batch_id: string; key: string; status: string; size: number }
+    >(
+      `SELECT b.batch_id, b.key, b.status,
+         (SELECT COUNT(*) FROM batch_members m WHERE m.tenant = b.tenant AND m.source = b.source AND m.batch_id = b.batch_id) AS size
+       FROM batches b WHERE b.tenant = ? AND b.source = ? AND b.batch_id = ?`,
+    ),
+    batchMembersPage: db.prepare<
+      { tenant: string; source: string; batchId: string; after: number; limit: number },
+      { position: number; item_id: string }
+    >(
+      `SELECT position, item_id FROM batch_members
+       WHERE tenant = @tenant AND source = @source AND batch_id = @batchId AND position > @after
+       ORDER BY position LIMIT @limit`,
+    ),
+    batchAtKey: db.prepare<
+      [string, string],
+      { source: string; batch_id: string; key: string; status: string; size: number }
+    >(
+      `SELECT b.source, b.batch_id, b.key, b.status,
+         (SELECT COUNT(*) FROM batch_members m WHERE m.tenant = b.tenant AND m.source = b.source AND m.batch_id = b.batch_id) AS size
+       FROM batches b WHERE b.tenant = ? AND b.key = ? ORDER BY b.created_at DESC LIMIT 1`,
+    ),
     getLease: db.prepare<[string], LeaseRow>(
       'SELECT run_id, pid, host, since, expires_at FROM leases WHERE tenant = ?',
     ),
@@ -1016,6 +1040,53 @@ export const openSqliteLedger = (file: string): Ledger => {
           status: row.status as LedgerBatch['status'],
           members: q.batchMembers.all(tenant, source, row.batch_id).map((m) => m.item_id),
         };
+      }),
+    batchInfoOf: (tenant, source, itemId) =>
+      read(() => {
+        const row = q.batchOf.get(tenant, source, itemId);
+        const info = row && q.getBatch.get(tenant, source, row.batch_id);
+        return info
+          ? {
+              batchId: info.batch_id,
+              key: info.key,
+              status: info.status as LedgerBatch['status'],
+              size: info.size,
+            }
+          : undefined;
+      }),
+    getBatch: (tenant, source, batchId) =>
+      read(() => {
+        const row = q.getBatch.get(tenant, source, batchId);
+        return row
+          ? {
+              batchId: row.batch_id,
+              key: row.key,
+              status: row.status as LedgerBatch['status'],
+              size: row.size,
+            }
+          : undefined;
+      }),
+    batchMembersPage: (tenant, source, batchId, afterPosition, limit) =>
+      read(() => {
+        const rows = q.batchMembersPage.all({ tenant, source, batchId, after: afterPosition ?? -1, limit });
+        const last = rows.at(-1);
+        return {
+          members: rows.map((r) => ({ position: r.position, itemId: r.item_id })),
+          ...(last && rows.length === limit ? { next: last.position } : {}),
+        };
+      }),
+    batchAtKey: (tenant, key) =>
+      read(() => {
+        const row = q.batchAtKey.get(tenant, key);
+        return row
+          ? {
+              source: row.source,
+              batchId: row.batch_id,
+              key: row.key,
+              status: row.status as LedgerBatch['status'],
+              size: row.size,
+            }
+          : undefined;
       }),
     getJob: (tenant, owner, key) =>
       read(() => {

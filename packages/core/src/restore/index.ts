@@ -4,6 +4,7 @@ export {
   type OpenArchiveOptions,
   openArchiveAccess,
 } from './archive-access.js';
+export { BatchFormatError, scanBatchLines } from './batch-lines.js';
 export type { CheckLevel, ObjectCheck, ProblemKind, VerifyProblem } from './check-object.js';
 export { decodeContextOf } from './decode-context.js';
 export {
@@ -12,9 +13,17 @@ export {
   type RestoreOptions,
   type RestoreSelection,
   type RestoreSummary,
+  recordsKeyRangeOf,
   restoreArchive,
 } from './restore.js';
-export { fileNameOf, type ItemRestore, type RestoredFile, type RestoreProblem } from './restore-item.js';
+export { type BatchRecordRestore, restoreBatchRecords } from './restore-batch.js';
+export {
+  type BatchedRecord,
+  fileNameOf,
+  type ItemRestore,
+  type RestoredFile,
+  type RestoreProblem,
+} from './restore-item.js';
 export {
   type KeySwap,
   type RewrapOptions,

@@ -1,11 +1,13 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { encodeKeyVariable } from '../keys.js';
-import type { ItemObject, LedgerItem } from '../ledger/ledger.js';
+import { batchItemId, type ItemObject, type LedgerItem } from '../ledger/ledger.js';
 import { makeDirectory } from '../make-directory.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
 import type { ArchiveAccess } from './archive-access.js';
-import { type ReadFailure, readObject } from './read-object.js';
+import { describeFailure, holdersOf } from './holders.js';
+import { readObject } from './read-object.js';
+import { type BatchRecordRestore, restoreBatchRecords } from './restore-batch.js';
 import { TargetExists, writeFileAtomically } from './write-file-atomically.js';
 
 /** One file restored. */
@@ -17,6 +19,8 @@ export interface RestoredFile {
   readonly key: string;
   /** Why the sinks tried before this one could not give it (each a problem of that sink). */
   readonly fellBack?: readonly string[];
+  /** The batch the file was read from (a record in the batch layout): `key` is its object's. */
+  readonly batchId?: string;
 }
 
 /** One object that could not be restored, and why (one reason per sink tried). */
@@ -41,59 +45,71 @@ export interface RestoreItemOptions {
   /** Restore from this sink only (else: the first sink of the pipeline holding each object). */
   readonly sink?: SinkTarget;
   readonly force: boolean;
+  /**
+   * The base name of an item's record file (`contact` → `contact.json`), for a record restored
+   * from its batch (the batch layout): the per-item layout records the name with the object.
+   */
+  readonly recordName: string;
 }
 
 /** A name kept as it is when it is a plain file name, else made one (`_XX` escapes, as in keys). */
 export const fileNameOf = (name: string): string =>
   /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && name.length <= 200 ? name : encodeKeyVariable(name);
 
-const describeFailure = (failure: ReadFailure, sink: SinkTarget, key: string): string => {
-  switch (failure.stage) {
-    case 'missing':
-      return `${sink.label} has no object at ${key} (${failure.error.message})`;
-    case 'get':
-      return `${sink.label} could not be read: [${failure.error._tag}] ${failure.error.message}`;
-    case 'transfer':
-      return `the transfer from ${sink.label} broke off: ${failure.error.message}`;
-    case 'decode':
-      return `the object at ${key} on ${sink.label} does not decode under the expected context: ${failure.error.message}`;
-    case 'output':
-      return failure.error.message;
-  }
-};
+/** An item's record as the batch layout keeps it: a line of a stored batch object. */
+export interface BatchedRecord {
+  /** The record's file name (`contact.json`). */
+  readonly artifact: string;
+  readonly batchId: string;
+  /** The batch object on each sink that holds it (empty when the batch is not stored). */
+  readonly copies: readonly ItemObject[];
+  /** Why there is nothing to read (the batch is not stored), when so. */
+  readonly notStored?: string;
+}
 
-/** The sinks to read one artifact from, in the pipeline's order; why none when there are none. */
-const holdersOf = (
+/** Where the item's record is, when it is in a batch (the newest one holding it that is not abandoned). */
+export const batchedRecordOf = async (
   access: ArchiveAccess,
-  copies: readonly ItemObject[],
-  only: SinkTarget | undefined,
-): { holders: { sink: SinkTarget; object: ItemObject }[]; none?: string } => {
-  const holders = access.sinks.flatMap((sink) => {
-    const object = copies.find((c) => c.sink === sink.label);
-    return object && (!only || only.label === sink.label) ? [{ sink, object }] : [];
-  });
-  if (holders.length > 0) return { holders };
-  const recorded = copies.map((c) => c.sink).join(', ');
+  itemId: string,
+  recordName: string,
+): Promise<BatchedRecord | undefined> => {
+  const batch = await access.ledger.batchInfoOf(access.tenant, access.sourceId, itemId);
+  if (!batch) return undefined;
+  const artifact = `${recordName}.json`;
+  if (batch.status !== 'stored')
+    return {
+      artifact,
+      batchId: batch.batchId,
+      copies: [],
+      notStored: `its record is in batch ${batch.batchId}, which is not stored (${batch.status}): the next run stores it`,
+    };
+  const objects = await access.ledger.batchObjects(access.tenant, access.sourceId, batch.batchId);
   return {
-    holders,
-    none: only
-      ? `${only.label} holds no copy according to the ledger (it is recorded on ${recorded})`
-      : `no sink of this pipeline holds it according to the ledger (it is recorded on ${recorded})`,
+    artifact,
+    batchId: batch.batchId,
+    copies: objects.map((o) => ({ ...o, source: access.sourceId, itemId: batchItemId(batch.batchId) })),
   };
 };
+
+/** The files of an item already in `directory`, named by what would be written there. */
+export const existingFiles = (directory: string, names: readonly string[]): string[] =>
+  names.map((name) => path.join(directory, fileNameOf(name))).filter((file) => existsSync(file));
 
 /**
  * Restores the objects the ledger records for one item into `<out>/<itemId>/`, one file per
  * artifact (`contact.json`, the recordings by their names). Each is read from the first sink that
  * holds it (or the one asked for; without one, a failing sink gives way to the next holder),
  * decoded under the full expected context, and written through a temp file renamed only after its
- * final chunk authenticated. Files already there are refused before anything is read, unless
- * `force`.
+ * final chunk authenticated. In the batch layout the record is the item's line of its batch object,
+ * written as `<recordName>.json` with the bytes the per-item layout stores (`restoreBatchRecords`);
+ * a caller restoring many members of one batch passes each one's `record`, decoded once for all.
+ * Files already there are refused before anything is read, unless `force`.
  */
 export const restoreItem = async (
   access: ArchiveAccess,
   itemId: string,
   options: RestoreItemOptions,
+  given?: { readonly record: BatchRecordRestore; readonly batched: BatchedRecord },
 ): Promise<ItemRestore> => {
   const item = await access.ledger.getItem(access.tenant, access.sourceId, itemId);
   if (!item)
@@ -118,9 +134,10 @@ export const restoreItem = async (
     list.push({ ...o, source: access.sourceId, itemId });
     byArtifact.set(o.artifact, list);
   }
+  const batched = given?.batched ?? (await batchedRecordOf(access, itemId, options.recordName));
   const directory = path.join(options.out, fileNameOf(itemId));
   const base = { itemId, ledgerStatus: item.status, directory };
-  if (byArtifact.size === 0)
+  if (byArtifact.size === 0 && !batched)
     return {
       ...base,
       status: 'failed',
@@ -135,14 +152,14 @@ export const restoreItem = async (
       ],
     };
   if (!options.force) {
-    const existing = [...byArtifact.keys()]
-      .map((artifact) => path.join(directory, fileNameOf(artifact)))
-      .filter((file) => existsSync(file));
+    // A record the caller restored already is in place: only the others are looked for.
+    const names = [...(batched && !given?.record.ok ? [batched.artifact] : []), ...byArtifact.keys()];
+    const existing = existingFiles(directory, names);
     if (existing.length > 0)
       return {
         ...base,
         status: 'failed',
-        files: [],
+        files: given?.record.ok ? [recordFile(batched!, given.record)] : [],
         problems: existing.map((file) => ({
           artifact: path.basename(file),
           reasons: [{ reason: new TargetExists(file).message }],
@@ -152,6 +169,22 @@ export const restoreItem = async (
   makeDirectory(directory);
   const files: RestoredFile[] = [];
   const problems: RestoreProblem[] = [];
+  if (batched) {
+    const record =
+      given?.record ??
+      (batched.notStored
+        ? { ok: false as const, reasons: [{ reason: batched.notStored }] }
+        : (
+            await restoreBatchRecords(
+              access,
+              batched.copies,
+              new Map([[itemId, path.join(directory, fileNameOf(batched.artifact))]]),
+              options,
+            )
+          ).get(itemId)!);
+    if (record.ok) files.push(recordFile(batched, record));
+    else problems.push({ artifact: batched.artifact, reasons: record.reasons });
+  }
   for (const [artifact, copies] of byArtifact) {
     const target = path.join(directory, fileNameOf(artifact));
     const { holders, none } = holdersOf(access, copies, options.sink);
@@ -187,3 +220,16 @@ export const restoreItem = async (
     problems,
   };
 };
+
+const recordFile = (
+  batched: BatchedRecord,
+  record: Extract<BatchRecordRestore, { ok: true }>,
+): RestoredFile => ({
+  artifact: batched.artifact,
+  file: record.file,
+  bytes: record.bytes,
+  sink: record.sink,
+  key: record.key,
+  batchId: batched.batchId,
+  ...(record.fellBack ? { fellBack: record.fellBack } : {}),
+});

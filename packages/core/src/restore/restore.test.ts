@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildObjectKey } from '../keys.js';
-import { keyRangeOf, parseDay } from './restore.js';
+import { keyRangeOf, parseDay, recordsKeyRangeOf } from './restore.js';
 import { safeJson } from './safe-json.js';
 
 const keyOn = (iso: string) =>
@@ -26,6 +26,31 @@ describe('restore windows', () => {
       '.cxar',
     );
     expect(inRange(other, keyRangeOf('acme', undefined, undefined))).toBe(false);
+  });
+
+  it('covers the batch objects of the same days, and per-item windows leave them out', () => {
+    // As the batcher keys a batch: by its members' day, under records/.
+    const batchOn = (iso: string) =>
+      buildObjectKey(
+        { tenant: 'acme', occurredAt: new Date(iso), itemId: 'r-1', artifact: 'r-1-00001.jsonl' },
+        '.cxar',
+        '{tenant}/records/{yyyy}/{mm}/{dd}/{artifact}',
+      );
+    const r = recordsKeyRangeOf('acme', '2026-03-01', '2026-03-02');
+    expect(inRange(batchOn('2026-03-01T00:00:00Z'), r)).toBe(true);
+    expect(inRange(batchOn('2026-03-02T23:59:59Z'), r)).toBe(true);
+    expect(inRange(batchOn('2026-02-28T23:59:59Z'), r)).toBe(false);
+    expect(inRange(batchOn('2026-03-03T00:00:00Z'), r)).toBe(false);
+    expect(inRange(keyOn('2026-03-01T10:00:00Z'), r)).toBe(false);
+    expect(inRange(batchOn('2026-03-01T10:00:00Z'), keyRangeOf('acme', '2026-03-01', '2026-03-02'))).toBe(
+      false,
+    );
+    const all = recordsKeyRangeOf('acme', undefined, undefined);
+    expect(inRange(batchOn('1999-01-01T00:00:00Z'), all)).toBe(true);
+    expect(inRange(keyOn('2026-03-01T10:00:00Z'), all)).toBe(false);
+    expect(() => recordsKeyRangeOf('acme', '2026-03-02', '2026-03-01')).toThrow(
+      '--since 2026-03-02 is after',
+    );
   });
 
   it('refuses what is not a day, and a window that ends before it starts', () => {

@@ -1,9 +1,10 @@
 import { encodeKeyVariable } from '../keys.js';
-import type { KeyRange } from '../ledger/ledger.js';
+import { isBatchItemId, type KeyRange } from '../ledger/ledger.js';
 import type { PreparedArchive } from '../pipeline/prepare-pipeline.js';
 import type { SecretScrubber } from '../redacted.js';
 import { chooseSink, openArchiveAccess } from './archive-access.js';
 import { type ItemRestore, restoreItem } from './restore-item.js';
+import { restoreBatchMembers } from './restore-members.js';
 
 /** Items restored, by `--item` or by a window of dates (both ends included, UTC days). */
 export type RestoreSelection =
@@ -18,6 +19,11 @@ export interface RestoreOptions {
   /** A sink label (`sinks[1]`) or index (`1`): restore from it only. */
   readonly sink?: string;
   readonly force?: boolean;
+  /**
+   * The base name of a record restored from a batch (`contact` → `contact.json`): the source's
+   * `recordName`, which the batch layout does not record. Default `record`.
+   */
+  readonly recordName?: string;
   readonly signal?: AbortSignal;
   /** Called as each item is done (progress). */
   readonly onItem?: (result: ItemRestore) => void;
@@ -48,35 +54,52 @@ export const parseDay = (value: string, option: string): Date => {
   return date;
 };
 
-const dayPrefix = (tenant: string, day: Date) =>
-  `${encodeKeyVariable(tenant)}/${day.toISOString().slice(0, 10).replace(/-/g, '/')}/`;
+const dayPrefix = (tenant: string, day: Date, under = '') =>
+  `${encodeKeyVariable(tenant)}/${under}${day.toISOString().slice(0, 10).replace(/-/g, '/')}/`;
+
+/** Where batch objects are keyed under the tenant's prefix (`{tenant}/records/{yyyy}/{mm}/{dd}/…`). */
+const RECORDS = 'records/';
 
 /**
  * The object keys of items dated from `since` to `until` (UTC days, both included): object keys
- * begin with `<tenant>/<yyyy>/<mm>/<dd>/` (the item's date), so the days are a range of keys.
+ * begin with `<tenant>/<yyyy>/<mm>/<dd>/` (the item's date), so the days are a range of keys (and
+ * batch objects' keys, `<tenant>/records/<yyyy>/<mm>/<dd>/`, with `under` = `records/`).
  */
 export const keyRangeOf = (
   tenant: string,
   since: string | undefined,
   until: string | undefined,
+  under = '',
 ): KeyRange => {
-  const from =
-    since === undefined ? `${encodeKeyVariable(tenant)}/` : dayPrefix(tenant, parseDay(since, '--since'));
-  let before = `${encodeKeyVariable(tenant)}0`; // '0' follows '/': every key of the tenant is before it
+  const top = `${encodeKeyVariable(tenant)}/${under}`;
+  const from = since === undefined ? top : dayPrefix(tenant, parseDay(since, '--since'), under);
+  // '0' follows '/': every key under the prefix is before it.
+  let before = `${top.slice(0, -1)}0`;
   if (until !== undefined) {
     const last = parseDay(until, '--until');
-    before = dayPrefix(tenant, new Date(last.getTime() + 86_400_000));
+    before = dayPrefix(tenant, new Date(last.getTime() + 86_400_000), under);
   }
   if (since !== undefined && until !== undefined && from >= before)
     throw new RangeError(`--since ${since} is after --until ${until}`);
   return { from, before };
 };
 
+/**
+ * The keys of the batch objects (the batch layout) of the same days: a batch is keyed by its
+ * members' day, under `<tenant>/records/`.
+ */
+export const recordsKeyRangeOf = (
+  tenant: string,
+  since: string | undefined,
+  until: string | undefined,
+): KeyRange => keyRangeOf(tenant, since, until, RECORDS);
+
 /** Items are read from the ledger this many ids at a time. */
 const PAGE = 200;
 
 /**
- * Restores items of an archive into `out`: the ones named, or every item dated within a window.
+ * Restores items of an archive into `out`: the ones named, or every item dated within a window
+ * (in the batch layout, every member of the window's batches, each batch decoded once for all).
  * Opens the ledger and the pipeline's codec and sinks (never its source); items are done one after
  * the other, each object streamed from the sink to its file. Resolves with a summary; each item's
  * own result goes to `onItem` as it is done. Rejects with `RunSetupError` when the archive cannot
@@ -88,6 +111,10 @@ export const restoreArchive = async (options: RestoreOptions): Promise<RestoreSu
     'itemIds' in selection
       ? undefined
       : keyRangeOf(options.prepared.loaded.config.tenant, selection.since, selection.until);
+  const records =
+    'itemIds' in selection
+      ? undefined
+      : recordsKeyRangeOf(options.prepared.loaded.config.tenant, selection.since, selection.until);
   const access = await openArchiveAccess({
     prepared: options.prepared,
     scrubber: options.scrubber,
@@ -96,25 +123,43 @@ export const restoreArchive = async (options: RestoreOptions): Promise<RestoreSu
   const counts = { items: 0, restored: 0, partial: 0, failed: 0, unknown: 0, files: 0, bytes: 0 };
   try {
     const sink = chooseSink(access.sinks, options.sink);
-    const one = async (itemId: string) => {
-      const result = await restoreItem(access, itemId, {
-        out: options.out,
-        force: options.force === true,
-        ...(sink ? { sink } : {}),
-      });
+    const itemOptions = {
+      out: options.out,
+      force: options.force === true,
+      recordName: options.recordName ?? 'record',
+      ...(sink ? { sink } : {}),
+    };
+    const done = (result: ItemRestore) => {
       counts.items++;
       counts[result.status]++;
       counts.files += result.files.length;
       counts.bytes += result.files.reduce((n, f) => n + f.bytes, 0);
       options.onItem?.(result);
     };
-    if (!range) {
+    if (!range || !records) {
       for (const id of (selection as { itemIds: readonly string[] }).itemIds) {
         if (access.signal.aborted) break;
-        await one(id);
+        done(await restoreItem(access, id, itemOptions));
       }
     } else {
+      // First the batches of the window (each decoded once for its members), then the items with
+      // objects of their own in it, less those whose record came from one of those batches.
       let after: string | undefined;
+      do {
+        const page = await access.ledger.itemIdsInKeyRange(
+          access.tenant,
+          access.sourceId,
+          records,
+          after,
+          PAGE,
+        );
+        for (const id of page.itemIds) {
+          if (access.signal.aborted) break;
+          if (isBatchItemId(id)) await restoreBatchMembers(access, id, itemOptions, done);
+        }
+        after = page.next;
+      } while (after !== undefined && !access.signal.aborted);
+      after = undefined;
       do {
         const page = await access.ledger.itemIdsInKeyRange(
           access.tenant,
@@ -125,7 +170,10 @@ export const restoreArchive = async (options: RestoreOptions): Promise<RestoreSu
         );
         for (const id of page.itemIds) {
           if (access.signal.aborted) break;
-          await one(id);
+          if (isBatchItemId(id)) continue;
+          const batch = await access.ledger.batchInfoOf(access.tenant, access.sourceId, id);
+          if (batch?.status === 'stored' && batch.key >= records.from && batch.key < records.before) continue;
+          done(await restoreItem(access, id, itemOptions));
         }
         after = page.next;
       } while (after !== undefined && !access.signal.aborted);

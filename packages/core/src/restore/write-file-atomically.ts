@@ -33,19 +33,21 @@ const syncDirectory = async (dir: string) => {
   }
 };
 
+/** A file written to its temp name beside its target (synced, closed), not yet moved into place. */
+export interface StagedFile {
+  readonly target: string;
+  readonly temp: string;
+  readonly bytes: number;
+}
+
 /**
- * Writes `body` to `target` so that no partial file is ever seen there: the bytes go to a temp file
- * in the same directory (created 0600, owner-only: restored files hold contact data), which is
- * synced and moved into place only after `body` ended without an error — for a decoded object,
- * after its final chunk authenticated. Any failure removes the temp file. Without `force`, a file
- * already at `target` is never replaced (checked atomically by a hard link where the filesystem
- * has them). Resolves with the number of bytes written.
+ * Writes `body` to a temp file beside `target` (created 0600, owner-only: restored files hold
+ * contact data) and syncs it; nothing is at `target` yet. Any failure removes the temp file.
  */
-export const writeFileAtomically = async (
+export const stageFile = async (
   target: string,
-  body: Readable,
-  options: { readonly force: boolean },
-): Promise<number> => {
+  body: AsyncIterable<unknown> | Iterable<Buffer>,
+): Promise<StagedFile> => {
   const dir = path.dirname(target);
   const temp = path.join(dir, `.${path.basename(target)}.${randomBytes(6).toString('hex')}.partial`);
   const handle = await open(temp, 'wx', 0o600);
@@ -65,14 +67,50 @@ export const writeFileAtomically = async (
     } finally {
       await handle.close();
     }
-    if (options.force) await rename(temp, target);
-    else await placeWithoutReplacing(temp, target);
   } catch (error) {
     await removeQuietly(temp);
     throw error;
   }
-  await syncDirectory(dir);
-  return bytes;
+  return { target, temp, bytes };
+};
+
+/**
+ * Moves a staged file into place: renamed over `target` with `force`, else linked without
+ * replacing a file there (`TargetExists`). The temp file is gone afterwards, whatever happens.
+ */
+export const placeStaged = async (
+  staged: StagedFile,
+  options: { readonly force: boolean },
+): Promise<void> => {
+  try {
+    if (options.force) await rename(staged.temp, staged.target);
+    else await placeWithoutReplacing(staged.temp, staged.target);
+  } catch (error) {
+    await removeQuietly(staged.temp);
+    throw error;
+  }
+  await syncDirectory(path.dirname(staged.target));
+};
+
+/** Removes a staged file that is not to be placed (its source failed later on). */
+export const discardStaged = (staged: StagedFile): Promise<void> => removeQuietly(staged.temp);
+
+/**
+ * Writes `body` to `target` so that no partial file is ever seen there: the bytes go to a temp file
+ * in the same directory (created 0600, owner-only: restored files hold contact data), which is
+ * synced and moved into place only after `body` ended without an error — for a decoded object,
+ * after its final chunk authenticated. Any failure removes the temp file. Without `force`, a file
+ * already at `target` is never replaced (checked atomically by a hard link where the filesystem
+ * has them). Resolves with the number of bytes written.
+ */
+export const writeFileAtomically = async (
+  target: string,
+  body: Readable,
+  options: { readonly force: boolean },
+): Promise<number> => {
+  const staged = await stageFile(target, body);
+  await placeStaged(staged, options);
+  return staged.bytes;
 };
 
 const placeWithoutReplacing = async (temp: string, target: string) => {

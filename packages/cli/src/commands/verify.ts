@@ -26,7 +26,7 @@ const table = (problems: readonly VerifyProblem[]): string[] => {
   const rows = problems.map((p) => ({
     sink: escapeControl(p.sink),
     key: escapeControl(p.key),
-    item: escapeControl(p.itemId ?? '-'),
+    item: escapeControl(p.batchId === undefined ? (p.itemId ?? '-') : `batch ${p.batchId}`),
     what: p.kinds.map((k) => WHAT[k]).join(', '),
     detail: escapeControl(p.detail),
   }));
@@ -83,6 +83,7 @@ export default class Verify extends Command {
   static override summary = 'Check that every archived object is in the sinks, unchanged.';
   static override description =
     `For every object the ledger records (or a random --sample of them), on every sink of the pipeline (or --sink only): the object is there, and its size and the store's checksum match what was recorded when it was stored. With --deep, every object is downloaded and every chunk authenticated under the context it was archived with (tenant, object key, item, artifact, content type) — a flipped byte, a truncation, or an object moved or copied to another key fail there — and the SHA-256 of the stored bytes is compared with the ledger's. Without --sample, each sink that can list its objects is listed under the tenant's prefix, and objects the ledger does not know are reported too.
+Batch objects (the batch record layout: many items' records in one JSON Lines object under {tenant}/records/…) are checked like any object, and named in the ITEM column as "batch <batchId>"; an unknown object at the key of a batch the ledger has (an abandoned one) says so.
 Problems are printed as a table (sink, key, item, what), then a summary; --json prints the whole result instead. The ledger is read a page at a time and a sample is drawn without holding every object: memory stays bounded for any archive. Only the codec's key (for --deep) and the sinks' credentials are needed: variables used only by the source, transforms or notifiers (CXONE_*) may be unset.
 Exit status: 0 no problems; 4 problems found (each object named); 1 verification could not complete (a sink could not be read or listed) and found nothing else; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
   static override examples = [

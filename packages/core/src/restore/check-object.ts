@@ -1,4 +1,4 @@
-import { type ItemObject, storedKeyOf } from '../ledger/ledger.js';
+import { batchIdOf, type ItemObject, storedKeyOf } from '../ledger/ledger.js';
 import type { Checksum, StoredInfo } from '../plugin/types.js';
 import type { SinkTarget } from '../runtime/flow-context.js';
 import type { ArchiveAccess } from './archive-access.js';
@@ -28,6 +28,11 @@ export interface VerifyProblem {
   readonly key: string;
   readonly itemId?: string;
   readonly artifact?: string;
+  /**
+   * The batch the object is (the batch layout: many items' records in one object, recorded under
+   * the item id `#batch:<batchId>`), or the batch the ledger had at an unknown object's key.
+   */
+  readonly batchId?: string;
   readonly kinds: readonly ProblemKind[];
   /** What was found, in words (never key material; messages are scrubbed). */
   readonly detail: string;
@@ -98,11 +103,13 @@ export const checkObject = async (
   object: ItemObject,
   deep: boolean,
 ): Promise<ObjectCheck> => {
+  const batchId = batchIdOf(object.itemId);
   const base = {
     sink: sink.label,
     key: storedKeyOf(object),
     itemId: object.itemId,
     artifact: object.artifact,
+    ...(batchId === undefined ? {} : { batchId }),
   };
   const problem = (found: readonly { kind: ProblemKind; detail: string }[]): VerifyProblem => ({
     ...base,

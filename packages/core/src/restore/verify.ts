@@ -215,17 +215,46 @@ const listUnknown = async (
     for (const o of page.value.objects) {
       listed++;
       if (!(await access.ledger.knowsObject(access.tenant, sink.label, o.key)))
-        report({
-          sink: sink.label,
-          key: o.key,
-          kinds: ['unknown'],
-          detail: `the ledger does not know this object (${o.size} bytes at ${o.physicalKey})`,
-        });
+        report(await unknownObject(access, sink, o));
     }
     after = page.value.next;
   } while (after !== undefined && !access.signal.aborted);
   tally.listing = 'listed';
   tally.listed = listed;
+};
+
+/**
+ * An object the ledger does not know, as a problem. One at the key of a batch the ledger has (the
+ * batch layout) is named by it: an abandoned batch's object (its members were stored in another
+ * batch; deleting it is the operator's call), or one of a batch not stored yet.
+ */
+const unknownObject = async (
+  access: ArchiveAccess,
+  sink: SinkTarget,
+  o: { readonly key: string; readonly size: number; readonly physicalKey: string },
+): Promise<VerifyProblem> => {
+  const where = `${o.size} bytes at ${o.physicalKey}`;
+  const batch = await access.ledger.batchAtKey(access.tenant, o.key);
+  if (!batch)
+    return {
+      sink: sink.label,
+      key: o.key,
+      kinds: ['unknown'],
+      detail: `the ledger does not know this object (${where})`,
+    };
+  const why =
+    batch.status === 'abandoned'
+      ? 'abandoned: its records were stored again in another batch, and this object is not needed to restore them'
+      : batch.status === 'stored'
+        ? `stored, but the ledger records no copy of it on ${sink.label}`
+        : `${batch.status}: not stored yet (the next run stores it)`;
+  return {
+    sink: sink.label,
+    key: o.key,
+    batchId: batch.batchId,
+    kinds: ['unknown'],
+    detail: `the ledger records no object here: it is the key of batch ${batch.batchId} (${batch.size} records, source ${batch.source}), ${why} (${where})`,
+  };
 };
 
 export type { CheckLevel, ProblemKind, VerifyProblem } from './check-object.js';

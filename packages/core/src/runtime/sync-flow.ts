@@ -1,5 +1,5 @@
 import { Effect, Ref } from 'effect';
-import { type LedgerObject, type MissingObject, storedKeyOf } from '../ledger/ledger.js';
+import { batchIdOf, type LedgerObject, type MissingObject, storedKeyOf } from '../ledger/ledger.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Checkpoint } from '../plugin/types.js';
 import { invoke } from './boundary.js';
@@ -11,8 +11,11 @@ import { type RetryHooks, withRetry } from './retry.js';
 /** Missing objects are read from the ledger this many at a time. */
 const PAGE = 256;
 
-const describeObject = (m: MissingObject, target: SinkTarget) =>
-  `${m.itemId}/${m.artifact} → ${target.label}`;
+/** `<item>/<artifact> → <sink>`; a batch object (the batch layout) as `batch <batchId>/records.jsonl → <sink>`. */
+const describeObject = (m: MissingObject, target: SinkTarget) => {
+  const batchId = batchIdOf(m.itemId);
+  return `${batchId === undefined ? m.itemId : `batch ${batchId}`}/${m.artifact} → ${target.label}`;
+};
 
 /**
  * Copies one stored object, as it is (no decoding, no re-encryption), from a sink that holds it to
@@ -138,7 +141,9 @@ const copyObject = (ctx: FlowContext, target: SinkTarget, m: MissingObject): Eff
 
 /**
  * The sync flow (`cxarchive sync`): fills every sink of the pipeline with the objects of archived
- * items that another sink holds and it does not (a sink added after they were archived). Each
+ * items that another sink holds and it does not (a sink added after they were archived). In the
+ * batch layout a stored batch is an archived item of kind `batch` (`#batch:<batchId>`): its object
+ * is copied like any other, as it is (its context binds its key, which the copy keeps). Each
  * object copied is one outcome (`archived`, or `failed` with the reason) in the report.
  */
 export const syncFlow = (

@@ -2,16 +2,20 @@
 // its batch object, written as the per-item layout would have written it; a tampered batch leaves
 // no file; a window decodes each batch once for all of its members; memory does not grow with the
 // batch.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { openSqliteLedger, restoreArchive, SecretScrubber } from '@cxarchive/core/host';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { batchArchive, type ReplayItem } from './batch-archive.js';
-import { listFiles } from './helpers.js';
+import { listFiles, makeTenant, runTenant, type Tenant } from './helpers.js';
 import { assertBuilt, cli } from './restore-helpers.js';
 
 beforeAll(assertBuilt);
+const tenants: Tenant[] = [];
+afterEach(async () => {
+  await Promise.all(tenants.splice(0).map((t) => t.simulator.stop()));
+});
 
 const outDir = () => path.join(mkdtempSync(path.join(tmpdir(), 'cxarchive-restored-')), 'out');
 
@@ -42,6 +46,37 @@ const recordBytes = (i: number) => `${JSON.stringify(itemAt(i).record)}\n`;
 const batchKeysOf = (root: string) => listFiles(root).filter((f) => f.includes('/records/'));
 
 describe('cxarchive restore in the batch layout', () => {
+  it('finds a CXone contact inside its batch: contact.json and its recording as the per-item layout restores them', async () => {
+    const layout = 'layout: { records: batch, batchSize: 4 }\n';
+    const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 6, extra: layout });
+    tenants.push(t);
+    expect((await runTenant(t)).status).toBe('succeeded');
+    expect(listFiles(path.join(t.dir, 'archive')).filter((f) => f.endsWith('contact.json.cxar'))).toEqual([]);
+    // The same contacts from the same simulator, one object per record, in a directory of its own.
+    const twinDir = path.join(t.dir, 'per-item');
+    mkdirSync(path.join(twinDir, 'keys'), { recursive: true });
+    copyFileSync(t.keyFile, path.join(twinDir, 'keys', 'tenant.key'));
+    const twinFile = path.join(twinDir, 'archive.pipeline.yaml');
+    writeFileSync(twinFile, readFileSync(t.file, 'utf8').replace(layout, ''));
+    expect((await runTenant({ ...t, dir: twinDir, file: twinFile })).status).toBe('succeeded');
+
+    const [masterId] = [...t.simulator.dataset.recordings.keys()];
+    const id = String(masterId);
+    const out = outDir();
+    const twinOut = outDir();
+    const batched = await cli(['restore', t.file, '--item', id, '--out', out]);
+    expect(batched.stderr).not.toContain('CXONE');
+    expect(batched.code).toBe(0);
+    expect((await cli(['restore', twinFile, '--item', id, '--out', twinOut])).code).toBe(0);
+    const files = listFiles(path.join(out, id));
+    expect(files).toContain('contact.json');
+    expect(files.some((f) => f.startsWith('recording'))).toBe(true);
+    expect(files).toEqual(listFiles(path.join(twinOut, id)));
+    for (const f of files)
+      expect(readFileSync(path.join(out, id, f))).toEqual(readFileSync(path.join(twinOut, id, f)));
+    expect(JSON.parse(readFileSync(path.join(out, id, 'contact.json'), 'utf8')).contactId).toBe(Number(id));
+  }, 60_000);
+
   it('restores an item from inside its batch with the bytes the per-item layout stores, owner-only, beside its recording', async () => {
     const a = await batchArchive(9, itemAt, { batchSize: 4 });
     expect((await a.run()).counts).toMatchObject({ archived: 9, failed: 0 });
@@ -172,6 +207,27 @@ describe('cxarchive restore in the batch layout', () => {
     expect(summary).toMatchObject({ items: 12, restored: 12, failed: 0, files: 16 });
     expect(gets.filter((k) => k.includes('/records/'))).toHaveLength(3);
     expect(gets.filter((k) => k.endsWith('recording.mp4.cxar'))).toHaveLength(4);
+
+    // Items named one by one: those of one batch are restored from one reading of it too.
+    gets.length = 0;
+    const named = [1, 2, 7, 5, 9].map((i) => itemAt(i).id); // 03-02, 03-02, 03-03, 03-02, 03-02
+    const results: string[] = [];
+    const byName = await restoreArchive({
+      prepared: { ...prepared, sourceId: 'cxone', sinks: [counted] },
+      scrubber: new SecretScrubber(),
+      selection: { itemIds: [...named, itemAt(1).id] },
+      out: outDir(),
+      recordName: 'contact',
+      onItem: (r) => results.push(`${r.itemId}:${r.status}`),
+    });
+    expect(byName).toMatchObject({ items: 6, restored: 5, failed: 1 });
+    expect(gets.filter((k) => k.includes('/records/'))).toHaveLength(2);
+    // In the order named, a batch's items where the first of them is; one named twice is found there.
+    expect(results).toEqual([
+      ...[1, 2, 5, 9].map((i) => `${itemAt(i).id}:restored`),
+      `${itemAt(1).id}:failed`,
+      `${itemAt(7).id}:restored`,
+    ]);
   }, 60_000);
 
   it('leaves no file for a tampered batch, names it and why, restores the rest, and falls back to a sink that holds it intact', async () => {

@@ -4,7 +4,7 @@ import type { PreparedArchive } from '../pipeline/prepare-pipeline.js';
 import type { SecretScrubber } from '../redacted.js';
 import { chooseSink, openArchiveAccess } from './archive-access.js';
 import { type ItemRestore, restoreItem } from './restore-item.js';
-import { restoreBatchMembers } from './restore-members.js';
+import { restoreBatchMembers, restoreNamedItems } from './restore-members.js';
 
 /** Items restored, by `--item` or by a window of dates (both ends included, UTC days). */
 export type RestoreSelection =
@@ -137,10 +137,12 @@ export const restoreArchive = async (options: RestoreOptions): Promise<RestoreSu
       options.onItem?.(result);
     };
     if (!range || !records) {
-      for (const id of (selection as { itemIds: readonly string[] }).itemIds) {
-        if (access.signal.aborted) break;
-        done(await restoreItem(access, id, itemOptions));
-      }
+      await restoreNamedItems(
+        access,
+        (selection as { itemIds: readonly string[] }).itemIds,
+        itemOptions,
+        done,
+      );
     } else {
       // First the batches of the window (each decoded once for its members), then the items with
       // objects of their own in it, less those whose record came from one of those batches.

@@ -107,6 +107,19 @@ describe('cxarchive restore in the batch layout', () => {
     const named = await cli(['restore', a.file, '--item', plain, '--out', out, '--record-name', 'call']);
     expect(named.code).toBe(0);
     expect(readFileSync(path.join(out, plain, 'call.json'), 'utf8')).toBe(recordBytes(4));
+    const json = await cli(['restore', a.file, '--item', plain, '--out', outDir(), '--json']);
+    const [line] = json.stdout.trim().split('\n');
+    expect(JSON.parse(line!).item).toMatchObject({
+      itemId: plain,
+      status: 'restored',
+      files: [
+        {
+          artifact: 'contact.json',
+          batchId: expect.any(String),
+          key: expect.stringMatching(/^acme\/records\/2026\/03\/01\/.+\.jsonl\.cxar$/),
+        },
+      ],
+    });
     const bad = await cli(['restore', a.file, '--item', plain, '--out', out, '--record-name', '../x']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--record-name "../x": give the base name of the record file');

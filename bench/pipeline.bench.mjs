@@ -133,10 +133,11 @@ layout: { records: ${layout}, batchSize: ${BATCH_SIZE} }
 };
 
 /** One run of `count` contacts in `layout` into a new directory: seconds, CPU seconds, counts. */
-const pipelineRun = async (layout, count, itemAt) => {
+const pipelineRun = async (layout, count, itemAt, hooks = {}) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-bench-pipeline-'));
   try {
     const { prepared, scrubber } = await prepare(dir, layout);
+    await hooks.before?.();
     const cpu = process.cpuUsage();
     const started = performance.now();
     const report = await runPipeline({
@@ -144,6 +145,7 @@ const pipelineRun = async (layout, count, itemAt) => {
       scrubber,
     });
     const seconds = (performance.now() - started) / 1000;
+    await hooks.after?.();
     const cpuUsed = cpuSeconds(cpu);
     if (report.status !== 'succeeded' || report.counts.archived !== count)
       throw new Error(
@@ -244,21 +246,25 @@ const memory = async (count) => {
 };
 
 /**
- * Child: `--profile <count>`: one batched run with the V8 CPU profiler on (what `--cpu-prof`
+ * Child: `--profile <layout> <count>`: one run with the V8 CPU profiler on (what `--cpu-prof`
  * records, started just before the run and stopped just after it, so setup is left out): the
  * top self-time functions of the main thread.
  */
-const profiled = async (count) => {
+const profiled = async (layout, count) => {
   const dataset = buildDataset({ seed: 1, contacts: count });
   const items = Array.from({ length: count }, (_, i) => itemOf(dataset.contactAt(i)));
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  const run = await pipelineRun('batch', count, (i) => items[i]);
-  const { profile } = await session.post('Profiler.stop');
+  let profile;
+  const run = await pipelineRun(layout, count, (i) => items[i], {
+    before: () => session.post('Profiler.start'),
+    after: async () => {
+      ({ profile } = await session.post('Profiler.stop'));
+    },
+  });
   session.disconnect();
-  return { count, seconds: run.seconds, top: topSelfTime(profile) };
+  return { layout, count, seconds: run.seconds, top: topSelfTime(profile) };
 };
 
 /** Where a profiled function lives, coarsely: the part of cxarchive or the library it belongs to. */
@@ -274,7 +280,7 @@ const areaOf = (functionName, url) => {
 };
 
 /** The top self-time functions of a CPU profile (samples × their time deltas), and by area. */
-const topSelfTime = (profile, top = 15) => {
+export const topSelfTime = (profile, top = 15) => {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map();
   const areas = new Map();
@@ -386,18 +392,26 @@ const main = () => {
   }
 
   if (PROFILE) {
-    const p = child(['--profile', String(BATCH_CONTACTS)]);
-    say(
-      `\nwhere the batched run's main-thread time goes (CPU profile of the run only, ${p.count} contacts in ${p.seconds.toFixed(2)} s under the profiler; top self time)`,
-    );
-    for (const t of p.top.functions) {
-      emit({ name: `profile self time: ${t.name}`, value: t.ms, unit: 'ms', share: t.share });
-      say(`${t.ms.toFixed(0).padStart(7)} ms ${(t.share * 100).toFixed(1).padStart(5)} %  ${t.name}`);
-    }
-    say('the same self time by area');
-    for (const t of p.top.areas) {
-      emit({ name: `profile self time by area: ${t.name}`, value: t.ms, unit: 'ms', share: t.share });
-      say(`${t.ms.toFixed(0).padStart(7)} ms ${(t.share * 100).toFixed(1).padStart(5)} %  ${t.name}`);
+    // The batched run in full; the per-item run by area only (its own contact count).
+    for (const [layout, count] of [
+      ['batch', BATCH_CONTACTS],
+      ['per-item', PER_ITEM_CONTACTS],
+    ]) {
+      const p = child(['--profile', layout, String(count)]);
+      say(
+        `\nwhere the ${layout} run's main-thread time goes (CPU profile of the run only, ${p.count} contacts in ${p.seconds.toFixed(2)} s under the profiler; self time)`,
+      );
+      const shown = layout === 'batch' ? [...p.top.functions, undefined, ...p.top.areas] : p.top.areas;
+      if (layout === 'batch') say('top functions');
+      for (const t of shown) {
+        if (t === undefined) {
+          say('by area');
+          continue;
+        }
+        const what = p.top.areas.includes(t) ? 'by area' : 'self time';
+        emit({ name: `profile, ${layout}, ${what}: ${t.name}`, value: t.ms, unit: 'ms', share: t.share });
+        say(`${t.ms.toFixed(0).padStart(7)} ms ${(t.share * 100).toFixed(1).padStart(5)} %  ${t.name}`);
+      }
     }
   }
 
@@ -410,5 +424,5 @@ if (process.argv[1] === undefined || path.resolve(process.argv[1]) !== SELF) {
   // imported (bench/requests.bench.mjs): nothing to run
 } else if (mode === '--capacity') console.log(JSON.stringify(await capacity(a, Number(b))));
 else if (mode === '--memory') console.log(JSON.stringify(await memory(Number(a))));
-else if (mode === '--profile') console.log(JSON.stringify(await profiled(Number(a))));
+else if (mode === '--profile') console.log(JSON.stringify(await profiled(a, Number(b))));
 else main();

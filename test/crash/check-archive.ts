@@ -3,10 +3,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { type ChildExit, DATA, SINK_LABELS, SINK_ROOTS } from './children.js';
-import { readLedger } from './ledger-rows.js';
-import { type CodecName, EXTENSIONS, plaintextOf, unitOfKey } from './object-contents.js';
-import { artifactDigests, seededItems } from './seeded-items.mjs';
+import { type BatchStats, batchContents, checkBatches } from './check-batches.js';
+import { type BatchLayout, type ChildExit, DATA, SINK_LABELS, SINK_ROOTS } from './children.js';
+import { type BatchRow, readLedger } from './ledger-rows.js';
+import { type CodecName, EXTENSIONS, isBatchKey, plaintextOf, unitOfKey } from './object-contents.js';
+import { artifactDigests, type SeededItem, seededItems } from './seeded-items.mjs';
 import { snapshotTree } from './tree-snapshot.mjs';
 
 /** The sink-fs temp directory under each root (`TEMP_DIR` in packages/sink-fs). */
@@ -14,11 +15,22 @@ export const TEMP_DIR = '.cxarchive~tmp';
 
 export interface Reference {
   readonly codec: CodecName;
-  /** Logical object keys of a clean run, sorted (the same on every sink). */
+  /** The batch record layout; per-item when undefined. */
+  readonly layout?: BatchLayout;
+  /**
+   * Logical object keys of a clean run, sorted (the same on every sink), batch objects aside: their
+   * keys name the run that formed them (`check-batches.ts` checks them).
+   */
   readonly keys: readonly string[];
   /** SHA-256 of each object's plaintext (what it decodes to), by key. */
   readonly plaintext: Readonly<Record<string, string>>;
+  /** Batch layout: how many batches a clean run stores. */
+  readonly storedBatches?: number;
 }
+
+/** The seeded items, dated as the reference's runs date them. */
+export const itemsOf = (reference: Pick<Reference, 'layout'>): SeededItem[] =>
+  seededItems(DATA.seed, DATA.count, DATA.bigSize, reference.layout?.days);
 
 export const sha256File = (file: string): string =>
   createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -51,16 +63,22 @@ export const rootsOf = (dir: string): string[] => SINK_ROOTS.map((r) => path.joi
 export const referenceFrom = async (
   dir: string,
   codec: CodecName,
+  layout?: BatchLayout,
 ): Promise<{ reference: Reference; problems: string[] }> => {
   const problems: string[] = [];
   const [first, ...others] = rootsOf(dir).map(rootContents);
-  const keys = Object.keys(first!.objects).sort();
+  const all = Object.keys(first!.objects).sort();
+  const keys = all.filter((k) => !isBatchKey(k));
   for (const [i, other] of others.entries())
-    if (JSON.stringify(Object.keys(other.objects).sort()) !== JSON.stringify(keys))
+    if (JSON.stringify(Object.keys(other.objects).sort()) !== JSON.stringify(all))
       problems.push(`${SINK_ROOTS[i + 1]} holds other keys than ${SINK_ROOTS[0]}`);
-  const expected = artifactDigests(DATA.seed, DATA.count, DATA.bigSize);
-  const items = seededItems(DATA.seed, DATA.count, DATA.bigSize);
-  if (keys.length !== items.length * 3) problems.push(`${keys.length} objects, expected ${items.length * 3}`);
+  const expected = artifactDigests(DATA.seed, DATA.count, DATA.bigSize, layout?.days);
+  const items = itemsOf({ ...(layout ? { layout } : {}) });
+  // per item: its record (unless it goes to a batch), notes and recording
+  const perItem = layout ? 2 : 3;
+  if (keys.length !== items.length * perItem)
+    problems.push(`${keys.length} objects, expected ${items.length * perItem}`);
+  if (!layout && keys.length !== all.length) problems.push('batch objects in the per-item layout');
   const plaintext: Record<string, string> = {};
   for (const key of keys) {
     if (!key.endsWith(EXTENSIONS[codec])) problems.push(`${key} does not end in ${EXTENSIONS[codec]}`);
@@ -75,7 +93,11 @@ export const referenceFrom = async (
     } else if (decoded.sha256 !== expected[`${itemId}/${artifact}`])
       problems.push(`${key}: not the seeded bytes of ${itemId}/${artifact}`);
   }
-  return { reference: { codec, keys, plaintext }, problems };
+  const storedBatches = readLedger(dir).batches.filter((b) => b.status === 'stored').length;
+  return {
+    reference: { codec, keys, plaintext, ...(layout ? { layout, storedBatches } : {}) },
+    problems,
+  };
 };
 
 /** Whether the object at `file` decodes (under `key`) to the reference plaintext of `key`. */
@@ -99,6 +121,8 @@ export interface RunStep {
   readonly rootsAfter: readonly RootContents[];
   /** The ledger's object rows right after this run ended, as `<sink label>:<key>`. */
   readonly recordedAfter: ReadonlySet<string>;
+  /** The ledger's batches right after this run ended (batch layout). */
+  readonly batchesAfter: readonly BatchRow[];
 }
 
 export interface ScenarioStats {
@@ -108,6 +132,8 @@ export interface ScenarioStats {
   readonly unrecordedAfterKills: number;
   /** Archived items the source was never told about (a problem too: the ledger keeps them pending). */
   readonly unacknowledged: readonly string[];
+  /** Batch layout: batches left open, abandoned, and objects of abandoned batches. */
+  readonly batches?: BatchStats;
 }
 
 export interface ScenarioCheck {
@@ -151,9 +177,18 @@ const checkRuns = async (
     if (lost.length) out.problems.push(`${which}: items archived before it are no longer archived: ${lost}`);
     if (step.killed) {
       for (const [r, contents] of step.rootsAfter.entries())
-        for (const key of Object.keys(contents.objects))
-          if (!(await holdsReference(dir, reference, key, path.join(roots[r]!, key))))
+        for (const key of Object.keys(contents.objects)) {
+          const file = path.join(roots[r]!, key);
+          if (isBatchKey(key)) {
+            // whole, and only seeded lines (whose batch it is, the final checks say)
+            const where = `${which}: left ${SINK_ROOTS[r]}/${key}, which`;
+            const items = itemsOf(reference);
+            const held = await batchContents(reference.codec, dir, key, file, items, where);
+            out.problems.push(...held.problems);
+            if (held.ids.length === 0) out.problems.push(`${where} holds no line`);
+          } else if (!(await holdsReference(dir, reference, key, file)))
             out.problems.push(`${which}: left ${SINK_ROOTS[r]}/${key} that is not the reference object`);
+        }
       continue;
     }
     const report = step.exit.report;
@@ -180,7 +215,8 @@ const checkSinks = async (
   for (const [r, contents] of roots.map(rootContents).entries()) {
     const keys = Object.keys(contents.objects).sort();
     const missing = reference.keys.filter((k) => !(k in contents.objects));
-    const extra = keys.filter((k) => !reference.plaintext[k]);
+    // batch objects: check-batches.ts (in the per-item layout, any is unexpected)
+    const extra = keys.filter((k) => !reference.plaintext[k] && !(reference.layout && isBatchKey(k)));
     if (missing.length) problems.push(`${SINK_ROOTS[r]} is missing ${missing.join(', ')}`);
     if (extra.length) problems.push(`${SINK_ROOTS[r]} holds unexpected ${extra.join(', ')}`);
     if (contents.temps.length)
@@ -201,7 +237,7 @@ const checkSinks = async (
 /** 3. The ledger: every item archived once, one object row per artifact and sink, matching the files. */
 const checkLedger = (dir: string, reference: Reference, problems: string[]): void => {
   const roots = rootsOf(dir);
-  const items = seededItems(DATA.seed, DATA.count, DATA.bigSize).map((i) => i.id);
+  const items = itemsOf(reference).map((i) => i.id);
   const ledger = readLedger(dir);
   const ids = ledger.items.map((i) => i.item_id);
   if (JSON.stringify(ids) !== JSON.stringify(items))
@@ -210,7 +246,9 @@ const checkLedger = (dir: string, reference: Reference, problems: string[]): voi
     if (item.status !== 'archived')
       problems.push(`${item.item_id} is ${item.status} (${item.last_error ?? ''})`);
   const rows = new Map<string, number>();
-  for (const o of ledger.objects) {
+  // batch objects: check-batches.ts (in the per-item layout, any is unexpected below)
+  const objects = ledger.objects.filter((o) => !(reference.layout && o.item_id.startsWith('#batch:')));
+  for (const o of objects) {
     const id = `${o.item_id}/${o.artifact}@${o.sink}`;
     rows.set(id, (rows.get(id) ?? 0) + 1);
     const r = SINK_LABELS.indexOf(o.sink as (typeof SINK_LABELS)[number]);
@@ -243,8 +281,8 @@ const checkLedger = (dir: string, reference: Reference, problems: string[]): voi
     }
   }
   const expectedRows = reference.keys.length * SINK_LABELS.length;
-  if (ledger.objects.length !== expectedRows)
-    problems.push(`ledger has ${ledger.objects.length} object rows, expected ${expectedRows}`);
+  if (objects.length !== expectedRows)
+    problems.push(`ledger has ${objects.length} object rows, expected ${expectedRows}`);
   if (JSON.stringify(ledger.checkpoint) !== JSON.stringify({ offset: items.length }))
     problems.push(`the checkpoint is ${JSON.stringify(ledger.checkpoint)}`);
   if (ledger.leases.length) problems.push(`a lease is still held: ${JSON.stringify(ledger.leases)}`);
@@ -278,7 +316,12 @@ const checkRunRows = (
  * acknowledgement pending until it is made); twice only when the run that made it first was killed
  * before the ledger recorded it. Returns the ids acknowledged.
  */
-const checkAcknowledgements = (dir: string, steps: readonly RunStep[], problems: string[]): Set<string> => {
+const checkAcknowledgements = (
+  dir: string,
+  reference: Reference,
+  steps: readonly RunStep[],
+  problems: string[],
+): Set<string> => {
   const killedPids = new Set(steps.filter((s) => s.killed).map((s) => s.exit.pid));
   const firstBy = new Map<string, number>();
   for (const a of readAcks(dir)) {
@@ -289,7 +332,7 @@ const checkAcknowledgements = (dir: string, steps: readonly RunStep[], problems:
     firstBy.set(a.id, a.pid);
   }
   const acked = new Set(firstBy.keys());
-  for (const id of seededItems(DATA.seed, DATA.count, DATA.bigSize).map((i) => i.id))
+  for (const id of itemsOf(reference).map((i) => i.id))
     if (!acked.has(id)) problems.push(`${id} was archived but never acknowledged`);
   return acked;
 };
@@ -310,7 +353,20 @@ export const checkScenario = async (
   await checkSinks(dir, reference, steps, out.problems);
   checkLedger(dir, reference, out.problems);
   checkRunRows(dir, steps, foreignRuns, out.problems);
-  const acked = checkAcknowledgements(dir, steps, out.problems);
+  const acked = checkAcknowledgements(dir, reference, steps, out.problems);
+  const batches = reference.layout
+    ? await checkBatches(
+        dir,
+        rootsOf(dir).map((r) => Object.keys(rootContents(r).objects)),
+        {
+          codec: reference.codec,
+          layout: reference.layout,
+          items: itemsOf(reference),
+          ...(reference.storedBatches === undefined ? {} : { storedBatches: reference.storedBatches }),
+        },
+        out.problems,
+      )
+    : undefined;
   const killed = steps.filter((s) => s.killed);
   return {
     ...out,
@@ -328,9 +384,10 @@ export const checkScenario = async (
           ),
         0,
       ),
-      unacknowledged: seededItems(DATA.seed, DATA.count, DATA.bigSize)
+      unacknowledged: itemsOf(reference)
         .map((i) => i.id)
         .filter((id) => !acked.has(id)),
+      ...(batches ? { batches } : {}),
     },
   };
 };

@@ -7,9 +7,13 @@
 //   node child-run.mjs '<json options>'
 //
 // Options (see ChildOptions in children.ts): dir, seed, count, bigSize, sinkRoots, resultFile;
-// concurrency, codec; to catch a run mid-upload: stallFrom (the source stalls recordings),
-// stallPutsFrom (the sinks do not take recordings), stallAcknowledgeOf (an acknowledgement never
-// answers), chunkDelayMs; sigint (SIGINT aborts the run); lingerMs (stay alive after it returned).
+// concurrency, codec; layout (`{ records: 'batch', batchSize, days }`: the batch record layout,
+// the items on `days` days); to catch a run mid-upload: stallFrom (the source stalls recordings),
+// stallPutsFrom (the sinks do not take recordings), stallBatchPuts (nor batch objects), stallAcknowledgeOf (an acknowledgement never
+// answers), ackDelays (item id → ms: its acknowledgement answers after this long), chunkDelayMs; sigint (SIGINT aborts the run); lingerMs (stay alive after it returned).
+//
+// Faults the core hook cannot select (a batch object, a ledger write about a batch) are added by
+// child-faults.mjs from the same CXARCHIVE_TEST_FAULT.
 //
 // It prints `run.started <runId>` on stdout when the run starts, and when `runPipeline` returns
 // (or refuses to start) writes `resultFile`: the report's status, counts and error, and a
@@ -30,6 +34,7 @@ import {
   SecretScrubber,
 } from '@cxarchive/core/host';
 import fsSink from '@cxarchive/sink-fs';
+import { installChildFaults } from './child-faults.mjs';
 import { seededSourcePlugin } from './seeded-source.mjs';
 import { snapshotTree } from './tree-snapshot.mjs';
 
@@ -45,11 +50,15 @@ const {
   chunkDelayMs = 0,
   stallFrom,
   stallAcknowledgeOf,
+  ackDelays,
   stallPutsFrom,
+  stallBatchPuts = false,
   codec: codecName = 'identity',
   lingerMs = 0,
+  layout,
   resultFile,
 } = options;
+installChildFaults(process.env.CXARCHIVE_TEST_HOOKS === '1' ? process.env.CXARCHIVE_TEST_FAULT : undefined);
 const tenant = 'acme';
 const sourceId = 'seeded';
 
@@ -99,8 +108,10 @@ const sourceDefinition = seededSourcePlugin({
   bigSize,
   pageSize,
   chunkDelayMs,
+  ...(layout ? { days: layout.days } : {}),
   ...(stallFrom === undefined ? {} : { stallFrom }),
   ...(stallAcknowledgeOf === undefined ? {} : { stallAcknowledgeOf }),
+  ...(ackDelays === undefined ? {} : { ackDelays }),
   ackFile: path.join(dir, 'acks.jsonl'),
   ledgerFile: path.join(dir, '.cxarchive', `${tenant}.db`),
   tenant,
@@ -134,9 +145,11 @@ const config = {
   concurrency,
   retry: { attempts: 3, initialDelay: '5ms', maxDelay: '20ms', maxElapsed: '10s', maxWait: '5s' },
   state: { store: 'sqlite', lease: '1m' },
+  ...(layout ? { layout: { records: layout.records, batchSize: layout.batchSize } } : {}),
 };
 /**
- * The fs sink, except that the recordings of items from index `stallPutsFrom` on are not taken:
+ * The fs sink, except that the recordings of items from index `stallPutsFrom` on (and, with
+ * `stallBatchPuts`, the batch objects) are not taken:
  * their put waits (holding a timer, as a stalled connection holds its socket) until its signal
  * aborts, then fails as cancelled. Each such put first appends its key to `stalled-puts`.
  */
@@ -148,8 +161,10 @@ const stallingSink = (definition) =>
         ...sink,
         put(key, body, putOptions) {
           const itemIndex = Number(/\/c(\d+)\/recording\.wav\.(bin|cxar)$/.exec(key)?.[1] ?? 0) - 1;
-          if (stallPutsFrom === undefined || itemIndex < stallPutsFrom)
-            return sink.put(key, body, putOptions);
+          const stalled = stallBatchPuts
+            ? key.startsWith(`${tenant}/records/`)
+            : stallPutsFrom !== undefined && itemIndex >= stallPutsFrom;
+          if (!stalled) return sink.put(key, body, putOptions);
           appendFileSync(path.join(dir, 'stalled-puts'), `${key}\n`);
           return ResultAsync.fromSafePromise(
             new Promise((resolve) => {
@@ -170,7 +185,7 @@ const stallingSink = (definition) =>
         },
       })),
   });
-const sinkDefinition = stallPutsFrom === undefined ? fsSink : stallingSink(fsSink);
+const sinkDefinition = stallPutsFrom === undefined && !stallBatchPuts ? fsSink : stallingSink(fsSink);
 
 const pipeline = {
   loaded: { file: path.join(dir, 'archive.pipeline.yaml'), dir, config, source: undefined },

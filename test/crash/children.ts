@@ -13,6 +13,17 @@ const CHILD = fileURLToPath(new URL('./child-run.mjs', import.meta.url));
  * 210 kB: four chunks, so `mid-upload` is mid-upload).
  */
 export const DATA = { seed: 20261130, count: 8, bigSize: 200_000 } as const;
+/**
+ * The batch record layout, as the batch crash tests run it: records in batches of `batchSize`
+ * (one per day), and the seeded items on `days` days, so batches have several members.
+ */
+export interface BatchLayout {
+  readonly records: 'batch';
+  readonly batchSize: number;
+  readonly days: number;
+}
+/** 8 items on 2 days (5 and 3): three batches, two full ones sealed mid-run, one at the end. */
+export const BATCH_LAYOUT: BatchLayout = { records: 'batch', batchSize: 3, days: 2 };
 export const SINK_ROOTS = ['archive-a', 'archive-b'] as const;
 export const SINK_LABELS = ['sinks[0]', 'sinks[1]'] as const;
 
@@ -20,20 +31,29 @@ export interface ChildOptions {
   readonly dir: string;
   /** Default: identity. */
   readonly codec?: 'identity' | 'gzip-aes';
-  /** `<step>:<itemId|*>:<kill|throw>[:<nth>]`, read by core's test fault hook. */
+  /**
+   * `<step>:<itemId|*>:<kill|throw>[:<nth>]`, read by core's test fault hook; the child adds
+   * `#batch` targets and ledger steps (child-faults.mjs).
+   */
   readonly fault?: string;
   readonly chunkDelayMs?: number;
   /** Items from this index on stall in their recording until the run stops. */
   readonly stallFrom?: number;
   /** The sinks do not take the recordings of items from this index on (until the run is stopped). */
   readonly stallPutsFrom?: number;
+  /** The sinks do not take batch objects (until the run is stopped). */
+  readonly stallBatchPuts?: boolean;
   /** The source's `acknowledge` of this item never answers (until the run is stopped). */
   readonly stallAcknowledgeOf?: string;
+  /** Item id → ms: its acknowledgement answers after this long (a slow write-back API). */
+  readonly ackDelays?: Readonly<Record<string, number>>;
   /** Wire SIGINT to the run's AbortSignal. */
   readonly sigint?: boolean;
   /** Stay alive this long after `runPipeline` returned. */
   readonly lingerMs?: number;
   readonly concurrency?: number;
+  /** Default: the per-item layout (each item on a day of its own). */
+  readonly layout?: BatchLayout;
 }
 
 /** What the child wrote when `runPipeline` returned or refused to start. */
@@ -85,11 +105,14 @@ export const startChild = (options: ChildOptions): RunningChild => {
     ...(options.chunkDelayMs === undefined ? {} : { chunkDelayMs: options.chunkDelayMs }),
     ...(options.stallFrom === undefined ? {} : { stallFrom: options.stallFrom }),
     ...(options.stallPutsFrom === undefined ? {} : { stallPutsFrom: options.stallPutsFrom }),
+    ...(options.stallBatchPuts ? { stallBatchPuts: true } : {}),
     ...(options.stallAcknowledgeOf === undefined ? {} : { stallAcknowledgeOf: options.stallAcknowledgeOf }),
+    ...(options.ackDelays === undefined ? {} : { ackDelays: options.ackDelays }),
     ...(options.sigint ? { sigint: true } : {}),
     ...(options.lingerMs === undefined ? {} : { lingerMs: options.lingerMs }),
     ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
     ...(options.codec === undefined ? {} : { codec: options.codec }),
+    ...(options.layout === undefined ? {} : { layout: options.layout }),
   };
   const child = spawn(process.execPath, [CHILD, JSON.stringify(args)], {
     env,

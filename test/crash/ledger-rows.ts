@@ -61,8 +61,21 @@ export interface LeaseRow {
   readonly expires_at: string;
 }
 
+export interface BatchRow {
+  readonly batch_id: string;
+  readonly key: string;
+  readonly status: string;
+  /** Its members' item ids, in position order. */
+  readonly members: readonly string[];
+}
+
 export interface LedgerRows {
+  /** The source's items (not the item rows the batch layout writes for its batches). */
   readonly items: readonly ItemRow[];
+  /** The item rows of stored batches (`#batch:<batchId>`, kind `batch`). */
+  readonly batchItems: readonly ItemRow[];
+  /** The batch layout's batches, in the order they were created. */
+  readonly batches: readonly BatchRow[];
   readonly objects: readonly ObjectRow[];
   /** In the order the runs were recorded. */
   readonly runs: readonly RunRow[];
@@ -70,7 +83,15 @@ export interface LedgerRows {
   readonly checkpoint: unknown;
 }
 
-const EMPTY: LedgerRows = { items: [], objects: [], runs: [], leases: [], checkpoint: undefined };
+const EMPTY: LedgerRows = {
+  items: [],
+  batchItems: [],
+  batches: [],
+  objects: [],
+  runs: [],
+  leases: [],
+  checkpoint: undefined,
+};
 
 /** Every row of the tables the crash tests check; empty when there is no ledger yet. */
 export const readLedger = (dir: string): LedgerRows => {
@@ -81,12 +102,29 @@ export const readLedger = (dir: string): LedgerRows => {
     const checkpoint = db
       .prepare('SELECT checkpoint FROM checkpoints WHERE tenant = ? AND source = ?')
       .get(TENANT, SOURCE_ID) as { checkpoint: string } | undefined;
-    return {
-      items: db
+    const itemsOfKind = (kind: 'item' | 'batch') =>
+      db
         .prepare(
-          'SELECT item_id, status, attempts, run_id, last_error FROM items WHERE tenant = ? AND source = ? ORDER BY item_id',
+          'SELECT item_id, status, attempts, run_id, last_error FROM items WHERE tenant = ? AND source = ? AND kind = ? ORDER BY item_id',
         )
-        .all(TENANT, SOURCE_ID) as ItemRow[],
+        .all(TENANT, SOURCE_ID, kind) as ItemRow[];
+    const members = db.prepare(
+      'SELECT item_id FROM batch_members WHERE tenant = ? AND source = ? AND batch_id = ? ORDER BY position',
+    );
+    const batches = (
+      db
+        .prepare(
+          'SELECT batch_id, key, status FROM batches WHERE tenant = ? AND source = ? ORDER BY created_at, batch_id',
+        )
+        .all(TENANT, SOURCE_ID) as Omit<BatchRow, 'members'>[]
+    ).map((b) => ({
+      ...b,
+      members: (members.all(TENANT, SOURCE_ID, b.batch_id) as { item_id: string }[]).map((m) => m.item_id),
+    }));
+    return {
+      items: itemsOfKind('item'),
+      batchItems: itemsOfKind('batch'),
+      batches,
       objects: db
         .prepare(
           `SELECT item_id, artifact, sink, unit_id, run_id, key, physical_key, size, sha256, checksum_algorithm, checksum

@@ -19,11 +19,23 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   'record.json': 'application/json',
   'notes.txt': 'text/plain',
   'recording.wav': 'audio/wav',
+  'records.jsonl': 'application/x-ndjson',
 };
 
-/** `acme/2026/03/26/c03/notes.txt.cxar` → item `c03`, artifact `notes.txt`. */
+/** A batch object's key (the batch layout): `acme/records/2026/03/01/<batchId>.jsonl.bin`. */
+export const isBatchKey = (key: string): boolean => key.startsWith(`${TENANT}/records/`);
+
+/**
+ * `acme/2026/03/26/c03/notes.txt.cxar` → item `c03`, artifact `notes.txt`; a batch object's key →
+ * item `#batch:<batchId>`, artifact `records.jsonl` (as the runtime records and encodes it).
+ */
 export const unitOfKey = (key: string): { itemId: string; artifact: string } => {
   const parts = key.split('/');
+  if (isBatchKey(key))
+    return {
+      itemId: `#batch:${(parts[5] ?? '').replace(/\.jsonl\.(bin|cxar)$/, '')}`,
+      artifact: 'records.jsonl',
+    };
   return { itemId: parts[4] ?? '', artifact: (parts[5] ?? '').replace(/\.(bin|cxar)$/, '') };
 };
 

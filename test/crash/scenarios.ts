@@ -14,6 +14,7 @@ import {
   type ScenarioStats,
 } from './check-archive.js';
 import {
+  type BatchLayout,
   type ChildExit,
   type ChildOptions,
   DATA,
@@ -81,16 +82,22 @@ export const step = async (
     archivedAfter: new Set(ledger.items.filter((i) => i.status === 'archived').map((i) => i.item_id)),
     rootsAfter: rootsOf(dir).map(rootContents),
     recordedAfter: new Set(ledger.objects.map((o) => `${o.sink}:${o.key}`)),
+    batchesAfter: ledger.batches,
   };
 };
 
-/** A clean run in a fresh directory: the reference archive (checked against the seeded data). */
+/**
+ * A clean run in a fresh directory: the reference archive (checked against the seeded data). In the
+ * batch layout, its batch objects are checked, and counted, but their keys (named by the run) are
+ * not kept.
+ */
 export const cleanReference = async (
   codec: CodecName = 'identity',
+  layout?: BatchLayout,
 ): Promise<{ reference: Reference; problems: string[] }> => {
   const dir = newTenantDir();
-  const clean = await step(dir, { codec });
-  const { reference, problems } = await referenceFrom(dir, codec);
+  const clean = await step(dir, { codec, ...(layout ? { layout } : {}) });
+  const { reference, problems } = await referenceFrom(dir, codec, layout);
   const checked = await checkScenario(dir, reference, [clean]);
   problems.push(...checked.problems, ...checked.reportProblems);
   if (clean.exit.code !== 0) problems.unshift(`the clean run failed: ${describeExit(clean.exit)}`);
@@ -123,9 +130,9 @@ export const runScenario = async (
   const started = Date.now();
   const dir = newTenantDir();
   const steps: RunStep[] = [];
-  const codec = reference.codec;
-  for (const fault of faults) steps.push(await step(dir, { fault, codec, ...options }));
-  steps.push(await step(dir, { codec }));
+  const run = { codec: reference.codec, ...(reference.layout ? { layout: reference.layout } : {}) };
+  for (const fault of faults) steps.push(await step(dir, { fault, ...run, ...options }));
+  steps.push(await step(dir, run));
   const { problems, reportProblems, stats } = await checkScenario(dir, reference, steps);
   const first = steps[0]!;
   if (faults[0]?.includes(':kill') && first.exit.signal !== 'SIGKILL')
@@ -137,7 +144,7 @@ export const runScenario = async (
 };
 
 /** mulberry32: a small seeded PRNG, so the random scenarios are the same on every run. */
-const prng = (seed: number) => {
+export const prng = (seed: number) => {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

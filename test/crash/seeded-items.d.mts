@@ -19,9 +19,15 @@ export interface SeededItem {
 }
 
 export declare const artifactBytes: (seed: number, itemId: string, artifact: string, size: number) => Buffer;
-export declare const seededItems: (seed: number, count: number, bigSize: number) => SeededItem[];
+export declare const seededItems: (
+  seed: number,
+  count: number,
+  bigSize: number,
+  days?: number,
+) => SeededItem[];
 export declare const artifactDigests: (
   seed: number,
   count: number,
   bigSize: number,
+  days?: number,
 ) => Record<string, string>;

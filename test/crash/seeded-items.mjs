@@ -16,14 +16,16 @@ export const artifactBytes = (seed, itemId, artifact, size) => {
 
 /**
  * `count` items `c01`, `c02`, … with a date, a record and two artifacts: `notes.txt` (a few hundred
- * bytes) and `recording.wav` (`bigSize` bytes give or take a few KiB, several chunks).
+ * bytes) and `recording.wav` (`bigSize` bytes give or take a few KiB, several chunks). With `days`,
+ * the items fall on that many days (March 1st on), so batches of records (one per day) have
+ * several members; without, each on a day of its own.
  */
-export const seededItems = (seed, count, bigSize) =>
+export const seededItems = (seed, count, bigSize, days) =>
   Array.from({ length: count }, (_, i) => {
     const id = `c${String(i + 1).padStart(2, '0')}`;
     const h = digestOf('item', String(seed), id);
-    const day = 1 + (h[0] % 28);
-    const month = 1 + (h[1] % 12);
+    const day = days === undefined ? 1 + (h[0] % 28) : 1 + (h[0] % days);
+    const month = days === undefined ? 1 + (h[1] % 12) : 3;
     const occurredAt = new Date(Date.UTC(2026, month - 1, day, h[2] % 24, h[3] % 60, 0)).toISOString();
     return {
       id,
@@ -37,9 +39,9 @@ export const seededItems = (seed, count, bigSize) =>
   });
 
 /** SHA-256 (hex) of each artifact's bytes, by `<itemId>/<artifact>`. */
-export const artifactDigests = (seed, count, bigSize) => {
+export const artifactDigests = (seed, count, bigSize, days) => {
   const out = {};
-  for (const item of seededItems(seed, count, bigSize))
+  for (const item of seededItems(seed, count, bigSize, days))
     for (const a of item.artifacts)
       out[`${item.id}/${a.name}`] = createHash('sha256')
         .update(artifactBytes(seed, item.id, a.name, a.size))

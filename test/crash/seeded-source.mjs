@@ -68,8 +68,8 @@ const appendDurably = (file, line) => {
 };
 
 export const createSeededSource = (options) => {
-  const { seed, count, bigSize, pageSize, ackFile, ledgerFile, tenant, sourceId } = options;
-  const items = seededItems(seed, count, bigSize);
+  const { seed, count, bigSize, days, pageSize, ackFile, ledgerFile, tenant, sourceId } = options;
+  const items = seededItems(seed, count, bigSize, days);
   const stallFrom = options.stallFrom ?? Number.POSITIVE_INFINITY;
   const slow = { delayMs: options.chunkDelayMs ?? 0 };
   let ledger;
@@ -116,39 +116,49 @@ export const createSeededSource = (options) => {
       });
     },
     acknowledge(ref, outcome, signal) {
-      if (ref.id === options.stallAcknowledgeOf) {
-        // never answers: only the run's AbortSignal ends the call
-        appendDurably(`${ackFile}.stalled`, ref.id);
-        return ResultAsync.fromSafePromise(
-          new Promise((resolve) => {
-            const keepAlive = setInterval(() => undefined, 60_000);
-            signal.addEventListener(
-              'abort',
-              () => {
-                clearInterval(keepAlive);
-                resolve();
-              },
-              { once: true },
-            );
-          }),
-        ).andThen(() => errAsync(PluginErrors.transient('acknowledge cancelled')));
-      }
-      appendDurably(
-        ackFile,
-        JSON.stringify({
-          id: ref.id,
-          outcome: outcome.status,
-          objects: outcome.status === 'archived' ? outcome.objects.length : 0,
-          ledgerStatus: statusInLedger(ref.id),
-          pid: process.pid,
-        }),
-      );
-      return okAsync(undefined);
+      // answers after a while (when asked), as a slow write-back API does
+      const delayMs = options.ackDelays?.[ref.id] ?? 0;
+      if (delayMs > 0)
+        return ResultAsync.fromSafePromise(new Promise((r) => setTimeout(r, delayMs))).andThen(() =>
+          acknowledgeNow(ref, outcome, signal),
+        );
+      return acknowledgeNow(ref, outcome, signal);
     },
     async close() {
       ledger?.close();
     },
   };
+
+  function acknowledgeNow(ref, outcome, signal) {
+    if (ref.id === options.stallAcknowledgeOf) {
+      // never answers: only the run's AbortSignal ends the call
+      appendDurably(`${ackFile}.stalled`, ref.id);
+      return ResultAsync.fromSafePromise(
+        new Promise((resolve) => {
+          const keepAlive = setInterval(() => undefined, 60_000);
+          signal.addEventListener(
+            'abort',
+            () => {
+              clearInterval(keepAlive);
+              resolve();
+            },
+            { once: true },
+          );
+        }),
+      ).andThen(() => errAsync(PluginErrors.transient('acknowledge cancelled')));
+    }
+    appendDurably(
+      ackFile,
+      JSON.stringify({
+        id: ref.id,
+        outcome: outcome.status,
+        objects: outcome.status === 'archived' ? outcome.objects.length : 0,
+        ledgerStatus: statusInLedger(ref.id),
+        pid: process.pid,
+      }),
+    );
+    return okAsync(undefined);
+  }
 };
 
 export const seededSourcePlugin = (options) =>

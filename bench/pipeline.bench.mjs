@@ -5,10 +5,11 @@
 // raw `zlib.gzipSync` level 6 + AES-256-GCM on one core over the same records as JSON Lines in
 // batches of 1000, measured in the same process after the run. Each layout runs in a process of
 // its own (so its CPU seconds and peak RSS are its own). Then the memory of a batched run of 10k
-// and of 100k contacts generated as they are fetched (nothing held), each in its own process, and
-// (BENCH_CPU_PROF=0 turns it off) where the batched run's time goes: the top self-time functions of
-// a CPU profile (what `--cpu-prof` records) of the run alone. `--json` (or BENCH_JSON=1) prints one JSON object per figure.
-// Figures only: nothing here asserts a time.
+// and of 100k contacts generated as they are fetched (nothing held), each in its own process, with
+// the heap left after a full GC (what the run retains), and (BENCH_CPU_PROF=0 turns it off) where
+// each layout's main-thread time goes: self time by function and by area (ledger, effect, GC…) of a
+// CPU profile (what `--cpu-prof` records) of the run alone. `--json` (or BENCH_JSON=1) prints one
+// JSON object per figure. Figures only: nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
 import { createCipheriv, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

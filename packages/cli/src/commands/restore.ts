@@ -15,11 +15,10 @@ import { openArchiveOf, stopOnSignals } from '../archive-command.js';
 import { EXIT } from '../exit-codes.js';
 
 /**
- * The record name of the sources this project ships, by the `use` a pipeline names them with: a
- * record restored from a batch (the batch layout) is written as `<recordName>.json`, and the batch
- * object does not say what the source calls its records (the source's `recordName`, known only to
- * a running source, which restore never starts: it needs no source credentials). Keep in step with
- * each source's `recordName` (packages/source-cxone/src/source.ts).
+ * The record name of the sources this project ships, by the `use` a pipeline names them with, for
+ * batches formed before the ledger kept the source's `recordName` with each batch (restore never
+ * starts the source: it needs no source credentials). Keep in step with each source's `recordName`
+ * (packages/source-cxone/src/source.ts).
  */
 const SHIPPED: Readonly<Record<string, string>> = {
   cxone: 'contact',
@@ -90,7 +89,7 @@ export default class Restore extends Command {
 Objects are read from the first sink of the pipeline that holds them (another holder is tried when one fails), or from --sink only. Existing files are never overwritten without --force.
 Only the codec's key and the sinks' credentials are needed: variables used only by the source, transforms or notifiers (CXONE_*) may be unset.
 Items by --item (repeatable), or every item dated within --since/--until (UTC days, both included, as the object keys carry them).
-In the batch record layout (layout: { records: batch }) an item's record is its line of a batch object ({tenant}/records/yyyy/mm/dd/{batchId}.jsonl…): it is found through the ledger, the batch object is decoded as a stream (one line at a time) and the record written as <out>/<itemId>/<record-name>.json with the bytes the per-item layout stores; a tampered batch leaves no record file. A window decodes each of its batches once for all of their members. The record name is the source's (contact for cxone; record for a source this project does not ship, unless --record-name says otherwise).
+In the batch record layout (layout: { records: batch }) an item's record is its line of a batch object ({tenant}/records/yyyy/mm/dd/{batchId}.jsonl…): it is found through the ledger, the batch object is decoded as a stream (one line at a time) and the record written as <out>/<itemId>/<record-name>.json with the bytes the per-item layout stores; a tampered batch leaves no record file. A window decodes each of its batches once for all of their members. The record file is named by --record-name when given, else as the source named its records when the batch was formed (kept with the batch: contact for cxone); for a batch formed before the ledger kept it, the shipped source's name, else record.
 --legacy <file> --passphrase-file <file> decrypts an envelope written by the earlier tutorial script instead (JSON {salt, nonce, ciphertext}, PBKDF2-SHA256, AES-256-GCM, gzip JSON Lines inside) into <out>/<name>.jsonl, record for record; no pipeline is needed. A wrong passphrase or an altered envelope fails and leaves no file.
 Exit status: 0 every object was restored; 1 some were not (each named), an item is not in the ledger, the window holds no item, or a legacy envelope could not be restored; 2 the pipeline file or an option is invalid; 3 the archive could not be opened (no ledger, a plugin refused to start); 130 stopped.`;
   static override examples = [
@@ -131,7 +130,7 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
     force: Flags.boolean({ description: 'Overwrite files already in the output directory.' }),
     'record-name': Flags.string({
       description:
-        "Batch layout: the base name of a record restored from a batch (default: the source's, contact for cxone, else record).",
+        "Batch layout: the base name of a record restored from a batch (default: the name kept with the batch; for older batches the source's, contact for cxone, else record).",
       helpValue: '<name>',
     }),
     legacy: Flags.string({
@@ -161,9 +160,9 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       : { itemIds: items };
     const scrubber = new SecretScrubber();
     const prepared = await openArchiveOf(this, args.pipeline, scrubber);
-    let recordName: string;
+    let fallbackRecordName: string;
     try {
-      recordName = recordNameFor(prepared.sourceId, flags['record-name']);
+      fallbackRecordName = recordNameFor(prepared.sourceId, flags['record-name']);
     } catch (error) {
       this.fail((error as Error).message);
     }
@@ -177,7 +176,8 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
         selection,
         out,
         force: flags.force,
-        recordName,
+        ...(flags['record-name'] === undefined ? {} : { recordName: fallbackRecordName }),
+        fallbackRecordName,
         signal: stop.signal,
         ...(flags.sink === undefined ? {} : { sink: flags.sink }),
         onItem: (result) => {

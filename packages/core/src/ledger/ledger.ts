@@ -146,6 +146,8 @@ export interface BatchInfo {
   readonly key: string;
   readonly status: BatchStatus;
   readonly size: number;
+  /** The source's `recordName` when the batch was formed: its records restore as `<recordName>.json`. */
+  readonly recordName?: string;
 }
 
 /** One member of a batch: its position (its line, from 0) and its item id. */
@@ -296,7 +298,7 @@ export interface Ledger {
   addBatchMember(
     tenant: string,
     source: string,
-    batch: { readonly batchId: string; readonly key: string },
+    batch: { readonly batchId: string; readonly key: string; readonly recordName?: string },
     position: number,
     itemId: string,
     at: Date,

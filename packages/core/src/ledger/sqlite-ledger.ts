@@ -44,8 +44,9 @@ const JOBS_TABLE = `CREATE TABLE IF NOT EXISTS jobs (
 const BATCH_TABLES = `CREATE TABLE IF NOT EXISTS batches (
   tenant TEXT NOT NULL, source TEXT NOT NULL, batch_id TEXT NOT NULL, key TEXT NOT NULL,
   status TEXT NOT NULL CHECK (status IN ('open','sealed','stored','abandoned')),
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, record_name TEXT,
   PRIMARY KEY (tenant, source, batch_id));
+CREATE INDEX IF NOT EXISTS batches_by_key ON batches (tenant, key);
 CREATE TABLE IF NOT EXISTS batch_members (
   tenant TEXT NOT NULL, source TEXT NOT NULL, batch_id TEXT NOT NULL, position INTEGER NOT NULL,
   item_id TEXT NOT NULL,
@@ -262,6 +263,12 @@ const addMissingParts = (db: Database.Database): void => {
   if (!tables.has('superseded')) db.exec(SUPERSEDED_TABLE);
   if (!tables.has('jobs')) db.exec(JOBS_TABLE);
   if (!tables.has('batches')) db.exec(BATCH_TABLES);
+  const batchColumns = db
+    .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('batches')")
+    .all();
+  if (!batchColumns.some((c) => c.name === 'record_name'))
+    db.exec('ALTER TABLE batches ADD COLUMN record_name TEXT');
+  db.exec('CREATE INDEX IF NOT EXISTS batches_by_key ON batches (tenant, key)');
   const itemColumns = new Set(
     db
       .prepare<[], { name: string }>("SELECT name FROM pragma_table_info('items')")
@@ -517,8 +524,8 @@ export const openSqliteLedger = (file: string): Ledger => {
       "SELECT status, COUNT(*) AS n FROM items WHERE tenant = ? AND source = ? AND kind = 'item' GROUP BY status",
     ),
     addBatch: db.prepare(
-      `INSERT INTO batches (tenant, source, batch_id, key, status, created_at, updated_at)
-       VALUES (@tenant, @source, @batchId, @key, 'open', @at, @at) ON CONFLICT (tenant, source, batch_id) DO NOTHING`,
+      `INSERT INTO batches (tenant, source, batch_id, key, status, created_at, updated_at, record_name)
+       VALUES (@tenant, @source, @batchId, @key, 'open', @at, @at, @recordName) ON CONFLICT (tenant, source, batch_id) DO NOTHING`,
     ),
     addBatchMember: db.prepare(
       `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
@@ -541,9 +548,9 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     getBatch: db.prepare<
       [string, string, string],
-      { batch_id: string; key: string; status: string; size: number }
+      { batch_id: string; key: string; status: string; size: number; record_name: string | null }
     >(
-      `SELECT b.batch_id, b.key, b.status,
+      `SELECT b.batch_id, b.key, b.status, b.record_name,
          (SELECT COUNT(*) FROM batch_members m WHERE m.tenant = b.tenant AND m.source = b.source AND m.batch_id = b.batch_id) AS size
        FROM batches b WHERE b.tenant = ? AND b.source = ? AND b.batch_id = ?`,
     ),
@@ -557,9 +564,16 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     batchAtKey: db.prepare<
       [string, string],
-      { source: string; batch_id: string; key: string; status: string; size: number }
+      {
+        source: string;
+        batch_id: string;
+        key: string;
+        status: string;
+        size: number;
+        record_name: string | null;
+      }
     >(
-      `SELECT b.source, b.batch_id, b.key, b.status,
+      `SELECT b.source, b.batch_id, b.key, b.status, b.record_name,
          (SELECT COUNT(*) FROM batch_members m WHERE m.tenant = b.tenant AND m.source = b.source AND m.batch_id = b.batch_id) AS size
        FROM batches b WHERE b.tenant = ? AND b.key = ? ORDER BY b.created_at DESC LIMIT 1`,
     ),
@@ -994,7 +1008,14 @@ export const openSqliteLedger = (file: string): Ledger => {
       }),
     addBatchMember: (tenant, source, batch, position, itemId, at) =>
       write(() => {
-        q.addBatch.run({ tenant, source, batchId: batch.batchId, key: batch.key, at: at.toISOString() });
+        q.addBatch.run({
+          tenant,
+          source,
+          batchId: batch.batchId,
+          key: batch.key,
+          at: at.toISOString(),
+          recordName: batch.recordName ?? null,
+        });
         q.addBatchMember.run({ tenant, source, batchId: batch.batchId, position, itemId });
       }, false),
     sealBatch: (tenant, source, batchId, at) =>
@@ -1051,6 +1072,7 @@ export const openSqliteLedger = (file: string): Ledger => {
               key: info.key,
               status: info.status as LedgerBatch['status'],
               size: info.size,
+              ...(info.record_name === null ? {} : { recordName: info.record_name }),
             }
           : undefined;
       }),
@@ -1063,6 +1085,7 @@ export const openSqliteLedger = (file: string): Ledger => {
               key: row.key,
               status: row.status as LedgerBatch['status'],
               size: row.size,
+              ...(row.record_name === null ? {} : { recordName: row.record_name }),
             }
           : undefined;
       }),
@@ -1085,6 +1108,7 @@ export const openSqliteLedger = (file: string): Ledger => {
               key: row.key,
               status: row.status as LedgerBatch['status'],
               size: row.size,
+              ...(row.record_name === null ? {} : { recordName: row.record_name }),
             }
           : undefined;
       }),

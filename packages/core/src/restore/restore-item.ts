@@ -47,10 +47,18 @@ export interface RestoreItemOptions {
   readonly force: boolean;
   /**
    * The base name of an item's record file (`contact` → `contact.json`), for a record restored
-   * from its batch (the batch layout): the per-item layout records the name with the object.
+   * from its batch (the batch layout; the per-item layout records the name with the object): when
+   * given, it wins; else the name the ledger kept with the batch; else `fallbackRecordName`.
    */
-  readonly recordName: string;
+  readonly recordName?: string;
+  readonly fallbackRecordName: string;
 }
+
+/** The file a batched record is restored as. */
+export const batchRecordArtifact = (
+  options: Pick<RestoreItemOptions, 'recordName' | 'fallbackRecordName'>,
+  kept: string | undefined,
+): string => `${options.recordName ?? kept ?? options.fallbackRecordName}.json`;
 
 /** A name kept as it is when it is a plain file name, else made one (`_XX` escapes, as in keys). */
 export const fileNameOf = (name: string): string =>
@@ -71,11 +79,11 @@ export interface BatchedRecord {
 export const batchedRecordOf = async (
   access: ArchiveAccess,
   itemId: string,
-  recordName: string,
+  names: Pick<RestoreItemOptions, 'recordName' | 'fallbackRecordName'>,
 ): Promise<BatchedRecord | undefined> => {
   const batch = await access.ledger.batchInfoOf(access.tenant, access.sourceId, itemId);
   if (!batch) return undefined;
-  const artifact = `${recordName}.json`;
+  const artifact = batchRecordArtifact(names, batch.recordName);
   if (batch.status !== 'stored')
     return {
       artifact,
@@ -134,7 +142,7 @@ export const restoreItem = async (
     list.push({ ...o, source: access.sourceId, itemId });
     byArtifact.set(o.artifact, list);
   }
-  const batched = given?.batched ?? (await batchedRecordOf(access, itemId, options.recordName));
+  const batched = given?.batched ?? (await batchedRecordOf(access, itemId, options));
   const directory = path.join(options.out, fileNameOf(itemId));
   const base = { itemId, ledgerStatus: item.status, directory };
   if (byArtifact.size === 0 && !batched)

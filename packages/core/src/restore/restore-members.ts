@@ -5,6 +5,7 @@ import type { ArchiveAccess } from './archive-access.js';
 import { restoreBatchRecords } from './restore-batch.js';
 import {
   type BatchedRecord,
+  batchRecordArtifact,
   existingFiles,
   fileNameOf,
   type ItemRestore,
@@ -58,11 +59,12 @@ export const restoreFromBatch = async (
 export const storedBatch = async (
   access: ArchiveAccess,
   batchId: string,
-  recordName: string,
+  names: Pick<RestoreItemOptions, 'recordName' | 'fallbackRecordName'>,
 ): Promise<BatchedRecord> => {
   const objects = await access.ledger.batchObjects(access.tenant, access.sourceId, batchId);
+  const info = await access.ledger.getBatch(access.tenant, access.sourceId, batchId);
   return {
-    artifact: `${recordName}.json`,
+    artifact: batchRecordArtifact(names, info?.recordName),
     batchId,
     copies: objects.map((o) => ({ ...o, source: access.sourceId, itemId: batchItemId(batchId) })),
   };
@@ -85,7 +87,7 @@ export const restoreBatchMembers = async (
   if (batchId === undefined) return;
   const info = await access.ledger.getBatch(access.tenant, access.sourceId, batchId);
   if (info?.status !== 'stored') return;
-  const batched = await storedBatch(access, batchId, options.recordName);
+  const batched = await storedBatch(access, batchId, options);
   let after: number | undefined;
   do {
     const page = await access.ledger.batchMembersPage(
@@ -133,12 +135,6 @@ export const restoreNamedItems = async (
     if (started.has(batchId)) continue;
     started.add(batchId);
     const members = itemIds.filter((other) => batchOf.get(other) === batchId);
-    await restoreFromBatch(
-      access,
-      await storedBatch(access, batchId, options.recordName),
-      members,
-      options,
-      done,
-    );
+    await restoreFromBatch(access, await storedBatch(access, batchId, options), members, options, done);
   }
 };

@@ -20,10 +20,12 @@ export interface RestoreOptions {
   readonly sink?: string;
   readonly force?: boolean;
   /**
-   * The base name of a record restored from a batch (`contact` → `contact.json`): the source's
-   * `recordName`, which the batch layout does not record. Default `record`.
+   * The base name of a record restored from a batch (`contact` → `contact.json`), when given
+   * explicitly: it wins over the name the ledger kept with the batch.
    */
   readonly recordName?: string;
+  /** The base name for a batch formed before the ledger kept its source's `recordName`. Default `record`. */
+  readonly fallbackRecordName?: string;
   readonly signal?: AbortSignal;
   /** Called as each item is done (progress). */
   readonly onItem?: (result: ItemRestore) => void;
@@ -126,7 +128,8 @@ export const restoreArchive = async (options: RestoreOptions): Promise<RestoreSu
     const itemOptions = {
       out: options.out,
       force: options.force === true,
-      recordName: options.recordName ?? 'record',
+      ...(options.recordName === undefined ? {} : { recordName: options.recordName }),
+      fallbackRecordName: options.fallbackRecordName ?? 'record',
       ...(sink ? { sink } : {}),
     };
     const done = (result: ItemRestore) => {

@@ -179,7 +179,7 @@ export const makeBatcher = (
     const written = ctx.ledger.addBatchMember(
       ctx.tenant,
       ctx.sourceId,
-      { batchId: batch.batchId, key: batch.key },
+      { batchId: batch.batchId, key: batch.key, recordName: ctx.source.instance.recordName ?? 'record' },
       batch.members.push(member) - 1,
       member.ref.id,
       ctx.now(),

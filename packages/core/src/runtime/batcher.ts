@@ -27,6 +27,8 @@ export interface BatchMember {
   readonly line: Buffer;
   /** Whether the source is to be told the item is archived (its acknowledgement starts pending). */
   readonly acknowledge: boolean;
+  /** Begun for the first time: it cannot be in a batch of an earlier run (nothing to look up). */
+  readonly firstAttempt: boolean;
   readonly note?: string;
   /**
    * Ends the item: for `archived`, the ledger already settled it (with the whole batch); the item

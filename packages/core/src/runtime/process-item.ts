@@ -317,6 +317,7 @@ export const processItem = (
         occurredAt: item.occurredAt,
         line: Buffer.from(`${JSON.stringify({ id: ref.id, record: item.record ?? {} })}\n`, 'utf8'),
         acknowledge,
+        firstAttempt: begin.state === 'begun' && begin.attempts === 1,
         ...(note === undefined ? {} : { note }),
         conclude: (batched) =>
           Effect.gen(function* () {

@@ -1,10 +1,14 @@
 // Archiving recordings into S3 (a real Ceph RGW on loopback), side by side with what an operator
 // would otherwise script: `rclone copy` through rclone's crypt backend to the same server.
-// The same files for both: 40 × 4 MiB and one 256 MiB file of random bytes (barely compressible).
+// The same files for both: 40 × 4 MiB, one 256 MiB file and one 2 GiB file of random bytes (barely
+// compressible; BENCH_S3_HUGE_MIB=0 leaves the 2 GiB file out).
 // cxarchive runs the real runtime (path plugin source → gzip-aes → sink-s3, read-back verified) in a
 // child process of its own, so its CPU time and peak RSS are its own; rclone runs under
 // /usr/bin/time. Figures only: nothing here asserts a time. Missing rclone or Ceph (and no way to
-// install them) is printed and that part skipped; the bench still exits 0.
+// install them) is printed and that part skipped; the bench still exits 0. Also printed: the S3
+// requests each tool made per file (RGW's own request counter, read from its admin socket), and
+// each figure against its goal (issue 9: ≥ 1.5 × rclone's MiB/s with peak RSS < 100 MiB).
+// `--json` (or BENCH_JSON=1) prints one JSON object per figure instead.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import {
@@ -19,7 +23,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -32,6 +36,10 @@ const MiB = 1024 * 1024;
 const SMALL_FILES = Number(process.env.BENCH_S3_FILES ?? 40);
 const SMALL_MIB = 4;
 const LARGE_MIB = Number(process.env.BENCH_S3_LARGE_MIB ?? 256);
+const HUGE_MIB = Number(process.env.BENCH_S3_HUGE_MIB ?? 2048);
+const JSON_OUT = process.argv.includes('--json') || process.env.BENCH_JSON === '1';
+const GOAL_RATIO = 1.5;
+const GOAL_RSS_MIB = 100;
 const CONCURRENCY = Number(process.env.BENCH_S3_CONCURRENCY ?? 8); // the pipeline default
 const TRANSFERS = Number(process.env.BENCH_S3_TRANSFERS ?? 4); // rclone's default
 const APT_LOCK = path.join(tmpdir(), 'cxarchive-apt-install.lock'); // the testkit fixtures' lock
@@ -296,37 +304,67 @@ const runRclone = async (rclone, config, dataDir, dest, scratch) => {
   return { seconds, cpu: user + sys, rssMb: maxRssKb / 1024 };
 };
 
-console.log(
-  `\nS3 benchmark: recordings into Ceph RGW (loopback), cxarchive (gzip-aes → sink-s3, concurrency ${CONCURRENCY}) beside rclone crypt (--transfers ${TRANSFERS}), Node ${process.version}`,
+/** Prints a line of the human report (nothing with --json). */
+const say = (line) => {
+  if (!JSON_OUT) console.log(line);
+};
+/** Something that could not be measured, in either output. */
+const skipped = (reason) =>
+  console.log(JSON_OUT ? JSON.stringify({ bench: 's3', skipped: reason }) : `skipped: ${reason}`);
+
+say(
+  `\nS3 benchmark: recordings into Ceph RGW (loopback), cxarchive (gzip-aes → sink-s3, concurrency ${CONCURRENCY}) beside rclone crypt (--transfers ${TRANSFERS}), Node ${process.version}, ${cpus().length} cores, load ${loadavg()[0].toFixed(2)}`,
 );
 
 const { cephRgwUnavailable, startCephRgw } = await import('@cxarchive/testkit');
 const cephMissing = cephRgwUnavailable();
 if (cephMissing !== undefined) {
-  console.log(`skipped: ${cephMissing}`);
+  skipped(cephMissing);
   process.exit(0);
 }
 const timeMissing = await aptInstall('time', 'time');
 const rcloneMissing = timeMissing ?? (await aptInstall('rclone', 'rclone'));
-if (rcloneMissing !== undefined) console.log(`rclone part skipped: ${rcloneMissing}`);
+if (rcloneMissing !== undefined) skipped(`rclone part: ${rcloneMissing}`);
+
+/** Requests RGW has answered so far (its `rgw.req` perf counter, from the admin socket). */
+const rgwRequests = (rgw) => {
+  const dump = execFileSync(
+    'ceph',
+    ['--admin-daemon', path.join(rgw.dir, 'run', 'client.rgw.a.asok'), 'perf', 'dump', 'rgw'],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  return JSON.parse(dump).rgw.req;
+};
+
+/** Starts RGW with a store large enough for every copy the bench writes (the fixture holds 2 GiB). */
+const startRgw = async (sets) => {
+  const written = sets.reduce((sum, set) => sum + set.files * set.mib * (set.warm ? 3 : 2), 0) * MiB;
+  const bytes = Math.max(2 * 1024 * MiB, written + 1024 * MiB);
+  const before = process.env.CEPH_ARGS;
+  process.env.CEPH_ARGS = `${before ?? ''} --memstore_device_bytes=${bytes}`.trim();
+  try {
+    return await startCephRgw();
+  } finally {
+    if (before === undefined) delete process.env.CEPH_ARGS;
+    else process.env.CEPH_ARGS = before;
+  }
+};
 
 const bench = async (scratch) => {
   const sets = [
     {
       name: `${SMALL_FILES} × ${SMALL_MIB} MiB`,
-      dir: path.join(scratch, 'small'),
       files: SMALL_FILES,
       mib: SMALL_MIB,
       prefix: 'small/',
+      warm: true,
     },
-    {
-      name: `1 × ${LARGE_MIB} MiB`,
-      dir: path.join(scratch, 'large'),
-      files: 1,
-      mib: LARGE_MIB,
-      prefix: 'large/',
-    },
-  ];
+    { name: `1 × ${LARGE_MIB} MiB`, files: 1, mib: LARGE_MIB, prefix: 'large/', warm: true },
+    // Written after the others, RGW is warm by then: no warm-up copy of 2 GiB.
+    ...(HUGE_MIB > 0
+      ? [{ name: `1 × ${HUGE_MIB} MiB`, files: 1, mib: HUGE_MIB, prefix: 'huge/', warm: false }]
+      : []),
+  ].map((set) => ({ ...set, dir: path.join(scratch, set.prefix.slice(0, -1)) }));
   for (const set of sets) {
     mkdirSync(set.dir);
     for (let i = 0; i < set.files; i++)
@@ -335,9 +373,9 @@ const bench = async (scratch) => {
 
   let rgw;
   try {
-    rgw = await startCephRgw();
+    rgw = await startRgw(sets);
   } catch (error) {
-    console.log(`skipped: ${error.message.split('\n')[0]}`);
+    skipped(error.message.split('\n')[0]);
     return;
   }
   try {
@@ -361,10 +399,10 @@ const bench = async (scratch) => {
 
     // A fresh RGW is slow for its first few hundred MiB (memstore grows; measured: 160 MiB of raw
     // PutObject take ~2.6 s the first time and ~0.7 s after). Whoever ran first paid for it: write
-    // the whole data set once, untimed, before either tool runs.
+    // the smaller sets once, untimed, before either tool runs.
     const warmStarted = performance.now();
     await client.send(new CreateBucketCommand({ Bucket: WARMUP_BUCKET }));
-    for (const set of sets) {
+    for (const set of sets.filter((s) => s.warm)) {
       const names = readdirSync(set.dir);
       let next = 0;
       await Promise.all(
@@ -389,51 +427,89 @@ const bench = async (scratch) => {
     for (const set of sets) {
       const mib = set.files * set.mib;
       const cxServer = serverCpuSeconds(rgw);
+      const cxRequests = rgwRequests(rgw);
       const cx = await runCxarchive(rgw, set.dir, set.prefix);
       cx.server = serverCpuSeconds(rgw) - cxServer;
+      cx.requests = rgwRequests(rgw) - cxRequests;
       const cxStored = await storedUnder(client, CX_BUCKET, set.prefix);
       rows.push({ tool: 'cxarchive', set, mib, ...cx, stored: cxStored });
       if (rclone) {
         // crypt encrypts the directory name too: count what this copy added to the bucket.
         const before = await storedUnder(client, RCLONE_BUCKET, '');
         const rcServer = serverCpuSeconds(rgw);
+        const rcRequests = rgwRequests(rgw);
         const rc = await runRclone(rclone, config, set.dir, set.prefix.slice(0, -1), scratch);
         rc.server = serverCpuSeconds(rgw) - rcServer;
+        rc.requests = rgwRequests(rgw) - rcRequests;
         const after = await storedUnder(client, RCLONE_BUCKET, '');
         const rcStored = { count: after.count - before.count, bytes: after.bytes - before.bytes };
         rows.push({ tool: 'rclone crypt', set, mib, ...rc, stored: rcStored });
       }
     }
 
-    console.log(
-      'tool           set              files      MiB   seconds    MiB/s   CPU s   peak RSS MB   RGW CPU s   stored objects',
-    );
-    for (const r of rows) {
-      console.log(
-        `${r.tool.padEnd(14)} ${r.set.name.padEnd(16)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${r.rssMb.toFixed(0).padStart(13)} ${r.server.toFixed(2).padStart(11)}   ${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`,
+    const figures = [];
+    for (const set of sets) {
+      const cx = rows.find((r) => r.tool === 'cxarchive' && r.set === set);
+      const rc = rows.find((r) => r.tool === 'rclone crypt' && r.set === set);
+      const rate = (r) => r.mib / r.seconds;
+      const ratio = rc ? rate(cx) / rate(rc) : undefined;
+      const peer = (value) => (rc ? { peer: 'rclone crypt', peerValue: value(rc) } : {});
+      figures.push(
+        {
+          name: `${set.name}: cxarchive MiB/s`,
+          value: rate(cx),
+          unit: 'MiB/s',
+          ...peer(rate),
+          ...(ratio === undefined
+            ? {}
+            : { ratio, goal: `≥ ${GOAL_RATIO} × rclone crypt`, met: ratio >= GOAL_RATIO }),
+        },
+        {
+          name: `${set.name}: cxarchive peak RSS`,
+          value: cx.rssMb,
+          unit: 'MiB',
+          ...peer((r) => r.rssMb),
+          goal: `< ${GOAL_RSS_MIB} MiB`,
+          met: cx.rssMb < GOAL_RSS_MIB,
+        },
+        { name: `${set.name}: cxarchive CPU seconds`, value: cx.cpu, unit: 's', ...peer((r) => r.cpu) },
+        {
+          name: `${set.name}: cxarchive S3 requests per file`,
+          value: cx.requests / set.files,
+          unit: 'requests',
+          ...peer((r) => r.requests / set.files),
+        },
       );
     }
-    console.log(
+
+    if (JSON_OUT) {
+      for (const f of figures) console.log(JSON.stringify({ bench: 's3', ...f }));
+      client.destroy();
+      return;
+    }
+    say(
+      'tool           set                files      MiB   seconds    MiB/s   CPU s   peak RSS MiB   RGW CPU s   requests (per file)   stored objects',
+    );
+    for (const r of rows) {
+      say(
+        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${r.rssMb.toFixed(0).padStart(14)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`,
+      );
+    }
+    say(
       `seconds: whole process, start to exit (cxarchive's runPipeline alone: ${rows
         .filter((r) => r.tool === 'cxarchive')
         .map((r) => `${r.inRun.toFixed(2)} s for ${r.set.name}`)
         .join(
           ', ',
-        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part and verifies each object by the ETag RGW computed (no read-back); it also stores one record JSON per item. rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Both ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
+        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part and verifies each object by the ETag RGW computed (no read-back); it also stores one record JSON per item. rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Requests: all S3 requests RGW answered during the run (its own counter), per file archived. The smaller sets ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
     );
-    if (rclone) {
-      for (const set of sets) {
-        const cx = rows.find((r) => r.tool === 'cxarchive' && r.set === set);
-        const rc = rows.find((r) => r.tool === 'rclone crypt' && r.set === set);
-        const ratio = cx.mib / cx.seconds / (rc.mib / rc.seconds);
-        const met = ratio >= 1.5 && cx.rssMb < 100;
-        console.log(
-          `target (issue 6): cxarchive ≥ 1.5 × rclone crypt's MiB/s with peak RSS < 100 MiB — ${set.name}: ${ratio.toFixed(2)} × at ${cx.rssMb.toFixed(0)} MiB → ${met ? 'met' : 'NOT met'} in this run`,
-        );
-      }
-    } else {
-      console.log(
-        'target (issue 6): cxarchive ≥ 1.5 × rclone crypt’s MiB/s with peak RSS < 100 MiB — not measurable without rclone',
+    for (const set of sets) {
+      const speed = figures.find((f) => f.name === `${set.name}: cxarchive MiB/s`);
+      const rss = figures.find((f) => f.name === `${set.name}: cxarchive peak RSS`);
+      say(
+        speed.ratio === undefined
+          ? `goal (issue 9) — ${set.name}: ≥ ${GOAL_RATIO} × rclone crypt's MiB/s not measurable without rclone; peak RSS ${rss.value.toFixed(0)} MiB (goal < ${GOAL_RSS_MIB} MiB: ${rss.met ? 'met' : 'NOT met'})`
+          : `goal (issue 9) — ${set.name}: ${speed.ratio.toFixed(2)} × rclone crypt's MiB/s (goal ≥ ${GOAL_RATIO}: ${speed.met ? 'met' : 'NOT met'}), peak RSS ${rss.value.toFixed(0)} MiB (goal < ${GOAL_RSS_MIB} MiB: ${rss.met ? 'met' : 'NOT met'})`,
       );
     }
     client.destroy();

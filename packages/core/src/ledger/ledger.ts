@@ -290,6 +290,8 @@ export interface Ledger {
     limit: number,
     now: Date,
   ): Promise<{ items: PendingAck[]; next?: string }>;
+  /** Whether an item's acknowledgement is pending and due at `now`, as committed. */
+  ackDue(tenant: string, source: string, itemId: string, now: Date): Promise<boolean>;
   /** Records how an acknowledgement went (counted as one attempt), durably; the item stays archived. */
   settleAck(tenant: string, source: string, itemId: string, ack: AckSettlement, at: Date): Promise<void>;
   /** Acknowledgements still pending (due or not) and refused for good. */

@@ -87,6 +87,13 @@ describe('SQLite ledger: acknowledgements', () => {
       lastError: '[InvalidInput] field not defined',
     });
     expect(await l.ackCounts('t', 's')).toEqual({ pending: 2, refused: 1 });
+    // One item at a time, as committed: told, refused and not yet due are not due.
+    expect(await l.ackDue('t', 's', 'a', later)).toBe(false);
+    expect(await l.ackDue('t', 's', 'b', later)).toBe(false);
+    expect(await l.ackDue('t', 's', 'c', at)).toBe(false);
+    expect(await l.ackDue('t', 's', 'c', later)).toBe(true);
+    expect(await l.ackDue('t', 's', 'd', at)).toBe(true);
+    expect(await l.ackDue('t', 's', 'nope', at)).toBe(false);
     await l.close();
   });
 

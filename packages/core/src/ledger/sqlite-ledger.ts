@@ -649,6 +649,10 @@ export const openSqliteLedger = (file: string): Ledger => {
     batchOf: rdb.prepare<[string, string, string], { batch_id: string; key: string; status: string }>(
       BATCH_OF_SQL,
     ),
+    ackDue: rdb.prepare<{ tenant: string; source: string; itemId: string; now: string }, { n: number }>(
+      `SELECT COUNT(*) AS n FROM items WHERE tenant = @tenant AND source = @source AND item_id = @itemId
+         AND ack = 'pending' AND (ack_retry_at IS NULL OR ack_retry_at <= @now)`,
+    ),
   });
   const committedReader = () => {
     if (!reader) {
@@ -991,6 +995,8 @@ export const openSqliteLedger = (file: string): Ledger => {
           ...(last && rows.length === limit ? { next: last.item_id } : {}),
         };
       }),
+    ackDue: (tenant, source, itemId, now) =>
+      read(() => committedReader().ackDue.get({ tenant, source, itemId, now: now.toISOString() })!.n > 0),
     // Durable: acknowledgements are read from what is committed (pendingAcks), and one recorded
     // must not be read as pending again.
     settleAck: (tenant, source, itemId, ack, at) =>

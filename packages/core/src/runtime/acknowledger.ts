@@ -132,6 +132,17 @@ export const makeAcknowledger = (ctx: FlowContext, tally: Ref.Ref<Tally>): Ackno
         for (const pending of page.items) {
           if (inFlight.has(pending.ref.id)) continue;
           yield* permits.take(1);
+          // The page may be stale by now: an item in flight when it was read may have been told and
+          // settled while this waited for a slot. Told once: look again, as committed.
+          const due =
+            !inFlight.has(pending.ref.id) &&
+            (yield* Effect.promise(() =>
+              ctx.ledger.ackDue(ctx.tenant, ctx.sourceId, pending.ref.id, ctx.now()),
+            ));
+          if (!due) {
+            yield* permits.release(1);
+            continue;
+          }
           inFlight.add(pending.ref.id);
           started++;
           yield* acknowledgeOne(ctx, pending, tally, acknowledge).pipe(

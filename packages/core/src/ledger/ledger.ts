@@ -122,8 +122,8 @@ export interface PendingAck {
 /**
  * A batch of records (the `batch` record layout): many items' records in one object. Its members
  * are written before it is stored, so a retry re-forms exactly the same batch under the same key.
- * - `open`: taking members (not stored; a run that ends with it open leaves it, and its members join
- *   another batch next time);
+ * - `open`: taking members (never stored; one a stopped run left open is forgotten by the next run,
+ *   and its members join another batch);
  * - `sealed`: its members are fixed and it is being (or was being) stored: a retry re-forms it;
  * - `stored`: every sink holds it (its objects are recorded under `batchItemId(batchId)`);
  * - `abandoned`: it could not be re-formed (a member could not be prepared again, or the store holds
@@ -305,6 +305,11 @@ export interface Ledger {
     itemId: string,
     at: Date,
   ): Promise<void>;
+  /**
+   * Forgets the batches other runs left `open` (a run stopped while forming them): never sealed,
+   * never uploaded, so nothing of them is stored; their members join new batches. Returns how many.
+   */
+  dropOpenBatches(tenant: string, source: string, runId: string): Promise<number>;
   /** Fixes a batch's members (`sealed`); durable before it resolves, so the upload may start. */
   sealBatch(tenant: string, source: string, batchId: string, at: Date): Promise<void>;
   /**

@@ -45,6 +45,19 @@ describe('SQLite ledger: batches', () => {
     await l.close();
   });
 
+  it("forgets the batches other runs left open, never this run's nor a sealed one", async () => {
+    const l = openSqliteLedger(fresh());
+    await l.addBatchMember('t', 's', { batchId: 'runA-00001', key: 'k1' }, 0, 'c1', at);
+    await l.addBatchMember('t', 's', { batchId: 'runA-00002', key: 'k2' }, 0, 'c2', at);
+    await l.sealBatch('t', 's', 'runA-00002', at);
+    await l.addBatchMember('t', 's', { batchId: 'runB-00001', key: 'k3' }, 0, 'c3', at);
+    expect(await l.dropOpenBatches('t', 's', 'runB')).toBe(1);
+    expect(await l.batchOf('t', 's', 'c1')).toBeUndefined();
+    expect(await l.batchOf('t', 's', 'c2')).toMatchObject({ status: 'sealed' });
+    expect(await l.batchOf('t', 's', 'c3')).toMatchObject({ status: 'open' });
+    await l.close();
+  });
+
   it('a stored batch is an archived item of kind batch: never listed as unsettled, not counted as an item', async () => {
     const l = openSqliteLedger(fresh());
     await l.beginItem('t', 's', { id: 'c1', data: {} }, 'run1', at);

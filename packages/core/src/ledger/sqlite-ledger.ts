@@ -531,6 +531,15 @@ export const openSqliteLedger = (file: string): Ledger => {
       `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
        VALUES (@tenant, @source, @batchId, @position, @itemId)`,
     ),
+    dropOpenMembers: db.prepare(
+      `DELETE FROM batch_members WHERE tenant = @tenant AND source = @source AND batch_id IN (
+         SELECT batch_id FROM batches WHERE tenant = @tenant AND source = @source AND status = 'open'
+           AND substr(batch_id, 1, length(@prefix)) <> @prefix)`,
+    ),
+    dropOpenBatches: db.prepare(
+      `DELETE FROM batches WHERE tenant = @tenant AND source = @source AND status = 'open'
+         AND substr(batch_id, 1, length(@prefix)) <> @prefix`,
+    ),
     setBatchStatus: db.prepare(
       'UPDATE batches SET status = @status, updated_at = @at WHERE tenant = @tenant AND source = @source AND batch_id = @batchId',
     ),
@@ -1028,6 +1037,12 @@ export const openSqliteLedger = (file: string): Ledger => {
           recordName: batch.recordName ?? null,
         });
         q.addBatchMember.run({ tenant, source, batchId: batch.batchId, position, itemId });
+      }, false),
+    dropOpenBatches: (tenant, source, runId) =>
+      write(() => {
+        const params = { tenant, source, prefix: `${runId}-` };
+        q.dropOpenMembers.run(params);
+        return q.dropOpenBatches.run(params).changes;
       }, false),
     sealBatch: (tenant, source, batchId, at) =>
       write(() => {

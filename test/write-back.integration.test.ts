@@ -3,7 +3,7 @@
 // dynamicBusinessData); refusals and throttling leave the archive alone.
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
-import { DEMO_CREDENTIALS, type RunningSimulator } from '@cxarchive/cxone-simulator';
+import { demoToken, type RunningSimulator } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTenant, openCodec, runTenant, type Tenant } from './helpers.js';
 
@@ -13,20 +13,7 @@ afterEach(async () => {
   await Promise.all(tenants.splice(0).map((t) => t.simulator.stop()));
 });
 
-const tokenOf = async (sim: RunningSimulator): Promise<string> => {
-  const res = await fetch(`${sim.url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: DEMO_CREDENTIALS.accessKeyId,
-      password: DEMO_CREDENTIALS.accessKeySecret,
-      client_id: DEMO_CREDENTIALS.clientId,
-      client_secret: DEMO_CREDENTIALS.clientSecret,
-    }).toString(),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
-};
+const tokenOf = demoToken;
 
 /** What Media Playback shows of a master's business data: `{id: value}`. */
 const businessDataOf = async (sim: RunningSimulator, token: string, master: string) => {

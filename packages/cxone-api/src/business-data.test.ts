@@ -1,9 +1,9 @@
-import { Redacted, SecretScrubber } from '@cxarchive/core';
-import { DEMO_CREDENTIALS, type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
+import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configureBusinessData } from '../../cxone-simulator/src/business-data.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
 import { putBusinessData } from './business-data.js';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import type { CxoneClient } from './client.js';
 import type { CxoneFamily } from './families.js';
 
 const NOW = new Date('2026-10-20T12:00:00Z');
@@ -21,24 +21,12 @@ afterAll(async () => {
 
 const connect = () => {
   const taken: CxoneFamily[] = [];
-  const client = createCxoneClient({
-    issuer: sim.url,
-    apiBaseUrl: sim.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
-    requestTimeoutMs: 30_000,
-    tokenRefreshSkewMs: 60_000,
+  const client = simulatorClient(sim, {
     now: () => NOW,
-    scrubber: new SecretScrubber(),
     budget: async (family) => {
       if (family !== 'cxone-auth') taken.push(family);
     },
-  });
+  }).client;
   clients.push(client);
   return { client, taken };
 };

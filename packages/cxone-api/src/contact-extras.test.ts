@@ -1,7 +1,7 @@
-import { Redacted, SecretScrubber } from '@cxarchive/core';
-import { DEMO_CREDENTIALS, type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
+import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
+import type { CxoneClient } from './client.js';
 import {
   type ContactExtrasContext,
   getCustomData,
@@ -27,24 +27,12 @@ afterAll(async () => {
 
 const connect = (target: RunningSimulator = sim) => {
   const taken: CxoneFamily[] = [];
-  const client = createCxoneClient({
-    issuer: target.url,
-    apiBaseUrl: target.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
-    requestTimeoutMs: 30_000,
-    tokenRefreshSkewMs: 60_000,
+  const client = simulatorClient(target, {
     now: () => new Date(now),
-    scrubber: new SecretScrubber(),
     budget: async (family) => {
       if (family !== 'cxone-auth') taken.push(family);
     },
-  });
+  }).client;
   clients.push(client);
   const ctx: ContactExtrasContext = { client, apiBase: target.url, version: 'v33.0', signal };
   return { ctx, taken };

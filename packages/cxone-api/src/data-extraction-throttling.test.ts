@@ -1,13 +1,8 @@
-import { Redacted, SecretScrubber } from '@cxarchive/core';
-import {
-  DEMO_CREDENTIALS,
-  type RunningSimulator,
-  type SimulatorBudgets,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
+import { type RunningSimulator, type SimulatorBudgets, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, describe, expect, it } from 'vitest';
+import { simulatorClient } from '../test-support/simulator-client.js';
 import { putBusinessData } from './business-data.js';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import type { CxoneClient } from './client.js';
 import { listExtractions } from './data-extraction.js';
 import { getMediaDownload } from './media-download.js';
 
@@ -27,22 +22,12 @@ afterAll(async () => {
 
 const setUp = async (budgets: SimulatorBudgets) => {
   const sim = await startSimulator({ seed: 2, contacts: 20, now: () => now, budgets });
-  const client = createCxoneClient({
-    issuer: sim.url,
-    apiBaseUrl: sim.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
-    // A refusal that never answered would fail fast here rather than hang the suite.
+  // A refusal that never answered would fail fast here rather than hang the suite.
+  const client = simulatorClient(sim, {
     requestTimeoutMs: 3000,
-    tokenRefreshSkewMs: 60_000,
     now: () => now,
-    scrubber: new SecretScrubber(),
-  });
+    budget: async () => undefined,
+  }).client;
   open.push({ sim, client });
   return { sim, client };
 };

@@ -1,8 +1,9 @@
-import { PluginFailure, Redacted, SecretScrubber } from '@cxarchive/core';
-import { DEMO_CREDENTIALS, type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
+import { PluginFailure } from '@cxarchive/core';
+import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureDataExtraction } from '../../cxone-simulator/src/data-extraction.js';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
+import type { CxoneClient } from './client.js';
 import {
   type ExtractionContext,
   extractionRows,
@@ -45,24 +46,12 @@ const tick = (ms: number) => {
 
 const connect = (target: RunningSimulator = sim) => {
   const taken: CxoneFamily[] = [];
-  const client = createCxoneClient({
-    issuer: target.url,
-    apiBaseUrl: target.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
-    requestTimeoutMs: 30_000,
-    tokenRefreshSkewMs: 60_000,
+  const client = simulatorClient(target, {
     now: () => new Date(clientMs),
-    scrubber: new SecretScrubber(),
     budget: async (family) => {
       if (family !== 'cxone-auth') taken.push(family);
     },
-  });
+  }).client;
   clients.push(client);
   const ctx: ExtractionContext = {
     client,

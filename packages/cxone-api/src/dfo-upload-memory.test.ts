@@ -4,10 +4,9 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { Redacted, SecretScrubber } from '@cxarchive/core';
-import { configureDfo, DEMO_CREDENTIALS, startSimulator } from '@cxarchive/cxone-simulator';
+import { configureDfo, startSimulator } from '@cxarchive/cxone-simulator';
 import { expect, it } from 'vitest';
-import { createCxoneClient } from './client.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
 import { createDfoApi } from './dfo.js';
 
 setFlagsFromString('--expose-gc');
@@ -34,20 +33,10 @@ function* pattern(size: number, hash: ReturnType<typeof createHash>, peak: { byt
 it('uploads a 50 MiB file with bounded memory and the simulator stores exactly its bytes', async () => {
   const sim = await startSimulator({ seed: 3, contacts: 10 });
   configureDfo(sim.url, { maxAttachmentBytes: 64 * MiB });
-  const client = createCxoneClient({
-    issuer: sim.url,
-    apiBaseUrl: sim.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
+  const client = simulatorClient(sim, {
     requestTimeoutMs: 600_000,
-    tokenRefreshSkewMs: 60_000,
-    scrubber: new SecretScrubber(),
-  });
+    budget: async () => undefined,
+  }).client;
   try {
     const dfo = createDfoApi(client, { dfoBaseUrl: sim.url });
     expect((await dfo.base(new AbortController().signal)).isOk()).toBe(true);

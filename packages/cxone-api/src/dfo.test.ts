@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { Redacted, SecretScrubber } from '@cxarchive/core';
 import {
   configureDfo,
   DEMO_CREDENTIALS,
@@ -10,7 +9,8 @@ import {
   startSimulator,
 } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
+import type { CxoneClient } from './client.js';
 import { createDfoApi, type DfoApi, type OutboundMessage, resolveDfoBase } from './dfo.js';
 import type { CxoneFamily } from './families.js';
 
@@ -43,25 +43,15 @@ const connect = (
 ) => {
   const creds = { ...DEMO_CREDENTIALS, ...credentials };
   const taken: CxoneFamily[] = [];
-  const client = createCxoneClient({
-    issuer: sim.url,
-    apiBaseUrl: sim.url,
-    credentials: {
-      accessKeyId: Redacted.make(creds.accessKeyId),
-      accessKeySecret: Redacted.make(creds.accessKeySecret),
-      clientId: creds.clientId,
-      clientSecret: Redacted.make(creds.clientSecret),
-      clientAuth: 'basic',
-    },
+  const client = simulatorClient(sim, {
+    credentials: creds,
     requestTimeoutMs: 120_000,
-    tokenRefreshSkewMs: 60_000,
     now: () => new Date(clientMs),
-    scrubber: new SecretScrubber(),
     budget: async (family) => {
       taken.push(family);
     },
     ...(fetchImpl === undefined ? {} : { fetchImpl }),
-  });
+  }).client;
   clients.push(client);
   const dfo = createDfoApi(client, dfoBaseUrl === null ? {} : { dfoBaseUrl });
   return { client, dfo, taken };

@@ -3,14 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
-import { err, ok, PluginErrors, PluginFailure, Redacted, SecretScrubber } from '@cxarchive/core';
-import { DEMO_CREDENTIALS, type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
+import { err, ok, PluginErrors, PluginFailure } from '@cxarchive/core';
+import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { configureMediaDownload } from '../../cxone-simulator/src/media-download.js';
 import { mp4Recording } from '../../cxone-simulator/src/mp4.js';
 import { parseRange } from '../../cxone-simulator/src/routes/media-files.js';
 import { type ZipEntry, zipArchive } from '../../cxone-simulator/src/zip.js';
-import { type CxoneClient, createCxoneClient } from './client.js';
+import { simulatorClient } from '../test-support/simulator-client.js';
+import type { CxoneClient } from './client.js';
 import type { CxoneFamily } from './families.js';
 import { getMediaDownload, type MediaDownloadContext, submitMediaDownload } from './media-download.js';
 import { RemoteZip, type ZipSource } from './media-download-zip.js';
@@ -55,24 +56,12 @@ const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => 
 
 const connect = () => {
   const taken: CxoneFamily[] = [];
-  const client = createCxoneClient({
-    issuer: sim.url,
-    apiBaseUrl: sim.url,
-    credentials: {
-      accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-      accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-      clientId: DEMO_CREDENTIALS.clientId,
-      clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-      clientAuth: 'basic',
-    },
-    requestTimeoutMs: 30_000,
-    tokenRefreshSkewMs: 60_000,
+  const client = simulatorClient(sim, {
     now: () => new Date(simMs),
-    scrubber: new SecretScrubber(),
     budget: async (family) => {
       if (family !== 'cxone-auth') taken.push(family);
     },
-  });
+  }).client;
   clients.push(client);
   const ctx: MediaDownloadContext = { client, apiBase: sim.url, signal };
   return { ctx, taken };

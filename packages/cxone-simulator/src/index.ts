@@ -28,6 +28,7 @@ export {
   type SimContact,
   type SimRecording,
 } from './dataset.js';
+export { demoToken } from './demo-token.js';
 export { configureDfo, DFO_DEFAULTS, type DfoOptions } from './dfo-config.js';
 export {
   acdContactIdOf,

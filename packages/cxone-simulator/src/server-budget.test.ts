@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SimulatorBudgets } from './budgets.js';
-import { DEMO_CREDENTIALS } from './options.js';
+import { demoToken } from './demo-token.js';
 import { type RunningSimulator, startSimulator } from './server.js';
 
 const START = Date.parse('2026-10-20T12:00:00Z');
@@ -22,17 +22,7 @@ const start = async (budgets?: SimulatorBudgets): Promise<RunningSimulator> => {
   return sim;
 };
 
-const tokenOf = async (s: RunningSimulator): Promise<string> => {
-  const response = await fetch(`${s.url}/auth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${DEMO_CREDENTIALS.clientId}:${DEMO_CREDENTIALS.clientSecret}`).toString('base64')}`,
-    },
-    body: `grant_type=password&username=${DEMO_CREDENTIALS.accessKeyId}&password=${DEMO_CREDENTIALS.accessKeySecret}`,
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-};
+const tokenOf = demoToken;
 
 const recordedMaster = (s: RunningSimulator): string => {
   const first = [...s.dataset.recordings.keys()][0];

@@ -1,7 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
+import { demoToken } from './demo-token.js';
 import type { FaultSpec } from './faults.js';
-import { DEMO_CREDENTIALS, type SimulatorOptions } from './options.js';
+import type { SimulatorOptions } from './options.js';
 import { type RunningSimulator, type ServerOptions, startSimulator } from './server.js';
 
 let sim: RunningSimulator | undefined;
@@ -15,18 +16,7 @@ const start = async (options: SimulatorOptions & ServerOptions = {}): Promise<Ru
   return sim;
 };
 
-const tokenOf = async (s: RunningSimulator): Promise<string> => {
-  const response = await fetch(`${s.url}/auth/token`, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      authorization: `Basic ${Buffer.from(`${DEMO_CREDENTIALS.clientId}:${DEMO_CREDENTIALS.clientSecret}`).toString('base64')}`,
-    },
-    body: `grant_type=password&username=${DEMO_CREDENTIALS.accessKeyId}&password=${DEMO_CREDENTIALS.accessKeySecret}`,
-  });
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { access_token: string }).access_token;
-};
+const tokenOf = demoToken;
 
 const LISTING = '/incontactapi/services/v29.0/contacts/completed';
 const listing = (s: RunningSimulator, token: string, skip: number, top: number) =>

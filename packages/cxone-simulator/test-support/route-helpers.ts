@@ -1,24 +1,9 @@
 import { request } from 'node:http';
 import { compareContactIds, type SimContact } from '../src/dataset.js';
-import { DEMO_CREDENTIALS } from '../src/options.js';
-import type { RunningSimulator } from '../src/server.js';
 import { type NameSet, renderContact } from '../src/versions.js';
 
 /** A bearer token of the demo API user (for route tests). */
-export async function demoToken(sim: RunningSimulator): Promise<string> {
-  const response = await fetch(`${sim.url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'password',
-      username: DEMO_CREDENTIALS.accessKeyId,
-      password: DEMO_CREDENTIALS.accessKeySecret,
-      client_id: DEMO_CREDENTIALS.clientId,
-      client_secret: DEMO_CREDENTIALS.clientSecret,
-    }).toString(),
-  });
-  return ((await response.json()) as { access_token: string }).access_token;
-}
+export { demoToken } from '../src/demo-token.js';
 
 /** A GET with exactly the headers given (fetch would add `Accept: *\/*`). */
 export function rawGet(

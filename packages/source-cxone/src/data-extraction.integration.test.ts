@@ -12,6 +12,7 @@ import {
 } from '@cxarchive/core';
 import {
   DEMO_CREDENTIALS,
+  demoToken,
   openRecording,
   type RunningSimulator,
   type SimContact,
@@ -195,17 +196,7 @@ describe('recordingCheck: dataExtraction', () => {
   it('a job refused because another caller’s job runs (one caller per tenant): Media Playback is asked instead', async () => {
     const sim = await start();
     // Another caller of the tenant starts a job first.
-    const token = await fetch(`${sim.url}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'password',
-        username: DEMO_CREDENTIALS.accessKeyId,
-        password: DEMO_CREDENTIALS.accessKeySecret,
-        client_id: DEMO_CREDENTIALS.clientId,
-        client_secret: DEMO_CREDENTIALS.clientSecret,
-      }).toString(),
-    }).then(async (res) => ((await res.json()) as { access_token: string }).access_token);
+    const token = await demoToken(sim);
     const other = await fetch(`${sim.url}/data-extraction/v1/jobs`, {
       method: 'POST',
       headers: {

@@ -61,13 +61,19 @@ const ledgerHook = (step, target, wanted) => {
         (p.status === 'sealed' || p.status === 'stored')
       )
         noted.push({ step: `batch-${p.status}`, members: membersOf(this.database, p) });
-      else if (this.source.startsWith('UPDATE items SET status') && p.status === 'archived') {
-        // One settlement of many members is one write: its items are one event.
+      else if (
+        this.source.startsWith('UPDATE items SET status') &&
+        (p.status === 'archived' ||
+          (this.source.includes("status = 'archived'") && typeof p.items === 'string'))
+      ) {
+        // One settlement of many members is one write: its items are one event (settled one by one,
+        // or many in one statement over a JSON list).
         if (!settling) {
           settling = { step: 'batch-settled', members: [] };
           noted.push(settling);
         }
-        settling.members.push(p.itemId);
+        if (typeof p.items === 'string') settling.members.push(...JSON.parse(p.items));
+        else settling.members.push(p.itemId);
       }
     } else if (typeof this.source === 'string' && /^(RELEASE|COMMIT|ROLLBACK)/.test(this.source))
       settling = undefined;

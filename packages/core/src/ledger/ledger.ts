@@ -313,6 +313,17 @@ export interface Ledger {
   /** Fixes a batch's members (`sealed`); durable before it resolves, so the upload may start. */
   sealBatch(tenant: string, source: string, batchId: string, at: Date): Promise<void>;
   /**
+   * Writes a batch with all its members, in order, and seals it, in one durable write (the runtime's
+   * way: members are not written one by one as they join).
+   */
+  sealBatchWith(
+    tenant: string,
+    source: string,
+    batch: { readonly batchId: string; readonly key: string; readonly recordName?: string },
+    members: readonly string[],
+    at: Date,
+  ): Promise<void>;
+  /**
    * Marks a batch `stored` (durable: its members are settled after it) or `abandoned`. A stored
    * batch gets an item row of kind `batch` (archived), so its objects are synced and verified.
    */

@@ -45,6 +45,31 @@ describe('SQLite ledger: batches', () => {
     await l.close();
   });
 
+  it('writes a batch with all its members in order and seals it in one write; settles many items at once, notes and acknowledgements kept', async () => {
+    const l = openSqliteLedger(fresh());
+    for (const id of ['a', 'b', 'c', 'd']) await l.beginItem('t', 's', { id, data: {} }, 'run1', at);
+    await l.sealBatchWith('t', 's', { ...B1, recordName: 'contact' }, ['c', 'a', 'b'], at);
+    expect(await l.batchOf('t', 's', 'a')).toMatchObject({ status: 'sealed', members: ['c', 'a', 'b'] });
+    expect(await l.getBatch('t', 's', 'b1')).toMatchObject({ size: 3, recordName: 'contact' });
+    await l.settleArchivedMany(
+      't',
+      's',
+      [
+        { itemId: 'a', acknowledge: true },
+        { itemId: 'b' },
+        { itemId: 'c', acknowledge: true, note: 'no recording' },
+      ],
+      'run1',
+      at,
+    );
+    expect((await l.getItem('t', 's', 'a'))?.ack).toMatchObject({ status: 'pending' });
+    expect((await l.getItem('t', 's', 'b'))?.ack).toBeUndefined();
+    expect(await l.getItem('t', 's', 'c')).toMatchObject({ status: 'archived', note: 'no recording' });
+    expect((await l.getItem('t', 's', 'd'))?.status).toBe('pending');
+    expect(await l.counts('t', 's')).toMatchObject({ archived: 3, pending: 1 });
+    await l.close();
+  });
+
   it("forgets the batches other runs left open, never this run's nor a sealed one", async () => {
     const l = openSqliteLedger(fresh());
     await l.addBatchMember('t', 's', { batchId: 'runA-00001', key: 'k1' }, 0, 'c1', at);

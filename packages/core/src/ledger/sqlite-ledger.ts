@@ -527,6 +527,17 @@ export const openSqliteLedger = (file: string): Ledger => {
       `INSERT INTO batches (tenant, source, batch_id, key, status, created_at, updated_at, record_name)
        VALUES (@tenant, @source, @batchId, @key, 'open', @at, @at, @recordName) ON CONFLICT (tenant, source, batch_id) DO NOTHING`,
     ),
+    addBatchMembers: db.prepare(
+      `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
+       SELECT @tenant, @source, @batchId, CAST(key AS INTEGER), value FROM json_each(@members)`,
+    ),
+    settleArchivedIn: db.prepare(
+      `UPDATE items SET status = 'archived', last_error = NULL, retry_at = NULL, run_id = @runId, updated_at = @at,
+         archived_at = @at, note = NULL,
+         ack = CASE WHEN @acknowledge = 1 THEN 'pending' ELSE ack END,
+         ack_attempts = CASE WHEN @acknowledge = 1 THEN 0 ELSE ack_attempts END
+       WHERE tenant = @tenant AND source = @source AND item_id IN (SELECT value FROM json_each(@items))`,
+    ),
     addBatchMember: db.prepare(
       `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
        VALUES (@tenant, @source, @batchId, @position, @itemId)`,
@@ -1044,6 +1055,25 @@ export const openSqliteLedger = (file: string): Ledger => {
         q.dropOpenMembers.run(params);
         return q.dropOpenBatches.run(params).changes;
       }, false),
+    sealBatchWith: (tenant, source, batch, members, at) =>
+      write(() => {
+        q.addBatch.run({
+          tenant,
+          source,
+          batchId: batch.batchId,
+          key: batch.key,
+          at: at.toISOString(),
+          recordName: batch.recordName ?? null,
+        });
+        q.addBatchMembers.run({ tenant, source, batchId: batch.batchId, members: JSON.stringify(members) });
+        q.setBatchStatus.run({
+          tenant,
+          source,
+          batchId: batch.batchId,
+          status: 'sealed',
+          at: at.toISOString(),
+        });
+      }, true),
     sealBatch: (tenant, source, batchId, at) =>
       write(() => {
         q.setBatchStatus.run({ tenant, source, batchId, status: 'sealed', at: at.toISOString() });
@@ -1060,21 +1090,37 @@ export const openSqliteLedger = (file: string): Ledger => {
             at: at.toISOString(),
           });
       }, true),
+    // Items without a note are settled a statement at a time (one for those to acknowledge, one
+    // for the others), the few with a note one by one.
     settleArchivedMany: (tenant, source, items, runId, at) =>
       write(() => {
-        for (const item of items)
-          q.settle.run({
-            tenant,
-            source,
-            itemId: item.itemId,
-            status: 'archived',
-            runId,
-            at: at.toISOString(),
-            error: null,
-            retryAt: null,
-            note: item.note ?? null,
-            acknowledge: item.acknowledge === true ? 1 : 0,
-          });
+        const plain = [[], []] as [string[], string[]];
+        for (const item of items) {
+          if (item.note === undefined) plain[item.acknowledge === true ? 1 : 0].push(item.itemId);
+          else
+            q.settle.run({
+              tenant,
+              source,
+              itemId: item.itemId,
+              status: 'archived',
+              runId,
+              at: at.toISOString(),
+              error: null,
+              retryAt: null,
+              note: item.note,
+              acknowledge: item.acknowledge === true ? 1 : 0,
+            });
+        }
+        for (const acknowledge of [0, 1] as const)
+          if (plain[acknowledge].length > 0)
+            q.settleArchivedIn.run({
+              tenant,
+              source,
+              runId,
+              at: at.toISOString(),
+              acknowledge,
+              items: JSON.stringify(plain[acknowledge]),
+            });
       }, true),
     batchObjects: (tenant, source, batchId) => read(() => objectsOf(tenant, source, batchItemId(batchId))),
     batchOf: (tenant, source, itemId) =>

@@ -92,7 +92,7 @@ function* coalesced(lines: readonly Buffer[]): Generator<Buffer> {
 
 /**
  * Forms, seals and stores the batches of one run (the `batch` record layout, DESIGN §6). A batch's
- * members are written to the ledger as they join, and fixed (`sealed`, durable) before its upload
+ * members are written to the ledger with it, in one durable write that seals it, before its upload
  * starts: a member retried by a later run finds its sealed batch and waits for the others, so the
  * same object is formed again under the same key, adopted if it was stored. A batch that cannot be
  * formed again (a member that cannot be prepared any more, or other content at its key) is
@@ -176,23 +176,28 @@ export const makeBatcher = (
    * Adds a member: its position is taken and its ledger write issued at once (writes apply in the
    * order they are made, so before the batch is sealed), before anything else can run.
    */
+  /** Adds a member, its place taken at once; the ledger gets all of them when the batch is sealed. */
   const join = (batch: Batch, member: BatchMember): Effect.Effect<void> => {
-    // Done now, when called (not when the returned effect runs).
-    const written = ctx.ledger.addBatchMember(
-      ctx.tenant,
-      ctx.sourceId,
-      { batchId: batch.batchId, key: batch.key, recordName: ctx.source.instance.recordName ?? 'record' },
-      batch.members.push(member) - 1,
-      member.ref.id,
-      ctx.now(),
-    );
-    return Effect.promise(() => written);
+    batch.members.push(member);
+    return Effect.void;
   };
 
   const upload = (batch: Batch, reformed: boolean): Effect.Effect<void> =>
     Effect.gen(function* () {
       if (!reformed)
-        yield* Effect.promise(() => ctx.ledger.sealBatch(ctx.tenant, ctx.sourceId, batch.batchId, ctx.now()));
+        yield* Effect.promise(() =>
+          ctx.ledger.sealBatchWith(
+            ctx.tenant,
+            ctx.sourceId,
+            {
+              batchId: batch.batchId,
+              key: batch.key,
+              recordName: ctx.source.instance.recordName ?? 'record',
+            },
+            batch.members.map((m) => m.ref.id),
+            ctx.now(),
+          ),
+        );
       const known = yield* Effect.promise(() =>
         ctx.ledger.batchObjects(ctx.tenant, ctx.sourceId, batch.batchId),
       );

@@ -287,9 +287,19 @@ export const makeBatcher = (
 
   const add = (member: BatchMember): Effect.Effect<void> =>
     Effect.gen(function* () {
-      const earlier = yield* Effect.promise(() =>
-        ctx.ledger.batchOf(ctx.tenant, ctx.sourceId, member.ref.id),
-      );
+      // An item begun for the first time cannot be in a batch of an earlier run: nothing to look up.
+      // Otherwise its batch without the members first (a batch of thousands is read once per
+      // re-formation, not once per member).
+      const info = member.firstAttempt
+        ? undefined
+        : yield* Effect.promise(() => ctx.ledger.batchInfoOf(ctx.tenant, ctx.sourceId, member.ref.id));
+      const earlier: LedgerBatch | undefined =
+        info === undefined
+          ? undefined
+          : info.status === 'sealed'
+            ? (reforming.get(info.batchId)?.batch ??
+              (yield* Effect.promise(() => ctx.ledger.batchOf(ctx.tenant, ctx.sourceId, member.ref.id))))
+            : { batchId: info.batchId, key: info.key, status: info.status, members: [member.ref.id] };
       if (earlier?.status === 'sealed' && earlier.members.includes(member.ref.id)) {
         // Formed by an earlier run and possibly stored: formed again exactly, once all are here.
         let slot = reforming.get(earlier.batchId);

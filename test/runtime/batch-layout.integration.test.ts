@@ -163,6 +163,51 @@ describe('the batch record layout', () => {
     expect((await linesOf(inner, batchKeys(inner)[0]!)).map((l) => l.id)).toEqual(['c001', 'c003', 'c004']);
   });
 
+  it('a batch stored with records that have changed since is left alone, and its members are stored in a new batch', async () => {
+    const inner = createMemorySink();
+    let firstRun = true;
+    // First run: the batch is stored, but its answer is lost and the store cannot be read back,
+    // so its members fail and the batch stays sealed.
+    const sink = createScriptedSink(inner, {
+      head: (key) => (firstRun && key.includes('/records/') ? PluginErrors.transient('503') : undefined),
+      get: (key) => (firstRun && key.includes('/records/') ? PluginErrors.transient('503') : undefined),
+    });
+    const lossy: Sink = {
+      ...sink,
+      put: (key, body, options) =>
+        sink
+          .put(key, body, options)
+          .andThen((stored) =>
+            firstRun && key.includes('/records/')
+              ? errAsync(PluginErrors.transient('connection reset after the upload'))
+              : okAsync(stored),
+          ),
+    };
+    const records = items(3);
+    const source = createMemorySource(records);
+    const f = fixture({ source, sinks: [lossy], config: BATCH });
+    const first = await f.run();
+    expect(first.counts).toMatchObject({ archived: 0, failed: 3 });
+    const old = await f.withLedger((l) => l.batchOf('acme', 'test-source', 'c001'));
+    expect(old?.status).toBe('sealed');
+    expect(batchKeys(inner)).toHaveLength(1);
+    const oldBytes = await linesOf(inner, batchKeys(inner)[0]!);
+
+    // The source's record of c002 changed since: the batch formed again differs from the stored one.
+    firstRun = false;
+    (records[1] as { record: unknown }).record = { n: 2, name: 'contact 2, renamed' };
+    const second = await f.run();
+    expect(second.counts).toMatchObject({ archived: 3, failed: 0 });
+    const now = await f.withLedger((l) => l.batchOf('acme', 'test-source', 'c001'));
+    expect(now?.batchId).not.toBe(old?.batchId);
+    expect(now).toMatchObject({ status: 'stored', members: ['c001', 'c002', 'c003'] });
+    // The old object is left untouched; the new one holds the current records.
+    expect(batchKeys(inner)).toHaveLength(2);
+    expect(await linesOf(inner, batchKeys(inner).find((k) => k.includes(old!.batchId))!)).toEqual(oldBytes);
+    const fresh = await linesOf(inner, batchKeys(inner).find((k) => k.includes(now!.batchId))!);
+    expect(fresh.find((l) => l.id === 'c002')?.record).toEqual({ n: 2, name: 'contact 2, renamed' });
+  });
+
   it('carries notes and acknowledgements for batched items, after the batch is stored', async () => {
     const source = createMemorySource([
       ...items(2),

@@ -5,6 +5,7 @@ import { makeDirectory } from '../make-directory.js';
 import type { Checkpoint, ItemRef, JsonObject } from '../plugin/types.js';
 import { processHost } from '../process-identity.js';
 import type {
+  BatchInfo,
   BeginResult,
   ItemStatus,
   LeaseHolder,
@@ -683,6 +684,20 @@ export const openSqliteLedger = (file: string): Ledger => {
     return reader.statements;
   };
 
+  const toBatchInfo = (row: {
+    batch_id: string;
+    key: string;
+    status: string;
+    size: number;
+    record_name: string | null;
+  }): BatchInfo => ({
+    batchId: row.batch_id,
+    key: row.key,
+    status: row.status as LedgerBatch['status'],
+    size: row.size,
+    ...(row.record_name === null ? {} : { recordName: row.record_name }),
+  });
+
   const toJob = (row: JobRow): LedgerJob => ({
     key: row.job_key,
     state: JSON.parse(row.state) as JsonObject,
@@ -1138,28 +1153,12 @@ export const openSqliteLedger = (file: string): Ledger => {
       read(() => {
         const row = q.batchOf.get(tenant, source, itemId);
         const info = row && q.getBatch.get(tenant, source, row.batch_id);
-        return info
-          ? {
-              batchId: info.batch_id,
-              key: info.key,
-              status: info.status as LedgerBatch['status'],
-              size: info.size,
-              ...(info.record_name === null ? {} : { recordName: info.record_name }),
-            }
-          : undefined;
+        return info ? toBatchInfo(info) : undefined;
       }),
     getBatch: (tenant, source, batchId) =>
       read(() => {
         const row = q.getBatch.get(tenant, source, batchId);
-        return row
-          ? {
-              batchId: row.batch_id,
-              key: row.key,
-              status: row.status as LedgerBatch['status'],
-              size: row.size,
-              ...(row.record_name === null ? {} : { recordName: row.record_name }),
-            }
-          : undefined;
+        return row ? toBatchInfo(row) : undefined;
       }),
     batchMembersPage: (tenant, source, batchId, afterPosition, limit) =>
       read(() => {
@@ -1173,16 +1172,7 @@ export const openSqliteLedger = (file: string): Ledger => {
     batchAtKey: (tenant, key) =>
       read(() => {
         const row = q.batchAtKey.get(tenant, key);
-        return row
-          ? {
-              source: row.source,
-              batchId: row.batch_id,
-              key: row.key,
-              status: row.status as LedgerBatch['status'],
-              size: row.size,
-              ...(row.record_name === null ? {} : { recordName: row.record_name }),
-            }
-          : undefined;
+        return row ? { source: row.source, ...toBatchInfo(row) } : undefined;
       }),
     getJob: (tenant, owner, key) =>
       read(() => {

@@ -31,6 +31,22 @@ describe('SecretScrubber', () => {
     );
   });
 
+  it('gives the same answer for a text seen before, also once a secret was added since', () => {
+    const s = new SecretScrubber();
+    const text = 'token=abcd-secret-1234 for tenant acme';
+    expect(s.scrub(text)).toBe(text);
+    expect(s.scrub(text)).toBe(text);
+    s.add('abcd-secret-1234');
+    // What was remembered before the secret was known is not given again.
+    expect(s.scrub(text)).toBe('token=[redacted] for tenant acme');
+    expect(s.scrub(text)).toBe('token=[redacted] for tenant acme');
+    // Long texts are scrubbed every time (not remembered), with the same result.
+    const long = `${'x'.repeat(300)} abcd-secret-1234`;
+    expect(s.scrub(long)).toBe(`${'x'.repeat(300)} [redacted]`);
+    // More distinct texts than it remembers: still right.
+    for (let i = 0; i < 5000; i++) expect(s.scrub(`item ${i} abcd-secret-1234`)).toBe(`item ${i} [redacted]`);
+  });
+
   it('scrubs deep values and ignores short values that would shred text', () => {
     const scrubber = new SecretScrubber();
     scrubber.add('abc');

@@ -235,14 +235,25 @@ const unwrap = (value: string | Redacted<unknown> | undefined | null): unknown =
  * end of a text; anything shaped like a JWT or following `Bearer`/`Basic` is redacted too.
  * Truncate only what was scrubbed: see `scrubThenTruncate`.
  */
+/** Texts up to this long are remembered by `scrub`, at most this many at once. */
+const SEEN_TEXT = 200;
+const SEEN_ENTRIES = 4096;
+
 export class SecretScrubber {
   readonly #needles = new Map<string, Needle>();
   #sorted: Needle[] | undefined;
+
+  /**
+   * What `scrub` gave for short texts seen recently (keys and ids of events repeat): a pure function
+   * of the text and the secrets, so it is cleared whenever a secret is added. Bounded: emptied when full.
+   */
+  readonly #seen = new Map<string, string>();
 
   #register(value: string): void {
     if (value.length < MIN_SECRET_LENGTH || this.#needles.has(value)) return;
     this.#needles.set(value, needleOf(value));
     this.#sorted = undefined;
+    this.#seen.clear();
   }
 
   /** Registers a secret (values under 4 characters are ignored). */
@@ -274,6 +285,16 @@ export class SecretScrubber {
   }
 
   scrub(text: string): string {
+    if (text.length > SEEN_TEXT) return this.#scrubNow(text);
+    const known = this.#seen.get(text);
+    if (known !== undefined) return known;
+    const out = this.#scrubNow(text);
+    if (this.#seen.size >= SEEN_ENTRIES) this.#seen.clear();
+    this.#seen.set(text, out);
+    return out;
+  }
+
+  #scrubNow(text: string): string {
     // Longest first, so a secret that contains another is replaced whole.
     this.#sorted ??= [...this.#needles.values()].sort((a, b) => b.length - a.length);
     let out = text;

@@ -107,9 +107,7 @@ describe('cxarchive verify in the batch layout', () => {
     }
     const ledger = openSqliteLedger(path.join(a.dir, '.cxarchive', 'acme.db'));
     const at = new Date('2026-03-09T12:00:00Z');
-    await ledger.addBatchMember('acme', 'cxone', { batchId: 'old-run-00001', key: abandoned }, 0, 'c1', at);
-    await ledger.addBatchMember('acme', 'cxone', { batchId: 'old-run-00001', key: abandoned }, 1, 'c2', at);
-    await ledger.sealBatch('acme', 'cxone', 'old-run-00001', at);
+    await ledger.sealBatch('acme', 'cxone', { batchId: 'old-run-00001', key: abandoned }, ['c1', 'c2'], at);
     await ledger.settleBatch('acme', 'cxone', 'old-run-00001', 'abandoned', 'old-run', at);
     await ledger.close();
 

@@ -122,14 +122,12 @@ export interface PendingAck {
 /**
  * A batch of records (the `batch` record layout): many items' records in one object. Its members
  * are written before it is stored, so a retry re-forms exactly the same batch under the same key.
- * - `open`: taking members (never stored; one a stopped run left open is forgotten by the next run,
- *   and its members join another batch);
  * - `sealed`: its members are fixed and it is being (or was being) stored: a retry re-forms it;
  * - `stored`: every sink holds it (its objects are recorded under `batchItemId(batchId)`);
  * - `abandoned`: it could not be re-formed (a member could not be prepared again, or the store holds
  *   other content at its key); its members join new batches.
  */
-export type BatchStatus = 'open' | 'sealed' | 'stored' | 'abandoned';
+export type BatchStatus = 'sealed' | 'stored' | 'abandoned';
 
 export interface LedgerBatch {
   readonly batchId: string;
@@ -296,27 +294,11 @@ export interface Ledger {
   settleAck(tenant: string, source: string, itemId: string, ack: AckSettlement, at: Date): Promise<void>;
   /** Acknowledgements still pending (due or not) and refused for good. */
   ackCounts(tenant: string, source: string): Promise<{ pending: number; refused: number }>;
-  /** Adds a member to a batch (creating it `open`), at `position`; not durable on its own. */
-  addBatchMember(
-    tenant: string,
-    source: string,
-    batch: { readonly batchId: string; readonly key: string; readonly recordName?: string },
-    position: number,
-    itemId: string,
-    at: Date,
-  ): Promise<void>;
   /**
-   * Forgets the batches other runs left `open` (a run stopped while forming them): never sealed,
-   * never uploaded, so nothing of them is stored; their members join new batches. Returns how many.
+   * Writes a batch with all its members, in order, and seals it, in one durable write: its members
+   * are fixed before its upload starts.
    */
-  dropOpenBatches(tenant: string, source: string, runId: string): Promise<number>;
-  /** Fixes a batch's members (`sealed`); durable before it resolves, so the upload may start. */
-  sealBatch(tenant: string, source: string, batchId: string, at: Date): Promise<void>;
-  /**
-   * Writes a batch with all its members, in order, and seals it, in one durable write (the runtime's
-   * way: members are not written one by one as they join).
-   */
-  sealBatchWith(
+  sealBatch(
     tenant: string,
     source: string,
     batch: { readonly batchId: string; readonly key: string; readonly recordName?: string },

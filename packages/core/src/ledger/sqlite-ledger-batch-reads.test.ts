@@ -17,15 +17,7 @@ describe('SQLite ledger: reading batches back', () => {
   it('gives a batch by id with its size, and its members page by page in position order', async () => {
     const l = openSqliteLedger(fresh());
     // Added out of order: positions decide.
-    for (const [position, id] of [
-      [3, 'c4'],
-      [0, 'c1'],
-      [4, 'c5'],
-      [2, 'c3'],
-      [1, 'c2'],
-    ] as const)
-      await l.addBatchMember('t', 's', B1, position, id, at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1', 'c2', 'c3', 'c4', 'c5'], at);
     expect(await l.getBatch('t', 's', 'b1')).toEqual({
       batchId: 'b1',
       key: B1.key,
@@ -54,11 +46,9 @@ describe('SQLite ledger: reading batches back', () => {
 
   it('finds a batch by its object key in any source of the tenant, abandoned ones too', async () => {
     const l = openSqliteLedger(fresh());
-    await l.addBatchMember('t', 's', B1, 0, 'c1', at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1'], at);
     await l.settleBatch('t', 's', 'b1', 'abandoned', 'run1', at);
-    await l.addBatchMember('t', 'legacy', B2, 0, 'x1', at);
-    await l.addBatchMember('t', 'legacy', B2, 1, 'x2', at);
+    await l.sealBatch('t', 'legacy', B2, ['x1', 'x2'], at);
     expect(await l.batchAtKey('t', B1.key)).toEqual({
       source: 's',
       batchId: 'b1',
@@ -82,9 +72,7 @@ describe('SQLite ledger: reading batches back', () => {
 describe('SQLite ledger: an item’s batch without its members', () => {
   it('gives the newest batch of an item that is not abandoned, as batchOf does, with its size', async () => {
     const l = openSqliteLedger(fresh());
-    await l.addBatchMember('t', 's', B1, 0, 'c1', at);
-    await l.addBatchMember('t', 's', B1, 1, 'c2', at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1', 'c2'], at);
     expect(await l.batchInfoOf('t', 's', 'c2')).toEqual({
       batchId: 'b1',
       key: B1.key,
@@ -93,8 +81,7 @@ describe('SQLite ledger: an item’s batch without its members', () => {
     });
     await l.settleBatch('t', 's', 'b1', 'abandoned', 'run1', at);
     expect(await l.batchInfoOf('t', 's', 'c2')).toBeUndefined();
-    await l.addBatchMember('t', 's', B2, 0, 'c2', later);
-    await l.sealBatch('t', 's', 'b2', later);
+    await l.sealBatch('t', 's', B2, ['c2'], later);
     await l.settleBatch('t', 's', 'b2', 'stored', 'run2', later);
     expect(await l.batchInfoOf('t', 's', 'c2')).toEqual({
       batchId: 'b2',

@@ -13,13 +13,10 @@ const B1 = { batchId: 'b1', key: 't/records/2026/11/30/b1.jsonl.cxar' };
 const B2 = { batchId: 'b2', key: 't/records/2026/11/30/b2.jsonl.cxar' };
 
 describe('SQLite ledger: batches', () => {
-  it('keeps members in position order once sealed, across reopening, and finds an item’s batch', async () => {
+  it('keeps members in their order once sealed, across reopening, and finds an item’s batch', async () => {
     const file = fresh();
     const l = openSqliteLedger(file);
-    await l.addBatchMember('t', 's', B1, 1, 'c2', at);
-    await l.addBatchMember('t', 's', B1, 0, 'c1', at);
-    await l.addBatchMember('t', 's', B1, 2, 'c3', at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1', 'c2', 'c3'], at);
     await l.close();
     const again = openSqliteLedger(file);
     expect(await again.batchOf('t', 's', 'c3')).toEqual({
@@ -35,20 +32,22 @@ describe('SQLite ledger: batches', () => {
 
   it('gives the newest batch that is not abandoned: a member of an abandoned batch is found in its new one', async () => {
     const l = openSqliteLedger(fresh());
-    await l.addBatchMember('t', 's', B1, 0, 'c1', at);
-    await l.addBatchMember('t', 's', B1, 1, 'c2', at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1', 'c2'], at);
     await l.settleBatch('t', 's', 'b1', 'abandoned', 'run1', at);
     expect(await l.batchOf('t', 's', 'c1')).toBeUndefined();
-    await l.addBatchMember('t', 's', B2, 0, 'c1', later);
-    expect(await l.batchOf('t', 's', 'c1')).toMatchObject({ batchId: 'b2', status: 'open', members: ['c1'] });
+    await l.sealBatch('t', 's', B2, ['c1'], later);
+    expect(await l.batchOf('t', 's', 'c1')).toMatchObject({
+      batchId: 'b2',
+      status: 'sealed',
+      members: ['c1'],
+    });
     await l.close();
   });
 
   it('writes a batch with all its members in order and seals it in one write; settles many items at once, notes and acknowledgements kept', async () => {
     const l = openSqliteLedger(fresh());
     for (const id of ['a', 'b', 'c', 'd']) await l.beginItem('t', 's', { id, data: {} }, 'run1', at);
-    await l.sealBatchWith('t', 's', { ...B1, recordName: 'contact' }, ['c', 'a', 'b'], at);
+    await l.sealBatch('t', 's', { ...B1, recordName: 'contact' }, ['c', 'a', 'b'], at);
     expect(await l.batchOf('t', 's', 'a')).toMatchObject({ status: 'sealed', members: ['c', 'a', 'b'] });
     expect(await l.getBatch('t', 's', 'b1')).toMatchObject({ size: 3, recordName: 'contact' });
     await l.settleArchivedMany(
@@ -70,24 +69,10 @@ describe('SQLite ledger: batches', () => {
     await l.close();
   });
 
-  it("forgets the batches other runs left open, never this run's nor a sealed one", async () => {
-    const l = openSqliteLedger(fresh());
-    await l.addBatchMember('t', 's', { batchId: 'runA-00001', key: 'k1' }, 0, 'c1', at);
-    await l.addBatchMember('t', 's', { batchId: 'runA-00002', key: 'k2' }, 0, 'c2', at);
-    await l.sealBatch('t', 's', 'runA-00002', at);
-    await l.addBatchMember('t', 's', { batchId: 'runB-00001', key: 'k3' }, 0, 'c3', at);
-    expect(await l.dropOpenBatches('t', 's', 'runB')).toBe(1);
-    expect(await l.batchOf('t', 's', 'c1')).toBeUndefined();
-    expect(await l.batchOf('t', 's', 'c2')).toMatchObject({ status: 'sealed' });
-    expect(await l.batchOf('t', 's', 'c3')).toMatchObject({ status: 'open' });
-    await l.close();
-  });
-
   it('a stored batch is an archived item of kind batch: never listed as unsettled, not counted as an item', async () => {
     const l = openSqliteLedger(fresh());
     await l.beginItem('t', 's', { id: 'c1', data: {} }, 'run1', at);
-    await l.addBatchMember('t', 's', B1, 0, 'c1', at);
-    await l.sealBatch('t', 's', 'b1', at);
+    await l.sealBatch('t', 's', B1, ['c1'], at);
     await l.settleBatch('t', 's', 'b1', 'stored', 'run1', at);
     await l.settleItem('t', 's', 'c1', { status: 'archived' }, 'run1', at);
     expect(await l.counts('t', 's')).toMatchObject({ archived: 1, pending: 0 });
@@ -111,7 +96,7 @@ describe('SQLite ledger: batches', () => {
     db.close();
     const again = openSqliteLedger(file);
     expect((await again.counts('t', 's')).pending).toBe(1);
-    await again.addBatchMember('t', 's', B1, 0, 'old', at);
+    await again.sealBatch('t', 's', B1, ['old'], at);
     expect((await again.batchOf('t', 's', 'old'))?.members).toEqual(['old']);
     await again.close();
   });

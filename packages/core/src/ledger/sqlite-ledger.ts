@@ -539,19 +539,6 @@ export const openSqliteLedger = (file: string): Ledger => {
          ack_attempts = CASE WHEN @acknowledge = 1 THEN 0 ELSE ack_attempts END
        WHERE tenant = @tenant AND source = @source AND item_id IN (SELECT value FROM json_each(@items))`,
     ),
-    addBatchMember: db.prepare(
-      `INSERT OR REPLACE INTO batch_members (tenant, source, batch_id, position, item_id)
-       VALUES (@tenant, @source, @batchId, @position, @itemId)`,
-    ),
-    dropOpenMembers: db.prepare(
-      `DELETE FROM batch_members WHERE tenant = @tenant AND source = @source AND batch_id IN (
-         SELECT batch_id FROM batches WHERE tenant = @tenant AND source = @source AND status = 'open'
-           AND substr(batch_id, 1, length(@prefix)) <> @prefix)`,
-    ),
-    dropOpenBatches: db.prepare(
-      `DELETE FROM batches WHERE tenant = @tenant AND source = @source AND status = 'open'
-         AND substr(batch_id, 1, length(@prefix)) <> @prefix`,
-    ),
     setBatchStatus: db.prepare(
       'UPDATE batches SET status = @status, updated_at = @at WHERE tenant = @tenant AND source = @source AND batch_id = @batchId',
     ),
@@ -1052,25 +1039,7 @@ export const openSqliteLedger = (file: string): Ledger => {
         for (const row of q.ackCounts.all(tenant, source)) out[row.ack as 'pending' | 'refused'] = row.n;
         return out;
       }),
-    addBatchMember: (tenant, source, batch, position, itemId, at) =>
-      write(() => {
-        q.addBatch.run({
-          tenant,
-          source,
-          batchId: batch.batchId,
-          key: batch.key,
-          at: at.toISOString(),
-          recordName: batch.recordName ?? null,
-        });
-        q.addBatchMember.run({ tenant, source, batchId: batch.batchId, position, itemId });
-      }, false),
-    dropOpenBatches: (tenant, source, runId) =>
-      write(() => {
-        const params = { tenant, source, prefix: `${runId}-` };
-        q.dropOpenMembers.run(params);
-        return q.dropOpenBatches.run(params).changes;
-      }, false),
-    sealBatchWith: (tenant, source, batch, members, at) =>
+    sealBatch: (tenant, source, batch, members, at) =>
       write(() => {
         q.addBatch.run({
           tenant,
@@ -1088,10 +1057,6 @@ export const openSqliteLedger = (file: string): Ledger => {
           status: 'sealed',
           at: at.toISOString(),
         });
-      }, true),
-    sealBatch: (tenant, source, batchId, at) =>
-      write(() => {
-        q.setBatchStatus.run({ tenant, source, batchId, status: 'sealed', at: at.toISOString() });
       }, true),
     settleBatch: (tenant, source, batchId, status, runId, at) =>
       write(() => {

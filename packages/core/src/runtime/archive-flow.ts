@@ -97,9 +97,6 @@ export const archiveFlow = (
               }),
             }
           : acknowledged;
-      // Batches earlier runs left open were never uploaded: their members join new batches.
-      if (ctx.batcher)
-        yield* Effect.promise(() => ctx.ledger.dropOpenBatches(ctx.tenant, ctx.sourceId, ctx.runId));
       // Items whose batch is not settled yet: each settles its page when its batch does.
       let outstanding = 0;
       const batchSettled = Latch.makeUnsafe(false);

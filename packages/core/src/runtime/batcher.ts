@@ -186,7 +186,7 @@ export const makeBatcher = (
     Effect.gen(function* () {
       if (!reformed)
         yield* Effect.promise(() =>
-          ctx.ledger.sealBatchWith(
+          ctx.ledger.sealBatch(
             ctx.tenant,
             ctx.sourceId,
             {

@@ -97,6 +97,9 @@ export const createMemorySource = (
   options: MemorySourceOptions = {},
 ): MemorySource => {
   const items = [...specs];
+  // By id, for `fetch` (a find over the list would make a large feed quadratic).
+  const byId = new Map<string, MemoryItemSpec>();
+  for (const spec of items) if (!byId.has(spec.id)) byId.set(spec.id, spec);
   const pageSize = options.pageSize ?? 10;
   const script = options.script ?? {};
   const count = attemptCounter();
@@ -125,6 +128,7 @@ export const createMemorySource = (
     ...(options.maxInFlight ? { limits: { maxInFlight: options.maxInFlight } } : {}),
     add: (...more) => {
       items.push(...more);
+      for (const spec of more) if (!byId.has(spec.id)) byId.set(spec.id, spec);
     },
     async *pages(
       checkpoint: Checkpoint | undefined,
@@ -151,7 +155,7 @@ export const createMemorySource = (
       const f = script.fetch?.(ref.id, count(`fetch:${ref.id}`));
       if (f) return fault(f);
       if (signal.aborted) return errAsync({ _tag: 'Transient', message: 'cancelled' } as PluginError);
-      const spec = items.find((s) => s.id === ref.id);
+      const spec = byId.get(ref.id);
       if (!spec) return errAsync({ _tag: 'NotFound', message: `no item ${ref.id}` } as PluginError);
       const item: Item = {
         id: spec.id,

@@ -265,6 +265,12 @@ const profiled = async (layout, count) => {
     },
   });
   session.disconnect();
+  // BENCH_CPU_PROF_OUT=<dir>: keep the profile too, to open in a profiler (Chrome DevTools, speedscope).
+  if (process.env.BENCH_CPU_PROF_OUT)
+    writeFileSync(
+      path.join(process.env.BENCH_CPU_PROF_OUT, `pipeline-${layout}-${count}.cpuprofile`),
+      JSON.stringify(profile),
+    );
   return { layout, count, seconds: run.seconds, top: topSelfTime(profile) };
 };
 

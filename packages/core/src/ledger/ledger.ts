@@ -247,6 +247,17 @@ export interface Ledger {
    */
   beginItem(tenant: string, source: string, ref: ItemRef, runId: string, at: Date): Promise<BeginResult>;
   /**
+   * `beginItem` for a page of items in one write (one read of their rows, not one per item): the
+   * results in the order of `refs`. An id listed twice is begun once (the second is `duplicate`).
+   */
+  beginMany(
+    tenant: string,
+    source: string,
+    refs: readonly ItemRef[],
+    runId: string,
+    at: Date,
+  ): Promise<BeginResult[]>;
+  /**
    * Notes what was sent to a sink for a unit (not durable on its own: committed with the next
    * commit). Only the latest few per unit and sink are kept; `recordObject` clears them.
    */

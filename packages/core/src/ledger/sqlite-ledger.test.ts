@@ -72,6 +72,48 @@ describe('SQLite ledger', () => {
     await l.close();
   });
 
+  it('begins a page at once as beginItem would each item: new, known, settled, awaiting and listed twice', async () => {
+    const l = openSqliteLedger(fresh());
+    // Earlier runs: c1 failed with an object stored, c2 archived, c3 dropped, c4 awaiting (not due),
+    // c5 awaiting and due.
+    for (const id of ['c1', 'c2', 'c3', 'c4', 'c5']) await l.beginItem('t', 's', ref(id), 'run1', at);
+    await l.recordObject('t', 's', 'c1', object('contact.json', 'sinks[0]', 'run1'), at);
+    await l.settleItem('t', 's', 'c1', { status: 'failed', error: '[Transient] 503' }, 'run1', at);
+    await l.settleItem('t', 's', 'c2', { status: 'archived' }, 'run1', at);
+    await l.settleItem('t', 's', 'c3', { status: 'dropped' }, 'run1', at);
+    const later = new Date(at.getTime() + 60_000);
+    await l.settleItem('t', 's', 'c4', { status: 'awaiting', reason: 'x', retryAt: later }, 'run1', at);
+    await l.settleItem('t', 's', 'c5', { status: 'awaiting', reason: 'x', retryAt: at }, 'run1', at);
+    await l.beginItem('t', 's', ref('c6'), 'run2', at);
+
+    const page = ['n1', 'c1', 'c2', 'c3', 'c4', 'c5', 'c6', 'n1', 'n2'].map(ref);
+    const results = await l.beginMany('t', 's', page, 'run2', at);
+    expect(results.map((r) => r.state)).toEqual([
+      'begun',
+      'begun',
+      'archived',
+      'dropped',
+      'awaiting',
+      'begun',
+      'duplicate',
+      'duplicate',
+      'begun',
+    ]);
+    expect(results[0]).toEqual({ state: 'begun', attempts: 1, objects: [] });
+    expect(results[1]).toMatchObject({
+      state: 'begun',
+      attempts: 2,
+      objects: [{ unitId: 'c1/contact.json' }],
+    });
+    expect(results[5]).toMatchObject({ state: 'begun', attempts: 2, objects: [] });
+    expect(results[4]).toEqual({ state: 'awaiting', retryAt: later.toISOString() });
+    // Written as beginItem writes: pending, this run, the ref kept for a later retry.
+    expect(await l.getItem('t', 's', 'n2')).toMatchObject({ status: 'pending', attempts: 1, ref: ref('n2') });
+    expect(await l.beginItem('t', 's', ref('n2'), 'run2', at)).toEqual({ state: 'duplicate' });
+    expect(await l.beginMany('t', 's', [], 'run2', at)).toEqual([]);
+    await l.close();
+  });
+
   it('keeps awaiting items out of the unsettled list until they are due', async () => {
     const l = openSqliteLedger(fresh());
     await l.beginItem('t', 's', ref('a'), 'run1', at);

@@ -124,6 +124,8 @@ interface ItemRow {
   ack_retry_at: string | null;
   note: string | null;
 }
+/** What beginning an item reads of its row. */
+type BeginRow = Pick<ItemRow, 'status' | 'attempts' | 'retry_at' | 'run_id'>;
 interface JobRow {
   job_key: string;
   state: string;
@@ -365,6 +367,14 @@ export const openSqliteLedger = (file: string): Ledger => {
     getItem: db.prepare<[string, string, string], ItemRow>(
       `SELECT item_id, status, ref, attempts, last_error, retry_at, run_id, ack, ack_attempts, ack_error, ack_retry_at, note
        FROM items WHERE tenant = ? AND source = ? AND item_id = ?`,
+    ),
+    /** The rows of the given ids (a JSON array), for beginning a page at once: only the columns begin reads. */
+    beginRows: db.prepare<
+      [string, string, string],
+      Pick<ItemRow, 'item_id' | 'status' | 'attempts' | 'retry_at' | 'run_id'>
+    >(
+      `SELECT item_id, status, attempts, retry_at, run_id
+       FROM items WHERE tenant = ? AND source = ? AND item_id IN (SELECT value FROM json_each(?))`,
     ),
     pendingAcks: db.prepare<
       { tenant: string; source: string; after: string; now: string; limit: number },
@@ -819,6 +829,30 @@ export const openSqliteLedger = (file: string): Ledger => {
   const inTransaction = db.transaction((run: () => unknown) => run());
 
   /** Runs a write now; `durable` writes resolve once committed, the others once applied. */
+  /** Begins one item given its row (if any): the rule `beginItem` and `beginMany` share. */
+  const begin = (
+    tenant: string,
+    source: string,
+    ref: ItemRef,
+    row: BeginRow | undefined,
+    runId: string,
+    at: string,
+  ): BeginResult => {
+    // Begun (or settled) by this very run: listed twice, processed once.
+    if (row && row.run_id === runId) return { state: 'duplicate' };
+    if (row?.status === 'archived') return { state: 'archived' };
+    if (row?.status === 'dropped') return { state: 'dropped' };
+    if (row?.status === 'awaiting' && row.retry_at !== null && row.retry_at > at)
+      return { state: 'awaiting', retryAt: row.retry_at };
+    q.begin.run({ tenant, source, itemId: ref.id, ref: JSON.stringify(ref), runId, at });
+    return {
+      state: 'begun',
+      attempts: (row?.attempts ?? 0) + 1,
+      // A new item has no objects yet: no query for them.
+      objects: row === undefined ? [] : objectsOf(tenant, source, ref.id),
+    };
+  };
+
   const write = <T>(run: () => T, durable: boolean): Promise<T> => {
     const refused = refuse();
     if (refused) return Promise.reject(refused);
@@ -888,28 +922,31 @@ export const openSqliteLedger = (file: string): Ledger => {
         return row ? toItem(tenant, source, row) : undefined;
       }),
     beginItem: (tenant, source, ref, runId, at) =>
-      write((): BeginResult => {
-        const row = q.getItem.get(tenant, source, ref.id);
-        // Begun (or settled) by this very run: listed twice, processed once.
-        if (row && row.run_id === runId) return { state: 'duplicate' };
-        if (row?.status === 'archived') return { state: 'archived' };
-        if (row?.status === 'dropped') return { state: 'dropped' };
-        if (row?.status === 'awaiting' && row.retry_at !== null && row.retry_at > at.toISOString())
-          return { state: 'awaiting', retryAt: row.retry_at };
-        q.begin.run({
-          tenant,
-          source,
-          itemId: ref.id,
-          ref: JSON.stringify(ref),
-          runId,
-          at: at.toISOString(),
+      write(
+        (): BeginResult =>
+          begin(tenant, source, ref, q.getItem.get(tenant, source, ref.id), runId, at.toISOString()),
+        false,
+      ),
+    beginMany: (tenant, source, refs, runId, at) =>
+      write((): BeginResult[] => {
+        // One read for the page's known rows (most of a fresh listing has none), then each item in
+        // order, as `beginItem` would: an id listed twice in the page is begun once.
+        const known = new Map<string, BeginRow>();
+        if (refs.length > 0)
+          for (const row of q.beginRows.all(tenant, source, JSON.stringify(refs.map((r) => r.id))))
+            known.set(row.item_id, row);
+        const iso = at.toISOString();
+        return refs.map((ref) => {
+          const result = begin(tenant, source, ref, known.get(ref.id), runId, iso);
+          if (result.state === 'begun')
+            known.set(ref.id, {
+              status: 'pending',
+              attempts: result.attempts,
+              retry_at: null,
+              run_id: runId,
+            });
+          return result;
         });
-        return {
-          state: 'begun',
-          attempts: (row?.attempts ?? 0) + 1,
-          // A new item has no objects yet: no query for them.
-          objects: row === undefined ? [] : objectsOf(tenant, source, ref.id),
-        };
       }, false),
     recordSent: (tenant, source, itemId, sent, at) =>
       write(() => {

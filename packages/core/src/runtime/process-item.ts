@@ -15,13 +15,70 @@ import { artifactsProblem, artifactUnit, recordArtifact, type Unit } from './uni
 const DEFAULT_NOT_YET_MS = 15 * 60_000;
 
 /** Item ids are part of object keys and ledger rows: a usable id is a non-empty string. */
-const refProblem = (ref: ItemRef): string | undefined => {
+export const refProblem = (ref: ItemRef): string | undefined => {
   if (typeof ref?.id !== 'string' || ref.id === '') return 'the source listed an item without an id';
   if (typeof ref.data !== 'object' || ref.data === null || Array.isArray(ref.data))
     return `item ${ref.id}: its reference carries no data object`;
   if (isBatchItemId(ref.id))
     return `item ${ref.id}: ids starting with #batch: are reserved for batches of records`;
   return undefined;
+};
+
+/** The ref as the ledger keeps it: a listed ref with a problem is kept by its id alone (and fails). */
+export const usableRef = (listed: ItemRef): { readonly ref: ItemRef; readonly problem?: string } => {
+  const problem = refProblem(listed);
+  return problem
+    ? { ref: { id: typeof listed?.id === 'string' ? listed.id : String(listed?.id), data: {} }, problem }
+    : { ref: listed };
+};
+
+/**
+ * How far a page's quick pass (quick-pass.ts) took an item before its own program runs: the
+ * program goes on from there, so no plugin operation is made twice. `step` counts the operations
+ * done (0: none; 1: fetched; 1 + k: k transforms applied); `error` is how the first attempt of the
+ * next one failed (the retry policy takes it from there), `dropped` that a transform dropped it.
+ */
+export interface Prepared {
+  readonly step: number;
+  readonly item?: Item;
+  readonly error?: PluginError;
+  readonly dropped?: boolean;
+}
+
+/** What the flow already knows of an item when it hands it over: its begin, and how far it got. */
+export interface Handover {
+  readonly begin: BeginResult;
+  readonly prepared?: Prepared;
+}
+
+/** Fails once with `error` (an attempt made elsewhere), then runs `effect` on every retry. */
+const failingFirst = <A>(
+  error: PluginError,
+  effect: Effect.Effect<A, PluginError>,
+): Effect.Effect<A, PluginError> => {
+  let first: PluginError | undefined = error;
+  return Effect.suspend(() => {
+    if (first === undefined) return effect;
+    const e = first;
+    first = undefined;
+    return Effect.fail(e);
+  });
+};
+
+/** The id check after a fetch or a transform: a plugin must not change an item's id. */
+export const idProblem = (
+  label: string,
+  operation: 'fetch' | 'apply',
+  refId: string,
+  got: Item | null | undefined,
+): PluginError | undefined => {
+  if (operation === 'apply' && got === null) return undefined;
+  if (got?.id === refId) return undefined;
+  return PluginErrors.permanent(
+    operation === 'fetch'
+      ? `${label}.fetch returned item ${String(got?.id)} for ${refId}`
+      : `${label}.apply changed the item id from ${refId} to ${String(got?.id)}`,
+  );
 };
 
 /**
@@ -51,43 +108,48 @@ interface Progress {
   plaintextBytes: number;
 }
 
-/** fetch → transforms: the item as it will be archived, or null when a transform dropped it. */
+/**
+ * fetch → transforms: the item as it will be archived, or null when a transform dropped it. Goes on
+ * from `prepared` when a quick pass began it.
+ */
 const prepareItem = (
   ctx: FlowContext,
   ref: ItemRef,
   hooks: RetryHooks,
+  prepared?: Prepared,
 ): Effect.Effect<Item | null, PluginError> =>
   Effect.gen(function* () {
+    if (prepared?.dropped) return null;
     const source = ctx.source;
-    let item = yield* withRetry(
-      invoke(ctx.inflight, source, 'fetch', (signal) => source.instance.fetch(ref, signal)),
-      ctx.policy,
-      ctx.budgets,
-      hooks,
-    );
-    if (item?.id !== ref.id)
-      return yield* Effect.fail(
-        PluginErrors.permanent(`${source.label}.fetch returned item ${String(item?.id)} for ${ref.id}`),
+    let item = prepared?.item;
+    let earlier = prepared?.error;
+    const attempt = <A>(effect: Effect.Effect<A, PluginError>): Effect.Effect<A, PluginError> => {
+      const first = earlier;
+      earlier = undefined;
+      return withRetry(first ? failingFirst(first, effect) : effect, ctx.policy, ctx.budgets, hooks);
+    };
+    const from = prepared?.step ?? 0;
+    if (from === 0) {
+      const fetched = yield* attempt(
+        invoke(ctx.inflight, source, 'fetch', (signal) => source.instance.fetch(ref, signal)),
       );
-    faultPoint('after-fetch', ref.id);
-    for (const transform of ctx.transforms) {
-      const current = item;
-      const next = yield* withRetry(
+      const wrong = idProblem(source.label, 'fetch', ref.id, fetched);
+      if (wrong) return yield* Effect.fail(wrong);
+      faultPoint('after-fetch', ref.id);
+      item = fetched;
+    }
+    for (let k = Math.max(0, from - 1); k < ctx.transforms.length; k++) {
+      const transform = ctx.transforms[k]!;
+      const current = item as Item;
+      const next = yield* attempt(
         invoke(ctx.inflight, transform, 'apply', (signal) => transform.instance.apply(current, signal)),
-        ctx.policy,
-        ctx.budgets,
-        hooks,
       );
+      const wrong = idProblem(transform.label, 'apply', ref.id, next);
+      if (wrong) return yield* Effect.fail(wrong);
       if (next === null) return null;
-      if (next?.id !== ref.id)
-        return yield* Effect.fail(
-          PluginErrors.permanent(
-            `${transform.label}.apply changed the item id from ${ref.id} to ${String(next?.id)}`,
-          ),
-        );
       item = next;
     }
-    return item;
+    return item as Item;
   });
 
 /** Stores one unit on every sink missing it, retrying the sinks that failed; records each object. */
@@ -152,9 +214,10 @@ const archive = (
   known: readonly LedgerObject[],
   progress: Progress,
   hooks: RetryHooks,
+  prepared: Prepared | undefined,
 ): Effect.Effect<{ readonly note?: string; readonly item: Item } | 'dropped', PluginError> =>
   Effect.gen(function* () {
-    const item = yield* prepareItem(ctx, ref, hooks);
+    const item = yield* prepareItem(ctx, ref, hooks, prepared);
     if (item === null) return 'dropped' as const;
     const units = yield* unitsOf(ctx, item);
     for (const unit of units) {
@@ -171,7 +234,7 @@ const archive = (
 const MAX_NOTE = 500;
 
 /** The item's note, scrubbed, on one line and cut to length; none when empty or not a string. */
-const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
+export const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
   if (typeof item.note !== 'string') return undefined;
   const text = ctx.scrubber.scrub(item.note).replace(/\s+/g, ' ').trim();
   if (text === '') return undefined;
@@ -179,7 +242,11 @@ const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
 };
 
 /** What an item that is not to be processed comes to (its event, if any, is emitted here). */
-const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): ItemOutcome | undefined => {
+export const skippedOutcome = (
+  ctx: FlowContext,
+  ref: ItemRef,
+  begin: BeginResult,
+): ItemOutcome | undefined => {
   const base = { runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: ctx.now().toISOString() };
   switch (begin.state) {
     case 'duplicate':
@@ -204,47 +271,144 @@ const skippedOutcome = (ctx: FlowContext, ref: ItemRef, begin: BeginResult): Ite
   }
 };
 
+/** Counts an outcome in the run's tally. */
+export type Count = (outcome: ItemOutcome) => Effect.Effect<void>;
+
+type Conclude = (
+  settlement: Settlement | undefined,
+  outcome: ItemOutcome,
+  event?: Parameters<FlowContext['emit']>[0],
+) => Effect.Effect<ItemOutcome>;
+
+/**
+ * Settles an item, counts it and tells the world, as one step no interruption splits: an item the
+ * ledger has settled is always in the report and the audit log.
+ */
+const concluder =
+  (ctx: FlowContext, itemId: string, count: Count): Conclude =>
+  (settlement, outcome, event) =>
+    Effect.uninterruptible(
+      Effect.gen(function* () {
+        if (settlement)
+          yield* Effect.promise(() =>
+            ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, itemId, settlement, ctx.runId, ctx.now()),
+          );
+        yield* count(outcome);
+        if (event) ctx.emit(event);
+        return outcome;
+      }),
+    );
+
+const eventBase = (ctx: FlowContext, itemId: string) => ({
+  runId: ctx.runId,
+  tenant: ctx.tenant,
+  itemId,
+  at: ctx.now().toISOString(),
+});
+
+/**
+ * The batch layout: an item whose own artifacts are stored hands its record to its batch, and is
+ * settled with it (batcher.ts). The member for the batcher, and the item's outcome once settled.
+ */
+export const batchMemberOf = (
+  ctx: FlowContext,
+  ref: ItemRef,
+  count: Count,
+  done: {
+    readonly item: Item;
+    readonly note: string | undefined;
+    readonly firstAttempt: boolean;
+    /** Objects the item's own artifacts are in (none without artifacts). */
+    readonly objects: readonly StoredObject[];
+    readonly newObjects: number;
+    readonly plaintextBytes: number;
+    readonly storedBytes: number;
+    readonly retries: number;
+  },
+): { readonly member: BatchMember; readonly batched: BatchedItem } => {
+  const conclude = concluder(ctx, ref.id, count);
+  const { note, retries } = done;
+  let resolveSettled: (outcome: ItemOutcome) => void = () => undefined;
+  const settled = new Promise<ItemOutcome>((resolve) => {
+    resolveSettled = resolve;
+  });
+  const member: BatchMember = {
+    ref,
+    occurredAt: done.item.occurredAt,
+    line: Buffer.from(`${JSON.stringify({ id: ref.id, record: done.item.record ?? {} })}\n`, 'utf8'),
+    acknowledge: typeof ctx.source.instance.acknowledge === 'function',
+    firstAttempt: done.firstAttempt,
+    ...(note === undefined ? {} : { note }),
+    conclude: (batched) =>
+      Effect.gen(function* () {
+        if (batched.status === 'failed') {
+          const error = batched.error;
+          const reason = ctx.scrubber.scrub(error.message);
+          resolveSettled(
+            yield* conclude(
+              { status: 'failed', error: `[${error._tag}] ${reason}` },
+              {
+                status: 'failed',
+                itemId: ref.id,
+                errorTag: error._tag,
+                reason,
+                retries,
+                newObjects: done.newObjects,
+                storedBytes: done.storedBytes,
+              },
+              { type: 'item.failed', ...eventBase(ctx, ref.id), errorTag: error._tag, reason },
+            ),
+          );
+          return;
+        }
+        const all = [...done.objects, ...batched.batchObjects.map(asStored)];
+        resolveSettled(
+          yield* conclude(
+            undefined,
+            {
+              status: 'archived',
+              itemId: ref.id,
+              objects: all,
+              newObjects: done.newObjects + (batched.batchNew?.objects ?? 0),
+              plaintextBytes: done.plaintextBytes + member.line.length,
+              storedBytes: done.storedBytes + (batched.batchNew?.storedBytes ?? 0),
+              retries,
+              ...(note === undefined ? {} : { note }),
+            },
+            {
+              type: 'item.archived',
+              ...eventBase(ctx, ref.id),
+              objects: all,
+              ...(note === undefined ? {} : { note }),
+            },
+          ),
+        );
+      }),
+  };
+  return { member, batched: { status: 'batched', itemId: ref.id, settled } };
+};
+
 /**
  * Processes one listed item to a settled state and returns what happened. Never fails for the
  * item's sake: a failure is recorded in the ledger (with its reason) and returned as an outcome. A
- * ledger failure is a defect and stops the run. Interrupted, it leaves the item pending.
+ * ledger failure is a defect and stops the run. Interrupted, it leaves the item pending. The flow
+ * hands over the item's begin when it began its page at once, and how far a quick pass took it.
  */
 export const processItem = (
   ctx: FlowContext,
   listed: ItemRef,
-  count: (outcome: ItemOutcome) => Effect.Effect<void>,
+  count: Count,
+  handover?: Handover,
 ): Effect.Effect<ItemOutcome | BatchedItem> =>
   Effect.gen(function* () {
-    const problem = refProblem(listed);
-    const ref: ItemRef = problem
-      ? { id: typeof listed?.id === 'string' ? listed.id : String(listed?.id), data: {} }
-      : listed;
-    const at = () => ctx.now().toISOString();
-    const base = () => ({ runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: at() });
-    /**
-     * Settles the item, counts it and tells the world, as one step no interruption splits: an item
-     * the ledger has settled is always in the report and the audit log.
-     */
-    const conclude = (
-      settlement: Settlement | undefined,
-      outcome: ItemOutcome,
-      event?: Parameters<FlowContext['emit']>[0],
-    ): Effect.Effect<ItemOutcome> =>
-      Effect.uninterruptible(
-        Effect.gen(function* () {
-          if (settlement)
-            yield* Effect.promise(() =>
-              ctx.ledger.settleItem(ctx.tenant, ctx.sourceId, ref.id, settlement, ctx.runId, ctx.now()),
-            );
-          yield* count(outcome);
-          if (event) ctx.emit(event);
-          return outcome;
-        }),
-      );
-
-    const begin = yield* Effect.promise(() =>
-      ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now()),
-    );
+    const { ref, problem } = usableRef(listed);
+    const base = () => eventBase(ctx, ref.id);
+    const conclude = concluder(ctx, ref.id, count);
+    const begin =
+      handover?.begin ??
+      (yield* Effect.promise(() =>
+        ctx.ledger.beginItem(ctx.tenant, ctx.sourceId, ref, ctx.runId, ctx.now()),
+      ));
     const skipped = skippedOutcome(ctx, ref, begin);
     if (skipped) return yield* conclude(undefined, skipped);
     const known = begin.state === 'begun' ? begin.objects : [];
@@ -263,7 +427,9 @@ export const processItem = (
     };
     const progress: Progress = { recorded: [], plaintextBytes: 0 };
     const result = yield* Effect.result(
-      problem ? Effect.fail(PluginErrors.invalidInput(problem)) : archive(ctx, ref, known, progress, hooks),
+      problem
+        ? Effect.fail(PluginErrors.invalidInput(problem))
+        : archive(ctx, ref, known, progress, hooks, handover?.prepared),
     );
     const storedBytes = progress.recorded.reduce((n, o) => n + o.size, 0);
 
@@ -307,59 +473,18 @@ export const processItem = (
     // acknowledger, from the ledger: a crash between the two only delays it.
     const acknowledge = typeof ctx.source.instance.acknowledge === 'function';
     if (ctx.batcher) {
-      // The record goes to a batch; the item is settled with it (batcher.ts).
-      let resolveSettled: (outcome: ItemOutcome) => void = () => undefined;
-      const settled = new Promise<ItemOutcome>((resolve) => {
-        resolveSettled = resolve;
-      });
-      const member: BatchMember = {
-        ref,
-        occurredAt: item.occurredAt,
-        line: Buffer.from(`${JSON.stringify({ id: ref.id, record: item.record ?? {} })}\n`, 'utf8'),
-        acknowledge,
+      const { member, batched } = batchMemberOf(ctx, ref, count, {
+        item,
+        note,
         firstAttempt: begin.state === 'begun' && begin.attempts === 1,
-        ...(note === undefined ? {} : { note }),
-        conclude: (batched) =>
-          Effect.gen(function* () {
-            if (batched.status === 'failed') {
-              const error = batched.error;
-              const reason = ctx.scrubber.scrub(error.message);
-              const outcome = yield* conclude(
-                { status: 'failed', error: `[${error._tag}] ${reason}` },
-                {
-                  status: 'failed',
-                  itemId: ref.id,
-                  errorTag: error._tag,
-                  reason,
-                  retries,
-                  newObjects: progress.recorded.length,
-                  storedBytes,
-                },
-                { type: 'item.failed', ...base(), errorTag: error._tag, reason },
-              );
-              resolveSettled(outcome);
-              return;
-            }
-            const all = [...objects, ...batched.batchObjects.map(asStored)];
-            const outcome = yield* conclude(
-              undefined,
-              {
-                status: 'archived',
-                itemId: ref.id,
-                objects: all,
-                newObjects: progress.recorded.length + (batched.batchNew?.objects ?? 0),
-                plaintextBytes: progress.plaintextBytes + member.line.length,
-                storedBytes: storedBytes + (batched.batchNew?.storedBytes ?? 0),
-                retries,
-                ...(note === undefined ? {} : { note }),
-              },
-              { type: 'item.archived', ...base(), objects: all, ...(note === undefined ? {} : { note }) },
-            );
-            resolveSettled(outcome);
-          }),
-      };
+        objects,
+        newObjects: progress.recorded.length,
+        plaintextBytes: progress.plaintextBytes,
+        storedBytes,
+        retries,
+      });
       yield* ctx.batcher.add(member);
-      return { status: 'batched', itemId: ref.id, settled } satisfies BatchedItem;
+      return batched;
     }
     const archived = yield* conclude(
       { status: 'archived', acknowledge, ...(note === undefined ? {} : { note }) },

@@ -80,6 +80,28 @@ describe('composite checksums (S3 multipart ETag form)', () => {
     expect(two.whole()).toBeUndefined();
   });
 
+  it('gives each part digest once the part is closed (a byte past it, or the end), never before, and none for a part beyond the bytes', () => {
+    const hasher = createCompositeHasher('md5', 4096);
+    const partMd5 = (n: number) => md5(bytes.subarray((n - 1) * 4096, n * 4096)).toString('hex');
+    hasher.update(bytes.subarray(0, 4096));
+    // Exactly one part so far: it may still be the last, so it is not closed.
+    expect(hasher.part(1)).toBeUndefined();
+    hasher.update(bytes.subarray(4096, 4097));
+    expect(hasher.part(1)).toBe(partMd5(1));
+    expect(hasher.part(2)).toBeUndefined();
+    hasher.update(bytes.subarray(4097));
+    expect(hasher.part(2)).toBe(partMd5(2));
+    expect(hasher.part(3)).toBeUndefined();
+    hasher.digest();
+    expect(hasher.part(3)).toBe(md5(bytes.subarray(8192)).toString('hex'));
+    for (const beyond of [0, 4, -1, 1.5]) expect(hasher.part(beyond)).toBeUndefined();
+    const stream = new ChecksumStream([], [{ algorithm: 'md5', partSize: 4096 }]);
+    stream.write(bytes.subarray(0, 5000));
+    expect(stream.partDigest({ algorithm: 'md5', partSize: 4096 }, 1)).toBe(partMd5(1));
+    expect(stream.partDigest({ algorithm: 'md5', partSize: 5000 }, 1)).toBeUndefined();
+    stream.destroy();
+  });
+
   it('refuses a part size that is not a positive integer', () => {
     expect(() => createCompositeHasher('md5', 0)).toThrow(RangeError);
     expect(() => createCompositeHasher('md5', 1.5)).toThrow(RangeError);

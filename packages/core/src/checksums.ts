@@ -149,6 +149,12 @@ export interface CompositeHasher {
    * Only after `digest()`.
    */
   whole(): Checksum | undefined;
+  /**
+   * Lowercase hex digest of part `partNumber` (1-based) once that part is closed: when a byte past
+   * it has been hashed, or after `digest()` for the last part. Undefined before, and for a part the
+   * bytes do not reach (an empty object has no part).
+   */
+  part(partNumber: number): string | undefined;
 }
 
 /** A fresh composite hasher over parts of `partSize` bytes. */
@@ -185,5 +191,9 @@ export const createCompositeHasher = (algorithm: ChecksumAlgorithm, partSize: nu
       return { algorithm, value: composite.digest(), parts: partDigests.length };
     },
     whole: () => (single === undefined ? undefined : { algorithm, value: single }),
+    part: (partNumber) =>
+      Number.isInteger(partNumber) && partNumber >= 1
+        ? partDigests[partNumber - 1]?.toString('hex')
+        : undefined,
   };
 };

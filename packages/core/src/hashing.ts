@@ -113,6 +113,15 @@ export class ChecksumStream extends Transform {
     }
     return undefined;
   }
+  /**
+   * The digest of part `partNumber` (1-based) of the composite over parts of `spec.partSize`, as
+   * lowercase hex, once that whole part has passed (a byte past it, or the stream's end); undefined
+   * before, and for a composite this stream does not compute. Read by a sink as its parts'
+   * Content-MD5 (`PutOptions.partDigest`): the bytes are hashed once, by the runtime.
+   */
+  partDigest(spec: CompositeSpec, partNumber: number): string | undefined {
+    return this.#composites.get(compositeId(spec))?.part(partNumber);
+  }
   /** The composite over parts of `spec.partSize`, once the stream has ended. */
   composite(spec: CompositeSpec): Checksum | undefined {
     return this.#compositeDigests?.get(compositeId(spec));

@@ -187,7 +187,7 @@ describe('the requests the sink sends', () => {
     expect(store.requests.some((r) => r.method === 'PUT')).toBe(false);
   });
 
-  it('verify "etag" (the default): the body carries its Content-MD5, goes unsigned to a loopback store, and is checked by HEAD, never read', async () => {
+  it('verify "etag" (the default): the body carries its Content-MD5, goes unsigned to a loopback store, and is checked by the ETag PutObject answered: no HEAD, never read', async () => {
     const store = await recordingStore();
     server = store.server;
     const sink = sinkAt(store.url, { storageClass: 'DEEP_ARCHIVE' });
@@ -209,7 +209,51 @@ describe('the requests the sink sends', () => {
     expect(put?.headers['content-md5']).toBe(createHash('md5').update(body).digest('base64'));
     expect(put?.headers['x-amz-content-sha256']).toBe('UNSIGNED-PAYLOAD');
     expect(put?.headers['x-amz-storage-class']).toBe('DEEP_ARCHIVE');
-    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT', 'HEAD']);
+    expect(store.requests.map((r) => r.method)).toEqual(['GET', 'PUT']);
+  });
+
+  it("the checksum reported is the store's ETag from its PutObject answer, not the sink's hash: a store that stored other bytes is seen by the runtime", async () => {
+    const store = await recordingStore();
+    server = store.server;
+    const sink = sinkAt(store.url, {});
+    const handle = store.server.listeners('request')[0] as (...args: unknown[]) => void;
+    store.server.removeAllListeners('request');
+    const other = '0123456789abcdef0123456789abcdef';
+    store.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method === 'PUT') {
+        req.resume();
+        req.on('end', () => res.writeHead(200, { etag: `"${other}"` }).end());
+      } else handle(req, res);
+    });
+    const stored = await sink.put('a/h.bin', Readable.from([Buffer.from('what was sent')]), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+    });
+    expect(stored._unsafeUnwrap().checksum).toEqual({ algorithm: 'md5', value: other });
+  });
+
+  it("the runtime's part MD5 (PutOptions.partDigest) goes as the Content-MD5; the store refuses a body it does not match (Transient)", async () => {
+    const store = await recordingStore();
+    server = store.server;
+    const sink = sinkAt(store.url, {});
+    const body = Buffer.from('hashed once, by the runtime');
+    const right = createHash('md5').update(body).digest('hex');
+    const ok = await sink.put('a/i.bin', Readable.from([body]), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+      partDigest: (n) => (n === 1 ? right : undefined),
+    });
+    expect(ok.isOk()).toBe(true);
+    const wrong = await sink.put('a/j.bin', Readable.from([body]), {
+      signal: new AbortController().signal,
+      contentType: 'application/octet-stream',
+      metadata: {},
+      partDigest: () => createHash('md5').update('other bytes').digest('hex'),
+    });
+    expect(wrong._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient' });
+    expect(wrong._unsafeUnwrapErr().message).toContain('BadDigest');
   });
 
   it('signPayload "always" signs the SHA-256 of the body even with a Content-MD5', async () => {
@@ -231,11 +275,20 @@ describe('the requests the sink sends', () => {
     server = store.server;
     const sink = sinkAt(store.url, {});
     const head = store.server.listeners('request')[0] as (...args: unknown[]) => void;
+    const answered: string[] = [];
     store.server.removeAllListeners('request');
     store.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      if (req.method === 'HEAD') {
+      if (req.method === 'HEAD' || req.method === 'PUT') {
+        answered.push(req.method);
         req.resume();
-        res.writeHead(200, { 'content-length': '6', etag: '"kms-etag-not-an-md5"' }).end();
+        req.on('end', () =>
+          res
+            .writeHead(200, {
+              ...(req.method === 'HEAD' ? { 'content-length': '6' } : {}),
+              etag: '"kms-etag-not-an-md5"',
+            })
+            .end(),
+        );
       } else head(req, res);
     });
     const failed = await sink.put('a/g.bin', Readable.from([Buffer.from('sealed')]), {
@@ -245,6 +298,8 @@ describe('the requests the sink sends', () => {
     });
     expect(failed._unsafeUnwrapErr()).toMatchObject({ _tag: 'Permanent' });
     expect(failed._unsafeUnwrapErr().message).toContain('verify with "read-back"');
+    // The PutObject answer's ETag is not an MD5: the store is asked with HEAD before failing.
+    expect(answered).toEqual(['PUT', 'HEAD']);
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { PluginErrors, PluginFailure } from '@cxarchive/core';
 import { statusOf } from './errors.js';
-import type { UploadRequests } from './stream-upload.js';
+import type { StoreAnswer, UploadRequests } from './stream-upload.js';
 
 export interface ObjectRequestsOptions {
   readonly client: S3Client;
@@ -36,6 +36,12 @@ export interface ObjectRequestsOptions {
  *   signal: an upload id is always known (so it can be aborted), and a cancelled put still aborts
  *   its multipart upload.
  */
+/** The ETag and version id of an answer, where it has them (an empty ETag counts as none). */
+const answerOf = (answer: { ETag?: string; VersionId?: string }): StoreAnswer => ({
+  ...(answer.ETag === undefined || answer.ETag === '' ? {} : { etag: answer.ETag }),
+  ...(answer.VersionId === undefined ? {} : { versionId: answer.VersionId }),
+});
+
 export const objectRequests = (options: ObjectRequestsOptions): UploadRequests => {
   const { client, params, signal, what } = options;
   const { Bucket, Key } = params;
@@ -56,10 +62,11 @@ export const objectRequests = (options: ObjectRequestsOptions): UploadRequests =
   return {
     async single(body, md5) {
       if (options.versioned) await refuseExisting();
-      await client.send(
+      const answer = await client.send(
         new PutObjectCommand({ ...params, Body: body, ContentLength: body.length, ...md5Header(md5) }),
         { abortSignal: signal },
       );
+      return answerOf(answer);
     },
     async create() {
       const { IfNoneMatch: _, ...create } = params;
@@ -93,7 +100,7 @@ export const objectRequests = (options: ObjectRequestsOptions): UploadRequests =
     },
     async complete(uploadId, parts) {
       await refuseExisting();
-      await client.send(
+      const answer = await client.send(
         new CompleteMultipartUploadCommand({
           Bucket,
           Key,
@@ -102,6 +109,7 @@ export const objectRequests = (options: ObjectRequestsOptions): UploadRequests =
           MultipartUpload: { Parts: [...parts] },
         }),
       );
+      return answerOf(answer);
     },
     async abort(uploadId) {
       await client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId }));

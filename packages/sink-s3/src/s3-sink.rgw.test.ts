@@ -7,7 +7,7 @@ import {
   PutBucketVersioningCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { createCompositeHasher } from '@cxarchive/core';
+import { ChecksumStream, createCompositeHasher } from '@cxarchive/core';
 import {
   type CephRgw,
   cephRgwUnavailable,
@@ -264,13 +264,16 @@ if (unavailable !== undefined) {
         }),
       );
       const sink = makeSink(rgw, { bucket: 'versioned' });
-      (await sink.put('v.bin', generatedStream(100, 1), putOptions()))._unsafeUnwrap();
+      const first = (await sink.put('v.bin', generatedStream(100, 1), putOptions()))._unsafeUnwrap();
       const again = await sink.put('v.bin', generatedStream(100, 2), putOptions());
       expect(again._unsafeUnwrapErr()._tag).toBe('AlreadyExists');
       const versions = await admin.send(
         new ListObjectVersionsCommand({ Bucket: 'versioned', Prefix: 'v.bin' }),
       );
       expect(versions.Versions ?? []).toHaveLength(1);
+      // The version id came with PutObject's answer (no HEAD after it): the one RGW keeps.
+      expect(first.versionId).toBeDefined();
+      expect(first.versionId).toBe(versions.Versions?.[0]?.VersionId);
     });
 
     it('verify "read-back": the checksum is the SHA-256 read back from the store, for a multipart object too', async () => {
@@ -295,6 +298,48 @@ if (unavailable !== undefined) {
       const info = await admin.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'mp-etag/c.bin' }));
       expect(info.ETag).toBe(`"${stored.checksum.value}-3"`);
       expect((await sink.head('c.bin', live()))._unsafeUnwrap()?.checksum).toEqual(stored.checksum);
+    });
+
+    it("a single PutObject reports RGW's own answer: the size and ETag a HEAD gives, without sending one", async () => {
+      const sink = makeSink(rgw, { prefix: 'no-head/' });
+      const bytes = await collect(generatedStream(3 * MiB + 17, 21));
+      const stored = (
+        await sink.put('s.bin', generatedStream(3 * MiB + 17, 21), putOptions())
+      )._unsafeUnwrap();
+      const info = await admin.send(new HeadObjectCommand({ Bucket: 'archive', Key: 'no-head/s.bin' }));
+      expect(stored).toEqual({
+        key: 'no-head/s.bin',
+        size: info.ContentLength,
+        checksum: { algorithm: 'md5', value: createHash('md5').update(bytes).digest('hex') },
+      });
+      expect(info.ETag).toBe(`"${stored.checksum.value}"`);
+    });
+
+    it("the runtime's part MD5s (its checksum stream before the sink) go as the Content-MD5s of a multipart upload; a wrong one is refused by RGW (Transient, nothing stored, no upload left open)", async () => {
+      const sink = makeSink(rgw, { prefix: 'part-digests/' });
+      const spec = { algorithm: 'md5' as const, partSize: 5 * MiB };
+      const upload = async (key: string, wrongPart?: number) => {
+        const sent = new ChecksumStream(['md5'], [spec]);
+        const asked: number[] = [];
+        const put = await sink.put(key, generatedStream(12 * MiB, 22).pipe(sent), {
+          ...putOptions(),
+          partDigest: (n) => {
+            asked.push(n);
+            return n === wrongPart
+              ? createHash('md5').update('another part').digest('hex')
+              : sent.partDigest(spec, n);
+          },
+        });
+        return { put, asked: asked.sort((x, y) => x - y), sent };
+      };
+      const good = await upload('good.bin');
+      expect(good.asked).toEqual([1, 2, 3]);
+      expect(good.put._unsafeUnwrap().checksum).toEqual(good.sent.composite(spec));
+      const bad = await upload('bad.bin', 2);
+      expect(bad.put._unsafeUnwrapErr()).toMatchObject({ _tag: 'Transient' });
+      expect(bad.put._unsafeUnwrapErr().message).toContain('BadDigest');
+      expect(await objectsUnder(admin, 'archive', 'part-digests/')).toEqual(['part-digests/good.bin']);
+      expect(await openUploads(admin, 'archive', 'part-digests/')).toEqual([]);
     });
 
     it('verify "etag": a part corrupted on the way is refused by RGW through its Content-MD5 (Transient, nothing stored, no upload left open)', async () => {

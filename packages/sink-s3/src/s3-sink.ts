@@ -31,7 +31,7 @@ import { readBack } from './read-back.js';
 import { checkObjectLock, ensureRetention, lockMode } from './retention.js';
 import { objectRequests } from './s3-requests.js';
 import type { ResolvedS3SinkOptions } from './schema.js';
-import { BodyFailed, streamUpload, TooManyParts } from './stream-upload.js';
+import { BodyFailed, streamUpload, TooManyParts, type UploadResult } from './stream-upload.js';
 
 const keyError = (key: string): PluginError | undefined => {
   const problem = objectKeyProblem(key);
@@ -121,6 +121,7 @@ export const createS3Sink = (
             ObjectLockRetainUntilDate: put.retention.until,
           }),
     };
+    let uploaded: UploadResult;
     try {
       const requests = objectRequests({
         client,
@@ -129,12 +130,13 @@ export const createS3Sink = (
         what,
         versioned: await versioned(put.signal),
       });
-      await streamUpload(body, {
+      uploaded = await streamUpload(body, {
         pool,
         queueSize: options.queueSize,
         md5: options.verify === 'etag',
         signal: put.signal,
         requests,
+        ...(put.partDigest === undefined ? {} : { partDigest: put.partDigest }),
       });
     } catch (error) {
       if (put.signal.aborted) throw new PluginFailure(cancelled(what));
@@ -149,13 +151,29 @@ export const createS3Sink = (
     if (put.retention !== undefined) await ensureRetention(client, bucket, key, put.retention, what);
     const back =
       options.verify === 'etag'
-        ? await storedEtag(key, put.signal, what)
+        ? ((put.retention === undefined ? answered(uploaded) : undefined) ??
+          (await storedEtag(key, put.signal, what)))
         : await readBackChecksum(key, put.signal);
     if (put.size !== undefined && back.size !== put.size)
       throw new PluginFailure(
         verificationFailed(what, `the store holds ${back.size} bytes, ${put.size} were announced`),
       );
     return { key, ...back };
+  };
+
+  /**
+   * What the store said in its answer to the request that made the object, when that answer carries
+   * an MD5 ETag (PutObject's always does; CompleteMultipartUpload's does on AWS, not on RGW 16): the
+   * ETag is the store's own MD5 of what it stored, and the version id is the stored version's. The
+   * size is the bytes the store accepted in those requests, each of which carried that many bytes
+   * (Content-Length) and their Content-MD5, which the store checked: an object of another size would
+   * not have the MD5 the runtime verifies. So a HEAD would tell nothing more, and is not sent.
+   */
+  const answered = (uploaded: UploadResult): Omit<Stored, 'key'> | undefined => {
+    const checksum = checksumFromEtag(uploaded.answer.etag);
+    if (checksum === undefined) return undefined;
+    const { versionId } = uploaded.answer;
+    return { size: uploaded.size, checksum, ...(versionId === undefined ? {} : { versionId }) };
   };
 
   /** What the store says it holds: size, the checksum its ETag states, version. No body is read. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { ChecksumStream } from '@cxarchive/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createPartPool } from './part-pool.js';
@@ -41,6 +42,7 @@ const memoryStore = (options: StoreOptions = {}) => {
       if (sum !== md5(body)) throw new Error('BadDigest');
       single = Buffer.from(body);
       log.push('single');
+      return { etag: `"${createHash('md5').update(body).digest('hex')}"` };
     },
     async create() {
       await turns(1);
@@ -66,6 +68,7 @@ const memoryStore = (options: StoreOptions = {}) => {
       await turns(1);
       completed = list;
       log.push(`complete ${id}`);
+      return {};
     },
     async abort(id) {
       log.push(`abort ${id}`);
@@ -122,7 +125,7 @@ describe('streamUpload', () => {
           const body = patterned(size, size % 251);
           const store = memoryStore();
           const pool = createPartPool(partSize, 3);
-          await streamUpload(chunked(body, sizes), {
+          const result = await streamUpload(chunked(body, sizes), {
             pool,
             queueSize: 2,
             md5: true,
@@ -130,6 +133,7 @@ describe('streamUpload', () => {
             requests: store.requests,
           });
           expect(store.object()?.equals(body)).toBe(true);
+          expect(result.size).toBe(size);
           const partCount = Math.ceil(size / partSize);
           if (partCount <= 1) expect(store.log).toEqual(['single']);
           else {
@@ -183,12 +187,97 @@ describe('streamUpload', () => {
     expect(pool.made).toBe(2);
   });
 
+  it("sends the runtime's part MD5s (its checksum stream upstream of the sink) as the Content-MD5s: each is known when its part goes, none is hashed again", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(0, 1, SMALL_BODY_BYTES + 1, partSize, partSize + 1, 3 * partSize, 3 * partSize + 7),
+        fc.array(fc.integer({ min: 1, max: 200_000 }), { minLength: 1, maxLength: 5 }),
+        async (size, sizes) => {
+          const body = patterned(size, 3);
+          const spec = { algorithm: 'md5' as const, partSize };
+          const sent = new ChecksumStream(['md5'], [spec]);
+          const asked: number[] = [];
+          const unknown: number[] = [];
+          const store = memoryStore();
+          const pool = createPartPool(partSize, 3);
+          await streamUpload(chunked(body, sizes).pipe(sent), {
+            pool,
+            queueSize: 2,
+            md5: true,
+            signal: live(),
+            requests: store.requests,
+            partDigest: (n) => {
+              asked.push(n);
+              const digest = sent.partDigest(spec, n);
+              if (digest === undefined) unknown.push(n);
+              return digest;
+            },
+          });
+          // The store checked every Content-MD5 against the bytes it got (BadDigest otherwise).
+          expect(store.object()?.equals(body)).toBe(true);
+          const parts = Math.max(1, Math.ceil(size / partSize));
+          expect(asked.sort((a, b) => a - b)).toEqual(Array.from({ length: parts }, (_, i) => i + 1));
+          // Only an empty body has no part digest (the sink hashes its zero bytes itself).
+          expect(unknown).toEqual(size === 0 ? [1] : []);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it("a part digest the runtime gives goes as the Content-MD5 as it is; one it does not know, or a malformed one, is replaced by the sink's own MD5", async () => {
+    const given = 'ab'.repeat(16);
+    const seen = new Map<number, string | undefined>();
+    const bodies = new Map<number, Buffer>();
+    const store = memoryStore();
+    const requests: UploadRequests = {
+      ...store.requests,
+      single: async (body, sum) => {
+        seen.set(1, sum);
+        bodies.set(1, Buffer.from(body));
+        return {};
+      },
+      part: async (_id, number, body, sum) => {
+        seen.set(number, sum);
+        bodies.set(number, Buffer.from(body));
+        return `"e-${number}"`;
+      },
+    };
+    const digests: Record<number, string | undefined> = { 1: given, 2: undefined, 3: 'not an md5' };
+    const pool = createPartPool(partSize, 2);
+    await streamUpload(chunked(patterned(2 * partSize + 5, 2), [65_536]), {
+      pool,
+      queueSize: 1,
+      md5: true,
+      signal: live(),
+      requests,
+      partDigest: (n) => digests[n],
+    });
+    expect(seen.get(1)).toBe(Buffer.from(given, 'hex').toString('base64'));
+    expect(seen.get(2)).toBe(md5(bodies.get(2)!));
+    expect(seen.get(3)).toBe(md5(bodies.get(3)!));
+    seen.clear();
+    await streamUpload(chunked(patterned(100, 2), [100]), {
+      pool,
+      queueSize: 1,
+      md5: true,
+      signal: live(),
+      requests,
+      partDigest: () => given.toUpperCase(),
+    });
+    // Upper case is not how the runtime writes digests: not taken.
+    expect(seen.get(1)).toBe(md5(bodies.get(1)!));
+  });
+
   it('without md5, no Content-MD5 is given', async () => {
     const seen: (string | undefined)[] = [];
     const store = memoryStore();
     const requests: UploadRequests = {
       ...store.requests,
-      single: async (_body, sum) => void seen.push(sum),
+      single: async (_body, sum) => {
+        seen.push(sum);
+        return {};
+      },
       part: async (_id, number, _body, sum) => {
         seen.push(sum);
         return `"e-${number}"`;

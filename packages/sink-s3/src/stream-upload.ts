@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { chunkReader } from './chunk-reader.js';
 import type { PartPool } from './part-pool.js';
@@ -13,15 +13,22 @@ export interface CompletedPart {
   readonly ETag: string;
 }
 
+/** What the store answered the request that made the object (PutObject or CompleteMultipartUpload). */
+export interface StoreAnswer {
+  /** The object's ETag, when the answer carried one (RGW 16 leaves CompleteMultipartUpload's empty). */
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
 /** The store requests one upload makes; `md5` is the base64 Content-MD5 of `body`, when asked for. */
 export interface UploadRequests {
   /** The whole body in one PutObject (it fit in one part). */
-  single(body: Buffer, md5: string | undefined): Promise<void>;
+  single(body: Buffer, md5: string | undefined): Promise<StoreAnswer>;
   /** CreateMultipartUpload: the upload id. */
   create(): Promise<string>;
   /** UploadPart: the part's ETag. */
   part(uploadId: string, partNumber: number, body: Buffer, md5: string | undefined): Promise<string>;
-  complete(uploadId: string, parts: readonly CompletedPart[]): Promise<void>;
+  complete(uploadId: string, parts: readonly CompletedPart[]): Promise<StoreAnswer>;
   abort(uploadId: string): Promise<void>;
 }
 
@@ -29,8 +36,14 @@ export interface StreamUploadOptions {
   readonly pool: PartPool;
   /** Parts of this upload sent at once. */
   readonly queueSize: number;
-  /** Whether each body carries its Content-MD5 (hashed as the bytes arrive). */
+  /** Whether each body carries its Content-MD5. */
   readonly md5: boolean;
+  /**
+   * The runtime's MD5 of a part (hex, `PutOptions.partDigest`), sent as its Content-MD5 when known
+   * (it is, once the part's bytes have all been read): the bytes are then not hashed a second time.
+   * When it is absent or unknown, the sink hashes the part itself, just before sending it.
+   */
+  readonly partDigest?: (partNumber: number) => string | undefined;
   readonly signal: AbortSignal;
   readonly requests: UploadRequests;
 }
@@ -56,15 +69,29 @@ export class TooManyParts extends Error {
 interface Part {
   readonly buffer: Buffer;
   readonly length: number;
-  readonly md5: string | undefined;
 }
 
-const md5Of = (bytes: Buffer): string => createHash('md5').update(bytes).digest('base64');
+/** What an upload did: the bytes it sent, and the store's answer to the request that made the object. */
+export interface UploadResult {
+  readonly size: number;
+  readonly answer: StoreAnswer;
+}
+
+const MD5_HEX = /^[0-9a-f]{32}$/;
+
+/** The Content-MD5 of part `partNumber`: the runtime's when it gave a well-formed one, else hashed here. */
+const contentMd5 = (options: StreamUploadOptions, partNumber: number, bytes: Buffer): string | undefined => {
+  if (!options.md5) return undefined;
+  const given = options.partDigest?.(partNumber);
+  if (given !== undefined && MD5_HEX.test(given)) return Buffer.from(given, 'hex').toString('base64');
+  return createHash('md5').update(bytes).digest('base64');
+};
 
 /**
  * Streams `body` to the store, part by part, through buffers of the sink's pool:
- * - each chunk is copied once into the part being filled and hashed (MD5) as it arrives; a part is
- *   never concatenated or copied again, and goes to the store as a slice of its pool buffer;
+ * - each chunk is copied once into the part being filled; a part is never concatenated or copied
+ *   again, and goes to the store as a slice of its pool buffer, with the runtime's MD5 of it as its
+ *   Content-MD5 (or the sink's own, when the runtime gave none);
  * - a full part waits until more bytes come: a body of one part or less is one PutObject, as is a
  *   body of at most SMALL_BODY_BYTES, which takes no pool buffer at all;
  * - at most `queueSize` parts are in flight; while the slots or the pool's buffers are all taken,
@@ -72,7 +99,7 @@ const md5Of = (bytes: Buffer): string => createHash('md5').update(bytes).digest(
  * - on any failure (the body, a part, the completion) the parts in flight are waited for and the
  *   multipart upload is aborted, then the first failure is thrown (a body's wrapped in BodyFailed).
  */
-export const streamUpload = async (body: Readable, options: StreamUploadOptions): Promise<void> => {
+export const streamUpload = async (body: Readable, options: StreamUploadOptions): Promise<UploadResult> => {
   const { pool, queueSize, requests, signal } = options;
   const { partSize } = pool;
   const chunks = chunkReader(body);
@@ -98,8 +125,7 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
   }
   if (chunk === undefined) {
     const whole = head.length === 1 ? head[0]! : Buffer.concat(head, headBytes);
-    await requests.single(whole, options.md5 ? md5Of(whole) : undefined);
-    return;
+    return { size: headBytes, answer: await requests.single(whole, contentMd5(options, 1, whole)) };
   }
 
   const inFlight = new Set<Promise<void>>();
@@ -124,8 +150,8 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
   // The buffer being filled, and a full part not yet known to be the last.
   let filling: Buffer | undefined;
   let filled = 0;
-  let hash: Hash | undefined;
   let full: Part | undefined;
+  let size = 0;
 
   const failed = () => {
     if (failure !== undefined) throw failure.error;
@@ -142,7 +168,8 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
     const task: Promise<void> = (async () => {
       try {
         const id = await upload;
-        const etag = await requests.part(id, number, part.buffer.subarray(0, part.length), part.md5);
+        const bytes = part.buffer.subarray(0, part.length);
+        const etag = await requests.part(id, number, bytes, contentMd5(options, number, bytes));
         parts[number - 1] = { PartNumber: number, ETag: etag };
       } catch (error) {
         failure ??= { error };
@@ -160,14 +187,13 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
   const take = async () => {
     filling = await pool.acquire(signal);
     filled = 0;
-    hash = options.md5 ? createHash('md5') : undefined;
   };
   const append = (bytes: Buffer) => {
     bytes.copy(filling!, filled);
-    hash?.update(bytes);
     filled += bytes.length;
+    size += bytes.length;
     if (filled === partSize) {
-      full = { buffer: filling!, length: filled, md5: hash?.digest('base64') };
+      full = { buffer: filling!, length: filled };
       filling = undefined;
     }
   };
@@ -193,16 +219,16 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
       chunk = await readOrStop();
       failed();
     }
-    const last: Part = full ?? { buffer: filling!, length: filled, md5: hash?.digest('base64') };
+    const last: Part = full ?? { buffer: filling!, length: filled };
     full = undefined;
     filling = undefined;
     if (sent === 0) {
       try {
-        await requests.single(last.buffer.subarray(0, last.length), last.md5);
+        const bytes = last.buffer.subarray(0, last.length);
+        return { size, answer: await requests.single(bytes, contentMd5(options, 1, bytes)) };
       } finally {
         pool.release(last.buffer);
       }
-      return;
     }
     await slot().catch((error: unknown) => {
       pool.release(last.buffer);
@@ -211,7 +237,7 @@ export const streamUpload = async (body: Readable, options: StreamUploadOptions)
     start(last);
     await Promise.all(inFlight);
     failed();
-    await requests.complete(await created!, parts);
+    return { size, answer: await requests.complete(await created!, parts) };
   } catch (error) {
     if (filling !== undefined) pool.release(filling);
     if (full !== undefined) pool.release(full.buffer);

@@ -164,6 +164,16 @@ export interface PutOptions {
   readonly metadata: Readonly<Record<string, string>>;
   /** Present only when the sink declared `retention` in its capabilities and the pipeline asks for it. */
   readonly retention?: Retention;
+  /**
+   * Present for a sink that declared `checksumPartSize`: the runtime's own digest of part
+   * `partNumber` of the body (1-based; every part `checksumPartSize` bytes but the last), in the
+   * algorithm the runtime verifies this sink with, as lowercase hex. It is known once the runtime
+   * has hashed that whole part, which is at the latest when the sink has read a byte past the part
+   * or the body's end; undefined before that, and for a part the body does not reach. A sink may send
+   * it to a store that checks what it receives (S3's Content-MD5) instead of hashing the bytes a
+   * second time. It is never what `Stored.checksum` reports: that still comes from the store.
+   */
+  readonly partDigest?: (partNumber: number) => string | undefined;
 }
 
 /**

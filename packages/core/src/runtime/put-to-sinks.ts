@@ -144,6 +144,20 @@ export const expectedReport = (sink: SinkTarget, sent: ChecksumStream): Checksum
   return whole === undefined ? sha256 : { algorithm: sink.algorithm, value: whole };
 };
 
+/**
+ * `PutOptions.partDigest` for a sink that reports composites: the part digests `sent` computes for
+ * it anyway (to verify the store's composite), so the sink need not hash the bytes again.
+ */
+export const partDigestFor = (
+  sink: SinkTarget,
+  sent: ChecksumStream,
+): { partDigest?: (partNumber: number) => string | undefined } => {
+  const { algorithm, partSize } = sink;
+  if (algorithm === undefined || partSize === undefined) return {};
+  const spec: CompositeSpec = { algorithm, partSize };
+  return { partDigest: (partNumber) => sent.partDigest(spec, partNumber) };
+};
+
 /** Whether two checksums are the same digest in the same form. */
 export const sameChecksum = (a: Checksum, b: Checksum): boolean =>
   a.algorithm === b.algorithm && a.value.toLowerCase() === b.value.toLowerCase() && a.parts === b.parts;
@@ -257,6 +271,7 @@ export const putToSinks = (
                   },
                 }
               : {}),
+            ...partDigestFor(sink, sent),
           }),
         ).pipe(
           Effect.tap(() => Effect.sync(() => faultPoint('after-put', object.itemId))),

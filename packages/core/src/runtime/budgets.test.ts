@@ -109,8 +109,93 @@ describe('request budgets', () => {
       expect(at.filter((t) => t >= start && t < start + window).length).toBeLessThanOrEqual(2);
   });
 
-  it('keeps a margin on the window, for requests that reach the server later than they left', () => {
+  it('keeps a margin on the window: a real-time floor, and a share of long windows', () => {
     expect(windowMargin(1500)).toBe(250);
-    expect(windowMargin(300_000)).toBe(6000);
+    expect(windowMargin(10_000)).toBe(250);
+    // CXone's Media Playback window: 1.5 s, so 99.5 % of the budget stays usable.
+    expect(windowMargin(300_000)).toBe(1500);
+    expect(new RequestBudget({ family: 'f', requests: 1, perMs: 300_000, origin: 'declared' }).windowMs).toBe(
+      301_500,
+    );
+  });
+
+  it("the pipeline's margin replaces the default one, and the budget waits exactly that much longer", async () => {
+    const { budgets } = resolveBudgets([{ family: 'f', requests: 150, per: '5m' }], {
+      f: { requests: 2, per: '3s', margin: '30ms' },
+    });
+    const bucket = budgets.get('f')!;
+    expect(bucket.spec).toMatchObject({ requests: 2, perMs: 3000, marginMs: 30 });
+    const at: number[] = [];
+    const stamp = bucket.take.pipe(
+      Effect.flatMap(() =>
+        TestClock.testClockWith((c) => Effect.sync(() => at.push(c.currentTimeMillisUnsafe()))),
+      ),
+    );
+    await runTest(
+      Effect.gen(function* () {
+        const fibers = [];
+        for (let i = 0; i < 3; i++) fibers.push(yield* Effect.forkChild(stamp));
+        yield* TestClock.adjust(3029);
+        expect(at).toEqual([0, 0]);
+        yield* TestClock.adjust(1);
+        for (const f of fibers) yield* Fiber.join(f);
+      }),
+    );
+    expect(at).toEqual([0, 0, 3030]);
+    // Without a margin in the pipeline, the default applies.
+    const plain = resolveBudgets([], { f: { requests: 2, per: '3s' } }).budgets.get('f')!;
+    expect(plain.spec.marginMs).toBeUndefined();
+    expect(plain.windowMs).toBe(3000 + windowMargin(3000));
+  });
+
+  it("takes on an earlier run's grants: a run started right after another waits for the window they fill", async () => {
+    const earlier = new RequestBudget({ family: 'f', requests: 3, perMs: 10_000, origin: 'declared' });
+    const window = earlier.windowMs;
+    await runTest(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(1000);
+        for (let i = 0; i < 3; i++) yield* earlier.take;
+      }),
+    );
+    const saved = earlier.state(2000);
+    expect(saved).toEqual({ grants: [1000, 1000, 1000], blockedUntil: 0 });
+
+    const later = new RequestBudget({ family: 'f', requests: 3, perMs: 10_000, origin: 'declared' });
+    later.restore(saved, 2000);
+    const at: number[] = [];
+    await runTest(
+      Effect.gen(function* () {
+        yield* TestClock.setTime(2000);
+        const fiber = yield* Effect.forkChild(
+          later.take.pipe(
+            Effect.flatMap(() =>
+              TestClock.testClockWith((c) => Effect.sync(() => at.push(c.currentTimeMillisUnsafe()))),
+            ),
+          ),
+        );
+        yield* TestClock.adjust(window - 1001);
+        expect(at).toEqual([]);
+        yield* TestClock.adjust(1);
+        yield* Fiber.join(fiber);
+      }),
+    );
+    expect(at).toEqual([1000 + window]);
+  });
+
+  it('restores only what still counts: old grants are forgotten, later ones clamped to now, a throttle kept', () => {
+    const bucket = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
+    const window = bucket.windowMs;
+    bucket.restore({ grants: [0, 50, 100_000], blockedUntil: 10_500 }, 10_000);
+    // 0 and 50 left the window long ago; 100 000 (a clock set back since) counts as now.
+    expect(bucket.state(10_000)).toEqual({ grants: [10_000], blockedUntil: 10_500 });
+    // A block further away than a window (the clock was set back) is cut to one window.
+    const other = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
+    other.restore({ grants: [], blockedUntil: 99_999 }, 10_000);
+    expect(other.state(10_000).blockedUntil).toBe(11_000);
+    // More grants than the budget's requests: the latest ones decide.
+    const few = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
+    few.restore({ grants: [9_900, 9_950, 9_990], blockedUntil: 0 }, 10_000);
+    expect(few.state(10_000).grants).toEqual([9_950, 9_990]);
+    expect(few.state(9_950 + window).grants).toEqual([9_990]);
   });
 });

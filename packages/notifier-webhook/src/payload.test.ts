@@ -1,0 +1,96 @@
+import type { PipelineEvent } from '@cxarchive/core';
+import { describe, expect, it } from 'vitest';
+import { batchBody, singleBody, thinEvent } from './payload.js';
+import { subscriptionMatcher } from './subscriptions.js';
+
+const base = { runId: 'r1', tenant: 'acme', at: '2026-11-30T12:00:00.000Z' };
+
+describe('thinEvent', () => {
+  it('keeps the reason of a failure but cuts any URL in it to its origin', () => {
+    const event: PipelineEvent = {
+      type: 'item.failed',
+      ...base,
+      itemId: 'c1',
+      errorTag: 'Transient',
+      reason: 'GET https://media.example.com/r/1.mp4?sig=abc&exp=1 answered 500',
+    };
+    expect(thinEvent(event)).toEqual({
+      type: 'item.failed',
+      ...base,
+      itemId: 'c1',
+      errorTag: 'Transient',
+      reason: 'GET https://media.example.com/… answered 500',
+    });
+  });
+
+  it('keeps item.awaiting and item.skipped to ids and reasons', () => {
+    expect(
+      thinEvent({ type: 'item.awaiting', ...base, itemId: 'c2', reason: 'processing', retryAt: base.at }),
+    ).toEqual({ type: 'item.awaiting', ...base, itemId: 'c2', reason: 'processing', retryAt: base.at });
+    expect(
+      thinEvent({ type: 'item.skipped', ...base, itemId: 'c3', reason: 'dropped by a transform' }),
+    ).toEqual({
+      type: 'item.skipped',
+      ...base,
+      itemId: 'c3',
+      reason: 'dropped by a transform',
+    });
+  });
+
+  it('of an unknown event, keeps ids, keys, checksums, statuses and counts found by name, nothing else', () => {
+    const thin = thinEvent({
+      type: 'attachment.sent',
+      ...base,
+      contactId: 4711,
+      messageId: 'm-1',
+      objectKey: 'acme/x.pdf',
+      status: 'sent',
+      counts: { sent: 2, refused: 1, label: 'x' },
+      fileName: 'passport-of-jane-doe.pdf',
+      url: 'https://dfo.example.com/a?sig=1',
+      payload: { content: 'JVBER' },
+      attemptsText: 'x',
+    });
+    expect(thin).toEqual({
+      type: 'attachment.sent',
+      ...base,
+      contactId: 4711,
+      messageId: 'm-1',
+      objectKey: 'acme/x.pdf',
+      status: 'sent',
+      counts: { sent: 2, refused: 1 },
+    });
+  });
+});
+
+describe('bodies', () => {
+  it('carry {type, timestamp, data}; a batch says its count', () => {
+    expect(JSON.parse(singleBody('run.started', thinEvent({ type: 'run.started', ...base })))).toEqual({
+      type: 'run.started',
+      timestamp: base.at,
+      data: base,
+    });
+    const events = [thinEvent({ type: 'item.skipped', ...base, itemId: 'a', reason: 'r' })];
+    expect(JSON.parse(batchBody(events))).toEqual({
+      type: 'batch',
+      timestamp: base.at,
+      data: { runId: 'r1', tenant: 'acme', count: 1, events },
+    });
+  });
+});
+
+describe('subscriptionMatcher', () => {
+  it('matches exact types, families and *, and run.failed only by name', () => {
+    const wants = subscriptionMatcher(['item.*', 'run.completed']);
+    expect(wants('item.archived')).toBe(true);
+    expect(wants('item.whatever-comes-next')).toBe(true);
+    expect(wants('run.completed')).toBe(true);
+    expect(wants('run.started')).toBe(false);
+    expect(wants('itemx.archived')).toBe(false);
+    const all = subscriptionMatcher(['*']);
+    expect(all('attachment.uploaded')).toBe(true);
+    expect(all('run.failed')).toBe(false);
+    expect(subscriptionMatcher(['run.*'])('run.failed')).toBe(false);
+    expect(subscriptionMatcher(['run.failed'])('run.failed')).toBe(true);
+  });
+});

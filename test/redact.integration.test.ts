@@ -1,8 +1,9 @@
 // Redaction proven end to end: a real pipeline (the CXone simulator → source-cxone → redact →
 // gzip-aes → sink-fs, the SQLite ledger) runs with redaction rules on the phone numbers and names of
 // every contact, and no original value is then found anywhere the run wrote: the decoded archive
-// objects (per-item records, batch JSON Lines), the plaintext headers of every object, the
-// manifests, the raw bytes of the ledger's files, the run report and the audit log.
+// objects (per-item records, batch JSON Lines), the plaintext headers of every object, any other
+// file of the archive, the raw bytes of the ledger's files, the run report, the audit log, and the
+// CLI's stdout and stderr with --verbose.
 import { createHmac } from 'node:crypto';
 import { createReadStream, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +19,7 @@ import {
   SOURCE_CONDITIONS,
   type Tenant,
 } from './helpers.js';
+import { assertBuilt, cli } from './restore-helpers.js';
 
 const FS_SINK = '  - use: fs\n    with: { root: ./archive, fsync: false }';
 const REDACT_KEY = 'redact-key-4c6f0a1e9b2d7c3f5a8e0d1b6c9f2a4e';
@@ -183,6 +185,33 @@ describe.each([
     const company = contacts.find((c) => !c.isOutbound)!.toAddress;
     const tokens = [...records.values()].filter((r) => r.toAddress === hmac(company));
     expect(tokens.length).toBe(contacts.filter((c) => c.toAddress === company).length);
+  });
+});
+
+describe('redact through the CLI', () => {
+  it('prints no original value and no key on stdout or stderr, with --verbose, and the files hold none either', async () => {
+    assertBuilt();
+    const filter = '  - use: filter\n    with: { drop: [{ mediaType: [Chat] }] }\n';
+    const t = await tenant(`${RULES}${filter}${BATCH}`, 24);
+    const run = await cli(['run', t.file, '--verbose'], t.env, t.dir);
+    expect(run.code, run.stderr).toBe(0);
+    const contacts = t.simulator.dataset.contacts;
+    const chats = contacts.filter((c) => c.mediaTypeName === 'Chat').length;
+    expect(chats).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(new RegExp(`archived ${contacts.length - chats}, failed 0, skipped ${chats}`));
+    const originals = new Set<string>();
+    for (const c of contacts)
+      for (const v of [c.fromAddress, c.toAddress, c.firstName, c.lastName]) originals.add(v);
+    const output = new Map([
+      ['stdout', Buffer.from(run.stdout)],
+      ['stderr', Buffer.from(run.stderr)],
+    ]);
+    // --verbose shows the filter's reasons: the run did log, and logged no value.
+    expect(run.stderr).toContain('item dropped by the filter');
+    expect(run.stderr).toContain('"reason":"drop[0] matched (mediaType)"');
+    expect(occurrences(output, [...originals, REDACT_KEY])).toEqual([]);
+    const { seen } = await visibleTexts(t);
+    expect(occurrences(seen, [...originals, REDACT_KEY])).toEqual([]);
   });
 });
 

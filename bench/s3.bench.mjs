@@ -41,6 +41,8 @@ const JSON_OUT = process.argv.includes('--json') || process.env.BENCH_JSON === '
 const GOAL_RATIO = 1.5;
 const GOAL_RSS_MIB = 100;
 const CONCURRENCY = Number(process.env.BENCH_S3_CONCURRENCY ?? 8); // the pipeline default
+// More sink options for cxarchive, as YAML flow-map entries (e.g. `partBuffers: 2, queueSize: 4`).
+const SINK_WITH = process.env.BENCH_S3_SINK_WITH ?? '';
 const TRANSFERS = Number(process.env.BENCH_S3_TRANSFERS ?? 4); // rclone's default
 const APT_LOCK = path.join(tmpdir(), 'cxarchive-apt-install.lock'); // the testkit fixtures' lock
 const CX_BUCKET = 'cxarchive-bench';
@@ -113,7 +115,7 @@ codec: { use: gzip-aes, with: { key: { provider: file, path: ./bench.key }, comp
 sinks:
   - use: s3
     with: { bucket: ${bucket}, prefix: ${prefix}, endpoint: "${endpoint}", forcePathStyle: true, region: us-east-1,
-            accessKeyId: "${accessKeyId}", secretAccessKey: "${secretAccessKey}" }
+            accessKeyId: "${accessKeyId}", secretAccessKey: "${secretAccessKey}"${SINK_WITH ? `, ${SINK_WITH}` : ''} }
 concurrency: ${CONCURRENCY}
 `,
     );
@@ -122,6 +124,9 @@ concurrency: ${CONCURRENCY}
       fallbackFrom: [CLI_DIR],
       scrubber,
     });
+    // What the process holds before the first byte (runtime, plugins and the AWS SDK loaded, the
+    // pipeline prepared): the part of the peak no upload adds.
+    const rssBeforeKb = process.memoryUsage().rss / 1024;
     const started = performance.now();
     const report = await runPipeline({ prepared, scrubber });
     const seconds = (performance.now() - started) / 1000;
@@ -137,6 +142,7 @@ concurrency: ${CONCURRENCY}
         objects: report.objects,
         cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
         maxRssKb: usage.maxRSS,
+        rssBeforeKb,
       }),
     );
   } finally {
@@ -236,7 +242,13 @@ const runCxarchive = async (rgw, dataDir, prefix) => {
   );
   const wall = (performance.now() - started) / 1000;
   const r = JSON.parse(stdout.trim().split('\n').at(-1));
-  return { seconds: wall, inRun: r.seconds, cpu: r.cpuSeconds, rssMb: r.maxRssKb / 1024 };
+  return {
+    seconds: wall,
+    inRun: r.seconds,
+    cpu: r.cpuSeconds,
+    rssMb: r.maxRssKb / 1024,
+    rssBeforeMb: r.rssBeforeKb / 1024,
+  };
 };
 
 /** The rclone config: an s3 remote (Ceph, path style) and a crypt remote over a bucket of it. */
@@ -428,7 +440,9 @@ const bench = async (scratch) => {
       const mib = set.files * set.mib;
       const cxServer = serverCpuSeconds(rgw);
       const cxRequests = rgwRequests(rgw);
+      const cxLoad = loadavg()[0];
       const cx = await runCxarchive(rgw, set.dir, set.prefix);
+      cx.load = cxLoad;
       cx.server = serverCpuSeconds(rgw) - cxServer;
       cx.requests = rgwRequests(rgw) - cxRequests;
       const cxStored = await storedUnder(client, CX_BUCKET, set.prefix);
@@ -438,7 +452,9 @@ const bench = async (scratch) => {
         const before = await storedUnder(client, RCLONE_BUCKET, '');
         const rcServer = serverCpuSeconds(rgw);
         const rcRequests = rgwRequests(rgw);
+        const rcLoad = loadavg()[0];
         const rc = await runRclone(rclone, config, set.dir, set.prefix.slice(0, -1), scratch);
+        rc.load = rcLoad;
         rc.server = serverCpuSeconds(rgw) - rcServer;
         rc.requests = rgwRequests(rgw) - rcRequests;
         const after = await storedUnder(client, RCLONE_BUCKET, '');
@@ -453,7 +469,12 @@ const bench = async (scratch) => {
       const rc = rows.find((r) => r.tool === 'rclone crypt' && r.set === set);
       const rate = (r) => r.mib / r.seconds;
       const ratio = rc ? rate(cx) / rate(rc) : undefined;
-      const peer = (value) => (rc ? { peer: 'rclone crypt', peerValue: value(rc) } : {});
+      // The machine's 1-minute load average as each tool's run began: figures are comparable only
+      // at similar loads (the machine is shared).
+      const peer = (value) =>
+        rc
+          ? { peer: 'rclone crypt', peerValue: value(rc), load: cx.load, peerLoad: rc.load }
+          : { load: cx.load };
       figures.push(
         {
           name: `${set.name}: cxarchive MiB/s`,
@@ -471,6 +492,7 @@ const bench = async (scratch) => {
           ...peer((r) => r.rssMb),
           goal: `< ${GOAL_RSS_MIB} MiB`,
           met: cx.rssMb < GOAL_RSS_MIB,
+          beforeFirstByte: cx.rssBeforeMb,
         },
         { name: `${set.name}: cxarchive CPU seconds`, value: cx.cpu, unit: 's', ...peer((r) => r.cpu) },
         {
@@ -488,11 +510,11 @@ const bench = async (scratch) => {
       return;
     }
     say(
-      'tool           set                files      MiB   seconds    MiB/s   CPU s   peak RSS MiB   RGW CPU s   requests (per file)   stored objects',
+      'tool           set                files      MiB   seconds    MiB/s   CPU s   peak RSS MiB (before 1st byte)   RGW CPU s   requests (per file)   stored objects   load',
     );
     for (const r of rows) {
       say(
-        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${r.rssMb.toFixed(0).padStart(14)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`,
+        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${`${r.rssMb.toFixed(0)}${r.rssBeforeMb === undefined ? '' : ` (${r.rssBeforeMb.toFixed(0)})`}`.padStart(32)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${`${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`.padEnd(16)} ${r.load.toFixed(2).padStart(6)}`,
       );
     }
     say(
@@ -501,7 +523,7 @@ const bench = async (scratch) => {
         .map((r) => `${r.inRun.toFixed(2)} s for ${r.set.name}`)
         .join(
           ', ',
-        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part and verifies each object by the ETag RGW computed (no read-back); it also stores one record JSON per item. rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Requests: all S3 requests RGW answered during the run (its own counter), per file archived. The smaller sets ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
+        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part (the runtime's own part MD5s: the bytes are hashed once) and verifies each object by the ETag RGW computed (from the PutObject answer; a HEAD after a multipart upload; no read-back); it also stores one record JSON per item. Peak RSS in brackets: what the cxarchive process held just before runPipeline (runtime, plugins, AWS SDK loaded), which no upload adds. Load: the 1-minute load average as each run began (the machine is shared). rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Requests: all S3 requests RGW answered during the run (its own counter), per file archived. The smaller sets ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
     );
     for (const set of sets) {
       const speed = figures.find((f) => f.name === `${set.name}: cxarchive MiB/s`);

@@ -19,6 +19,7 @@ export {
   parseCidr,
 } from './address-policy.js';
 export { guardedLookup, RefusedAddressError, type Resolver, systemResolver } from './guarded-lookup.js';
+export { createWebhookListener, type ReceivedWebhook, type WebhookListenerOptions } from './listener.js';
 export { createWebhookNotifier, type WebhookNotifierDeps } from './notifier.js';
 export { type ResolvedWebhookOptions, resolveOptions, type WebhookOptionsInput } from './options.js';
 export { thinEvent } from './payload.js';

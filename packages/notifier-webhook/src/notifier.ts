@@ -120,10 +120,13 @@ export const createWebhookNotifier = (
     carried.events += message.events;
     if (carried.reasons.length < MAX_REASONS)
       carried.reasons.push(`${message.description} (${message.id}): ${delivery.reason}`);
-    deps.logger?.warn(`${label}: ${message.description} to ${target.origin} was not delivered`, {
-      reason: delivery.reason,
-      webhookId: message.id,
-    });
+    // While the run goes, the next notify call reports it (and the runtime logs it); once closed,
+    // only the log can tell.
+    if (closed)
+      deps.logger?.warn(`${label}: ${message.description} to ${target.origin} was not delivered`, {
+        reason: delivery.reason,
+        webhookId: message.id,
+      });
   };
 
   /** Waits for a batch the timer sent; gives up on it when `signal` aborts. */

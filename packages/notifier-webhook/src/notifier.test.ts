@@ -337,6 +337,24 @@ describe('delivery', () => {
     expect(r.requests.at(-1)!.body).toContain('"run.completed"');
   });
 
+  it('retries a 408', async () => {
+    const r = await receiver({ reply: (n) => (n === 1 ? { status: 408 } : { status: 204 }) });
+    expect(await notify(notifier(r.origin), completed())).toBeUndefined();
+    expect(r.requests).toHaveLength(2);
+  });
+
+  it('closes within giveUpAfter and a timeout even when the receiver never answers, and refuses calls after', async () => {
+    const r = await receiver({ reply: () => 'hang' });
+    const n = notifier(r.origin, { batchWait: '1h', timeout: '100ms', giveUpAfter: '300ms' });
+    expect(await notify(n, archived(1))).toBeUndefined();
+    await n.close?.();
+    expect(r.requests.length).toBeGreaterThanOrEqual(1);
+    expect(await notify(n, completed())).toMatchObject({
+      _tag: 'Permanent',
+      message: 'the webhook notifier is closed',
+    });
+  });
+
   it('stops retrying when the runtime aborts the call', async () => {
     const r = await receiver({ reply: () => ({ status: 503 }) });
     const n = notifier(r.origin, { giveUpAfter: '1m', retryDelay: '20ms' });

@@ -6,6 +6,8 @@ export const parseRetryAfter = (header: string | undefined, now: number): number
   if (header === undefined) return undefined;
   const text = header.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP-date is always in GMT (IMF-fixdate and the obsolete forms alike).
+  if (!/GMT$/i.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 };

@@ -119,7 +119,9 @@ describe('addresses checked at connect time', () => {
     [['10.0.0.5'], /resolved to 10\.0\.0\.5, a private address/],
     [['169.254.169.254'], /resolved to 169\.254\.169\.254, a cloud metadata service address/],
     [['fd00:ec2::254'], /a cloud metadata service address/],
+    [['::1'], /lake\.test resolved to ::1, a loopback address/],
     [['::ffff:127.0.0.1'], /resolved to 127\.0\.0\.1, a loopback address/],
+    [['100.64.0.7'], /resolved to 100\.64\.0\.7, a private address/],
     [['fe80::1'], /a link-local address/],
     [['93.184.216.34', '127.0.0.1'], /resolved to 127\.0\.0\.1, a loopback address/],
   ])('refuses a name resolving to %j, without retrying and without a request', async (answers, message) => {

@@ -1,4 +1,4 @@
-import { PassThrough, type Readable, Transform } from 'node:stream';
+import { finished, PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Effect } from 'effect';
 import { ChecksumStream, type CompositeSpec, sha256OfStream } from '../hashing.js';
@@ -57,37 +57,43 @@ export class StreamStopped extends Error {
 /**
  * Copies `from` to every branch, waiting for the slow ones (backpressure) but never for a branch
  * whose reader is gone: a destroyed or ended branch is dropped, so one failed sink cannot stall the
- * others.
+ * others. Chunks are taken as `from` emits them ('data', paused while a branch is full), not with
+ * the async iterator, whose `read()` joins whatever is buffered into a new Buffer: each chunk goes
+ * to the sinks as the codec made it, never copied.
  */
-const fanOut = async (from: Readable, branches: readonly PassThrough[]): Promise<void> => {
-  const live = new Set(branches);
-  const drained = (b: PassThrough) =>
-    new Promise<void>((resolve) => {
+const fanOut = (from: Readable, branches: readonly PassThrough[]): Promise<void> =>
+  new Promise<void>((resolve) => {
+    const live = new Set(branches);
+    let full = 0;
+    const drained = (b: PassThrough) => {
       const done = () => {
         b.off('drain', done);
         b.off('close', done);
-        resolve();
+        full -= 1;
+        if (full === 0 && !from.destroyed) from.resume();
       };
       b.on('drain', done);
       b.on('close', done);
-    });
-  try {
-    for await (const chunk of from) {
-      const waits: Promise<void>[] = [];
+    };
+    from.on('data', (chunk: Buffer) => {
       for (const b of live) {
         if (b.destroyed || b.writableEnded) {
           live.delete(b);
           continue;
         }
-        if (!b.write(chunk)) waits.push(drained(b));
+        if (!b.write(chunk)) {
+          full += 1;
+          drained(b);
+        }
       }
-      if (waits.length > 0) await Promise.all(waits);
-    }
-    for (const b of live) if (!b.destroyed) b.end();
-  } catch (cause) {
-    for (const b of live) b.destroy(cause instanceof Error ? cause : new Error(String(cause)));
-  }
-};
+      if (full > 0) from.pause();
+    });
+    finished(from, { writable: false }, (error) => {
+      if (error) for (const b of live) b.destroy(error instanceof Error ? error : new Error(String(error)));
+      else for (const b of live) if (!b.destroyed) b.end();
+      resolve();
+    });
+  });
 
 /**
  * Reads an object back from a sink: its size and SHA-256. The check for sinks whose store reports

@@ -221,6 +221,24 @@ describe('batching', () => {
     expect(bodyOf(r, 0).data.count).toBe(2);
   });
 
+  it('keeps order when a batch fills, or a run event comes, while the timer sends the one before', async () => {
+    const r = await receiver({ reply: (n) => (n === 1 ? { status: 204, delayMs: 300 } : { status: 204 }) });
+    const n = notifier(r.origin, { batchSize: 2, batchWait: '40ms' });
+    expect(await notify(n, archived(1))).toBeUndefined();
+    await r.waitFor(1); // the timer sent [c1]; its answer takes 300 ms
+    expect(await notify(n, archived(2))).toBeUndefined(); // a new batch, whose timer would fire in 40 ms
+    expect(await notify(n, archived(3))).toBeUndefined(); // fills it: sent after [c1] is answered
+    expect(await notify(n, archived(4))).toBeUndefined();
+    await r.waitFor(3); // [c4]'s timer sent it
+    expect(await notify(n, completed())).toBeUndefined();
+    const bodies = r.requests.map((q) => JSON.parse(q.body));
+    expect(
+      bodies.map((b) =>
+        b.type === 'batch' ? b.data.events.map((e: { itemId: string }) => e.itemId) : b.type,
+      ),
+    ).toEqual([['c1'], ['c2', 'c3'], ['c4'], 'run.completed']);
+  });
+
   it('sends what is still waiting when closed', async () => {
     const r = await receiver();
     const n = notifier(r.origin, { batchSize: 100, batchWait: '1h' });

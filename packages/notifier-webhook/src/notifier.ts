@@ -181,6 +181,8 @@ export const createWebhookNotifier = (
   };
 
   const notifyRun = async (event: AnyEvent, signal: AbortSignal): Promise<PluginError | undefined> => {
+    // Sealed before waiting, so the timer cannot send it meanwhile, behind the run event's back.
+    const pending = sealBatch();
     await awaitBackground(signal);
     const failures: string[] = [];
     let cancelled = false;
@@ -191,7 +193,6 @@ export const createWebhookNotifier = (
         failures.push(`${message.description} (${message.id}) not delivered: ${delivery.reason}`);
       }
     };
-    const pending = sealBatch();
     if (pending) await run(pending);
     const thin = thinEvent(event);
     const runId = String(event.runId ?? '');
@@ -221,8 +222,8 @@ export const createWebhookNotifier = (
       }
       return answer([], takeCarried(), false);
     }
-    await awaitBackground(signal);
     const message = sealBatch()!;
+    await awaitBackground(signal);
     const delivery = await send(message, signal);
     const failures = delivery.ok
       ? []
@@ -252,8 +253,8 @@ export const createWebhookNotifier = (
         options.delivery.giveUpAfterMs + options.delivery.timeoutMs,
       );
       try {
-        await awaitBackground(abort.signal);
         const message = sealBatch();
+        await awaitBackground(abort.signal);
         if (message) carry(message, await send(message, abort.signal));
       } finally {
         clearTimeout(bound);

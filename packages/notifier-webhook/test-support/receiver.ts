@@ -16,7 +16,9 @@ export interface ReceivedRequest {
 }
 
 /** What to do with request number `n` (from 1): a status (and headers), or hang without answering. */
-export type Reply = { readonly status: number; readonly headers?: Record<string, string> } | 'hang';
+export type Reply =
+  | { readonly status: number; readonly headers?: Record<string, string>; readonly delayMs?: number }
+  | 'hang';
 
 export interface Receiver {
   readonly port: number;
@@ -58,8 +60,12 @@ export const startReceiver = async (options: ReceiverOptions = {}): Promise<Rece
         hanging.add(res);
         return;
       }
-      res.writeHead(reply.status, reply.headers ?? {});
-      res.end();
+      const send = () => {
+        res.writeHead(reply.status, reply.headers ?? {});
+        res.end();
+      };
+      if (reply.delayMs) setTimeout(send, reply.delayMs);
+      else send();
     });
   };
   const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);

@@ -4,6 +4,7 @@
  * plugin API, so a host needs one import.
  */
 
+export * from './audit/index.js';
 export * from './config/config-error.js';
 export * from './config/interpolate.js';
 export * from './config/load-pipeline.js';

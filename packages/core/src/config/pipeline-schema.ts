@@ -201,6 +201,12 @@ export const pipelineSchema: JsonSchema = {
           description:
             'Ledger file, relative to the pipeline file. Default: .cxarchive/<tenant>.db beside it.',
         },
+        auditLog: {
+          type: 'string',
+          minLength: 1,
+          description:
+            'Audit log file (JSON Lines, appended, hash-chained; `cxarchive audit` reads and verifies it), relative to the pipeline file. Its head is kept beside it (<file>.head). Default: <tenant>.audit.jsonl beside the ledger.',
+        },
       },
     },
   },
@@ -232,5 +238,11 @@ export interface PipelineConfig {
   readonly acknowledge?: { readonly drainFor?: string };
   readonly layout?: { readonly records?: 'per-item' | 'batch'; readonly batchSize?: number };
   readonly concurrency: number;
-  readonly state: { readonly store: 'sqlite'; readonly path?: string; readonly lease: string };
+  readonly state: {
+    readonly store: 'sqlite';
+    readonly path?: string;
+    readonly lease: string;
+    /** The audit log (see `auditLogPath`). */
+    readonly auditLog?: string;
+  };
 }

@@ -1,9 +1,10 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
-import path from 'node:path';
+import { auditVersion } from '../audit/audit-version.js';
+import { type AuditWho, entryOfEvent } from '../audit/entry-of-event.js';
+import { openAuditWriter } from '../audit/writer.js';
 import type { Logger } from '../logger.js';
-import { makeDirectory } from '../make-directory.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Notifier, PipelineEvent } from '../plugin/types.js';
+import { processHost } from '../process-identity.js';
 import type { SecretScrubber } from '../redacted.js';
 
 export interface NotifierChannel {
@@ -13,7 +14,10 @@ export interface NotifierChannel {
 }
 
 export interface EventBusOptions {
-  /** The audit log (JSON Lines), appended to; created 0600. */
+  /**
+   * The audit log (JSON Lines, hash-chained: see `audit/format.ts`), appended to; created 0600.
+   * Every event becomes one entry chained to the log's last one.
+   */
   readonly auditFile: string;
   readonly scrubber: SecretScrubber;
   readonly logger: Logger;
@@ -36,13 +40,20 @@ export interface NotifierStats {
 
 export interface EventBusResult {
   readonly auditWriteError?: string;
+  /** The audit log as the run left it: entries written, and its head (size in bytes, last entry's hash). */
+  readonly audit?: {
+    readonly file: string;
+    readonly entries: number;
+    readonly size: number;
+    readonly hash: string;
+  };
   readonly notifiers: readonly NotifierStats[];
 }
 
 export interface EventBus {
-  /** Never blocks and never throws: scrubs the event, appends it to the audit log, shows it, queues it for every notifier. */
+  /** Never blocks and never throws: scrubs the event, chains it into the audit log, shows it, queues it for every notifier. */
   emit(event: PipelineEvent): void;
-  /** Delivers what is queued (up to `deadlineMs`), closes the audit log, and tells what happened. */
+  /** Delivers what is queued (up to `deadlineMs`), writes and syncs the audit log and its head, and tells what happened. */
   close(deadlineMs: number): Promise<EventBusResult>;
 }
 
@@ -57,23 +68,10 @@ interface Queue {
 
 export const createEventBus = (options: EventBusOptions): EventBus => {
   const { scrubber, logger } = options;
-  makeDirectory(path.dirname(options.auditFile));
-  let auditError: string | undefined;
-  const audit: WriteStream = createWriteStream(options.auditFile, { flags: 'a', mode: 0o600 });
-  audit.on('error', (error) => {
-    auditError ??= scrubber.scrub(error.message);
-  });
-  // Lines are gathered and written once per turn of the event loop: one write for many events.
-  let pendingLines: string[] = [];
-  const writeAudit = (): void => {
-    const lines = pendingLines;
-    pendingLines = [];
-    if (lines.length > 0 && !auditError) audit.write(lines.join(''));
-  };
-  const appendAudit = (line: string): void => {
-    if (pendingLines.length === 0) setImmediate(writeAudit);
-    pendingLines.push(line);
-  };
+  const audit = openAuditWriter(options.auditFile, (error) =>
+    scrubber.scrub(error instanceof Error ? error.message : String(error)),
+  );
+  const who: AuditWho = { host: processHost(), version: auditVersion() };
   const stop = new AbortController();
   const queues: Queue[] = options.notifiers.map((channel) => ({
     channel,
@@ -105,7 +103,7 @@ export const createEventBus = (options: EventBusOptions): EventBus => {
   return {
     emit(event) {
       const safe = scrubber.scrubValue(event);
-      if (!auditError) appendAudit(`${JSON.stringify(safe)}\n`);
+      audit.append(entryOfEvent(safe, who));
       try {
         options.onEvent?.(safe);
       } catch (error) {
@@ -133,10 +131,10 @@ export const createEventBus = (options: EventBusOptions): EventBus => {
       clearTimeout(timer);
       stop.abort(new Error('the run ended'));
       await Promise.all(queues.map((q) => q.running));
-      writeAudit();
-      await new Promise<void>((resolve) => audit.end(resolve));
+      const audited = await audit.close();
       return {
-        ...(auditError ? { auditWriteError: auditError } : {}),
+        ...(audited.error === undefined ? {} : { auditWriteError: audited.error }),
+        audit: { file: options.auditFile, entries: audited.entries, size: audited.size, hash: audited.hash },
         notifiers: queues.map((q) => ({
           label: q.channel.label,
           delivered: q.delivered,

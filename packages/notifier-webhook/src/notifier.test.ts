@@ -222,11 +222,11 @@ describe('batching', () => {
   });
 
   it('keeps order when a batch fills, or a run event comes, while the timer sends the one before', async () => {
-    const r = await receiver({ reply: (n) => (n === 1 ? { status: 204, delayMs: 300 } : { status: 204 }) });
-    const n = notifier(r.origin, { batchSize: 2, batchWait: '40ms' });
+    const r = await receiver({ reply: (n) => (n === 1 ? { status: 204, delayMs: 600 } : { status: 204 }) });
+    const n = notifier(r.origin, { batchSize: 2, batchWait: '150ms' });
     expect(await notify(n, archived(1))).toBeUndefined();
-    await r.waitFor(1); // the timer sent [c1]; its answer takes 300 ms
-    expect(await notify(n, archived(2))).toBeUndefined(); // a new batch, whose timer would fire in 40 ms
+    await r.waitFor(1); // the timer sent [c1]; its answer takes 600 ms
+    expect(await notify(n, archived(2))).toBeUndefined(); // a new batch, whose timer would fire in 150 ms
     expect(await notify(n, archived(3))).toBeUndefined(); // fills it: sent after [c1] is answered
     expect(await notify(n, archived(4))).toBeUndefined();
     await r.waitFor(3); // [c4]'s timer sent it

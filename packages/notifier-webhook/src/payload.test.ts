@@ -1,4 +1,5 @@
 import type { PipelineEvent } from '@cxarchive/core';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchBody, singleBody, thinEvent } from './payload.js';
 import { subscriptionMatcher } from './subscriptions.js';
@@ -92,5 +93,52 @@ describe('subscriptionMatcher', () => {
     expect(all('run.failed')).toBe(false);
     expect(subscriptionMatcher(['run.*'])('run.failed')).toBe(false);
     expect(subscriptionMatcher(['run.failed'])('run.failed')).toBe(true);
+  });
+});
+
+describe('thinEvent, whatever an event holds', () => {
+  const DANGEROUS = [
+    'record',
+    'content',
+    'body',
+    'url',
+    'fileToPlayUrl',
+    'transcript',
+    'secret',
+    'token',
+    'headers',
+  ];
+  const TYPES = [
+    'run.started',
+    'run.completed',
+    'item.archived',
+    'item.failed',
+    'item.awaiting',
+    'attachment.sent',
+  ];
+
+  it('never copies a field outside its list, nor a URL in any field', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...TYPES),
+        fc.constantFrom(...DANGEROUS),
+        fc.string({ minLength: 8 }).map((s) => `CANARY${s}`),
+        fc.webUrl({ withQueryParameters: true }),
+        fc.constantFrom('itemId', 'reason', 'status', 'contactId', 'note', 'sha256'),
+        (type, field, canary, url, urlField) => {
+          const event = {
+            type,
+            ...base,
+            itemId: 'c1',
+            [field]: canary,
+            nested: { [field]: canary },
+            [urlField]: url,
+          };
+          const thin = JSON.stringify(thinEvent(event as never));
+          expect(thin).not.toContain('CANARY');
+          expect(thin).not.toContain(url);
+        },
+      ),
+    );
   });
 });

@@ -1,6 +1,16 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
   AUDIT_GENESIS,
@@ -12,6 +22,7 @@ import {
   verifyAuditLog,
 } from '@cxarchive/core/host';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { runChild } from './crash/children.js';
 import { makeTenant, ROOT, runTenant, type Tenant } from './helpers.js';
 
 // The audit trail: a real run's log (simulator → source-cxone → gzip-aes → sink-fs), its hash
@@ -155,6 +166,36 @@ describe('the audit log of a real run', () => {
     expect(personal.filter(Boolean).length).toBeGreaterThan(0);
     for (const value of personal.filter(Boolean)) expect(text).not.toContain(String(value));
     expect((await verifyAuditLog(logOf(t))).break).toBeUndefined();
+  });
+});
+
+describe('a run killed mid-way', () => {
+  it('leaves an intact chain that the next run continues (what it had not written yet is lost, not faked)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-audit-'));
+    try {
+      const killed = await runChild({ dir, fault: 'after-commit:*:kill:3' });
+      expect(killed.signal).toBe('SIGKILL');
+      const file = path.join(dir, '.cxarchive', 'acme.audit.jsonl');
+      const before = entriesOf(file);
+      expect(before[0]).toMatchObject({ type: 'run.started', runId: killed.runId });
+      expect(before.map((e) => e.type)).not.toContain('run.completed');
+      expect((await verifyAuditLog(file)).break).toBeUndefined();
+      const next = await runChild({ dir });
+      expect(next.report?.status).toBe('succeeded');
+      const after = entriesOf(file);
+      expect(after.slice(0, before.length)).toEqual(before);
+      expect(after[before.length]).toMatchObject({
+        type: 'run.started',
+        runId: next.runId,
+        prev: before.at(-1)!.hash,
+      });
+      expect(after.at(-1)).toMatchObject({ type: 'run.completed', runId: next.runId });
+      const v = await verifyAuditLog(file);
+      expect(v.break).toBeUndefined();
+      expect(v.entries).toBe(after.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

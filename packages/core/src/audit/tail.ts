@@ -46,7 +46,7 @@ const describeHead = (head: HeadRead): string =>
  * Reads the end of an audit log opened for appending (sync: once, when a run starts), so the run
  * chains its entries to the last one, and says so honestly when the end is damaged:
  * - the log is shorter than its head records: entries were cut from its end (`truncated`);
- * - it ends in an incomplete line (a run cut off while writing: a full disk, a power loss) that is
+ * - it ends in an incomplete line (a run cut off while writing: a full disk, a power loss, a kill in the middle of a write) that is
  *   kept as it is; the chain goes on from the last complete entry (`torn`);
  * - its last line is complete but not an intact entry: the chain restarts from GENESIS
  *   (`unverifiable`).

@@ -247,6 +247,26 @@ describe('batching', () => {
     expect(r.requests).toHaveLength(1);
     expect(bodyOf(r, 0).data.events[0].itemId).toBe('c1');
   });
+
+  it('logs on close what no call could report any more', async () => {
+    const r = await receiver({ reply: () => ({ status: 500 }) });
+    const warnings: string[] = [];
+    const logger = { warn: (m: string) => void warnings.push(m) } as unknown as NonNullable<
+      WebhookNotifierDeps['logger']
+    >;
+    const n = notifier(
+      r.origin,
+      { batchWait: '10ms', giveUpAfter: '100ms' },
+      { label: 'notifiers[0]', logger },
+    );
+    await notify(n, archived(1));
+    await r.waitFor(1);
+    await n.close?.();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(
+      /^notifiers\[0\]: webhook to http:\/\/127\.0\.0\.1:\d+: 1 message \(1 item event\) not delivered: a batch of 1 item event \(msg_.*\): .*gave up after/,
+    );
+  });
 });
 
 describe('delivery', () => {
@@ -350,7 +370,7 @@ describe('delivery', () => {
     const error = await notify(n, completed());
     expect(error?._tag).toBe('Permanent');
     expect(error?.message).toMatch(
-      /1 earlier message \(1 item events\) not delivered: a batch of 1 item event/,
+      /earlier: 1 message \(1 item event\) not delivered: a batch of 1 item event/,
     );
     expect(r.requests.at(-1)!.body).toContain('"run.completed"');
   });

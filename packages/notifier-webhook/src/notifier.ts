@@ -120,14 +120,11 @@ export const createWebhookNotifier = (
     carried.events += message.events;
     if (carried.reasons.length < MAX_REASONS)
       carried.reasons.push(`${message.description} (${message.id}): ${delivery.reason}`);
-    // While the run goes, the next notify call reports it (and the runtime logs it); once closed,
-    // only the log can tell.
-    if (closed)
-      deps.logger?.warn(`${label}: ${message.description} to ${target.origin} was not delivered`, {
-        reason: delivery.reason,
-        webhookId: message.id,
-      });
   };
+
+  const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+  const describeCarried = (c: Carried): string =>
+    `${plural(c.messages, 'message', 'messages')} (${plural(c.events, 'item event', 'item events')}) not delivered: ${c.reasons.join('; ')}${c.messages > c.reasons.length ? '; …' : ''}`;
 
   /** Waits for a batch the timer sent; gives up on it when `signal` aborts. */
   const awaitBackground = async (signal: AbortSignal): Promise<void> => {
@@ -171,10 +168,7 @@ export const createWebhookNotifier = (
     cancelled: boolean,
   ): PluginError | undefined => {
     const parts = [...failures];
-    if (earlier.messages > 0)
-      parts.push(
-        `${earlier.messages} earlier ${earlier.messages === 1 ? 'message' : 'messages'} (${earlier.events} item events) not delivered: ${earlier.reasons.join('; ')}${earlier.messages > earlier.reasons.length ? '; …' : ''}`,
-      );
+    if (earlier.messages > 0) parts.push(`earlier: ${describeCarried(earlier)}`);
     if (parts.length === 0) return undefined;
     const message = `webhook to ${target.origin}: ${parts.join('; ')}`;
     return cancelled ? PluginErrors.transient(message) : PluginErrors.permanent(message);
@@ -260,6 +254,10 @@ export const createWebhookNotifier = (
         clearTimeout(bound);
         agent.destroy();
       }
+      // No notify call is left to report these: only the log can tell (the report is written).
+      const left = takeCarried();
+      if (left.messages > 0)
+        deps.logger?.warn(`${label}: webhook to ${target.origin}: ${describeCarried(left)}`);
     },
   };
 };

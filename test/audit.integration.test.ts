@@ -18,6 +18,7 @@ import {
   auditHeadFileOf,
   auditLogPath,
   type LoadedPipeline,
+  openAuditWriter,
   sealEntry,
   verifyAuditLog,
 } from '@cxarchive/core/host';
@@ -384,6 +385,114 @@ describe('damage to the log is found at its line', () => {
     );
     const v = await verifyAuditLog(file);
     expect(v.break?.line).toBe(n);
+  });
+});
+
+describe('a large log', () => {
+  /** Writes `n` entries through the writer the event bus uses, as one run would. */
+  const writeLog = async (file: string, n: number) => {
+    const writer = openAuditWriter(file, String);
+    const who = { runId: 'big-run', tenant: 'acme', host: 'h', version: '0.1.0' };
+    for (let i = 0; i < n; i++) {
+      writer.append({
+        ...who,
+        type: 'item.archived',
+        at: new Date(Date.UTC(2026, 10, 30, 0, 0, i)).toISOString(),
+        itemId: String(100000 + i),
+        outcome: 'archived',
+        objects: [
+          {
+            artifact: 'contact.json',
+            sink: 'sinks[0]',
+            key: `acme/2026/11/30/${100000 + i}/contact.json.cxar`,
+            physicalKey: `acme/2026/11/30/${100000 + i}/contact.json.cxar`,
+            size: 1000 + i,
+            sha256: sha256(String(i)),
+            checksum: { algorithm: 'sha256', value: sha256(String(i)) },
+          },
+        ],
+      });
+      // Let the writer run now and then, as the event loop does during a run.
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r));
+    }
+    const closed = await writer.close();
+    expect(closed).toMatchObject({ entries: n, size: statSync(file).size });
+  };
+
+  it('is read across chunk boundaries: a break deep inside is found at its line', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-audit-'));
+    try {
+      const file = path.join(dir, 'acme.audit.jsonl');
+      await writeLog(file, 3000);
+      /** The entries of the log, past the torn line (the one line that is not JSON). */
+      const entriesOf = (f: string) =>
+        linesOf(f).flatMap((l) => {
+          try {
+            return [JSON.parse(l) as AuditEntry];
+          } catch {
+            return [];
+          }
+        });
+      expect(statSync(file).size).toBeGreaterThan(10 * 64 * 1024);
+      const intact = await verifyAuditLog(file);
+      expect(intact).toMatchObject({ lines: 3000, entries: 3000, repairs: [] });
+      expect(intact.break).toBeUndefined();
+      // An entry longer than a read chunk, then a torn line longer than one: the next writer reads
+      // both backwards across chunks, chains to the long entry and records the torn one.
+      const big = openAuditWriter(file, String);
+      const object = JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!).objects[0];
+      big.append({
+        type: 'item.archived',
+        at: new Date().toISOString(),
+        runId: 'big-entry',
+        tenant: 'acme',
+        host: 'h',
+        version: '0.1.0',
+        itemId: 'many-objects',
+        outcome: 'archived',
+        objects: Array.from({ length: 400 }, () => object),
+      });
+      await big.close();
+      const longEntry = linesOf(file).at(-1)!;
+      expect(longEntry.length).toBeGreaterThan(100 * 1024);
+      appendFileSync(file, `{"hash":"${'x'.repeat(70 * 1024)}`);
+      const after = openAuditWriter(file, String);
+      after.append({
+        type: 'run.started',
+        at: new Date().toISOString(),
+        runId: 'after',
+        tenant: 'acme',
+        host: 'h',
+        version: '0.1.0',
+      });
+      await after.close();
+      const tail = entriesOf(file).slice(-2);
+      expect(tail[0]).toMatchObject({
+        type: 'chain.repaired',
+        prev: JSON.parse(longEntry).hash,
+        repair: { cause: 'torn', line: { bytes: 9 + 70 * 1024 } },
+      });
+      const repaired = await verifyAuditLog(file);
+      expect(repaired.break).toBeUndefined();
+      expect(repaired.repairs).toMatchObject([{ line: 3002, repairedAt: 3003, runId: 'after' }]);
+
+      const lines = linesOf(file);
+      lines[2345] = lines[2345]!.replace('"size":3345', '"size":3346');
+      writeLines(file, lines);
+      const v = await verifyAuditLog(file);
+      expect(v.break?.line).toBe(2346);
+      expect(v.break?.problem).toMatch(/line 2346 was altered/);
+      // A line too long to be an entry is refused without being held in memory.
+      lines[2345] = `{"x":"${'a'.repeat(9 * 1024 * 1024)}"}`;
+      writeLines(file, lines);
+      const long = await verifyAuditLog(file);
+      expect(long.break).toEqual({
+        line: 2346,
+        problem: expect.stringMatching(/line 2346 is longer than \d+ bytes/),
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -527,6 +527,16 @@ describe('cxarchive audit', () => {
     expect(later.code).toBe(0);
     expect(later.stdout).toBe('');
     expect(later.stderr).toContain('no entries match');
+    // From the 3rd entry's time on (entries of the same millisecond before it included), also
+    // written without a zone: UTC, whatever the local zone.
+    const from = entries[2]!.at;
+    const expected = linesOf(logOf(t)).filter((l) => JSON.parse(l).at >= from);
+    expect(expected.length).toBeLessThan(entries.length);
+    for (const since of [from, from.replace(/Z$/, '')]) {
+      const r = await cli(['audit', t.file, '--since', since, '--json'], { TZ: 'America/New_York' });
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').filter(Boolean)).toEqual(expected);
+    }
     const earlier = await cli(['audit', t.file, '--since', '2000-01-01T00:00:00Z', '--json']);
     // --json: the entries exactly as stored, so they can be checked again.
     expect(earlier.stdout.split('\n').filter(Boolean)).toEqual(linesOf(logOf(t)));

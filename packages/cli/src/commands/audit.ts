@@ -125,7 +125,8 @@ Exit status: 0 printed, or the chain is intact; 4 --verify found a break (line a
   static override flags = {
     item: Flags.string({ description: 'Only the entries of this item.', helpValue: '<id>' }),
     since: Flags.string({
-      description: 'Only the entries at or after this time (ISO 8601: 2026-11-30 or 2026-11-30T17:00:00Z).',
+      description:
+        'Only the entries at or after this time (ISO 8601, UTC unless a zone is given: 2026-11-30, 2026-11-30T17:00, 2026-11-30T18:00+01:00).',
       helpValue: '<time>',
     }),
     verify: Flags.boolean({
@@ -141,7 +142,9 @@ Exit status: 0 printed, or the chain is intact; 4 --verify found a break (line a
     const { args, flags } = await this.parse(Audit);
     let since: Date | undefined;
     if (flags.since !== undefined) {
-      since = new Date(flags.since);
+      // Like the entries, a time without a zone is UTC (JavaScript would read it as local time).
+      const zoned = /[T ]\d{2}:\d{2}/.test(flags.since) && !/(Z|[+-]\d{2}:?\d{2})$/.test(flags.since);
+      since = new Date(zoned ? `${flags.since.replace(' ', 'T')}Z` : flags.since);
       if (!ISO_TIME.test(flags.since) || Number.isNaN(since.getTime())) {
         process.stderr.write(
           `--since: "${e(flags.since)}" is not an ISO 8601 time: write e.g. 2026-11-30 or 2026-11-30T17:00:00Z\n`,

@@ -114,6 +114,34 @@ describe('SQLite ledger', () => {
     await l.close();
   });
 
+  it('keeps each ref of a page exactly as beginItem keeps it (text, numbers, nesting)', async () => {
+    const l = openSqliteLedger(fresh());
+    const tricky = {
+      id: 'é"\\\n\u0000\u2028💬',
+      data: {
+        contactId: 702100000001,
+        big: 2 ** 60,
+        float: 0.1 + 0.2,
+        tiny: 5e-324,
+        large: 1e21,
+        negative: -0.5,
+        text: 'line\nbreak\ttab "quoted" \\ back </script> \u007f',
+        nested: { tags: [{ tagId: 1, tagName: 'VIP' }], empty: {}, none: null, yes: true },
+      },
+    };
+    const refs = [tricky, ref('plain'), { id: 'a.b', data: { list: [1, [2, [3]]] } }];
+    await l.beginMany('t', 's', refs, 'run1', at);
+    for (const r of refs)
+      expect((await l.getItem('t', 's', r.id))?.ref).toEqual(JSON.parse(JSON.stringify(r)));
+    // The same refs begun one by one are kept alike.
+    const one = openSqliteLedger(fresh());
+    for (const r of refs) await one.beginItem('t', 's', r, 'run1', at);
+    for (const r of refs)
+      expect((await l.getItem('t', 's', r.id))?.ref).toEqual((await one.getItem('t', 's', r.id))?.ref);
+    await l.close();
+    await one.close();
+  });
+
   it('keeps awaiting items out of the unsettled list until they are due', async () => {
     const l = openSqliteLedger(fresh());
     await l.beginItem('t', 's', ref('a'), 'run1', at);

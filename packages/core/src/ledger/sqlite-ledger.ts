@@ -21,6 +21,7 @@ import type {
 } from './ledger.js';
 import { batchItemId } from './ledger.js';
 import { LedgerError, ledgerProblem } from './ledger-error.js';
+import { walSync } from './wal-sync.js';
 
 const SCHEMA_VERSION = 2;
 
@@ -207,7 +208,9 @@ const openDatabase = (file: string): Database.Database => {
   try {
     db = new Database(file);
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = FULL');
+    // Commits do not fsync on the main thread: a durable write is resolved after the WAL is synced
+    // on the threadpool (wal-sync.ts).
+    db.pragma('synchronous = NORMAL');
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // The first read is where a damaged file or a file that is not a database shows.
     const hasMeta = db
@@ -445,6 +448,15 @@ export const openSqliteLedger = (file: string): Ledger => {
     begin: db.prepare(
       `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at)
        VALUES (@tenant, @source, @itemId, 'pending', @ref, 1, @runId, @at, @at)
+       ON CONFLICT (tenant, source, item_id) DO UPDATE SET
+         status = 'pending', retry_at = NULL, ref = excluded.ref, attempts = items.attempts + 1,
+         run_id = excluded.run_id, updated_at = excluded.updated_at`,
+    ),
+    // `begin` for many: the refs as a JSON array; each element's JSON text is its `ref` (JSON
+    // keeps the text of every value as given, so it parses back to the same ref).
+    beginAll: db.prepare(
+      `INSERT INTO items (tenant, source, item_id, status, ref, attempts, run_id, first_seen_at, updated_at)
+       SELECT @tenant, @source, value ->> '$.id', 'pending', value, 1, @runId, @at, @at FROM json_each(@refs) WHERE true
        ON CONFLICT (tenant, source, item_id) DO UPDATE SET
          status = 'pending', retry_at = NULL, ref = excluded.ref, attempts = items.attempts + 1,
          run_id = excluded.run_id, updated_at = excluded.updated_at`,
@@ -717,6 +729,9 @@ export const openSqliteLedger = (file: string): Ledger => {
   let windowTimer: NodeJS.Timeout | undefined;
   let waiting: { resolve: () => void; reject: (e: unknown) => void }[] = [];
   let committed: Promise<void> = Promise.resolve();
+  const wal = walSync(file);
+  /** The WAL syncs under way (close waits for them). */
+  let syncing: Promise<void> = Promise.resolve();
 
   const commit = (): void => {
     commitScheduled = false;
@@ -740,7 +755,19 @@ export const openSqliteLedger = (file: string): Ledger => {
         return;
       }
     }
-    for (const w of settled) w.resolve();
+    if (settled.length === 0) return;
+    // Durable once the WAL is on disk; the event loop goes on meanwhile. A sync that fails breaks
+    // the ledger as a failed commit does.
+    const synced = wal.sync().then(
+      () => {
+        for (const w of settled) w.resolve();
+      },
+      (error: unknown) => {
+        broken ??= ledgerProblem(file, error);
+        for (const w of settled) w.reject(broken);
+      },
+    );
+    syncing = syncing.then(() => synced);
   };
 
   const scheduleCommit = (): void => {
@@ -759,6 +786,14 @@ export const openSqliteLedger = (file: string): Ledger => {
     (closed
       ? new LedgerError(file, 'it was used after it was closed', 'this is a defect in cxarchive; report it')
       : undefined);
+
+  /** A read of committed state, given once every commit it may have seen is on disk. */
+  const afterSyncs = <T>(run: () => T): Promise<T> =>
+    read(run).then(async (value) => {
+      await syncing;
+      if (broken) throw broken;
+      return value;
+    });
 
   /** Runs a read now (inside the open transaction when there is one, so it sees every write). */
   const read = <T>(run: () => T): Promise<T> => {
@@ -829,29 +864,26 @@ export const openSqliteLedger = (file: string): Ledger => {
   const inTransaction = db.transaction((run: () => unknown) => run());
 
   /** Runs a write now; `durable` writes resolve once committed, the others once applied. */
-  /** Begins one item given its row (if any): the rule `beginItem` and `beginMany` share. */
-  const begin = (
-    tenant: string,
-    source: string,
-    ref: ItemRef,
-    row: BeginRow | undefined,
-    runId: string,
-    at: string,
-  ): BeginResult => {
+  /**
+   * What beginning an item given its row (if any) comes to: the rule `beginItem` and `beginMany`
+   * share. `undefined`: it is to be begun (written pending, its attempt counted).
+   */
+  const notToBegin = (row: BeginRow | undefined, runId: string, at: string): BeginResult | undefined => {
     // Begun (or settled) by this very run: listed twice, processed once.
     if (row && row.run_id === runId) return { state: 'duplicate' };
     if (row?.status === 'archived') return { state: 'archived' };
     if (row?.status === 'dropped') return { state: 'dropped' };
     if (row?.status === 'awaiting' && row.retry_at !== null && row.retry_at > at)
       return { state: 'awaiting', retryAt: row.retry_at };
-    q.begin.run({ tenant, source, itemId: ref.id, ref: JSON.stringify(ref), runId, at });
-    return {
-      state: 'begun',
-      attempts: (row?.attempts ?? 0) + 1,
-      // A new item has no objects yet: no query for them.
-      objects: row === undefined ? [] : objectsOf(tenant, source, ref.id),
-    };
+    return undefined;
   };
+
+  const begun = (tenant: string, source: string, itemId: string, row: BeginRow | undefined): BeginResult => ({
+    state: 'begun',
+    attempts: (row?.attempts ?? 0) + 1,
+    // A new item has no objects yet: no query for them.
+    objects: row === undefined ? [] : objectsOf(tenant, source, itemId),
+  });
 
   const write = <T>(run: () => T, durable: boolean): Promise<T> => {
     const refused = refuse();
@@ -922,31 +954,41 @@ export const openSqliteLedger = (file: string): Ledger => {
         return row ? toItem(tenant, source, row) : undefined;
       }),
     beginItem: (tenant, source, ref, runId, at) =>
-      write(
-        (): BeginResult =>
-          begin(tenant, source, ref, q.getItem.get(tenant, source, ref.id), runId, at.toISOString()),
-        false,
-      ),
+      write((): BeginResult => {
+        const row = q.getItem.get(tenant, source, ref.id);
+        const iso = at.toISOString();
+        const not = notToBegin(row, runId, iso);
+        if (not) return not;
+        q.begin.run({ tenant, source, itemId: ref.id, ref: JSON.stringify(ref), runId, at: iso });
+        return begun(tenant, source, ref.id, row);
+      }, false),
     beginMany: (tenant, source, refs, runId, at) =>
       write((): BeginResult[] => {
-        // One read for the page's known rows (most of a fresh listing has none), then each item in
-        // order, as `beginItem` would: an id listed twice in the page is begun once.
+        if (refs.length === 0) return [];
+        // One read for the page's known rows (most of a fresh listing has none), each item decided
+        // in order as `beginItem` would (an id listed twice in the page is begun once), and those
+        // to begin written in one statement.
         const known = new Map<string, BeginRow>();
-        if (refs.length > 0)
-          for (const row of q.beginRows.all(tenant, source, JSON.stringify(refs.map((r) => r.id))))
-            known.set(row.item_id, row);
+        for (const row of q.beginRows.all(tenant, source, JSON.stringify(refs.map((r) => r.id))))
+          known.set(row.item_id, row);
         const iso = at.toISOString();
-        return refs.map((ref) => {
-          const result = begin(tenant, source, ref, known.get(ref.id), runId, iso);
-          if (result.state === 'begun')
-            known.set(ref.id, {
-              status: 'pending',
-              attempts: result.attempts,
-              retry_at: null,
-              run_id: runId,
-            });
-          return result;
+        const toBegin: ItemRef[] = [];
+        const decided = refs.map((ref): BeginResult | { readonly row: BeginRow | undefined } => {
+          const row = known.get(ref.id);
+          const not = notToBegin(row, runId, iso);
+          if (not) return not;
+          toBegin.push(ref);
+          known.set(ref.id, {
+            status: 'pending',
+            attempts: (row?.attempts ?? 0) + 1,
+            retry_at: null,
+            run_id: runId,
+          });
+          return { row };
         });
+        if (toBegin.length > 0)
+          q.beginAll.run({ tenant, source, refs: JSON.stringify(toBegin), runId, at: iso });
+        return decided.map((d, i) => ('state' in d ? d : begun(tenant, source, refs[i]!.id, d.row)));
       }, false),
     recordSent: (tenant, source, itemId, sent, at) =>
       write(() => {
@@ -1025,10 +1067,11 @@ export const openSqliteLedger = (file: string): Ledger => {
         });
       }, settlement.status === 'archived'),
     // Read through a second, read-only connection: it sees what is committed only, never this
-    // connection's open transaction, so an item is never acknowledged before its archiving is
-    // durable (a crash could otherwise lose the settlement after the source was told).
+    // connection's open transaction, and the rows are given once the WAL syncs under way are done
+    // (every commit read is then on disk), so an item is never acknowledged before its archiving
+    // is durable (a crash could otherwise lose the settlement after the source was told).
     pendingAcks: (tenant, source, afterItemId, limit, now) =>
-      read(() => {
+      afterSyncs(() => {
         const r = committedReader();
         const rows = r.pendingAcks.all({
           tenant,
@@ -1332,6 +1375,15 @@ export const openSqliteLedger = (file: string): Ledger => {
       if (closed) return;
       await committed;
       if (open && !broken) commit();
+      await syncing;
+      // What the last commit wrote without a durable waiter is put on disk too before closing.
+      if (!broken)
+        try {
+          wal.syncNow();
+        } catch {
+          // No WAL (nothing was ever written): nothing to sync.
+        }
+      wal.close();
       closed = true;
       reader?.db.close();
       db.close();

@@ -1,6 +1,6 @@
 import { Effect, Fiber, Latch, Option, Ref, Stream } from 'effect';
 import type { Result } from 'neverthrow';
-import type { UnsettledCursor } from '../ledger/ledger.js';
+import type { BeginResult, UnsettledCursor } from '../ledger/ledger.js';
 import { isPluginError, type PluginError } from '../plugin/errors.js';
 import type { Checkpoint, ItemRef, Page } from '../plugin/types.js';
 import { makeAcknowledger } from './acknowledger.js';
@@ -8,14 +8,42 @@ import { makeBatcher } from './batcher.js';
 import { defect, labelled } from './boundary.js';
 import type { FlowContext } from './flow-context.js';
 import { addOutcome, type ItemOutcome, type Tally } from './outcome.js';
-import { type BatchedItem, processItem, storeUnitWithRetry } from './process-item.js';
+import {
+  type BatchedItem,
+  batchMemberOf,
+  noteOf,
+  type Prepared,
+  processItem,
+  skippedOutcome,
+  storeUnitWithRetry,
+  usableRef,
+} from './process-item.js';
+import { isQuick, quickPass } from './quick-pass.js';
 import { retrySchedule } from './retry.js';
+import { artifactsProblem, recordArtifact } from './units.js';
 
 /** Unsettled items are read from the ledger this many at a time, never all at once. */
 const UNSETTLED_PAGE = 256;
 
+/** A listed page (`page` numbers it, with its checkpoint), or a page of items earlier runs left. */
+interface PageOfRefs {
+  readonly refs: readonly ItemRef[];
+  readonly page?: number;
+  readonly checkpoint?: Checkpoint;
+}
+
 type Element =
-  | { readonly kind: 'item'; readonly ref: ItemRef; readonly page?: number }
+  | {
+      readonly kind: 'item';
+      readonly ref: ItemRef;
+      readonly page?: number;
+      readonly begin: BeginResult;
+      readonly prepared?: Prepared;
+    }
+  /** Items of a page placed in their batches by the page's quick pass: each settles with its batch. */
+  | { readonly kind: 'batched'; readonly page?: number; readonly settled: readonly Promise<ItemOutcome>[] }
+  /** Items of a page settled when it was begun (already archived, listed twice, not due yet…). */
+  | { readonly kind: 'settled'; readonly page?: number; readonly count: number }
   | { readonly kind: 'checkpoint'; readonly page: number; readonly checkpoint: Checkpoint };
 
 /**
@@ -58,6 +86,97 @@ const pageProblem = (page: Page): string | undefined => {
     return 'yielded a page without a checkpoint object';
   return undefined;
 };
+
+/**
+ * Begins a page's items in one ledger write, settles at once those that need nothing (already
+ * archived, listed twice, not due yet), and in the batch layout runs the page's quick pass: new
+ * items without artifacts go straight to their batches. What is left becomes elements for the
+ * items' own programs, each handed its begin and how far the quick pass took it.
+ */
+const beginPage = (ctx: FlowContext, page: PageOfRefs, tally: Ref.Ref<Tally>): Effect.Effect<Element[]> =>
+  Effect.gen(function* () {
+    const usable = page.refs.map(usableRef);
+    const begins = yield* Effect.promise(() =>
+      ctx.ledger.beginMany(
+        ctx.tenant,
+        ctx.sourceId,
+        usable.map((u) => u.ref),
+        ctx.runId,
+        ctx.now(),
+      ),
+    );
+    const batcher = ctx.batcher;
+    // Listed items begun for the first time, with a usable ref: what a quick pass may take.
+    const fresh: number[] = [];
+    if (batcher && page.page !== undefined)
+      for (const [i, begin] of begins.entries())
+        if (usable[i]!.problem === undefined && begin.state === 'begun' && begin.attempts === 1)
+          fresh.push(i);
+    const prepared =
+      fresh.length === 0
+        ? []
+        : yield* Effect.promise((signal) =>
+            quickPass(
+              ctx,
+              fresh.map((i) => usable[i]!.ref),
+              signal,
+            ),
+          );
+    const preparedAt = new Map<number, Prepared>();
+    for (const [k, p] of prepared.entries()) if (p !== undefined) preparedAt.set(fresh[k]!, p);
+
+    const elements: Element[] = [];
+    const settledNow: ItemOutcome[] = [];
+    const settled: Promise<ItemOutcome>[] = [];
+    const count = (outcome: ItemOutcome) => Ref.update(tally, (t) => addOutcome(t, outcome));
+    const recordName = `${ctx.source.instance.recordName ?? 'record'}.json`;
+    for (const [i, begin] of begins.entries()) {
+      const ref = usable[i]!.ref;
+      const skipped = skippedOutcome(ctx, ref, begin);
+      if (skipped) {
+        settledNow.push(skipped);
+        continue;
+      }
+      const p = preparedAt.get(i);
+      if (batcher && isQuick(ctx, p) && !artifactsProblem(p.item, [recordArtifact(recordName, {})])) {
+        const { member, batched } = batchMemberOf(ctx, ref, count, {
+          item: p.item,
+          note: noteOf(ctx, p.item),
+          firstAttempt: true,
+          objects: [],
+          newObjects: 0,
+          plaintextBytes: 0,
+          storedBytes: 0,
+          retries: 0,
+        });
+        batcher.addNew(member);
+        settled.push(batched.settled);
+        continue;
+      }
+      elements.push({
+        kind: 'item',
+        ref: page.refs[i]!,
+        begin,
+        ...(page.page === undefined ? {} : { page: page.page }),
+        ...(p ? { prepared: p } : {}),
+      });
+    }
+    if (settledNow.length > 0) {
+      yield* Ref.update(tally, (t) => settledNow.reduce(addOutcome, t));
+      elements.push({
+        kind: 'settled',
+        count: settledNow.length,
+        ...(page.page === undefined ? {} : { page: page.page }),
+      });
+    }
+    if (settled.length > 0)
+      elements.push({ kind: 'batched', settled, ...(page.page === undefined ? {} : { page: page.page }) });
+    if (page.page !== undefined && page.checkpoint !== undefined)
+      elements.push({ kind: 'checkpoint', page: page.page, checkpoint: page.checkpoint });
+    // Full batches start now, waiting for an upload slot: the listing waits with them.
+    if (batcher) yield* batcher.startReady();
+    return elements;
+  });
 
 export interface ArchiveFlowResult {
   /** Set when the listing failed or stopped: the run's error (items in flight were finished first). */
@@ -104,15 +223,10 @@ export const archiveFlow = (
       const tracker = new CheckpointTracker();
       let listingError: PluginError | undefined;
 
-      const unsettled = Stream.paginate<UnsettledCursor | undefined, Element>(undefined, (cursor) =>
+      const unsettled = Stream.paginate<UnsettledCursor | undefined, PageOfRefs>(undefined, (cursor) =>
         Effect.promise(() =>
           ctx.ledger.unsettledPage(ctx.tenant, ctx.sourceId, ctx.runId, ctx.now(), cursor, UNSETTLED_PAGE),
-        ).pipe(
-          Effect.map(
-            ({ refs, next }) =>
-              [refs.map((ref): Element => ({ kind: 'item', ref })), Option.fromNullishOr(next)] as const,
-          ),
-        ),
+        ).pipe(Effect.map(({ refs, next }) => [[{ refs }], Option.fromNullishOr(next)] as const)),
       );
 
       let lastListed = start;
@@ -134,16 +248,13 @@ export const archiveFlow = (
             return Effect.fail(defect(where, new TypeError('yielded something that is not a Result')));
           return result.isOk() ? Effect.succeed(result.value) : Effect.fail(labelled(result.error, where));
         }),
-        Stream.flatMap((page) => {
+        Stream.mapEffect((page) => {
           const problem = pageProblem(page);
-          if (problem) return Stream.fail(defect(where, new TypeError(problem)));
+          if (problem) return Effect.fail(defect(where, new TypeError(problem)));
           lastListed = page.checkpoint;
           const n = pageNo++;
           tracker.listed(n, page.items.length);
-          return Stream.fromIterable<Element>([
-            ...page.items.map((ref): Element => ({ kind: 'item', ref, page: n })),
-            { kind: 'checkpoint', page: n, checkpoint: page.checkpoint },
-          ]);
+          return Effect.succeed<PageOfRefs>({ refs: page.items, page: n, checkpoint: page.checkpoint });
         }),
         Stream.retry(
           retrySchedule(
@@ -178,12 +289,28 @@ export const archiveFlow = (
           );
       });
 
+      const count = (outcome: ItemOutcome) => Ref.update(tally, (t) => addOutcome(t, outcome));
+      // Settled with its batch: the page waits for it.
+      const awaitBatch = (page: number | undefined, settled: Promise<ItemOutcome>): void => {
+        outstanding++;
+        void settled.then(() => {
+          if (page !== undefined) tracker.settled(page);
+          outstanding--;
+          Latch.openUnsafe(batchSettled);
+        });
+      };
+
       yield* Stream.concat(unsettled, listing).pipe(
+        Stream.mapEffect((page) => beginPage(ctx, page, tally)),
+        Stream.flatMap((elements) => Stream.fromIterable(elements)),
         Stream.mapEffect(
           (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome | BatchedItem }> =>
             el.kind === 'item'
               ? Effect.map(
-                  processItem(ctx, el.ref, (outcome) => Ref.update(tally, (t) => addOutcome(t, outcome))),
+                  processItem(ctx, el.ref, count, {
+                    begin: el.begin,
+                    ...(el.prepared ? { prepared: el.prepared } : {}),
+                  }),
                   (outcome) => ({ el, outcome }),
                 )
               : Effect.succeed({ el }),
@@ -192,19 +319,12 @@ export const archiveFlow = (
         Stream.runForEach(({ el, outcome }) =>
           Effect.gen(function* () {
             if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
-            else if (outcome?.status === 'batched') {
-              // Settled with its batch: the page waits for it.
-              const page = el.page;
-              outstanding++;
-              void outcome.settled.then(() => {
-                if (page !== undefined) tracker.settled(page);
-                outstanding--;
-                Latch.openUnsafe(batchSettled);
-              });
-            } else {
-              // The outcome was counted by the item itself, when it settled.
-              if (outcome && el.page !== undefined) tracker.settled(el.page);
-            }
+            else if (el.kind === 'batched') for (const settled of el.settled) awaitBatch(el.page, settled);
+            else if (el.kind === 'settled') {
+              if (el.page !== undefined) for (let i = 0; i < el.count; i++) tracker.settled(el.page);
+            } else if (outcome?.status === 'batched') awaitBatch(el.page, outcome.settled);
+            // The outcome was counted by the item itself, when it settled.
+            else if (outcome && el.page !== undefined) tracker.settled(el.page);
             yield* commitReady;
           }),
         ),

@@ -56,6 +56,13 @@ export interface Batcher {
   /** Adds an item's record to its batch; may wait while batches are being stored (backpressure). */
   add(member: BatchMember): Effect.Effect<void>;
   /**
+   * Places a member begun for the first time (nothing to look up) at once, without waiting: a page's
+   * quick pass places many this way, then calls `startReady`.
+   */
+  addNew(member: BatchMember): void;
+  /** Starts the batches `addNew` filled, waiting for upload slots as `add` does. */
+  startReady(): Effect.Effect<void>;
+  /**
    * Stores what is left: every open batch, and batches from an earlier run that could not be
    * re-formed in full (abandoned: their members go to new batches). Resolves once all are settled.
    */
@@ -115,6 +122,8 @@ export const makeBatcher = (
   >();
   // Every upload of the run (a few per thousand items): finish joins them, so a defect surfaces.
   const uploads: Fiber.Fiber<void>[] = [];
+  /** Batches full (or pushed out by a newer day) and not started yet. */
+  const ready: Batch[] = [];
   const permits = Semaphore.makeUnsafe(UPLOADS_IN_FLIGHT);
   let sequence = 0;
 
@@ -345,30 +354,49 @@ export const makeBatcher = (
           return;
         }
       }
-      // From here to the join nothing yields: two items never take the same place, and a full
-      // batch leaves `open` before anyone else can add to it.
-      const day = dayOf(member.occurredAt);
-      let batch = open.get(day);
-      let sealFirst: Batch | undefined;
-      if (!batch) {
-        if (open.size >= OPEN_BATCHES) {
-          const fullest = [...open.entries()].sort((a, b) => b[1].members.length - a[1].members.length)[0]!;
-          open.delete(fullest[0]);
-          sealFirst = fullest[1];
-        }
-        batch = newBatch(member.occurredAt);
-        open.set(day, batch);
-      }
-      const joining = join(batch, member);
-      const full = batch.members.length >= options.batchSize;
-      if (full) open.delete(day);
-      yield* joining;
-      if (sealFirst) yield* start(sealFirst, false);
-      if (full) yield* start(batch, false);
+      place(member);
+      yield* startReady;
     });
+
+  /**
+   * Takes a member's place in its day's open batch, at once (nothing yields: two items never take
+   * the same place, and a full batch leaves `open` before anyone else can add to it). Full batches
+   * wait in `ready` for `startReady`.
+   */
+  const place = (member: BatchMember): void => {
+    const day = dayOf(member.occurredAt);
+    let batch = open.get(day);
+    if (!batch) {
+      if (open.size >= OPEN_BATCHES) {
+        const fullest = [...open.entries()].sort((a, b) => b[1].members.length - a[1].members.length)[0]!;
+        open.delete(fullest[0]);
+        ready.push(fullest[1]);
+      }
+      batch = newBatch(member.occurredAt);
+      open.set(day, batch);
+    }
+    batch.members.push(member);
+    if (batch.members.length >= options.batchSize) {
+      open.delete(day);
+      ready.push(batch);
+    }
+  };
+
+  /** Starts the full batches, in the order they filled; waits for upload slots (backpressure). */
+  const startReady: Effect.Effect<void> = Effect.suspend(() =>
+    Effect.gen(function* () {
+      for (let batch = ready.shift(); batch !== undefined; batch = ready.shift()) yield* start(batch, false);
+    }),
+  );
+
+  const addNew = (member: BatchMember): void => {
+    if (!member.firstAttempt) throw new Error('addNew takes members begun for the first time only');
+    place(member);
+  };
 
   const finish = (): Effect.Effect<void> =>
     Effect.gen(function* () {
+      yield* startReady;
       for (const [day, batch] of [...open.entries()]) {
         open.delete(day);
         yield* start(batch, false);
@@ -392,5 +420,5 @@ export const makeBatcher = (
       uploads.length = 0;
     });
 
-  return { add, finish };
+  return { add, addNew, startReady: () => startReady, finish };
 };

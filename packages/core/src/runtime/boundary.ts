@@ -71,6 +71,48 @@ export const streamFailure = (where: string, cause: unknown): PluginError =>
  * until it settles, labels every failure `label.operation`, and turns a throw or rejection into a
  * labelled defect. Retries are the caller's (`withRetry`).
  */
+/** A plugin operation's result as the runtime takes it: its value, or its labelled error. */
+export type Called<A> =
+  | { readonly ok: true; readonly value: A }
+  | { readonly ok: false; readonly error: PluginError };
+
+/** What an operation gave, checked: a Result's value or labelled error; anything else a defect. */
+const checked = <A>(where: string, result: Result<A, PluginError>): Called<A> =>
+  result === null || typeof result !== 'object' || typeof result.isOk !== 'function'
+    ? { ok: false, error: defect(where, new TypeError(`returned ${String(result)} instead of a Result`)) }
+    : result.isOk()
+      ? { ok: true, value: result.value }
+      : { ok: false, error: labelled(result.error, where) };
+
+/**
+ * `invoke` for callers outside a fiber (a page's quick pass): the same permits, tracking, labels
+ * and defects, as a promise that never rejects. `signal` is the caller's (the run's).
+ */
+export const call = async <A>(
+  inflight: InFlight,
+  handle: { readonly label: string; readonly permits?: Semaphore.Semaphore },
+  operation: string,
+  run: (signal: AbortSignal) => PromiseLike<Result<A, PluginError>>,
+  signal: AbortSignal,
+): Promise<Called<A>> => {
+  const where = `${handle.label}.${operation}`;
+  const permits = handle.permits;
+  if (permits && !Effect.runSync(permits.takeIfAvailable(1))) await Effect.runPromise(permits.take(1));
+  try {
+    let started: Promise<Result<A, PluginError>>;
+    try {
+      started = Promise.resolve(run(signal));
+    } catch (thrown) {
+      started = Promise.reject(thrown);
+    }
+    return checked(where, await inflight.track(where, started));
+  } catch (cause) {
+    return { ok: false, error: defect(where, cause) };
+  } finally {
+    if (permits) Effect.runSync(permits.release(1));
+  }
+};
+
 export const invoke = <A>(
   inflight: InFlight,
   handle: { readonly label: string; readonly permits?: Semaphore.Semaphore },
@@ -90,13 +132,10 @@ export const invoke = <A>(
     },
     catch: (cause) => defect(where, cause),
   }).pipe(
-    Effect.flatMap((result) =>
-      result === null || typeof result !== 'object' || typeof result.isOk !== 'function'
-        ? Effect.fail(defect(where, new TypeError(`returned ${String(result)} instead of a Result`)))
-        : result.isOk()
-          ? Effect.succeed(result.value)
-          : Effect.fail(labelled(result.error, where)),
-    ),
+    Effect.flatMap((result) => {
+      const c = checked(where, result);
+      return c.ok ? Effect.succeed(c.value) : Effect.fail(c.error);
+    }),
   );
   return handle.permits ? Semaphore.withPermits(handle.permits, 1)(once) : once;
 };

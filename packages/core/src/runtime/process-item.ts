@@ -241,13 +241,21 @@ export const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
   return text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 1)}…` : text;
 };
 
+const eventBase = (ctx: FlowContext, itemId: string) => ({
+  runId: ctx.runId,
+  tenant: ctx.tenant,
+  itemId,
+  at: ctx.now().toISOString(),
+});
+
 /** What an item that is not to be processed comes to (its event, if any, is emitted here). */
 export const skippedOutcome = (
   ctx: FlowContext,
   ref: ItemRef,
   begin: BeginResult,
 ): ItemOutcome | undefined => {
-  const base = { runId: ctx.runId, tenant: ctx.tenant, itemId: ref.id, at: ctx.now().toISOString() };
+  if (begin.state === 'begun') return undefined;
+  const base = eventBase(ctx, ref.id);
   switch (begin.state) {
     case 'duplicate':
       return { status: 'duplicate', itemId: ref.id };
@@ -266,8 +274,6 @@ export const skippedOutcome = (
         retryAt: begin.retryAt,
         retries: 0,
       };
-    case 'begun':
-      return undefined;
   }
 };
 
@@ -298,13 +304,6 @@ const concluder =
         return outcome;
       }),
     );
-
-const eventBase = (ctx: FlowContext, itemId: string) => ({
-  runId: ctx.runId,
-  tenant: ctx.tenant,
-  itemId,
-  at: ctx.now().toISOString(),
-});
 
 /**
  * The batch layout: an item whose own artifacts are stored hands its record to its batch, and is

@@ -261,6 +261,78 @@ export interface Sink {
   close?(): Promise<void>;
 }
 
+/**
+ * The attach flow (DESIGN §9): what an attachment is as the flow hands it to its destination. The
+ * source and the transforms put it in the item's record (`target`, `file`, `message`; `validation`
+ * from validate-media: the MIME type sniffed from the bytes and their SHA-256), and the item's
+ * artifact `file` opens the bytes.
+ */
+export interface AttachmentTarget {
+  readonly itemId: string;
+  /** The digital contact, as the manifest named it: its case number or its thread, and its channel. */
+  readonly contact: {
+    readonly contactNumber?: string;
+    readonly threadId?: string;
+    readonly channelId: string;
+  };
+  /** The name the customer sees. */
+  readonly fileName: string;
+  readonly mimeType: string;
+  readonly size: number;
+  /** Hex SHA-256 of the bytes: with the contact, what makes the job unique (never sent twice). */
+  readonly sha256: string;
+  /** Text of the message that carries the attachment. */
+  readonly text?: string;
+  readonly tags?: readonly string[];
+}
+
+/** A temporary upload: usable to send until `expiresAt`. `url` is a capability: never logged. */
+export interface UploadedAttachment {
+  readonly id: string;
+  readonly url: string;
+  /** ISO 8601. */
+  readonly expiresAt: string;
+}
+
+export interface SentAttachment {
+  readonly messageId: string;
+  readonly threadId?: string;
+}
+
+/**
+ * A `sink` plugin that delivers files into contacts' conversations (the attach flow's destination,
+ * e.g. `cxone-dfo`) instead of storing objects. The flow runs each attachment as a durable job and
+ * calls these in order, recording each answer in the ledger before the next: a crash or a retry goes
+ * on from the last recorded step, so a file is never sent twice to the same contact. `attachments:
+ * true` tells the flow it is one.
+ */
+export interface AttachmentSink {
+  readonly attachments: true;
+  readonly limits?: PluginLimits;
+  /** Uploads the bytes (streamed from `body`, `target.size` long). */
+  upload(
+    target: AttachmentTarget,
+    body: Readable,
+    signal: AbortSignal,
+  ): ResultAsync<UploadedAttachment, PluginError>;
+  /** Sends the message that binds an upload (before it expires) to the contact's thread. */
+  send(
+    target: AttachmentTarget,
+    uploaded: UploadedAttachment,
+    signal: AbortSignal,
+  ): ResultAsync<SentAttachment, PluginError>;
+  /**
+   * Reads the contact's messages back: true when `sent` is there with the attachment (its URL and
+   * name), false when it is not (yet).
+   */
+  confirm(
+    target: AttachmentTarget,
+    sent: SentAttachment,
+    signal: AbortSignal,
+  ): ResultAsync<boolean, PluginError>;
+  close?(): Promise<void>;
+}
+
 interface EventBase {
   readonly runId: string;
   readonly tenant: string;

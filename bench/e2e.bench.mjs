@@ -4,12 +4,11 @@
 // reads, fetched and parsed, nothing archived): archiving should cost little more than reading.
 // `pnpm bench` builds first; `--json` prints one JSON object per figure.
 // Figures only: nothing here asserts a time.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { writeKeyFile } from '@cxarchive/codec-gzip-aes';
 import {
   loadPipeline,
   prepareArchive,
@@ -19,6 +18,7 @@ import {
   verifyArchive,
 } from '@cxarchive/core/host';
 import { startSimulator } from '@cxarchive/cxone-simulator';
+import { writeSimulatorPipeline } from './lib/pipeline-file.mjs';
 
 const CLI_DIR = path.resolve(fileURLToPath(new URL('../packages/cli', import.meta.url)));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
@@ -62,23 +62,12 @@ export const archiveRun = async (scenario, { extra = '', verify = true } = {}) =
     recordingSeconds: scenario.recordingSeconds,
   });
   try {
-    await writeKeyFile(path.join(dir, 'bench.key'));
-    const file = path.join(dir, 'archive.pipeline.yaml');
-    writeFileSync(
-      file,
-      `version: 1
-tenant: bench
-source:
-  use: cxone
-  with: { issuer: "${simulator.url}", accessKeyId: "${simulator.credentials.accessKeyId}", accessKeySecret: "${simulator.credentials.accessKeySecret}",
-          clientId: "${simulator.credentials.clientId}", clientSecret: "${simulator.credentials.clientSecret}",
-          since: 2026-01-01T00:00:00Z, media: ${scenario.media}, pageSize: ${scenario.pageSize ?? PAGE_SIZE} }
-codec: { use: gzip-aes, with: { key: { provider: file, path: ./bench.key } } }
-sinks: [{ use: fs, with: { root: ./archive } }]
-concurrency: ${scenario.concurrency}
-${scenario.extra ?? ''}
-${extra}`,
-    );
+    const file = await writeSimulatorPipeline(dir, simulator, {
+      media: scenario.media,
+      pageSize: scenario.pageSize ?? PAGE_SIZE,
+      concurrency: scenario.concurrency,
+      extra: [scenario.extra ?? '', extra],
+    });
     const scrubber = new SecretScrubber();
     const prepared = await preparePipeline(await loadPipeline({ file }), {
       fallbackFrom: [CLI_DIR],

@@ -586,6 +586,17 @@ describe('cxarchive audit', () => {
     expect(invalid.stderr).toContain('unknown key "concurency"');
   });
 
+  it('a run writes where state.auditLog says (relative to the pipeline file), and audit reads it there', async () => {
+    const t = await tenant(4, 'state: { auditLog: ./logs/e2e.jsonl }');
+    const report = await runTenant(t);
+    expect(report.status).toBe('succeeded');
+    const file = path.join(t.dir, 'logs', 'e2e.jsonl');
+    expect(entriesOf(file).filter((e) => e.type === 'item.archived')).toHaveLength(4);
+    expect(existsSync(logOf(t))).toBe(false);
+    const r = await cli(['audit', t.file, '--verify']);
+    expect(r.code).toBe(0);
+  });
+
   it('a log that cannot be read exits 3', async () => {
     const t = await tenant(2);
     await runTenant(t);

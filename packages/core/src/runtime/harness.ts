@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Cause, Effect, Exit, Ref } from 'effect';
+import { auditLogPath } from '../audit/audit-path.js';
 import { parseDuration } from '../duration.js';
 import type { Ledger } from '../ledger/ledger.js';
 import { LedgerError } from '../ledger/ledger-error.js';
@@ -177,7 +178,11 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
           );
     const policy = retryPolicyFrom(config.retry);
     const bus = createEventBus({
-      auditFile: path.join(stateDir, `${tenant}.audit.jsonl`),
+      // `state.auditLog` when the pipeline names one; beside the ledger the run opened otherwise.
+      auditFile:
+        config.state.auditLog === undefined
+          ? path.join(stateDir, `${tenant}.audit.jsonl`)
+          : auditLogPath(prepared),
       scrubber,
       logger,
       ...(options.onEvent ? { onEvent: options.onEvent } : {}),

@@ -99,9 +99,11 @@ describe('API budgets kept between runs of a tenant', () => {
     await firstFile.close();
     now += 31_000;
     const second = new Budgets([DE, MP]);
-    await new BudgetStateFile(file, () => now).attach(second);
+    const secondFile = new BudgetStateFile(file, () => now);
+    await secondFile.attach(second);
     expect(second.state(now)[DE.family]).toEqual({ grants: [], blockedUntil: 0 });
     expect(await nextGrant(second, DE.family, now, 1)).toBe(now);
+    await secondFile.close();
   });
 
   it('a throttle the server put on a family holds the next run back too', async () => {
@@ -113,8 +115,10 @@ describe('API budgets kept between runs of a tenant', () => {
     first.get(MP.family)!.throttled(now, 20_000);
     await firstFile.close();
     const second = new Budgets([MP]);
-    await new BudgetStateFile(file, () => now + 1000).attach(second);
+    const secondFile = new BudgetStateFile(file, () => now + 1000);
+    await secondFile.attach(second);
     expect(await nextGrant(second, MP.family, now + 1000, 30_000)).toBe(now + 20_000);
+    await secondFile.close();
   });
 
   it('a damaged or foreign file is named in a warning, ignored, and replaced by a good one', async () => {

@@ -19,6 +19,16 @@ export {
   type JsonRequest,
 } from './client.js';
 export {
+  baseUrlOption,
+  CONNECTION_DEFAULTS,
+  CONNECTION_REQUIRED,
+  type CxoneConnection,
+  type CxoneConnectionInput,
+  connectionOptionsSchema,
+  durationOption,
+  resolveConnection,
+} from './connection-options.js';
+export {
   type ContactExtrasContext,
   type CustomDataItem,
   getCustomData,

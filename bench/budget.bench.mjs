@@ -151,6 +151,18 @@ try {
       unit: 'ms',
       ...budget,
     });
+    emit({
+      name: `${FAMILY} share lost to the margin`,
+      value: f.marginMs / f.meanReuseMs,
+      unit: 'share',
+      ...budget,
+    });
+    emit({
+      name: `${FAMILY} share lost to scheduling`,
+      value: f.leftoverMs / f.meanReuseMs,
+      unit: 'share',
+      ...budget,
+    });
     emit({ name: `${FAMILY} share the margin allows`, value: f.marginAllows, unit: 'share', ...budget });
     emit({
       name: `${FAMILY} share the margin allows at CXone's 5 minutes`,
@@ -169,6 +181,9 @@ try {
     );
     console.log(
       `a place in the window is used again ${f.meanReuseMs.toFixed(0)} ms after the last (worst ${f.worstReuseMs} ms): the window ${PER_MS} ms + the runtime's margin ${f.marginMs} ms + ${f.leftoverMs.toFixed(1)} ms of scheduling; the full windows went out in ${f.spreadsMs.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}`,
+    );
+    console.log(
+      `lost ${pct(1 - f.sustained)}: ${pct(f.marginMs / f.meanReuseMs)} to the margin, ${pct(f.leftoverMs / f.meanReuseMs)} to scheduling`,
     );
     console.log(
       `the margin allows ${pct(f.marginAllows)} at this window, ${pct(f.realAllows)} at CXone's 5 minutes; busiest window ${busiest}/${REQUESTS}; 429 answers: ${refused} (goal 0)`,

@@ -108,6 +108,7 @@ export const fixture = (options: FixtureOptions): Fixture => {
     budgets: {},
     concurrency: 4,
     ...options.config,
+    flow: options.config?.flow ?? 'archive',
     retry: {
       attempts: 3,
       initialDelay: '1ms',

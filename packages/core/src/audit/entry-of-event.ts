@@ -29,6 +29,18 @@ const objectOf = (o: StoredObject): AuditObject => {
   return out;
 };
 
+/** A digital contact by its ids, named one by one. */
+const contactOf = (c: {
+  readonly contactNumber?: string;
+  readonly threadId?: string;
+  readonly channelId: string;
+}): NonNullable<AuditFields['attachment']>['contact'] => {
+  const out: Mutable<NonNullable<AuditFields['attachment']>['contact']> = { channelId: c.channelId };
+  if (c.contactNumber !== undefined) out.contactNumber = c.contactNumber;
+  if (c.threadId !== undefined) out.threadId = c.threadId;
+  return out;
+};
+
 /**
  * The audit entry of an event (already scrubbed of secrets): the fields of a state change, picked
  * one by one, so that nothing an event may carry later (record content, URLs) reaches the log
@@ -71,6 +83,30 @@ export const entryOfEvent = (event: PipelineEvent, who: AuditWho): AuditFields =
       out.outcome = 'skipped';
       out.reason = event.reason;
       break;
+    case 'attachment.sent':
+    case 'attachment.refused':
+    case 'attachment.failed': {
+      out.itemId = event.itemId;
+      const attachment: Mutable<NonNullable<AuditFields['attachment']>> = {
+        contact: contactOf(event.contact),
+      };
+      if (event.fileName !== undefined) attachment.fileName = event.fileName;
+      if (event.sha256 !== undefined) attachment.sha256 = event.sha256;
+      if (event.type === 'attachment.sent') {
+        out.outcome = 'sent';
+        attachment.mimeType = event.mimeType;
+        attachment.size = event.size;
+        attachment.attachmentId = event.attachmentId;
+        attachment.messageId = event.messageId;
+        if (event.threadId !== undefined) attachment.threadId = event.threadId;
+      } else {
+        out.outcome = event.type === 'attachment.refused' ? 'refused' : 'failed';
+        out.errorTag = event.errorTag;
+        out.reason = event.reason;
+      }
+      out.attachment = attachment;
+      break;
+    }
     case 'run.completed':
       out.outcome = event.status;
       out.counts = {

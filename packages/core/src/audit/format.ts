@@ -41,7 +41,7 @@ export type RepairCause = 'torn' | 'unverifiable' | 'truncated';
 
 /** What an entry says, without the chain (`hash`, `prev`). */
 export interface AuditFields {
-  /** The action: `run.started`, `item.archived`, `item.failed`, `item.awaiting`, `item.skipped`, `run.completed`, `chain.repaired`. */
+  /** The action: `run.started`, `item.archived`, `item.failed`, `item.awaiting`, `item.skipped`, `attachment.sent`, `attachment.refused`, `attachment.failed`, `run.completed`, `chain.repaired`. */
   readonly type: string;
   /** When the state change happened (ISO 8601, UTC). */
   readonly at: string;
@@ -61,6 +61,21 @@ export interface AuditFields {
   readonly retryAt?: string;
   readonly counts?: Readonly<Record<string, number>>;
   readonly error?: { readonly errorTag: string; readonly reason: string };
+  /** The attach flow: where an attachment went and what it was (ids and digests only). */
+  readonly attachment?: {
+    readonly contact: {
+      readonly contactNumber?: string;
+      readonly threadId?: string;
+      readonly channelId: string;
+    };
+    readonly fileName?: string;
+    readonly sha256?: string;
+    readonly mimeType?: string;
+    readonly size?: number;
+    readonly attachmentId?: string;
+    readonly messageId?: string;
+    readonly threadId?: string;
+  };
   /** `chain.repaired`: what was found and where (byte offsets in the file). */
   readonly repair?: {
     readonly cause: RepairCause;

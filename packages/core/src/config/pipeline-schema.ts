@@ -29,9 +29,19 @@ export const pipelineSchema: JsonSchema = {
   title: 'cxarchive pipeline',
   type: 'object',
   additionalProperties: false,
-  required: ['version', 'tenant', 'source', 'codec', 'sinks'],
+  required: ['version', 'tenant', 'source', 'sinks'],
+  // The archive flow encodes every object: it needs a codec. The attach flow stores nothing.
+  if: { properties: { flow: { const: 'attach' } }, required: ['flow'] },
+  then: {},
+  else: { required: ['codec'] },
   properties: {
     version: { const: 1, description: 'Version of the pipeline file format. Always 1.' },
+    flow: {
+      enum: ['archive', 'attach'],
+      default: 'archive',
+      description:
+        'What a run does. archive: the source\'s items (CXone contacts, recordings) encoded by the codec into the sinks. attach: the source\'s files (source files) validated and scanned by the transforms, then sent into CXone digital conversations by the one sink (cxone-dfo), each a durable job; no codec.',
+    },
     tenant: {
       type: 'string',
       pattern: TENANT_PATTERN,
@@ -45,7 +55,10 @@ export const pipelineSchema: JsonSchema = {
       default: [],
       description: 'Transforms applied to each item, in order.',
     },
-    codec: pluginRef('codec'),
+    codec: {
+      ...pluginRef('codec'),
+      description: 'The codec plugin and its options. Required by the archive flow; the attach flow has none.',
+    },
     sinks: {
       type: 'array',
       items: pluginRef('sink'),
@@ -223,7 +236,10 @@ export interface PipelineConfig {
   readonly tenant: string;
   readonly source: PluginRef;
   readonly transforms: readonly PluginRef[];
-  readonly codec: PluginRef;
+  /** What a run does (default `archive`). */
+  readonly flow: 'archive' | 'attach';
+  /** Required by the archive flow; the attach flow has none. */
+  readonly codec?: PluginRef;
   readonly sinks: readonly PluginRef[];
   readonly notifiers: readonly PluginRef[];
   readonly retry: {

@@ -7,6 +7,7 @@ import { type Interpolation, interpolationOf, locate } from '../config/yaml-sour
 import type { PluginDefinition, PluginKind } from '../plugin/define-plugin.js';
 import { PluginResolutionError, type ResolveOptions, resolvePlugin } from '../plugin/resolve-plugin.js';
 import type { SecretScrubber } from '../redacted.js';
+import { NO_CODEC } from './no-codec.js';
 
 /** A plugin reference from the file, resolved and with its options validated. */
 export interface PreparedPlugin<K extends PluginKind = PluginKind> {
@@ -159,7 +160,11 @@ export const preparePipeline = async (
   const transforms = await Promise.all(
     list(config.transforms).map((t, i) => maybe('transform', t, ['transforms', i])),
   );
-  const codec = await maybe('codec', config.codec, ['codec']);
+  // The attach flow stores nothing: no codec (one refusing every call stands in).
+  const codec =
+    config.flow === 'attach' && config.codec === undefined
+      ? NO_CODEC
+      : await maybe('codec', config.codec, ['codec']);
   const sinks = await Promise.all(list(config.sinks).map((s, i) => maybe('sink', s, ['sinks', i])));
   const notifiers = await Promise.all(
     list(config.notifiers).map((n, i) => maybe('notifier', n, ['notifiers', i])),
@@ -232,6 +237,15 @@ export const prepareArchive = async (
   const issues: ConfigIssue[] = [];
   const { maybe, list } = pluginPreparer(loaded, options, issues);
   const { config } = loaded;
+  if (config.flow === 'attach')
+    throw new ConfigError([
+      {
+        file: loaded.file,
+        path: 'flow',
+        message: 'this pipeline sends files (flow: attach): it archives nothing to read back',
+        hint: 'restore, verify, keys and sync work on archive pipelines; `cxarchive audit` and the run reports tell what was sent',
+      },
+    ]);
   const codec = await maybe('codec', config.codec, ['codec']);
   const sinks = await Promise.all(list(config.sinks).map((s, i) => maybe('sink', s, ['sinks', i])));
   if (issues.length > 0) throw new ConfigError(issues);

@@ -297,6 +297,8 @@ export interface UploadedAttachment {
 export interface SentAttachment {
   readonly messageId: string;
   readonly threadId?: string;
+  /** The case the message landed on, when the destination tells it (confirm may need it). */
+  readonly contactNumber?: string;
 }
 
 /**
@@ -339,6 +341,14 @@ interface EventBase {
   readonly at: string;
 }
 
+/** What the attach flow tells about an attachment: ids and digests, never content or URLs. */
+interface AttachmentEventBase extends EventBase {
+  readonly itemId: string;
+  readonly contact: AttachmentTarget['contact'];
+  readonly fileName?: string;
+  readonly sha256?: string;
+}
+
 export type PipelineEvent =
   | ({ readonly type: 'run.started' } & EventBase)
   | ({
@@ -366,6 +376,25 @@ export type PipelineEvent =
       readonly itemId: string;
       readonly reason: string;
     } & EventBase)
+  | ({
+      readonly type: 'attachment.sent';
+      readonly mimeType: string;
+      readonly size: number;
+      readonly attachmentId: string;
+      readonly messageId: string;
+      readonly threadId?: string;
+    } & AttachmentEventBase)
+  /** Refused by a check (validation, malware scan, manifest): not sent, never retried as it is. */
+  | ({
+      readonly type: 'attachment.refused';
+      readonly errorTag: string;
+      readonly reason: string;
+    } & AttachmentEventBase)
+  | ({
+      readonly type: 'attachment.failed';
+      readonly errorTag: string;
+      readonly reason: string;
+    } & AttachmentEventBase)
   | ({
       readonly type: 'run.completed';
       readonly status: 'succeeded' | 'completed_with_failures' | 'failed' | 'interrupted';

@@ -194,156 +194,172 @@ export const archiveFlow = (
   flowCtx: FlowContext,
   start: Checkpoint | undefined,
   tally: Ref.Ref<Tally>,
-): Effect.Effect<ArchiveFlowResult> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      const flowScope = yield* Effect.scope;
-      // Acknowledgements run beside the items, from the ledger, and get `acknowledgeDrainMs` after them.
-      const acknowledger = makeAcknowledger(flowCtx, tally);
-      const acknowledged: FlowContext = acknowledger
-        ? { ...flowCtx, archivedToAcknowledge: acknowledger.wake }
-        : flowCtx;
-      // In the batch layout, records go to batches stored beside the items (batcher.ts).
-      const ctx: FlowContext =
-        acknowledged.layout.records === 'batch'
-          ? {
-              ...acknowledged,
-              batcher: makeBatcher(acknowledged, {
-                batchSize: acknowledged.layout.batchSize,
-                store: (unit, itemId, targets) => storeUnitWithRetry(acknowledged, unit, itemId, targets),
-                scope: flowScope,
-                ...(acknowledger ? { acknowledged: acknowledger.wake } : {}),
-              }),
-            }
-          : acknowledged;
-      // Items whose batch is not settled yet: each settles its page when its batch does.
-      let outstanding = 0;
-      const batchSettled = Latch.makeUnsafe(false);
-      const acknowledging = acknowledger ? yield* Effect.forkChild(acknowledger.run) : undefined;
-      const tracker = new CheckpointTracker();
-      let listingError: PluginError | undefined;
+): Effect.Effect<ArchiveFlowResult> => itemsFlow(processItem)(flowCtx, start, tally);
 
-      const unsettled = Stream.paginate<UnsettledCursor | undefined, PageOfRefs>(undefined, (cursor) =>
-        Effect.promise(() =>
-          ctx.ledger.unsettledPage(ctx.tenant, ctx.sourceId, ctx.runId, ctx.now(), cursor, UNSETTLED_PAGE),
-        ).pipe(Effect.map(({ refs, next }) => [[{ refs }], Option.fromNullishOr(next)] as const)),
-      );
+/** What becomes of one listed item in a flow: the archive flow's `processItem`, the attach flow's own. */
+export type ItemProgram = typeof processItem;
 
-      let lastListed = start;
-      let pageNo = 0;
-      const where = `${ctx.source.label}.pages`;
-      const state: { stopped?: string } = {};
-      const listing = Stream.suspend(() => {
-        let pages: AsyncIterable<unknown>;
-        try {
-          pages = ctx.source.instance.pages(lastListed, ctx.signal);
-        } catch (cause) {
-          return Stream.fail(defect(where, cause));
-        }
-        return Stream.fromAsyncIterable(pages, (cause) => defect(where, cause));
-      }).pipe(
-        Stream.mapEffect((value) => {
-          const result = value as Result<Page, PluginError>;
-          if (result === null || typeof result !== 'object' || typeof result.isOk !== 'function')
-            return Effect.fail(defect(where, new TypeError('yielded something that is not a Result')));
-          return result.isOk() ? Effect.succeed(result.value) : Effect.fail(labelled(result.error, where));
-        }),
-        Stream.mapEffect((page) => {
-          const problem = pageProblem(page);
-          if (problem) return Effect.fail(defect(where, new TypeError(problem)));
-          lastListed = page.checkpoint;
-          const n = pageNo++;
-          tracker.listed(n, page.items.length);
-          return Effect.succeed<PageOfRefs>({ refs: page.items, page: n, checkpoint: page.checkpoint });
-        }),
-        Stream.retry(
-          retrySchedule(
-            ctx.policy,
-            ctx.budgets,
-            {
-              onRetry: (info) =>
-                ctx.logger.warn('the listing failed; resuming from the last page it delivered', {
-                  errorTag: info.error._tag,
-                  delayMs: info.delayMs,
-                  reason: ctx.scrubber.scrub(info.error.message),
+/**
+ * The flow of listed items (unsettled ones first, then the source's listing from `start`), each
+ * processed by `program`, `concurrency` at a time, with the checkpoint committed behind them: what
+ * the archive flow and the attach flow share.
+ */
+export const itemsFlow =
+  (program: ItemProgram) =>
+  (
+    flowCtx: FlowContext,
+    start: Checkpoint | undefined,
+    tally: Ref.Ref<Tally>,
+  ): Effect.Effect<ArchiveFlowResult> =>
+    Effect.scoped(
+      Effect.gen(function* () {
+        const flowScope = yield* Effect.scope;
+        // Acknowledgements run beside the items, from the ledger, and get `acknowledgeDrainMs` after them.
+        const acknowledger = makeAcknowledger(flowCtx, tally);
+        const acknowledged: FlowContext = acknowledger
+          ? { ...flowCtx, archivedToAcknowledge: acknowledger.wake }
+          : flowCtx;
+        // In the batch layout, records go to batches stored beside the items (batcher.ts).
+        const ctx: FlowContext =
+          acknowledged.layout.records === 'batch'
+            ? {
+                ...acknowledged,
+                batcher: makeBatcher(acknowledged, {
+                  batchSize: acknowledged.layout.batchSize,
+                  store: (unit, itemId, targets) => storeUnitWithRetry(acknowledged, unit, itemId, targets),
+                  scope: flowScope,
+                  ...(acknowledger ? { acknowledged: acknowledger.wake } : {}),
                 }),
-            },
-            state,
-          ),
-        ),
-        Stream.catch((error: PluginError) => {
-          listingError =
-            state.stopped && isPluginError(error)
-              ? { ...error, message: `${error.message} (${state.stopped})` }
-              : error;
-          return Stream.empty;
-        }),
-      );
+              }
+            : acknowledged;
+        // Items whose batch is not settled yet: each settles its page when its batch does.
+        let outstanding = 0;
+        const batchSettled = Latch.makeUnsafe(false);
+        const acknowledging = acknowledger ? yield* Effect.forkChild(acknowledger.run) : undefined;
+        const tracker = new CheckpointTracker();
+        let listingError: PluginError | undefined;
 
-      // Checkpoints are cumulative: the newest ready one says everything the others say.
-      const commitReady = Effect.gen(function* () {
-        const checkpoint = tracker.ready().at(-1);
-        if (checkpoint !== undefined)
-          yield* Effect.promise(() =>
-            ctx.ledger.setCheckpoint(ctx.tenant, ctx.sourceId, checkpoint, ctx.now()),
-          );
-      });
+        const unsettled = Stream.paginate<UnsettledCursor | undefined, PageOfRefs>(undefined, (cursor) =>
+          Effect.promise(() =>
+            ctx.ledger.unsettledPage(ctx.tenant, ctx.sourceId, ctx.runId, ctx.now(), cursor, UNSETTLED_PAGE),
+          ).pipe(Effect.map(({ refs, next }) => [[{ refs }], Option.fromNullishOr(next)] as const)),
+        );
 
-      const count = (outcome: ItemOutcome) => Ref.update(tally, (t) => addOutcome(t, outcome));
-      // Settled with its batch: the page waits for it.
-      const awaitBatch = (page: number | undefined, settled: Promise<ItemOutcome>): void => {
-        outstanding++;
-        void settled.then(() => {
-          if (page !== undefined) tracker.settled(page);
-          outstanding--;
-          Latch.openUnsafe(batchSettled);
-        });
-      };
-
-      yield* Stream.concat(unsettled, listing).pipe(
-        Stream.mapEffect((page) => beginPage(ctx, page, tally)),
-        Stream.flatMap((elements) => Stream.fromIterable(elements)),
-        Stream.mapEffect(
-          (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome | BatchedItem }> =>
-            el.kind === 'item'
-              ? Effect.map(
-                  processItem(ctx, el.ref, count, {
-                    begin: el.begin,
-                    ...(el.prepared ? { prepared: el.prepared } : {}),
-                  }),
-                  (outcome) => ({ el, outcome }),
-                )
-              : Effect.succeed({ el }),
-          { concurrency: ctx.concurrency, unordered: true },
-        ),
-        Stream.runForEach(({ el, outcome }) =>
-          Effect.gen(function* () {
-            if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
-            else if (el.kind === 'batched') for (const settled of el.settled) awaitBatch(el.page, settled);
-            else if (el.kind === 'settled') {
-              if (el.page !== undefined) for (let i = 0; i < el.count; i++) tracker.settled(el.page);
-            } else if (outcome?.status === 'batched') awaitBatch(el.page, outcome.settled);
-            // The outcome was counted by the item itself, when it settled.
-            else if (outcome && el.page !== undefined) tracker.settled(el.page);
-            yield* commitReady;
+        let lastListed = start;
+        let pageNo = 0;
+        const where = `${ctx.source.label}.pages`;
+        const state: { stopped?: string } = {};
+        const listing = Stream.suspend(() => {
+          let pages: AsyncIterable<unknown>;
+          try {
+            pages = ctx.source.instance.pages(lastListed, ctx.signal);
+          } catch (cause) {
+            return Stream.fail(defect(where, cause));
+          }
+          return Stream.fromAsyncIterable(pages, (cause) => defect(where, cause));
+        }).pipe(
+          Stream.mapEffect((value) => {
+            const result = value as Result<Page, PluginError>;
+            if (result === null || typeof result !== 'object' || typeof result.isOk !== 'function')
+              return Effect.fail(defect(where, new TypeError('yielded something that is not a Result')));
+            return result.isOk() ? Effect.succeed(result.value) : Effect.fail(labelled(result.error, where));
           }),
-        ),
-      );
-      if (ctx.batcher) {
-        yield* ctx.batcher.finish();
-        // Every batch is settled now; what remains is the last pages' checkpoints.
-        while (outstanding > 0) {
-          yield* batchSettled.await;
-          Latch.closeUnsafe(batchSettled);
+          Stream.mapEffect((page) => {
+            const problem = pageProblem(page);
+            if (problem) return Effect.fail(defect(where, new TypeError(problem)));
+            lastListed = page.checkpoint;
+            const n = pageNo++;
+            tracker.listed(n, page.items.length);
+            return Effect.succeed<PageOfRefs>({ refs: page.items, page: n, checkpoint: page.checkpoint });
+          }),
+          Stream.retry(
+            retrySchedule(
+              ctx.policy,
+              ctx.budgets,
+              {
+                onRetry: (info) =>
+                  ctx.logger.warn('the listing failed; resuming from the last page it delivered', {
+                    errorTag: info.error._tag,
+                    delayMs: info.delayMs,
+                    reason: ctx.scrubber.scrub(info.error.message),
+                  }),
+              },
+              state,
+            ),
+          ),
+          Stream.catch((error: PluginError) => {
+            listingError =
+              state.stopped && isPluginError(error)
+                ? { ...error, message: `${error.message} (${state.stopped})` }
+                : error;
+            return Stream.empty;
+          }),
+        );
+
+        // Checkpoints are cumulative: the newest ready one says everything the others say.
+        const commitReady = Effect.gen(function* () {
+          const checkpoint = tracker.ready().at(-1);
+          if (checkpoint !== undefined)
+            yield* Effect.promise(() =>
+              ctx.ledger.setCheckpoint(ctx.tenant, ctx.sourceId, checkpoint, ctx.now()),
+            );
+        });
+
+        const count = (outcome: ItemOutcome) => Ref.update(tally, (t) => addOutcome(t, outcome));
+        // Settled with its batch: the page waits for it.
+        const awaitBatch = (page: number | undefined, settled: Promise<ItemOutcome>): void => {
+          outstanding++;
+          void settled.then(() => {
+            if (page !== undefined) tracker.settled(page);
+            outstanding--;
+            Latch.openUnsafe(batchSettled);
+          });
+        };
+
+        yield* Stream.concat(unsettled, listing).pipe(
+          Stream.mapEffect((page) => beginPage(ctx, page, tally)),
+          Stream.flatMap((elements) => Stream.fromIterable(elements)),
+          Stream.mapEffect(
+            (el): Effect.Effect<{ el: Element; outcome?: ItemOutcome | BatchedItem }> =>
+              el.kind === 'item'
+                ? Effect.map(
+                    program(ctx, el.ref, count, {
+                      begin: el.begin,
+                      ...(el.prepared ? { prepared: el.prepared } : {}),
+                    }),
+                    (outcome) => ({ el, outcome }),
+                  )
+                : Effect.succeed({ el }),
+            { concurrency: ctx.concurrency, unordered: true },
+          ),
+          Stream.runForEach(({ el, outcome }) =>
+            Effect.gen(function* () {
+              if (el.kind === 'checkpoint') tracker.marked(el.page, el.checkpoint);
+              else if (el.kind === 'batched') for (const settled of el.settled) awaitBatch(el.page, settled);
+              else if (el.kind === 'settled') {
+                if (el.page !== undefined) for (let i = 0; i < el.count; i++) tracker.settled(el.page);
+              } else if (outcome?.status === 'batched') awaitBatch(el.page, outcome.settled);
+              // The outcome was counted by the item itself, when it settled.
+              else if (outcome && el.page !== undefined) tracker.settled(el.page);
+              yield* commitReady;
+            }),
+          ),
+        );
+        if (ctx.batcher) {
+          yield* ctx.batcher.finish();
+          // Every batch is settled now; what remains is the last pages' checkpoints.
+          while (outstanding > 0) {
+            yield* batchSettled.await;
+            Latch.closeUnsafe(batchSettled);
+          }
+          yield* commitReady;
         }
-        yield* commitReady;
-      }
-      if (acknowledger && acknowledging) {
-        acknowledger.finish();
-        const drained = yield* Effect.timeoutOption(Fiber.join(acknowledging), ctx.acknowledgeDrainMs);
-        // What is left stays pending in the ledger: a later run tells the source.
-        if (Option.isNone(drained)) yield* Fiber.interrupt(acknowledging);
-      }
-      return listingError ? { listingError } : {};
-    }),
-  );
+        if (acknowledger && acknowledging) {
+          acknowledger.finish();
+          const drained = yield* Effect.timeoutOption(Fiber.join(acknowledging), ctx.acknowledgeDrainMs);
+          // What is left stays pending in the ledger: a later run tells the source.
+          if (Option.isNone(drained)) yield* Fiber.interrupt(acknowledging);
+        }
+        return listingError ? { listingError } : {};
+      }),
+    );

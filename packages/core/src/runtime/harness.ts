@@ -10,7 +10,8 @@ import { silentLogger } from '../logger.js';
 import { pluginsOf } from '../pipeline/prepare-pipeline.js';
 import type { PluginError } from '../plugin/errors.js';
 import type { Checkpoint } from '../plugin/types.js';
-import { archiveFlow } from './archive-flow.js';
+import { archiveFlow, itemsFlow } from './archive-flow.js';
+import { attachItem } from './attach-item.js';
 import { InFlight } from './boundary.js';
 import { resolveBudgets } from './budgets.js';
 import { createEventBus } from './event-bus.js';
@@ -58,8 +59,32 @@ const laggingSinks = async (ctx: FlowContext): Promise<string[]> => {
   return warnings;
 };
 
+/** A sink that delivers attachments (`flow: attach`) cannot hold archive objects, and the reverse. */
+const sinksFor = (sinks: FlowContext['sinks'], attach: boolean): void => {
+  const delivers = (s: FlowContext['sinks'][number]) =>
+    (s.instance as unknown as { attachments?: unknown }).attachments === true;
+  if (attach) {
+    if (sinks.length !== 1 || !delivers(sinks[0]!))
+      throw new RunSetupError(
+        `the attach flow sends each file to one destination: \`sinks:\` must hold exactly one sink that delivers attachments (such as cxone-dfo); it holds ${sinks.map((s) => `${s.label} (${s.packageName})`).join(', ') || 'none'}`,
+      );
+    return;
+  }
+  for (const sink of sinks)
+    if (delivers(sink))
+      throw new RunSetupError(
+        `${sink.label} (${sink.packageName}) delivers attachments into CXone conversations and cannot hold archive objects: set \`flow: attach\` in the pipeline to send files, or use a storage sink (fs, s3, gcs, azure) to archive`,
+      );
+};
+
 /** The archive flow: source → transforms → codec → sinks, item by item (see archive-flow.ts). */
 export const ARCHIVE_FLOW: Flow = { name: 'archive', preflight: laggingSinks, run: archiveFlow };
+
+/**
+ * The attach flow (DESIGN §9): files listed by the source, validated and scanned by transforms,
+ * delivered by an attachment sink as durable jobs (see attach-item.ts).
+ */
+export const ATTACH_FLOW: Flow = { name: 'attach', run: itemsFlow(attachItem) };
 
 /** The sync flow: copies to each sink what other sinks hold for archived items (see sync-flow.ts). */
 export const SYNC_FLOW: Flow = { name: 'sync', run: syncFlow };
@@ -176,6 +201,7 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
           throw new RunSetupError(
             `${sink.label} (${sink.packageName}) cannot keep objects under retention, which this pipeline asks for (retention: ${config.retention.mode}, ${config.retention.period}): use a sink that can (s3 with Object Lock), or remove retention from the pipeline`,
           );
+    sinksFor(plugins.sinks, flow.name === 'attach');
     const policy = retryPolicyFrom(config.retry);
     const bus = createEventBus({
       // `state.auditLog` when the pipeline names one; beside the ledger the run opened otherwise.

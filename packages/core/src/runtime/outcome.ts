@@ -35,7 +35,7 @@ export type ItemOutcome =
   | {
       readonly status: 'skipped';
       readonly itemId: string;
-      readonly reason: 'already archived' | 'dropped by a transform' | 'dropped earlier';
+      readonly reason: 'already archived' | 'dropped by a transform' | 'dropped earlier' | 'already sent';
     }
   | { readonly status: 'duplicate'; readonly itemId: string };
 

@@ -112,7 +112,7 @@ interface Progress {
  * fetch → transforms: the item as it will be archived, or null when a transform dropped it. Goes on
  * from `prepared` when a quick pass began it.
  */
-const prepareItem = (
+export const prepareItem = (
   ctx: FlowContext,
   ref: ItemRef,
   hooks: RetryHooks,
@@ -241,7 +241,7 @@ export const noteOf = (ctx: FlowContext, item: Item): string | undefined => {
   return text.length > MAX_NOTE ? `${text.slice(0, MAX_NOTE - 1)}…` : text;
 };
 
-const eventBase = (ctx: FlowContext, itemId: string) => ({
+export const eventBase = (ctx: FlowContext, itemId: string) => ({
   runId: ctx.runId,
   tenant: ctx.tenant,
   itemId,
@@ -280,7 +280,7 @@ export const skippedOutcome = (
 /** Counts an outcome in the run's tally. */
 export type Count = (outcome: ItemOutcome) => Effect.Effect<void>;
 
-type Conclude = (
+export type Conclude = (
   settlement: Settlement | undefined,
   outcome: ItemOutcome,
   event?: Parameters<FlowContext['emit']>[0],
@@ -290,7 +290,7 @@ type Conclude = (
  * Settles an item, counts it and tells the world, as one step no interruption splits: an item the
  * ledger has settled is always in the report and the audit log.
  */
-const concluder =
+export const concluder =
   (ctx: FlowContext, itemId: string, count: Count): Conclude =>
   (settlement, outcome, event) =>
     Effect.uninterruptible(

@@ -1,6 +1,7 @@
 import { type AttachmentTarget, err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
 import type { DfoApi } from '@cxarchive/cxone-api';
 import type { DfoSentAttachment } from './send.js';
+import { type Tags, tagIdsOf } from './tags.js';
 
 const isHttpUrl = (value: unknown): boolean => {
   if (typeof value !== 'string') return false;
@@ -15,12 +16,14 @@ const isHttpUrl = (value: unknown): boolean => {
 /**
  * Reads the contact's messages back, `GET /contacts/{n}/messages` (GEN-DCON `getContactMessages`,
  * `MessageDetail.attachments[{friendlyName, url}]`): true when the sent message is there carrying an
- * attachment with the file's friendly name and a URL, false when it is not (yet). Whether CXone keeps
+ * attachment with the file's friendly name and a URL (and the manifest's tags), false when it is not
+ * (yet). Whether CXone keeps
  * the temporary URL on the stored message or rewrites it is not published [U], so the URL is checked
  * for presence, not equality.
  */
 export const confirmAttachment = async (
   dfo: DfoApi,
+  tags: Tags,
   target: AttachmentTarget,
   sent: DfoSentAttachment,
   signal: AbortSignal,
@@ -34,10 +37,13 @@ export const confirmAttachment = async (
       ),
     );
   }
+  const wanted = await tags.ids(target.tags ?? [], signal);
+  if (wanted.isErr()) return err(wanted.error);
   const listed = await dfo.listContactMessages(contactNumber, signal);
   if (listed.isErr()) return err(listed.error);
   const message = listed.value.data.find((m) => m.id === sent.messageId);
-  return ok(
-    message?.attachments?.some((a) => a.friendlyName === target.fileName && isHttpUrl(a.url)) === true,
-  );
+  if (message === undefined) return ok(false);
+  const carried = message.attachments?.some((a) => a.friendlyName === target.fileName && isHttpUrl(a.url));
+  const tagged = tagIdsOf(message);
+  return ok(carried === true && wanted.value.every((id) => tagged.includes(id)));
 };

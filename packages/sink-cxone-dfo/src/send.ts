@@ -9,8 +9,9 @@ import {
   type SentAttachment,
   type UploadedAttachment,
 } from '@cxarchive/core';
-import type { DfoApi, MessageDetail, MessageResult } from '@cxarchive/cxone-api';
+import type { ChannelMessage, DfoApi, MessageDetail, MessageResult } from '@cxarchive/cxone-api';
 import { expiredUpload, isRefusedAttachmentUrl } from './errors.js';
+import { type Tags, tagIdsOf } from './tags.js';
 
 /** What `send` answers: the message, its thread, and the case (contact number) it landed on. */
 export interface DfoSentAttachment extends SentAttachment {
@@ -23,6 +24,7 @@ export interface SendDeps {
   readonly expiryMarginMs: number;
   readonly customChannels: ReadonlySet<string>;
   readonly customChannelAuthor: string;
+  readonly tags: Tags;
 }
 
 /** The thread to write on, as the contact (or the manifest) gives it. */
@@ -122,6 +124,22 @@ const sentFrom = (result: MessageResult, thread: Thread): DfoSentAttachment => {
   };
 };
 
+/** Adds the tags the message lacks (PUT is idempotent: a retried send tags the same message). */
+const ensureTags = async (
+  tags: Tags,
+  message: Record<string, unknown> & { id: string },
+  want: readonly number[],
+  signal: AbortSignal,
+): Promise<Result<void, PluginError>> => {
+  const have = tagIdsOf(message);
+  for (const id of want) {
+    if (have.includes(id)) continue;
+    const added = await tags.add(message.id, id, signal);
+    if (added.isErr()) return err(added.error);
+  }
+  return ok(undefined);
+};
+
 /**
  * Sends the message that binds the upload to the contact's thread (reference/cxone-fidelity.md
  * §4(a) step 4): a native channel gets an agent-style reply, `POST /channels/{id}/outbound`
@@ -146,12 +164,17 @@ export const sendAttachment = async (
       ),
     );
   }
+  // Tags first: an unknown one refuses the row before anything is sent.
+  const tagIds = await deps.tags.ids(target.tags ?? [], signal);
+  if (tagIds.isErr()) return err(tagIds.error);
   const thread = await resolveThread(deps.dfo, target, signal);
   if (thread.isErr()) return err(thread.error);
   if (thread.value.contactNumber !== undefined) {
     const found = await alreadySent(deps.dfo, thread.value.contactNumber, uploaded.url, signal);
     if (found.isErr()) return err(found.error);
     if (found.value !== undefined) {
+      const tagged = await ensureTags(deps.tags, found.value, tagIds.value, signal);
+      if (tagged.isErr()) return err(tagged.error);
       return ok({
         messageId: found.value.id,
         threadId: thread.value.idOnExternalPlatform,
@@ -173,7 +196,9 @@ export const sendAttachment = async (
           messageContent,
           authorEndUserIdentity: { idOnExternalPlatform: deps.customChannelAuthor },
           attachments: [{ friendlyName: target.fileName, url: uploaded.url }],
-        },
+          // GEN-MSG NewMessage.tagIds (not in cxone-api's ChannelMessage type; sent as given).
+          ...(tagIds.value.length === 0 ? {} : { tagIds: tagIds.value }),
+        } as ChannelMessage,
         signal,
       )
     : await deps.dfo.sendOutbound(
@@ -196,5 +221,7 @@ export const sendAttachment = async (
     }
     return err(answer.error);
   }
+  const tagged = await ensureTags(deps.tags, answer.value.message, tagIds.value, signal);
+  if (tagged.isErr()) return err(tagged.error);
   return ok(sentFrom(answer.value, thread.value));
 };

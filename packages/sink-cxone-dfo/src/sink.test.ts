@@ -152,6 +152,64 @@ describe('a file delivered into a conversation', () => {
   });
 });
 
+describe('tags', () => {
+  it('tags an outbound message by title, and a retried send after a failed tagging sends nothing twice', async () => {
+    sim.faults.clear();
+    const { sink } = sinkOn(sim, clock);
+    const contact = nativeContact(sim, 6);
+    const bytes = fileBytes(40);
+    const target = targetFor(contact, bytes, { tags: ['signed-form', 'cxarchive'] });
+    const uploaded = (await sink.upload(target, bodyOf(bytes), signal))._unsafeUnwrap();
+    sim.faults.add({ route: 'dfo-message-tag', kind: 'status', status: 503, after: 1 });
+    const failed = (await sink.send(target, uploaded, signal))._unsafeUnwrapErr();
+    expect(failed._tag).toBe('Transient');
+    const sent = (await sink.send(target, uploaded, signal))._unsafeUnwrap();
+    const carrying = (await receivedBy(sim, contact.contactNumber)).filter((m) =>
+      m.attachments?.some((a) => a.url === uploaded.url),
+    );
+    expect(carrying).toHaveLength(1);
+    expect(carrying[0]?.id).toBe(sent.messageId);
+    expect((carrying[0] as { tags?: { title: string }[] }).tags?.map((t) => t.title)).toEqual([
+      'signed-form',
+      'cxarchive',
+    ]);
+    expect((await sink.confirm(target, sent, signal))._unsafeUnwrap()).toBe(true);
+    // A tag the message lacks: not confirmed.
+    const more = { ...target, tags: ['signed-form', 'invoice'] };
+    expect((await sink.confirm(more, sent, signal))._unsafeUnwrap()).toBe(false);
+    await sink.close?.();
+  });
+
+  it('sends tagIds with a custom-channel message', async () => {
+    const contact = customContact(sim, 2);
+    const { sink } = sinkOn(sim, clock, { customChannels: [contact.channel.id] });
+    const bytes = fileBytes(41);
+    const target = targetFor(contact, bytes, { tags: ['invoice', '101'] });
+    const uploaded = (await sink.upload(target, bodyOf(bytes), signal))._unsafeUnwrap();
+    sim.clearRequestLog();
+    const sent = (await sink.send(target, uploaded, signal))._unsafeUnwrap();
+    expect(sim.requestLog().some((r) => r.route === 'dfo-message-tag')).toBe(false);
+    const message = (await receivedBy(sim, contact.contactNumber)).find((m) => m.id === sent.messageId);
+    expect((message as { tags?: { id: number }[] }).tags?.map((t) => t.id)).toEqual([102, 101]);
+    expect((await sink.confirm(target, sent, signal))._unsafeUnwrap()).toBe(true);
+    await sink.close?.();
+  });
+
+  it('refuses an unknown tag before anything is sent', async () => {
+    const { sink } = sinkOn(sim, clock);
+    const contact = nativeContact(sim, 7);
+    const bytes = fileBytes(42);
+    const target = targetFor(contact, bytes, { tags: ['no-such-tag'] });
+    const uploaded = (await sink.upload(target, bodyOf(bytes), signal))._unsafeUnwrap();
+    const before = (await receivedBy(sim, contact.contactNumber)).length;
+    const refused = (await sink.send(target, uploaded, signal))._unsafeUnwrapErr();
+    expect(refused).toMatchObject({ _tag: 'InvalidInput', path: 'tags' });
+    expect(refused.message).toContain('no-such-tag');
+    expect(await receivedBy(sim, contact.contactNumber)).toHaveLength(before);
+    await sink.close?.();
+  });
+});
+
 describe('expired uploads', () => {
   it('are refused by send before any request, and within the margin, as Permanent {expired: true}', async () => {
     configureDfo(sim.url, { attachmentTtlSeconds: 300 });

@@ -16,6 +16,7 @@ import { notAnObjectStore } from './errors.js';
 import type { DfoSinkOptions } from './schema.js';
 import { type DfoSentAttachment, sendAttachment } from './send.js';
 import { resolveSettings } from './settings.js';
+import { createTags } from './tags.js';
 import { uploadAttachment } from './upload.js';
 
 /**
@@ -59,8 +60,10 @@ export const createDfoSink = (
     ...(settings.dfoBaseUrl === undefined ? {} : { dfoBaseUrl: settings.dfoBaseUrl }),
     uploadTimeoutMs: settings.uploadTimeoutMs,
   });
+  const tags = createTags(client, dfo);
   const sendDeps = {
     dfo,
+    tags,
     now,
     expiryMarginMs: settings.expiryMarginMs,
     customChannels: settings.customChannels,
@@ -74,7 +77,7 @@ export const createDfoSink = (
       ),
     send: (target, uploaded, signal) => wrap(() => sendAttachment(sendDeps, target, uploaded, signal)),
     confirm: (target, sent, signal) =>
-      wrap(() => confirmAttachment(dfo, target, sent as DfoSentAttachment, signal)),
+      wrap(() => confirmAttachment(dfo, tags, target, sent as DfoSentAttachment, signal)),
     checksums: [],
     put: (_key, body) => {
       body.destroy();

@@ -27,6 +27,7 @@ import {
   sendOutbound,
   updateMessageStatus,
 } from './dfo-send.js';
+import { addMessageTag, listTags, MESSAGE_TAG_PATH, TAGS_PATH } from './dfo-tags.js';
 
 /**
  * The digital (DFO 3.0) routes, served under `/dfo/3.0` on the simulator's base URL (real CXone:
@@ -74,6 +75,20 @@ export const DFO_ROUTES: readonly Route[] = [
     path: MESSAGE_NOTES_PATH,
     methods: ['POST'],
     handler: addMessageNote,
+    family: 'dfo',
+  },
+  {
+    name: 'dfo-tags',
+    path: TAGS_PATH,
+    methods: ['GET'],
+    handler: listTags,
+    family: 'dfo',
+  },
+  {
+    name: 'dfo-message-tag',
+    path: MESSAGE_TAG_PATH,
+    methods: ['PUT'],
+    handler: addMessageTag,
     family: 'dfo',
   },
   // Before the contact route: the first matching route wins.

@@ -3,6 +3,7 @@ import type { SimContext } from '../context.js';
 import { channelById, type DfoChannel, type DfoContact, dfoContactByThread } from '../dfo-data.js';
 import { agentUser, contactBody, seededMessageOf } from '../dfo-messages.js';
 import { addMessage, type DfoState, dfoState } from '../dfo-state.js';
+import { type DfoTag, tagById } from '../dfo-tags.js';
 import type { Reply } from '../reply.js';
 import type { RouteHandler } from '../route.js';
 import { checkAttachmentUrl } from './dfo-attachments.js';
@@ -106,6 +107,31 @@ function checkAttachments(
     });
   }
   return { ok: true, value: out };
+}
+
+/**
+ * `tagIds` of a `NewMessage` (GEN-MSG: `tagIds?: number[]`): predefined tags by id, each one known
+ * (else 400 `TagNotFound` naming it [U: the code is not published]).
+ */
+function checkTagIds(reply: Reply, value: unknown): Checked<DfoTag[]> {
+  if (value === undefined) return { ok: true, value: [] };
+  if (!Array.isArray(value)) return refused(reply, 'tagIds', 'tagIds must be an array of tag ids');
+  const tags: DfoTag[] = [];
+  for (const [i, id] of value.entries()) {
+    const tag = typeof id === 'number' && Number.isSafeInteger(id) ? tagById(id) : undefined;
+    if (tag === undefined) {
+      dfoError(reply, 400, [
+        {
+          field: `tagIds[${i}]`,
+          message: `Tag ${String(id).slice(0, 40)} not found`,
+          errorCode: 'TagNotFound',
+        },
+      ]);
+      return { ok: false };
+    }
+    if (!tags.includes(tag)) tags.push(tag);
+  }
+  return { ok: true, value: tags };
 }
 
 /** The channel (404 when unknown) and the contact of the thread on it (404 unknown, 400 other channel). */
@@ -262,6 +288,8 @@ export const createChannelMessage: RouteHandler = async ({ req, url, reply, ctx 
   }
   const attachments = checkAttachments(ctx, state, reply, body.attachments, false);
   if (!attachments.ok) return;
+  const tags = checkTagIds(reply, body.tagIds);
+  if (!tags.ok) return;
   const id = randomUUID();
   const iso = new Date(Date.parse(createdAt)).toISOString();
   const detail = {
@@ -273,6 +301,7 @@ export const createChannelMessage: RouteHandler = async ({ req, url, reply, ctx 
     messageContent: content.value,
     attachments: attachments.value,
     authorEndUserIdentity: body.authorEndUserIdentity,
+    tags: tags.value.map((tag) => ({ ...tag })),
   };
   addMessage(state, { id, contactNumber: contact.contactNumber, channelId: contact.channel.id, detail });
   state.messagesByExternalId.set(key, id);

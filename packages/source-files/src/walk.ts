@@ -1,5 +1,5 @@
-import type { Dir } from 'node:fs';
-import { opendir as fsOpendir } from 'node:fs/promises';
+import type { Dir, Dirent } from 'node:fs';
+import { opendir as fsOpendir, lstat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Directory entries read from the system at a time, per open directory. */
@@ -8,6 +8,16 @@ export const WALK_BUFFER = 32;
 export type OpenDir = (dir: string) => Promise<Dir>;
 
 const defaultOpendir: OpenDir = (dir) => fsOpendir(dir, { bufferSize: WALK_BUFFER });
+
+/** A filesystem that does not report entry types (DT_UNKNOWN) gives a Dirent that is nothing. */
+const isUnknown = (entry: Dirent): boolean =>
+  !entry.isFile() &&
+  !entry.isDirectory() &&
+  !entry.isSymbolicLink() &&
+  !entry.isFIFO() &&
+  !entry.isSocket() &&
+  !entry.isBlockDevice() &&
+  !entry.isCharacterDevice();
 
 /**
  * Every entry under `root` that is not a directory (files, and symbolic links, which are never
@@ -32,8 +42,9 @@ export async function* walkFiles(
         continue;
       }
       const relative = top.prefix + entry.name;
-      if (entry.isDirectory()) {
-        stack.push({ dir: await opendir(path.join(root, ...relative.split('/'))), prefix: `${relative}/` });
+      const full = path.join(root, ...relative.split('/'));
+      if (entry.isDirectory() || (isUnknown(entry) && (await lstat(full)).isDirectory())) {
+        stack.push({ dir: await opendir(full), prefix: `${relative}/` });
         continue;
       }
       if (relative === options.skip) continue;

@@ -66,11 +66,13 @@ describe('API budgets kept between runs of a tenant', () => {
     expect(await firstFile.attach(first)).toBeUndefined();
     await takeAt(first, DE.family, 1, now);
     await takeAt(first, MP.family, 3, now);
-    // Saved as the run goes, not only at its end: a run killed now has left its grants behind.
+    // Saved as the run goes, not only at its end: a run killed now has left its places behind.
     await firstFile.saved();
     const during = JSON.parse(readFileSync(file, 'utf8'));
-    expect(during.families[DE.family].grants).toEqual([1_000_000]);
-    expect(during.families[MP.family].grants).toEqual([1_000_000, 1_000_000, 1_000_000]);
+    const deHeld = 1_000_000 + first.get(DE.family)!.windowMs;
+    const mpHeld = 1_000_000 + first.get(MP.family)!.windowMs;
+    expect(during.families[DE.family].heldUntil).toEqual([deHeld]);
+    expect(during.families[MP.family].heldUntil).toEqual([mpHeld, mpHeld, mpHeld]);
     expect(await firstFile.close()).toBeUndefined();
 
     // The next run starts 5 s later: Data Extraction's 30 s and Media Playback's 5 minutes are not over.
@@ -101,7 +103,7 @@ describe('API budgets kept between runs of a tenant', () => {
     const second = new Budgets([DE, MP]);
     const secondFile = new BudgetStateFile(file, () => now);
     await secondFile.attach(second);
-    expect(second.state(now)[DE.family]).toEqual({ grants: [], blockedUntil: 0 });
+    expect(second.state(now)[DE.family]).toEqual({ heldUntil: [], blockedUntil: 0 });
     expect(await nextGrant(second, DE.family, now, 1)).toBe(now);
     await secondFile.close();
   });
@@ -122,7 +124,11 @@ describe('API budgets kept between runs of a tenant', () => {
   });
 
   it('a damaged or foreign file is named in a warning, ignored, and replaced by a good one', async () => {
-    for (const content of ['{"version":1,"families":{"media-playback":{"grants":"x"}}}', 'not json', '[]']) {
+    for (const content of [
+      '{"version":1,"families":{"media-playback":{"heldUntil":"x"}}}',
+      'not json',
+      '[]',
+    ]) {
       const file = stateFile();
       writeFileSync(file, content);
       const budgets = new Budgets([MP]);
@@ -130,10 +136,12 @@ describe('API budgets kept between runs of a tenant', () => {
       const warning = await state.attach(budgets);
       expect(warning).toContain(file);
       expect(warning).toContain('ignored');
-      expect(budgets.state(4_000_000)[MP.family]).toEqual({ grants: [], blockedUntil: 0 });
+      expect(budgets.state(4_000_000)[MP.family]).toEqual({ heldUntil: [], blockedUntil: 0 });
       await takeAt(budgets, MP.family, 1, 4_000_000);
       await state.close();
-      expect(JSON.parse(readFileSync(file, 'utf8')).families[MP.family].grants).toEqual([4_000_000]);
+      expect(JSON.parse(readFileSync(file, 'utf8')).families[MP.family].heldUntil).toEqual([
+        4_000_000 + budgets.get(MP.family)!.windowMs,
+      ]);
     }
   });
 

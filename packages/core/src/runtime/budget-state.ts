@@ -27,9 +27,9 @@ const parse = (text: string): { families: Record<string, BudgetState> } | { prob
   const families: Record<string, BudgetState> = {};
   for (const [family, state] of Object.entries(saved.families)) {
     const s = state as Partial<BudgetState> | null;
-    if (!Array.isArray(s?.grants) || !s.grants.every(isTime) || !isTime(s.blockedUntil))
-      return { problem: `family ${family} has no list of grant times and no blockedUntil` };
-    families[family] = { grants: s.grants, blockedUntil: s.blockedUntil };
+    if (!Array.isArray(s?.heldUntil) || !s.heldUntil.every(isTime) || !isTime(s.blockedUntil))
+      return { problem: `family ${family} has no list of times (heldUntil) and no blockedUntil` };
+    families[family] = { heldUntil: s.heldUntil, blockedUntil: s.blockedUntil };
   }
   return { families };
 };
@@ -42,12 +42,12 @@ const parse = (text: string): { families: Record<string, BudgetState> } | { prob
  * reliably say when to come back (reference/cxone-api.md §7), a whole window of waiting. Data
  * Extraction's 1 call per 30 s (D-DX) is the sharpest case: any two runs less than 30 s apart.
  *
- * `attach` reads the file into the run's budgets, then saves after every grant or throttle:
+ * `attach` reads the file into the run's budgets, then saves after every grant, settle or throttle:
  * one write at a time (written beside and renamed over, so a reader never sees half a file), a
  * change during a write saved right after it. A process killed between a grant and its save
  * loses that grant (milliseconds). Times are epoch milliseconds of `now`, the clock the budgets
- * count with (Effect's Clock reads the same `Date.now` outside tests). Memory and size: the grants
- * still inside each window, at most `requests` per family.
+ * count with (Effect's Clock reads the same `Date.now` outside tests). Memory and size: until when
+ * each place still held is held, at most `requests` per family.
  */
 export class BudgetStateFile {
   readonly file: string;

@@ -1,7 +1,14 @@
 import { Effect, Fiber } from 'effect';
 import { TestClock } from 'effect/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RequestBudget, resolveBudgets, windowMargin } from './budgets.js';
+import {
+  MIN_WINDOW_MARGIN_MS,
+  RequestBudget,
+  resolveBudgets,
+  UNSETTLED_HOLD_MS,
+  windowMargin,
+} from './budgets.js';
 
 const runTest = <A, E>(effect: Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.provide(effect, TestClock.layer()));
@@ -148,7 +155,7 @@ describe('request budgets', () => {
     expect(plain.windowMs).toBe(3000 + windowMargin(3000));
   });
 
-  it("takes on an earlier run's grants: a run started right after another waits for the window they fill", async () => {
+  it("takes on an earlier run's places: a run started right after another waits for the window they fill", async () => {
     const earlier = new RequestBudget({ family: 'f', requests: 3, perMs: 10_000, origin: 'declared' });
     const window = earlier.windowMs;
     await runTest(
@@ -158,7 +165,7 @@ describe('request budgets', () => {
       }),
     );
     const saved = earlier.state(2000);
-    expect(saved).toEqual({ grants: [1000, 1000, 1000], blockedUntil: 0 });
+    expect(saved).toEqual({ heldUntil: [1000 + window, 1000 + window, 1000 + window], blockedUntil: 0 });
 
     const later = new RequestBudget({ family: 'f', requests: 3, perMs: 10_000, origin: 'declared' });
     later.restore(saved, 2000);
@@ -182,20 +189,126 @@ describe('request budgets', () => {
     expect(at).toEqual([1000 + window]);
   });
 
-  it('restores only what still counts: old grants are forgotten, later ones clamped to now, a throttle kept', () => {
+  it('restores only what still counts: places already free are forgotten, far ones cut to a window, a throttle kept', () => {
     const bucket = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
     const window = bucket.windowMs;
-    bucket.restore({ grants: [0, 50, 100_000], blockedUntil: 10_500 }, 10_000);
-    // 0 and 50 left the window long ago; 100 000 (a clock set back since) counts as now.
-    expect(bucket.state(10_000)).toEqual({ grants: [10_000], blockedUntil: 10_500 });
+    bucket.restore({ heldUntil: [0, 9_000, 500_000], blockedUntil: 10_500 }, 10_000);
+    // 0 and 9 000 are over; 500 000 (a clock set back since) is held one window from now.
+    expect(bucket.state(10_000)).toEqual({ heldUntil: [10_000 + window], blockedUntil: 10_500 });
     // A block further away than a window (the clock was set back) is cut to one window.
     const other = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
-    other.restore({ grants: [], blockedUntil: 99_999 }, 10_000);
+    other.restore({ heldUntil: [], blockedUntil: 99_999 }, 10_000);
     expect(other.state(10_000).blockedUntil).toBe(11_000);
-    // More grants than the budget's requests: the latest ones decide.
+    // More places than the budget's requests: those held longest decide.
     const few = new RequestBudget({ family: 'f', requests: 2, perMs: 1000, origin: 'declared' });
-    few.restore({ grants: [9_900, 9_950, 9_990], blockedUntil: 0 }, 10_000);
-    expect(few.state(10_000).grants).toEqual([9_950, 9_990]);
-    expect(few.state(9_950 + window).grants).toEqual([9_990]);
+    few.restore({ heldUntil: [10_100, 10_150, 10_190], blockedUntil: 0 }, 10_000);
+    expect(few.state(10_000).heldUntil).toEqual([10_150, 10_190]);
+    expect(few.state(10_150).heldUntil).toEqual([10_190]);
+  });
+
+  describe('a request whose answer is reported (takeTracked)', () => {
+    const now = TestClock.testClockWith((c) => Effect.sync(() => c.currentTimeMillisUnsafe()));
+    /** One tracked request settled after `settleAfter` ms (never when undefined), then when a second one goes. */
+    const secondAfter = async (settleAfter: number | undefined, answered = true) => {
+      const bucket = new RequestBudget({ family: 'f', requests: 1, perMs: 3000, origin: 'declared' });
+      let second: number | undefined;
+      await runTest(
+        Effect.gen(function* () {
+          const ticket = yield* bucket.takeTracked;
+          const next = yield* Effect.forkChild(
+            Effect.flatMap(bucket.take, () =>
+              Effect.map(now, (t) => {
+                second = t;
+              }),
+            ),
+          );
+          if (settleAfter !== undefined) {
+            yield* TestClock.adjust(settleAfter);
+            yield* ticket.settle(answered);
+            yield* ticket.settle(true);
+          }
+          yield* TestClock.adjust(UNSETTLED_HOLD_MS + 10_000);
+          yield* Fiber.join(next);
+        }),
+      );
+      return { second, bucket };
+    };
+
+    it('answered quickly, its place is free a window (and 0.1 %) after the answer: sooner than the margin allows', async () => {
+      const { second, bucket } = await secondAfter(10);
+      expect(bucket.answeredWindowMs).toBe(3003);
+      expect(second).toBe(10 + 3003);
+      expect(second).toBeLessThan(bucket.windowMs);
+    });
+
+    it('answered slowly, its place is held a window after the answer: longer than the margin would', async () => {
+      const { second, bucket } = await secondAfter(1000);
+      expect(second).toBe(1000 + 3003);
+      expect(second).toBeGreaterThan(bucket.windowMs);
+    });
+
+    it('ended without an answer, it holds its place for the longer of both rules and the real-time margin', async () => {
+      const { second, bucket } = await secondAfter(10, false);
+      expect(second).toBe(Math.max(bucket.windowMs, 10 + 3003 + MIN_WINDOW_MARGIN_MS));
+    });
+
+    it('never settled, it holds its place past the window for UNSETTLED_HOLD_MS, then lets the family go on', async () => {
+      const { second, bucket } = await secondAfter(undefined);
+      expect(second).toBe(bucket.windowMs + UNSETTLED_HOLD_MS);
+    });
+
+    it('the server never counts more than the budget in a window, wherever between a request and its answer it counts it', async () => {
+      const maxInAnyWindow = (times: number[], perMs: number) => {
+        const sorted = [...times].sort((a, b) => a - b);
+        let most = 0;
+        for (let i = 0; i < sorted.length; i++) {
+          let j = i;
+          while (j < sorted.length && sorted[j]! < sorted[i]! + perMs) j++;
+          most = Math.max(most, j - i);
+        }
+        return most;
+      };
+      const request = fc.record({
+        answerMs: fc.integer({ min: 0, max: 2000 }),
+        // Where between being let through and the answer the server counts it (0..1).
+        countedAt: fc.double({ min: 0, max: 1, noNaN: true }),
+        answered: fc.boolean(),
+      });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.integer({ min: 1, max: 4 }),
+          fc.array(request, { minLength: 1, maxLength: 16 }),
+          async (requests, list) => {
+            const perMs = 1000;
+            const bucket = new RequestBudget({ family: 'f', requests, perMs, origin: 'declared' });
+            const counted: number[] = [];
+            await runTest(
+              Effect.gen(function* () {
+                const fibers = [];
+                for (const r of list)
+                  fibers.push(
+                    yield* Effect.forkChild(
+                      Effect.gen(function* () {
+                        const ticket = yield* bucket.takeTracked;
+                        const sent = yield* now;
+                        yield* Effect.sleep(r.answerMs);
+                        // Without an answer, what was sent may arrive up to the real-time margin later.
+                        const latest = r.answered ? r.answerMs : r.answerMs + MIN_WINDOW_MARGIN_MS;
+                        counted.push(sent + r.countedAt * latest);
+                        yield* ticket.settle(r.answered);
+                      }),
+                    ),
+                  );
+                for (let t = 0; t < 200; t++) yield* TestClock.adjust(250);
+                for (const f of fibers) yield* Fiber.join(f);
+              }),
+            );
+            expect(counted).toHaveLength(list.length);
+            expect(maxInAnyWindow(counted, perMs)).toBeLessThanOrEqual(requests);
+          },
+        ),
+        { numRuns: 40 },
+      );
+    });
   });
 });

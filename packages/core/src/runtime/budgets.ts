@@ -25,10 +25,18 @@ export interface BudgetStats {
 
 /** What a budget remembers of the requests it let through: enough for a later run to go on from. */
 export interface BudgetState {
-  /** When the requests still inside the window were let through (epoch ms, ascending). */
-  readonly grants: readonly number[];
+  /** Until when each place taken in the window is held (epoch ms, ascending). */
+  readonly heldUntil: readonly number[];
   /** Until when a server's throttle holds the family back (epoch ms; 0 for none). */
   readonly blockedUntil: number;
+}
+
+/**
+ * A request let through by `RequestBudget.takeTracked`: its caller settles it when the answer has
+ * come (`answered`: a response head) or the request ended without one (failed, aborted).
+ */
+export interface BudgetTicket {
+  readonly settle: (answered: boolean) => Effect.Effect<void>;
 }
 
 /** The real-time part of the margin: see `windowMargin`. */
@@ -44,84 +52,172 @@ export const WINDOW_MARGIN_SHARE = 0.005;
  * offset between our clock and CXone's can make it exceed the limit: any window CXone counts over
  * lies inside one of ours. Two things can, and the margin covers both:
  * - requests reach CXone later than they were let through, and not all equally late: an event loop
- *   busy with other work (over 100 ms was seen here on a loaded two-core machine), a new connection
- *   (DNS, TCP and TLS round trips; a lost SYN is sent again only after TCP's initial retransmission
- *   timeout of 1 s, RFC 6298 §2.1 and §5.7). An old request that arrived late next to a new one that
- *   arrived early puts both in one window of CXone's. This part does not grow with the window;
+ *   busy with other work (over 100 ms was seen here on a loaded two-core machine, 250 ms under
+ *   heavy load), a new connection (DNS, TCP and TLS round trips; a lost SYN is sent again only
+ *   after TCP's initial retransmission timeout of 1 s, RFC 6298 §2.1 and §5.7). An old request that
+ *   arrived late next to a new one that arrived early puts both in one window of CXone's. This part
+ *   does not grow with the window;
  * - the two clocks do not tick at quite the same rate: NTP slews a clock by at most 0.5 ms per second
  *   (500 ppm, the kernel's limit, ntpd(8) on `-x`), so two clocks being corrected in opposite
  *   directions drift apart by up to 0.1 % of a window; and a quartz without NTP by about 0.01 %.
  * So: at least 250 ms, and 0.5 % of the window (five times the worst slew of both clocks), which is
  * 1.5 s on CXone's 5-minute Media Playback window (also more than one lost SYN): 99.5 % of the
  * budget stays usable. The fixed 250 ms costs a short window more: 2.5 % of a 10 s window, 11 % of a
- * 2 s one. A window shorter than a second or two is rarely a server's real limit; a test that
- * compresses time can set a margin compressed by the same factor.
+ * 2 s one. A request whose answer the caller reports (`takeTracked`) needs no guess of the first
+ * kind: see `ANSWERED_MARGIN_SHARE`.
  */
 export const windowMargin = (perMs: number): number =>
   Math.max(MIN_WINDOW_MARGIN_MS, Math.ceil(perMs * WINDOW_MARGIN_SHARE));
 
 /**
+ * The margin after an answered request (`takeTracked`): only the clocks' rates (0.1 %, two clocks
+ * slewed at ntpd's 500 ppm in opposite directions, see `windowMargin`). The server counted the
+ * request somewhere between its being let through and its answer reaching us, so a place freed a
+ * window after the answer can never put two requests in one window of the server's, however late
+ * the old one arrived: no real-time guess is needed.
+ */
+export const ANSWERED_MARGIN_SHARE = 0.001;
+
+/**
+ * How long past its window a tracked request that is never settled holds its place (a caller that
+ * does not settle is a defect; the family must not stop for good because of it).
+ */
+export const UNSETTLED_HOLD_MS = 10 * 60_000;
+
+/** A place in the window: held until `until` (epoch ms). */
+interface Place {
+  until: number;
+}
+
+/**
  * A request budget: at most `requests` requests in any window of `perMs` (plus its margin, see
  * `windowMargin`): a sliding window, so the server's limit is not exceeded whatever its window
- * boundaries are. Takes go one at a time, in arrival order, each waiting until the window has room
- * (and any block a server's throttle put on the family has passed); a request is counted at the
- * moment it is let through, never at an earlier reservation. Time comes from Effect's Clock, so
- * TestClock drives it. Memory: the last `requests` grant times.
+ * boundaries are. Every request let through takes a place, held for the window and its margin from
+ * the moment it was let through (`take`), or for the window and `ANSWERED_MARGIN_SHARE` from the
+ * moment its answer came (`takeTracked`, settled by the caller). Takes go one at a time, in arrival
+ * order, each waiting until a place is free (and any block a server's throttle put on the family has
+ * passed); a request is counted at the moment it is let through, never at an earlier reservation.
+ * Time comes from Effect's Clock, so TestClock drives it. Memory: `requests` places.
  */
 export class RequestBudget {
   readonly spec: BudgetSpec;
-  /** The window plus its margin: how long a request holds its place. */
+  /** The window plus its margin: how long a request holds its place after it was let through. */
   readonly windowMs: number;
-  /** Times of the requests let through within the last window, ascending. */
-  readonly #grants: number[] = [];
+  /** The window plus the margin after an answer (`takeTracked`). */
+  readonly answeredWindowMs: number;
+  /** The places taken and not yet free, in the order they were taken. */
+  #places: Place[] = [];
   readonly #turn = Semaphore.makeUnsafe(1);
   #blockedUntil = 0;
   #stats = { taken: 0, waits: 0, waitedMs: 0, throttled: 0 };
   #onChange: (() => void) | undefined;
+  /** The take waiting for a place, woken early when a settle frees one sooner than it expected. */
+  readonly #wakers = new Set<() => void>();
 
   constructor(spec: BudgetSpec) {
     this.spec = spec;
     this.windowMs = spec.perMs + (spec.marginMs ?? windowMargin(spec.perMs));
+    this.answeredWindowMs = spec.perMs + Math.ceil(spec.perMs * ANSWERED_MARGIN_SHARE);
   }
 
   get stats(): BudgetStats {
     return { ...this.#stats };
   }
 
-  /** Called after every grant and every throttle (e.g. to save the state); one listener. */
+  /** Called after every grant, settle and throttle (e.g. to save the state); one listener. */
   set onChange(listener: (() => void) | undefined) {
     this.#onChange = listener;
   }
 
   #forget(now: number): void {
-    while (this.#grants.length > 0 && this.#grants[0]! <= now - this.windowMs) this.#grants.shift();
+    if (this.#places.some((p) => p.until <= now)) this.#places = this.#places.filter((p) => p.until > now);
   }
 
   /** When the next request may go, at `now`. */
   #allowedAt(now: number): number {
     this.#forget(now);
-    const full = this.#grants.length >= this.spec.requests;
-    return Math.max(this.#blockedUntil, full ? this.#grants[0]! + this.windowMs : now);
+    if (this.#places.length < this.spec.requests) return Math.max(this.#blockedUntil, now);
+    let first = Number.POSITIVE_INFINITY;
+    for (const p of this.#places) first = Math.min(first, p.until);
+    return Math.max(this.#blockedUntil, first);
+  }
+
+  /** Sleeps `ms`, or less when a place is settled meanwhile (it may be free sooner). */
+  #sleep(ms: number): Effect.Effect<void> {
+    return Effect.race(
+      Effect.sleep(ms),
+      Effect.callback<void>((resume) => {
+        const wake = () => resume(Effect.void);
+        this.#wakers.add(wake);
+        return Effect.sync(() => {
+          this.#wakers.delete(wake);
+        });
+      }),
+    );
+  }
+
+  #wake(): void {
+    const wakers = [...this.#wakers];
+    this.#wakers.clear();
+    for (const wake of wakers) wake();
+  }
+
+  /** Waits for a free place and takes it, held for `holdMs`; the place, and the time it waited. */
+  #grant(
+    holdMs: number,
+  ): Effect.Effect<{ readonly place: Place; readonly at: number; readonly waited: number }> {
+    return Effect.flatMap(Clock.currentTimeMillis, (started) => {
+      // Waiting for the turn counts as waiting too: `started` is taken before it.
+      const attempt: Effect.Effect<{ place: Place; at: number; waited: number }> = Effect.flatMap(
+        Clock.currentTimeMillis,
+        (now) => {
+          const at = this.#allowedAt(now);
+          if (at > now) return Effect.flatMap(this.#sleep(at - now), () => attempt);
+          const place = { until: now + holdMs };
+          this.#places.push(place);
+          const waited = now - started;
+          this.#stats.taken++;
+          if (waited > 0) {
+            this.#stats.waits++;
+            this.#stats.waitedMs += waited;
+          }
+          this.#onChange?.();
+          return Effect.succeed({ place, at: now, waited });
+        },
+      );
+      return Semaphore.withPermits(this.#turn, 1)(attempt);
+    });
   }
 
   /** Waits for one request's worth of budget; the effect's value is the time it waited. */
-  readonly take: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (started) => {
-    // Waiting for the turn counts as waiting too: `started` is taken before it.
-    const attempt: Effect.Effect<number> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const at = this.#allowedAt(now);
-      if (at > now) return Effect.flatMap(Effect.sleep(at - now), () => attempt);
-      this.#grants.push(now);
-      const waited = now - started;
-      this.#stats.taken++;
-      if (waited > 0) {
-        this.#stats.waits++;
-        this.#stats.waitedMs += waited;
-      }
-      this.#onChange?.();
-      return Effect.succeed(waited);
+  get take(): Effect.Effect<number> {
+    return Effect.map(this.#grant(this.windowMs), (g) => g.waited);
+  }
+
+  /**
+   * Like `take`, for a caller that reports when the request's answer came (`settle`): its place is
+   * then held for `answeredWindowMs` from the answer instead of `windowMs` from the grant. Until
+   * settled, the place is held (for at most `UNSETTLED_HOLD_MS` past the window). A request settled
+   * without an answer (it failed or was aborted: what was sent may still arrive) holds its place for
+   * the longer of both, plus the real-time margin. Settling again changes nothing.
+   */
+  get takeTracked(): Effect.Effect<BudgetTicket> {
+    return Effect.map(this.#grant(this.windowMs + UNSETTLED_HOLD_MS), ({ place, at }) => {
+      let settled = false;
+      return {
+        settle: (answered: boolean) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            if (settled) return;
+            settled = true;
+            place.until = answered
+              ? now + this.answeredWindowMs
+              : Math.max(at + this.windowMs, now + this.answeredWindowMs + MIN_WINDOW_MARGIN_MS);
+            this.#onChange?.();
+            this.#wake();
+          }),
+      };
     });
-    return Semaphore.withPermits(this.#turn, 1)(attempt);
-  });
+  }
 
   /**
    * The server throttled a request of this family although the budget allowed it (the budget is
@@ -135,23 +231,31 @@ export class RequestBudget {
     return this.#blockedUntil - now;
   }
 
-  /** The grants still inside the window at `now`, and any throttle's block. */
+  /** Until when the places taken are held, at `now`, and any throttle's block. */
   state(now: number): BudgetState {
     this.#forget(now);
-    return { grants: [...this.#grants], blockedUntil: this.#blockedUntil > now ? this.#blockedUntil : 0 };
+    return {
+      heldUntil: this.#places.map((p) => p.until).sort((a, b) => a - b),
+      blockedUntil: this.#blockedUntil > now ? this.#blockedUntil : 0,
+    };
   }
 
   /**
-   * Takes on what an earlier run of the tenant let through (its `state`), so a run started right
+   * Takes on the places an earlier run of the tenant held (its `state`), so a run started right
    * after another does not send a second window's worth of requests into the same window of the
-   * server. A time after `now` (the clock was set back since) counts as `now`: the wait it causes is
-   * at most one window. Keeps the latest `requests` grants in all.
+   * server. A time more than a window after `now` (the clock was set back since; or a request the
+   * earlier run never settled, whose process is gone) is held for one window from `now`. Keeps the
+   * `requests` places held longest.
    */
   restore(earlier: BudgetState, now: number): void {
-    const grants = [...this.#grants, ...earlier.grants.map((t) => Math.min(t, now))];
-    grants.sort((a, b) => a - b);
-    this.#grants.splice(0, this.#grants.length, ...grants.slice(-this.spec.requests));
-    this.#forget(now);
+    const until = [
+      ...this.#places.map((p) => p.until),
+      ...earlier.heldUntil.map((t) => Math.min(t, now + this.windowMs)),
+    ]
+      .filter((t) => t > now)
+      .sort((a, b) => a - b)
+      .slice(-this.spec.requests);
+    this.#places = until.map((t) => ({ until: t }));
     const blockedUntil = Math.min(earlier.blockedUntil, now + this.spec.perMs);
     this.#blockedUntil = Math.max(this.#blockedUntil, blockedUntil);
   }

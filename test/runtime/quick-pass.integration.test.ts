@@ -6,6 +6,7 @@
 // quick pass stopping at the first item that has artifacts (its recordings are fetched by its own
 // program, not ahead of the page). Real harness, real SQLite ledger, in-memory plugins.
 import {
+  dropItem,
   errAsync,
   type Item,
   okAsync,
@@ -133,9 +134,33 @@ describe('the quick pass of a page (batch layout)', () => {
     expect(report.counts).toMatchObject({ archived: 5, skipped: 5, failed: 0 });
     expect(applied.toSorted()).toEqual(items(10).map((i) => i.id));
     expect(
-      f.events.filter((e) => e.type === 'item.skipped' && e.reason === 'dropped by a transform'),
+      f.events.filter((e) => e.type === 'item.skipped' && e.reason === 'dropped by transforms[0]'),
     ).toHaveLength(5);
     expect((await f.withLedger((l) => l.getItem('acme', 'test-source', 'c002')))?.status).toBe('dropped');
+  });
+
+  it('counts drops by the reason a transform gives (dropItem), in the report and the events', async () => {
+    const byRule: Transform = {
+      apply: (item) => {
+        const n = item.record.n as number;
+        return okAsync(n % 3 === 0 ? dropItem('rule three') : n % 5 === 0 ? null : item);
+      },
+    };
+    const f = fixture({
+      source: createMemorySource(items(15), { pageSize: 15 }),
+      sinks: [createMemorySink()],
+      transforms: [byRule],
+      config: BATCH,
+    });
+    const report = await f.run();
+    expect(report.counts).toMatchObject({ archived: 8, skipped: 7 });
+    expect(report.skips).toEqual([
+      { reason: 'dropped by transforms[0]: rule three', count: 5 },
+      { reason: 'dropped by transforms[0]', count: 2 },
+    ]);
+    expect(f.events.find((e) => e.type === 'item.skipped' && e.itemId === 'c003')).toMatchObject({
+      reason: 'dropped by transforms[0]: rule three',
+    });
   });
 
   it('retries a transform that failed in the quick pass without fetching the item again', async () => {

@@ -9,6 +9,7 @@ export * from './hashing.js';
 export { listPrefixProblem, MAX_KEY_BYTES, objectKeyProblem } from './keys.js';
 export * from './logger.js';
 export * from './plugin/define-plugin.js';
+export * from './plugin/dropped.js';
 export * from './plugin/errors.js';
 export type * from './plugin/types.js';
 export * from './redacted.js';

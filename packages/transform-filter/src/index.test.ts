@@ -28,11 +28,14 @@ describe('the filter plugin', () => {
     expect(plugin).toMatchObject({ kind: 'transform', name: 'filter', apiVersion: 2, configSchema });
   });
 
-  it('passes a kept item through unchanged and drops the others (null), logging the reason without values', async () => {
+  it('passes a kept item through unchanged and drops the others with the rule as the reason, logging it without values', async () => {
     const transform = (await plugin.create({ keep: [{ mediaType: ['Call'] }] }, context))._unsafeUnwrap();
     const call = item('Call');
     expect((await transform.apply(call, new AbortController().signal))._unsafeUnwrap()).toBe(call);
-    expect((await transform.apply(item('Chat'), new AbortController().signal))._unsafeUnwrap()).toBeNull();
+    expect((await transform.apply(item('Chat'), new AbortController().signal))._unsafeUnwrap()).toEqual({
+      dropped: true,
+      reason: 'no keep rule matched (1)',
+    });
     expect(logged).toEqual([
       {
         message: 'item dropped by the filter',

@@ -1,5 +1,7 @@
 import {
+  type Dropped,
   definePlugin,
+  dropItem,
   err,
   errAsync,
   type Item,
@@ -20,11 +22,12 @@ export { type CompiledRule, compileRule, type OptionProblem, type Predicate } fr
 export { configSchema, type FilterOptions, type FilterRule } from './schema.js';
 
 /**
- * The transform around a compiled filter: the item as it is, or null (dropped: the runtime counts
- * it as skipped and archives nothing of it). The reason is logged at debug level with the item id.
+ * The transform around a compiled filter: the item as it is, or dropped with the rule's reason (rule
+ * labels and predicate names, never values): the runtime counts it as skipped by that reason in the
+ * report, and archives nothing of it.
  */
 export const createFilterTransform = (decide: Decide, logger?: Logger, label = 'filter'): Transform => ({
-  apply(item: Item, signal: AbortSignal): ResultAsync<Item | null, PluginError> {
+  apply(item: Item, signal: AbortSignal): ResultAsync<Item | Dropped | null, PluginError> {
     if (signal.aborted) return errAsync(PluginErrors.transient('filter was cancelled'));
     const decision = decide(item.record ?? {});
     if (decision.keep) return okAsync(item);
@@ -33,7 +36,7 @@ export const createFilterTransform = (decide: Decide, logger?: Logger, label = '
       transform: label,
       reason: decision.reason,
     });
-    return okAsync(null);
+    return okAsync(dropItem(decision.reason));
   },
 });
 

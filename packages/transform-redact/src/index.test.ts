@@ -47,7 +47,7 @@ describe('the redact plugin', () => {
       })
     )._unsafeUnwrap();
     const input = item();
-    const out = (await transform.apply(input, new AbortController().signal))._unsafeUnwrap();
+    const out = (await transform.apply(input, new AbortController().signal))._unsafeUnwrap() as Item | null;
     expect(out).not.toBeNull();
     expect(out?.id).toBe(input.id);
     expect(out?.occurredAt).toBe(input.occurredAt);
@@ -59,7 +59,7 @@ describe('the redact plugin', () => {
       tags: [],
     });
     // Applying it again (a retry) starts from the item as given, so the value is not hashed twice.
-    const again = (await transform.apply(input, new AbortController().signal))._unsafeUnwrap();
+    const again = (await transform.apply(input, new AbortController().signal))._unsafeUnwrap() as Item | null;
     expect(again?.record).toEqual(out?.record);
   });
 

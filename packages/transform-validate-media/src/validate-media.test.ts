@@ -2,7 +2,15 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { errAsync, type Item, okAsync, type PluginError, PluginErrors, PluginFailure } from '@cxarchive/core';
+import {
+  errAsync,
+  type Item,
+  okAsync,
+  type PluginError,
+  PluginErrors,
+  PluginFailure,
+  type ResultAsync,
+} from '@cxarchive/core';
 import { collect, failingStream } from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attachItem, countingStream, fileItem, sha256 } from '../test-support/items.js';
@@ -17,8 +25,11 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** The transform as validate-media makes it: it never drops an item (it refuses bad ones). */
 const transform = (options: Parameters<typeof validateMediaOf>[0] = {}) =>
-  validateMediaOf(options)._unsafeUnwrap();
+  validateMediaOf(options)._unsafeUnwrap() as {
+    apply(item: Item, signal: AbortSignal): ResultAsync<Item | null, PluginError>;
+  };
 
 /** Writes `bytes` to a real file named `fileName` and validates the item that points at it. */
 const validate = async (fileName: string, bytes: Buffer, options = {}, declaredSize?: number) => {

@@ -40,7 +40,7 @@ export const pipelineSchema: JsonSchema = {
       enum: ['archive', 'attach'],
       default: 'archive',
       description:
-        'What a run does. archive: the source\'s items (CXone contacts, recordings) encoded by the codec into the sinks. attach: the source\'s files (source files) validated and scanned by the transforms, then sent into CXone digital conversations by the one sink (cxone-dfo), each a durable job; no codec.',
+        "What a run does. archive: the source's items (CXone contacts, recordings) encoded by the codec into the sinks. attach: the source's files (source files) validated and scanned by the transforms, then sent into CXone digital conversations by the one sink (cxone-dfo), each a durable job; no codec.",
     },
     tenant: {
       type: 'string',
@@ -57,7 +57,8 @@ export const pipelineSchema: JsonSchema = {
     },
     codec: {
       ...pluginRef('codec'),
-      description: 'The codec plugin and its options. Required by the archive flow; the attach flow has none.',
+      description:
+        'The codec plugin and its options. Required by the archive flow; the attach flow has none.',
     },
     sinks: {
       type: 'array',

@@ -110,9 +110,22 @@ export interface Source {
   close?(): Promise<void>;
 }
 
+/**
+ * A transform's answer that drops an item, with why (`dropItem(reason)`): the item is skipped, and
+ * the run report counts skipped items by reason. The reason is shown to operators: rule names and
+ * ids, never record content.
+ */
+export interface Dropped {
+  readonly dropped: true;
+  readonly reason: string;
+}
+
 export interface Transform {
-  /** Returns the changed item, or null to drop it (counted as skipped). Must keep `item.id`. */
-  apply(item: Item, signal: AbortSignal): ResultAsync<Item | null, PluginError>;
+  /**
+   * Returns the changed item, or drops it: `dropItem(reason)` (or null, without a reason); a
+   * dropped item is counted as skipped. Must keep `item.id`.
+   */
+  apply(item: Item, signal: AbortSignal): ResultAsync<Item | Dropped | null, PluginError>;
   close?(): Promise<void>;
 }
 

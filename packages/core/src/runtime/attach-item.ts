@@ -159,7 +159,7 @@ export const attachItem = (
       Effect.gen(function* () {
         if (problem) return yield* Effect.fail(PluginErrors.invalidInput(problem));
         const item = yield* prepareItem(ctx, ref, hooks, handover?.prepared as Prepared | undefined);
-        if (item === null) return 'dropped' as const;
+        if ('droppedBecause' in item) return item;
         const t = attachmentTargetOf(item);
         if ('_tag' in t) return yield* Effect.fail(t);
         target = t;
@@ -203,12 +203,14 @@ export const attachItem = (
         event,
       );
     }
-    if (result.success === 'dropped')
+    if ('droppedBecause' in result.success) {
+      const reason = result.success.droppedBecause;
       return yield* conclude(
         { status: 'dropped' },
-        { status: 'skipped', itemId: ref.id, reason: 'dropped by a transform' },
-        { type: 'item.skipped', ...eventBase(ctx, ref.id), reason: 'dropped by a transform' },
+        { status: 'skipped', itemId: ref.id, reason },
+        { type: 'item.skipped', ...eventBase(ctx, ref.id), reason },
       );
+    }
     const done = result.success;
     if (done.kind === 'sent-before')
       return yield* conclude(

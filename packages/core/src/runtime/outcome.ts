@@ -35,12 +35,28 @@ export type ItemOutcome =
   | {
       readonly status: 'skipped';
       readonly itemId: string;
-      readonly reason: 'already archived' | 'dropped by a transform' | 'dropped earlier' | 'already sent';
+      /** `already archived`, `dropped earlier`, `already sent`, or `dropped by <transform>[: why]`. */
+      readonly reason: string;
     }
   | { readonly status: 'duplicate'; readonly itemId: string };
 
 /** Failures kept in the report in full; the rest are counted (the ledger and audit log have them all). */
 export const REPORTED_FAILURES = 100;
+/** Distinct skip reasons counted in the report; the others are counted together. */
+export const REPORTED_SKIP_REASONS = 20;
+export const OTHER_SKIPS = 'other reasons (see the audit log)';
+
+const countSkip = (skips: Tally['skips'], reason: string): Tally['skips'] => {
+  let key = reason;
+  let at = skips.findIndex((s) => s.reason === key);
+  if (at < 0 && skips.length >= REPORTED_SKIP_REASONS) {
+    key = OTHER_SKIPS;
+    at = skips.findIndex((s) => s.reason === key);
+  }
+  if (at < 0) return [...skips, { reason: key, count: 1 }];
+  return skips.map((s, i) => (i === at ? { reason: s.reason, count: s.count + 1 } : s));
+};
+
 /** Notes kept in the report in full; the rest are counted (the ledger has them all). */
 export const REPORTED_NOTES = 100;
 
@@ -68,6 +84,8 @@ export interface Tally {
   }[];
   readonly notes: readonly { readonly itemId: string; readonly note: string }[];
   readonly notesTotal: number;
+  /** Skipped items by reason (at most REPORTED_SKIP_REASONS reasons; the rest under OTHER_SKIPS). */
+  readonly skips: readonly { readonly reason: string; readonly count: number }[];
   readonly acks: {
     readonly done: number;
     readonly refused: number;
@@ -90,6 +108,7 @@ export const emptyTally: Tally = {
   failures: [],
   notes: [],
   notesTotal: 0,
+  skips: [],
   acks: { done: 0, refused: 0, refusals: [] },
 };
 
@@ -121,7 +140,7 @@ export const addOutcome = (t: Tally, o: ItemOutcome): Tally => {
     case 'duplicate':
       return { ...t, duplicates: t.duplicates + 1 };
     case 'skipped':
-      return { ...t, seen: t.seen + 1, skipped: t.skipped + 1 };
+      return { ...t, seen: t.seen + 1, skipped: t.skipped + 1, skips: countSkip(t.skips, o.reason) };
     case 'awaiting':
       return { ...t, seen: t.seen + 1, awaiting: t.awaiting + 1, retries: t.retries + o.retries };
     case 'archived':

@@ -1,5 +1,6 @@
 import { Effect } from 'effect';
 import { type BeginResult, isBatchItemId, type LedgerObject, type Settlement } from '../ledger/ledger.js';
+import { dropReasonOf, isDropped } from '../plugin/dropped.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Item, ItemRef, StoredObject } from '../plugin/types.js';
 import type { BatchMember } from './batcher.js';
@@ -42,7 +43,8 @@ export interface Prepared {
   readonly step: number;
   readonly item?: Item;
   readonly error?: PluginError;
-  readonly dropped?: boolean;
+  /** Why a transform dropped it (`dropReasonOf`). */
+  readonly dropped?: string;
 }
 
 /** What the flow already knows of an item when it hands it over: its begin, and how far it got. */
@@ -108,8 +110,13 @@ interface Progress {
   plaintextBytes: number;
 }
 
+/** An item a transform dropped, and why (`dropReasonOf`). */
+export interface DroppedItem {
+  readonly droppedBecause: string;
+}
+
 /**
- * fetch → transforms: the item as it will be archived, or null when a transform dropped it. Goes on
+ * fetch → transforms: the item as it will be archived, or why a transform dropped it. Goes on
  * from `prepared` when a quick pass began it.
  */
 export const prepareItem = (
@@ -117,9 +124,9 @@ export const prepareItem = (
   ref: ItemRef,
   hooks: RetryHooks,
   prepared?: Prepared,
-): Effect.Effect<Item | null, PluginError> =>
+): Effect.Effect<Item | DroppedItem, PluginError> =>
   Effect.gen(function* () {
-    if (prepared?.dropped) return null;
+    if (prepared?.dropped !== undefined) return { droppedBecause: prepared.dropped };
     const source = ctx.source;
     let item = prepared?.item;
     let earlier = prepared?.error;
@@ -144,9 +151,10 @@ export const prepareItem = (
       const next = yield* attempt(
         invoke(ctx.inflight, transform, 'apply', (signal) => transform.instance.apply(current, signal)),
       );
+      if (isDropped(next))
+        return { droppedBecause: dropReasonOf(transform.label, next, (t) => ctx.scrubber.scrub(t)) };
       const wrong = idProblem(transform.label, 'apply', ref.id, next);
       if (wrong) return yield* Effect.fail(wrong);
-      if (next === null) return null;
       item = next;
     }
     return item as Item;
@@ -215,10 +223,10 @@ const archive = (
   progress: Progress,
   hooks: RetryHooks,
   prepared: Prepared | undefined,
-): Effect.Effect<{ readonly note?: string; readonly item: Item } | 'dropped', PluginError> =>
+): Effect.Effect<{ readonly note?: string; readonly item: Item } | DroppedItem, PluginError> =>
   Effect.gen(function* () {
     const item = yield* prepareItem(ctx, ref, hooks, prepared);
-    if (item === null) return 'dropped' as const;
+    if ('droppedBecause' in item) return item;
     const units = yield* unitsOf(ctx, item);
     for (const unit of units) {
       const targets = ctx.sinks.filter(
@@ -460,12 +468,14 @@ export const processItem = (
         { type: 'item.failed', ...base(), errorTag: error._tag, reason },
       );
     }
-    if (result.success === 'dropped')
+    if ('droppedBecause' in result.success) {
+      const reason = result.success.droppedBecause;
       return yield* conclude(
         { status: 'dropped' },
-        { status: 'skipped', itemId: ref.id, reason: 'dropped by a transform' },
-        { type: 'item.skipped', ...base(), reason: 'dropped by a transform' },
+        { status: 'skipped', itemId: ref.id, reason },
+        { type: 'item.skipped', ...base(), reason },
       );
+    }
     const objects = [...known, ...progress.recorded].map(asStored);
     const { note, item } = result.success;
     // The acknowledgement (if the source wants one) is made after the commit by the flow's

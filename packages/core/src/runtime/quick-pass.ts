@@ -1,3 +1,4 @@
+import { dropReasonOf, isDropped } from '../plugin/dropped.js';
 import type { Item, ItemRef } from '../plugin/types.js';
 import { call } from './boundary.js';
 import { faultPoint } from './faults.js';
@@ -44,10 +45,16 @@ export const quickPass = async (
         signal,
       );
       if (!applied.ok) return { step: 1 + k, item, error: applied.error };
-      const changed = idProblem(transform.label, 'apply', ref.id, applied.value);
+      const answer = applied.value;
+      if (isDropped(answer))
+        return {
+          step: 1 + k,
+          item,
+          dropped: dropReasonOf(transform.label, answer, (t) => ctx.scrubber.scrub(t)),
+        };
+      const changed = idProblem(transform.label, 'apply', ref.id, answer);
       if (changed) return { step: 1 + k, item, error: changed };
-      if (applied.value === null) return { step: 1 + k, item, dropped: true };
-      item = applied.value;
+      item = answer;
     }
     return { step: 1 + ctx.transforms.length, item };
   };
@@ -56,7 +63,7 @@ export const quickPass = async (
       const index = next++;
       const prepared = await one(refs[index]!);
       out[index] = prepared;
-      if (!isQuick(ctx, prepared) && !prepared.dropped) stop = true;
+      if (!isQuick(ctx, prepared) && prepared.dropped === undefined) stop = true;
     }
   };
   await Promise.all(Array.from({ length: Math.min(ctx.concurrency, refs.length) }, worker));
@@ -70,7 +77,7 @@ export const isQuick = (
 ): prepared is Prepared & { readonly item: Item } =>
   prepared !== undefined &&
   prepared.error === undefined &&
-  prepared.dropped !== true &&
+  prepared.dropped === undefined &&
   prepared.step === 1 + ctx.transforms.length &&
   prepared.item !== undefined &&
   (prepared.item.artifacts === undefined || prepared.item.artifacts.length === 0);

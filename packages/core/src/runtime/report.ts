@@ -4,7 +4,7 @@ import { escapeControl } from '../text.js';
 import type { BudgetStats } from './budgets.js';
 import type { NotifierStats } from './event-bus.js';
 
-export const REPORT_VERSION = 3;
+export const REPORT_VERSION = 4;
 
 export interface RunFailure {
   readonly itemId: string;
@@ -60,6 +60,8 @@ export interface RunReport {
   /** The first notes the source made on items archived by this run (the ledger has every one). */
   readonly notes: readonly { readonly itemId: string; readonly note: string }[];
   readonly notesTotal: number;
+  /** Skipped items by reason (already archived, dropped by a transform and why…), most first. */
+  readonly skips: readonly { readonly reason: string; readonly count: number }[];
   /**
    * Telling the source what is archived (a write-back), best effort: told in this run, refused for
    * good in this run, and still to be told (by later runs) when the run ended.
@@ -113,6 +115,13 @@ export const summarize = (report: RunReport): string => {
         `  budget ${family}: ${b.taken} requests, waited ${(b.waitedMs / 1000).toFixed(1)} s in ${b.waits} waits` +
           (b.throttled ? `, throttled ${b.throttled} times by the server` : ''),
       );
+  if (counts.skipped > 0 && report.skips.length > 0)
+    lines.push(
+      `  skipped: ${report.skips
+        .slice(0, 5)
+        .map((s) => `${s.count} ${escapeControl(s.reason)}`)
+        .join('; ')}${report.skips.length > 5 ? '; …' : ''}`,
+    );
   for (const n of report.notes.slice(0, 10))
     lines.push(`  note ${escapeControl(n.itemId)}: ${escapeControl(n.note)}`);
   if (report.notesTotal > 10)

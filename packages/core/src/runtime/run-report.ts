@@ -73,6 +73,7 @@ export const buildReport = (r: {
     failuresTotal: t.failed,
     notes: t.notes,
     notesTotal: t.notesTotal,
+    skips: [...t.skips].sort((a, b) => b.count - a.count),
     acknowledgements: { done: t.acks.done, refused: t.acks.refused, pending: r.acksPending },
     ...(r.error ? { error: r.error } : {}),
     warnings: [...r.warnings],

@@ -6,6 +6,7 @@ import {
   type ItemRef,
   type PluginError,
   PluginErrors,
+  PluginFailure,
   type ResultAsync,
   type Source,
   tryAsync,
@@ -26,6 +27,9 @@ const classify = (cause: unknown): PluginError => {
   return PluginErrors.transient(`files source: ${code ?? String(cause)}`, cause);
 };
 
+const invalid = (message: string, option: string): PluginFailure =>
+  new PluginFailure(PluginErrors.invalidInput(message, option));
+
 const checkPlace = async (options: ResolvedFilesSourceOptions): Promise<ListingPlace> => {
   let root: string;
   try {
@@ -34,7 +38,7 @@ const checkPlace = async (options: ResolvedFilesSourceOptions): Promise<ListingP
       throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw PluginErrors.invalidInput(
+    throw invalid(
       code === 'ENOENT'
         ? `directory ${options.directory} does not exist`
         : code === 'ENOTDIR'
@@ -49,7 +53,7 @@ const checkPlace = async (options: ResolvedFilesSourceOptions): Promise<ListingP
     if (!(await stat(manifest)).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    throw PluginErrors.invalidInput(
+    throw invalid(
       code === 'ENOENT'
         ? `manifest ${options.manifest} does not exist`
         : `manifest ${options.manifest} is not a readable file (${code ?? String(cause)})`,
@@ -69,21 +73,18 @@ export const createFilesSource = (
   options: ResolvedFilesSourceOptions,
   dependencies: FilesSourceDependencies = {},
 ): ResultAsync<Source, PluginError> =>
-  tryAsync(
-    async () => {
-      const place: ListingPlace = {
-        ...(await checkPlace(options)),
-        ...(dependencies.opendir ? { opendir: dependencies.opendir } : {}),
-      };
-      const source: Source = {
-        recordName: 'attachment',
-        pages: (_checkpoint, signal) => listPages(options, place, signal),
-        fetch: (ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError> =>
-          signal.aborted
-            ? errAsync(PluginErrors.transient(`fetching ${ref.id} was cancelled`))
-            : tryAsync(() => fetchItem(options, place.root, ref, signal), classify),
-      };
-      return source;
-    },
-    (cause) => ((cause as PluginError)._tag ? (cause as PluginError) : classify(cause)),
-  );
+  tryAsync(async () => {
+    const place: ListingPlace = {
+      ...(await checkPlace(options)),
+      ...(dependencies.opendir ? { opendir: dependencies.opendir } : {}),
+    };
+    const source: Source = {
+      recordName: 'attachment',
+      pages: (_checkpoint, signal) => listPages(options, place, signal),
+      fetch: (ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError> =>
+        signal.aborted
+          ? errAsync(PluginErrors.transient(`fetching ${ref.id} was cancelled`))
+          : tryAsync(() => fetchItem(options, place.root, ref, signal), classify),
+    };
+    return source;
+  }, classify);

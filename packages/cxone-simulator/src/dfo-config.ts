@@ -14,11 +14,21 @@ export interface DfoOptions {
    * default 3600 (one hour).
    */
   readonly attachmentTtlSeconds: number;
+  /**
+   * Updates of one contact (a message sent, created or tagged, a custom field written) allowed in a
+   * burst, and refilled per minute: NICE documents "Update Specific Contact: 250 burst capacity up to
+   * 1,020 per hour with 17 refill amount per minute" (developer.niceincontact.com/API/DigitalEngagementAPI,
+   * "Digital Engagement Throttling Limits"). Past it: 429 with `Retry-After`.
+   */
+  readonly contactUpdateBurst: number;
+  readonly contactUpdatesPerMinute: number;
 }
 
 export const DFO_DEFAULTS: DfoOptions = Object.freeze({
   maxAttachmentBytes: 25 * 1024 * 1024,
   attachmentTtlSeconds: 3600,
+  contactUpdateBurst: 250,
+  contactUpdatesPerMinute: 17,
 });
 
 const configured = new Map<string, DfoOptions>();
@@ -35,6 +45,11 @@ export function configureDfo(baseUrl: string, options: Partial<DfoOptions>): Dfo
     throw new RangeError(
       `attachmentTtlSeconds must be a positive integer, got ${String(next.attachmentTtlSeconds)}`,
     );
+  }
+  for (const name of ['contactUpdateBurst', 'contactUpdatesPerMinute'] as const) {
+    if (!Number.isSafeInteger(next[name]) || next[name] < 1) {
+      throw new RangeError(`${name} must be a positive integer, got ${String(next[name])}`);
+    }
   }
   const frozen = Object.freeze(next);
   configured.set(baseUrl, frozen);

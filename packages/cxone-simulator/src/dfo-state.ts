@@ -39,6 +39,8 @@ export interface DfoState {
   readonly customFields: Map<string, Map<string, { value: string; updatedAt: string } | null>>;
   readonly notes: Map<string, Record<string, unknown>[]>;
   readonly statuses: Map<string, Record<string, unknown>>;
+  /** Each contact's update bucket (dfo-contact-limit.ts): tokens left as of `atMs`. */
+  readonly contactBuckets: Map<string, { tokens: number; atMs: number }>;
 }
 
 const states = new WeakMap<SimContext, DfoState>();
@@ -69,6 +71,7 @@ export function dfoState(ctx: SimContext): DfoState {
       customFields: new Map(),
       notes: new Map(),
       statuses: new Map(),
+      contactBuckets: new Map(),
     };
     states.set(ctx, state);
   }

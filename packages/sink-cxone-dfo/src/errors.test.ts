@@ -179,6 +179,29 @@ describe('the budget', () => {
   });
 });
 
+describe("CXone's per-contact limit", () => {
+  it('a contact updated past its burst: Throttled (family dfo) with the Retry-After of its refill', async () => {
+    configureDfo(sim.url, { contactUpdateBurst: 1, contactUpdatesPerMinute: 2 });
+    try {
+      const { sink } = sinkOn(sim, clock);
+      const contact = nativeContact(sim, 2);
+      const first = targetFor(contact, bytes, { fileName: 'first.pdf' });
+      const second = targetFor(contact, bytes, { fileName: 'second.pdf', sha256: 'cd'.repeat(32) });
+      const a = (await sink.upload(first, bodyOf(bytes), signal))._unsafeUnwrap();
+      const b = (await sink.upload(second, bodyOf(bytes), signal))._unsafeUnwrap();
+      signedUrls.push(a.url, b.url);
+      expect((await sink.send(first, a, signal)).isOk()).toBe(true);
+      const error = remember((await sink.send(second, b, signal))._unsafeUnwrapErr());
+      expect(error).toMatchObject({ _tag: 'Throttled', family: 'dfo', retryAfterMs: 30_000 });
+      clock.ms += 30_000;
+      expect((await sink.send(second, b, signal)).isOk()).toBe(true);
+      await sink.close?.();
+    } finally {
+      configureDfo(sim.url, { contactUpdateBurst: 250, contactUpdatesPerMinute: 17 });
+    }
+  });
+});
+
 describe('what errors carry', () => {
   it('no credential, token or signed URL in any error seen above', () => {
     expect(seen.length).toBeGreaterThan(20);

@@ -1,8 +1,9 @@
 import { definePlugin, PLUGIN_API_VERSION } from '@cxarchive/core';
-import { CXONE_BUDGETS } from '@cxarchive/cxone-api';
+import { AUTH_BUDGET, DFO_BUDGET } from './budgets.js';
 import { configSchema, type DfoSinkOptions } from './schema.js';
 import { createDfoSink } from './sink.js';
 
+export { AUTH_BUDGET, DFO_BUDGET } from './budgets.js';
 export { confirmAttachment } from './confirm.js';
 export { expiredUpload, isExpiredUpload, isRefusedAttachmentUrl } from './errors.js';
 export { configSchema, DEFAULT_MAX_ATTACHMENT_BYTES, DEFAULTS, type DfoSinkOptions } from './schema.js';
@@ -16,10 +17,8 @@ export default definePlugin<'sink', DfoSinkOptions>({
   name: 'cxone-dfo',
   apiVersion: PLUGIN_API_VERSION,
   configSchema,
-  // The API families the sink calls, with CXone's defaults (see CXONE_BUDGETS for the sources). NICE
-  // publishes no rate limit for the digital (DFO 3.0) API nor for the auth server (reference/cxone-api.md
-  // §7: the documented limits are Media Playback's and Data Extraction's only), so both are this
-  // project's conservative choices. A pipeline's `budgets:` block overrides them.
-  budgets: [CXONE_BUDGETS.dfo, CXONE_BUDGETS['cxone-auth']],
+  // The API families the sink calls: CXone's documented digital API limits (budgets.ts cites them)
+  // and the auth server's conservative default. A pipeline's `budgets:` block overrides them.
+  budgets: [DFO_BUDGET, AUTH_BUDGET],
   create: (config, context) => createDfoSink(config, context),
 });

@@ -264,6 +264,8 @@ describe('the definition', () => {
   it('is a sink named cxone-dfo with budgets for the DFO API and the auth server', () => {
     expect(plugin).toMatchObject({ kind: 'sink', name: 'cxone-dfo', apiVersion: 2 });
     expect(plugin.budgets?.map((b) => b.family)).toEqual(['dfo', 'cxone-auth']);
+    // NICE's documented 120,000 contact reads an hour, as a sliding minute.
+    expect(plugin.budgets?.[0]).toMatchObject({ requests: 2000, per: '1m' });
     const schema = plugin.configSchema as { properties: Record<string, Record<string, unknown>> };
     for (const name of ['accessKeyId', 'accessKeySecret', 'clientSecret']) {
       expect(schema.properties[name]?.['x-cxarchive-secret']).toBe(true);

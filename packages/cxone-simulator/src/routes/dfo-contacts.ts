@@ -3,7 +3,7 @@ import { contactBody, contactMessages } from '../dfo-messages.js';
 import { dfoState } from '../dfo-state.js';
 import type { RouteHandler } from '../route.js';
 import { dfoError, dfoInvalid, dfoNotFound } from './dfo-errors.js';
-import { isObject, readDfoJson, requireDfoAuth } from './dfo-request.js';
+import { allowContactUpdate, isObject, readDfoJson, requireDfoAuth } from './dfo-request.js';
 import { segment } from './dfo-send.js';
 
 export const CUSTOM_FIELD_DEFINITIONS_PATH = '/dfo/3.0/contacts/custom-field-definitions';
@@ -76,6 +76,7 @@ export const putCustomFields: RouteHandler = async ({ req, url, reply, ctx }) =>
       return void dfoInvalid(reply, `[${i}].value`, 'value must be a string');
   }
   const state = dfoState(ctx);
+  if (!allowContactUpdate(ctx, state, reply, number)) return;
   const fields = state.customFields.get(number) ?? new Map();
   const updatedAt = new Date(ctx.nowMs()).toISOString();
   for (const entry of body as { ident: string; value: string }[]) {
@@ -110,6 +111,7 @@ export const deleteCustomField: RouteHandler = ({ req, url, reply, ctx }) => {
   if (!current.some((field) => field.ident === ident)) {
     return void dfoNotFound(reply, 'Custom field value', { ident });
   }
+  if (!allowContactUpdate(ctx, state, reply, number)) return;
   const fields = state.customFields.get(number) ?? new Map();
   fields.set(ident, null);
   state.customFields.set(number, fields);

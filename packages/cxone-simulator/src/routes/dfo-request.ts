@@ -1,9 +1,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { SimContext } from '../context.js';
+import { dfoOptions } from '../dfo-config.js';
+import { takeContactUpdate } from '../dfo-contact-limit.js';
+import type { DfoState } from '../dfo-state.js';
 import { readBody } from '../read-body.js';
 import type { Reply } from '../reply.js';
 import { checkBearer } from '../tokens.js';
-import { dfoError } from './dfo-errors.js';
+import { dfoError, dfoStatusError } from './dfo-errors.js';
 
 /**
  * The DFO API takes the access token of `/auth/token` as a bearer (SDK-DIG `uploadAttachment`
@@ -57,3 +60,19 @@ export const isObject = (value: unknown): value is Record<string, unknown> =>
 
 export const nonEmptyString = (value: unknown): value is string =>
   typeof value === 'string' && value.trim() !== '';
+
+/**
+ * Counts one update of `contactNumber` against its per-contact limit (dfo-contact-limit.ts); past
+ * it, answers 429 with `Retry-After` in the DFO shape and returns false (nothing is written).
+ */
+export function allowContactUpdate(
+  ctx: SimContext,
+  state: DfoState,
+  reply: Reply,
+  contactNumber: string,
+): boolean {
+  const taken = takeContactUpdate(state, dfoOptions(ctx.url), contactNumber, ctx.nowMs());
+  if (taken.ok) return true;
+  dfoStatusError(reply, 429, 'Too many updates of this contact', String(taken.retryAfterSeconds));
+  return false;
+}

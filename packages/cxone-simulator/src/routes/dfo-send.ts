@@ -8,7 +8,7 @@ import type { Reply } from '../reply.js';
 import type { RouteHandler } from '../route.js';
 import { checkAttachmentUrl } from './dfo-attachments.js';
 import { dfoError, dfoInvalid, dfoNotFound } from './dfo-errors.js';
-import { isObject, nonEmptyString, readDfoJson, requireDfoAuth } from './dfo-request.js';
+import { allowContactUpdate, isObject, nonEmptyString, readDfoJson, requireDfoAuth } from './dfo-request.js';
 
 /** GEN-MSG `MessageContentToCreate.type`. */
 const CONTENT_TYPES = new Set([
@@ -210,6 +210,7 @@ export const sendOutbound: RouteHandler = async ({ req, url, reply, ctx }) => {
   const attachments = checkAttachments(ctx, state, reply, body.attachments, true);
   if (!attachments.ok) return;
   const { contact } = target.value;
+  if (!allowContactUpdate(ctx, state, reply, contact.contactNumber)) return;
   const at = new Date(ctx.nowMs()).toISOString();
   const id = randomUUID();
   const detail = {
@@ -290,6 +291,7 @@ export const createChannelMessage: RouteHandler = async ({ req, url, reply, ctx 
   if (!attachments.ok) return;
   const tags = checkTagIds(reply, body.tagIds);
   if (!tags.ok) return;
+  if (!allowContactUpdate(ctx, state, reply, contact.contactNumber)) return;
   const id = randomUUID();
   const iso = new Date(Date.parse(createdAt)).toISOString();
   const detail = {

@@ -2,7 +2,7 @@ import { dfoState } from '../dfo-state.js';
 import { DFO_TAGS, tagById } from '../dfo-tags.js';
 import type { RouteHandler } from '../route.js';
 import { dfoError, dfoNotFound } from './dfo-errors.js';
-import { requireDfoAuth } from './dfo-request.js';
+import { allowContactUpdate, requireDfoAuth } from './dfo-request.js';
 import { segment } from './dfo-send.js';
 
 export const TAGS_PATH = '/dfo/3.0/tags';
@@ -35,6 +35,9 @@ export const addMessageTag: RouteHandler = ({ req, url, reply, ctx }) => {
     ]);
   }
   const tags = message.detail.tags as { id: number }[];
-  if (!tags.some((t) => t.id === tag.id)) tags.push({ ...tag });
+  if (!tags.some((t) => t.id === tag.id)) {
+    if (!allowContactUpdate(ctx, state, reply, message.contactNumber)) return;
+    tags.push({ ...tag });
+  }
   reply.json(200, message.detail);
 };

@@ -17,7 +17,7 @@ export const ARTIFACT_NAME = 'file';
 
 const changed = (label: string, detail: string): PluginError =>
   PluginErrors.permanent(
-    `${label} changed after it was fetched (${detail}): a file is attached exactly as listed or not at all; the next run lists it again`,
+    `${label} changed after it was fetched (${detail}): a file is attached exactly as fetched or not at all; the next run fetches it again`,
   );
 
 /**

@@ -160,7 +160,7 @@ describe('files source: scale, changes and bad input', () => {
     expect((await a!.artifacts[0]!.open(live()))._unsafeUnwrapErr()).toEqual({
       _tag: 'Permanent',
       message:
-        'file "a.pdf" changed after it was fetched (4 bytes then, 8 now): a file is attached exactly as listed or not at all; the next run lists it again',
+        'file "a.pdf" changed after it was fetched (4 bytes then, 8 now): a file is attached exactly as fetched or not at all; the next run fetches it again',
     });
     // Fetched again (as the next run does), it is the new file.
     expect((await fetchOk(source, refs[0]!)).artifacts[0]!.size).toBe(8);

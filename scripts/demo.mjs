@@ -1,14 +1,34 @@
 // The demo: a simulated CXone tenant archived end to end on embedded defaults.
-// Starts the CXone simulator in-process, makes a key if there is none, runs the quickstart
-// pipeline through the real `cxarchive` CLI, and leaves everything under demo-output/.
+// Starts the CXone simulator in-process, makes a key (and a redaction key) if there is none,
+// starts a local webhook receiver that verifies every message the run sends and prints its
+// events, runs the quickstart pipeline through the real `cxarchive` CLI, and leaves everything
+// under demo-output/ (or the directory DEMO_OUTPUT names; DEMO_CONTACTS sets the data set's size).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = path.resolve(fileURLToPath(new URL('..', import.meta.url)));
-const out = path.join(root, 'demo-output');
+const out = path.resolve(process.env.DEMO_OUTPUT ?? path.join(root, 'demo-output'));
+/** Where the output is, as printed: relative to the repository when it is inside it. */
+const shown = (...parts) => {
+  const full = path.join(out, ...parts);
+  return full.startsWith(root + path.sep) ? path.relative(root, full) : full;
+};
+// With DEMO_OUTPUT, the quickstart's key, archive and ledger go there too (its ${…:-default}s).
+const outputEnv = process.env.DEMO_OUTPUT
+  ? {
+      CXARCHIVE_KEY_FILE: path.join(out, 'keys', 'quickstart.key'),
+      CXARCHIVE_ARCHIVE_DIR: path.join(out, 'archive'),
+      CXARCHIVE_STATE_FILE: path.join(out, 'state', 'quickstart.db'),
+    }
+  : {};
+const withEnv = Object.entries(outputEnv)
+  .map(([name, value]) => `${name}=${value} `)
+  .join('');
 const { startSimulator } = await import('@cxarchive/cxone-simulator');
 const { writeKeyFile } = await import('@cxarchive/codec-gzip-aes');
 
@@ -16,9 +36,67 @@ mkdirSync(path.join(out, 'keys'), { recursive: true });
 const key = await writeKeyFile(path.join(out, 'keys', 'quickstart.key'));
 console.log(
   key.created
-    ? `made a new key ${key.keyId} in demo-output/keys/`
-    : `using the key ${key.keyId} in demo-output/keys/`,
+    ? `made a new key ${key.keyId} in ${shown('keys')}/`
+    : `using the key ${key.keyId} in ${shown('keys')}/`,
 );
+
+// The redaction key (HMAC of the hash rules) is kept with the other key: the same phone number
+// gives the same token in every run, so the hashed fields still join.
+const redactKeyFile = path.join(out, 'keys', 'redact.key');
+if (!existsSync(redactKeyFile))
+  writeFileSync(redactKeyFile, `${randomBytes(32).toString('hex')}\n`, { mode: 0o600 });
+const redactKey = readFileSync(redactKeyFile, 'utf8').trim();
+
+// The webhook receiver, as a data lake would run one: createWebhookListener from the notifier's
+// package (resolved through the CLI, which bundles it) checks each message's signature and
+// timestamp, answers a repeat without handling it again, and hands over the events.
+const { createReplayGuard, createWebhookListener } = await import(
+  pathToFileURL(
+    createRequire(path.join(root, 'packages', 'cli', 'package.json')).resolve('@cxarchive/notifier-webhook'),
+  ).href
+);
+const webhookSecret = `whsec_${randomBytes(32).toString('base64')}`; // a new one for each demo run
+const received = { messages: 0, refused: [], types: new Map(), completed: undefined };
+const describe = (event) => {
+  if (event.type === 'run.completed' || event.type === 'run.failed') {
+    const c = event.counts ?? {};
+    return `${event.type} ${event.status}: archived ${c.archived ?? 0}, failed ${c.failed ?? 0}`;
+  }
+  if (event.type === 'run.started') return `run.started ${event.runId}`;
+  const objects = Array.isArray(event.objects) ? ` (${event.objects.length} objects)` : '';
+  return `${event.type} ${event.itemId ?? ''}${objects}`;
+};
+/** A batch in one line: its events by type, and the first few items. */
+const summary = (events) => {
+  const byType = new Map();
+  for (const event of events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+  const items = events.map((event) => event.itemId).filter(Boolean);
+  const shown = items.slice(0, 3).join(', ') + (items.length > 3 ? `, … ${items.length - 3} more` : '');
+  return `batch of ${events.length}: ${[...byType].map(([type, n]) => `${n} ${type}`).join(', ')} (${shown})`;
+};
+const receiver = createServer(
+  createWebhookListener({
+    secrets: webhookSecret,
+    replay: createReplayGuard(),
+    onMessage: ({ id, events }) => {
+      received.messages++;
+      for (const event of events) {
+        received.types.set(event.type, (received.types.get(event.type) ?? 0) + 1);
+        if (event.type === 'run.completed') received.completed = event;
+      }
+      console.log(
+        `[receiver] verified ${id}: ${events.length === 1 ? describe(events[0]) : summary(events)}`,
+      );
+    },
+    onRejected: (reason) => {
+      received.refused.push(reason);
+      console.log(`[receiver] refused a message: ${reason}`);
+    },
+  }),
+);
+await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+const webhookUrl = `http://127.0.0.1:${receiver.address().port}/hooks/cxone`;
+console.log(`webhook receiver at ${webhookUrl} (verifies every message with the run's secret)`);
 
 const contacts = Number(process.env.DEMO_CONTACTS ?? 25);
 const simulator = await startSimulator({ seed: 1, contacts });
@@ -77,6 +155,10 @@ const child = spawn(process.execPath, [cli, 'run', pipeline, '--report', path.jo
     CXONE_ACCESS_KEY_SECRET: simulator.credentials.accessKeySecret,
     CXONE_CLIENT_ID: simulator.credentials.clientId,
     CXONE_CLIENT_SECRET: simulator.credentials.clientSecret,
+    CXARCHIVE_WEBHOOK_URL: webhookUrl,
+    CXARCHIVE_WEBHOOK_SECRET: webhookSecret,
+    REDACT_KEY: redactKey,
+    ...outputEnv,
   },
 });
 // Ctrl-C reaches the CLI too (same process group): it stops cleanly and writes its report. The demo
@@ -86,12 +168,25 @@ process.on('SIGINT', () => undefined);
 process.on('SIGTERM', forward('SIGTERM'));
 const code = await new Promise((resolve) => child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0))));
 await simulator.stop();
+// The CLI has finished delivering (or given up) before it exits: what the receiver got is all.
+receiver.closeAllConnections();
+await new Promise((resolve) => receiver.close(resolve));
+const counted = [...received.types].map(([type, n]) => `${n} ${type}`).join(', ');
+console.log(
+  `\nWebhook receiver: ${received.messages} messages verified${counted ? ` (${counted})` : ''}, ${received.refused.length} refused`,
+);
+if (received.completed) console.log(`  the run's own account: ${describe(received.completed)}`);
 if (code === 0) {
-  console.log('\nArchive:  demo-output/archive/   (CXAR v1 objects, one directory per contact)');
-  console.log('Report:   demo-output/report.json');
-  console.log('Verify:   pnpm exec cxarchive verify examples/quickstart/archive.pipeline.yaml --deep');
+  console.log(`\nArchive:  ${shown('archive')}/   (CXAR v1 objects, one directory per contact)`);
+  console.log(`Report:   ${shown('report.json')}`);
   console.log(
-    `Restore:  pnpm exec cxarchive restore examples/quickstart/archive.pipeline.yaml --item ${recordedContact() ?? '<contactId>'} --out restored/`,
+    `Redacted: each record before it is stored: callers' numbers and agent names hashed (HMAC, key in ${shown('keys', 'redact.key')}), first names removed, last names masked`,
+  );
+  console.log(
+    `Verify:   ${withEnv}pnpm exec cxarchive verify examples/quickstart/archive.pipeline.yaml --deep`,
+  );
+  console.log(
+    `Restore:  ${withEnv}pnpm exec cxarchive restore examples/quickstart/archive.pipeline.yaml --item ${recordedContact() ?? '<contactId>'} --out restored/`,
   );
   console.log('Run `npm run demo` again: nothing new is archived the second time.');
 }

@@ -55,6 +55,17 @@ export {
 } from './scripted-sink.js';
 export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';
 export { type CephRgw, cephRgwUnavailable, installCephRgw, startCephRgw } from './servers/ceph-rgw.js';
+export {
+  CLAMD_CUSTOM_SIGNATURE,
+  CLAMD_EICAR_SIGNATURE,
+  type Clamd,
+  type ClamdOptions,
+  clamdCustomMarker,
+  clamdUnavailable,
+  eicarTestFile,
+  installClamd,
+  startClamd,
+} from './servers/clamd.js';
 export { FIREBASE_TOOLS_VERSION, type GcsEmulator, startGcsEmulator } from './servers/gcs-emulator.js';
 export {
   answersHttp,

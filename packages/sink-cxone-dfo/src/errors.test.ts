@@ -1,5 +1,6 @@
 // Every way an upload or a send can fail, against the simulator, mapped to the plugin error tags;
 // and no secret, token or signed URL in any of their messages.
+import { Readable } from 'node:stream';
 import {
   configureDfo,
   DEMO_CREDENTIALS,
@@ -112,6 +113,34 @@ describe('upload errors', () => {
     const target = targetFor(nativeContact(sim), bytes, { size: bytes.length + 3 });
     const error = remember((await sink.upload(target, bodyOf(bytes), signal))._unsafeUnwrapErr());
     expect(error._tag).toBe('InvalidInput');
+    await sink.close?.();
+  });
+});
+
+describe('an aborted upload', () => {
+  it('stops at once as Transient, the body destroyed and nothing stored', async () => {
+    const { sink } = sinkOn(sim, clock);
+    const controller = new AbortController();
+    let chunks = 0;
+    const body = Readable.from(
+      (async function* () {
+        for (;;) {
+          chunks++;
+          if (chunks === 3) controller.abort();
+          yield Buffer.alloc(16 * 1024, chunks);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })(),
+    );
+    const target = targetFor(nativeContact(sim), bytes, { size: 20 * 1024 * 1024 });
+    sim.clearRequestLog();
+    const error = remember((await sink.upload(target, body, controller.signal))._unsafeUnwrapErr());
+    expect(error._tag).toBe('Transient');
+    expect(body.destroyed).toBe(true);
+    expect(chunks).toBeLessThan(20);
+    expect(sim.requestLog().filter((r) => r.route === 'dfo-attachment-upload' && r.status === 201)).toEqual(
+      [],
+    );
     await sink.close?.();
   });
 });

@@ -22,11 +22,15 @@ export interface Sniffed {
   readonly text: boolean | undefined;
 }
 
-/** The extension of a file name, lowercase, without the dot; '' when it has none. */
+/**
+ * The extension of a file name, lowercase, without the dot; '' when it has none (or what follows
+ * the last dot is no extension: `Invoice Nov. 2026`).
+ */
 export const extensionOf = (fileName: string): string => {
   const base = fileName.slice(fileName.lastIndexOf('/') + 1);
   const dot = base.lastIndexOf('.');
-  return dot <= 0 ? '' : base.slice(dot + 1).toLowerCase();
+  const extension = dot <= 0 ? '' : base.slice(dot + 1).toLowerCase();
+  return /^[a-z0-9]{1,10}$/.test(extension) ? extension : '';
 };
 
 const describeName = (fileName: string, extension: string, claimed: MediaType | undefined): string => {

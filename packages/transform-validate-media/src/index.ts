@@ -54,6 +54,11 @@ const fileOf = (item: Item): { name: string; size?: number } | undefined => {
   return typeof size === 'number' ? { name, size } : { name };
 };
 
+const friendlyNameOf = (item: Item): string | undefined => {
+  const name = item.record.friendlyName;
+  return typeof name === 'string' && name !== '' ? name : undefined;
+};
+
 const refuse = (reason: string): PluginError => PluginErrors.invalidInput(reason);
 
 /** The transform: one streamed pass over the `file` artifact, then the verdict. */
@@ -90,6 +95,17 @@ export const createValidateMedia = (settings: ValidateMediaSettings): Transform 
           fileTypeKnows,
         );
         if (!verdict.ok) return errAsync(refuse(verdict.reason));
+        // The name the customer sees, when it has an extension, must not claim another type either.
+        const friendly = friendlyNameOf(item);
+        if (friendly !== undefined && friendly !== file.name && extensionOf(friendly) !== '') {
+          const shown = decide(
+            { fileName: friendly, detected: read.detected, text: read.text },
+            settings.allowed,
+            fileTypeKnows,
+          );
+          if (!shown.ok)
+            return errAsync(refuse(`${shown.reason} (record.friendlyName, the name the customer sees)`));
+        }
         const validation: Validation = {
           mimeType: verdict.mimeType,
           extension: verdict.extension,

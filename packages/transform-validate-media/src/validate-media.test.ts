@@ -174,6 +174,30 @@ describe('refusals name their cause', () => {
   });
 });
 
+describe('the name the customer sees', () => {
+  const withFriendlyName = async (fileName: string, bytes: Buffer, friendlyName: string) => {
+    const file = path.join(dir, `${Math.random().toString(36).slice(2)}-${fileName}`);
+    await writeFile(file, bytes);
+    const item = fileItem(file, fileName);
+    return transform().apply(
+      { ...item, record: { ...item.record, friendlyName } },
+      new AbortController().signal,
+    );
+  };
+
+  test('a friendly name with another extension than the bytes is a MIME mismatch', async () => {
+    const error = (await withFriendlyName('form.pdf', media.pdf(), 'photo.png'))._unsafeUnwrapErr();
+    expect(error.message).toBe(
+      'MIME mismatch: "photo.png" is named .png (image/png) but its bytes are application/pdf (pdf) (record.friendlyName, the name the customer sees)',
+    );
+  });
+
+  test('a friendly name without an extension, or with the same type, is fine', async () => {
+    expect((await withFriendlyName('form.pdf', media.pdf(), 'Invoice Nov. 2026')).isOk()).toBe(true);
+    expect((await withFriendlyName('form.pdf', media.pdf(), 'Invoice-2026-11.PDF')).isOk()).toBe(true);
+  });
+});
+
 describe('size cap', () => {
   test('the default cap is 25 MiB', () => {
     expect(DEFAULT_MAX_BYTES).toBe(26_214_400);
@@ -274,12 +298,16 @@ describe('what later steps read is what was validated', () => {
     await writeFile(file, media.pdf('replaced'));
     const stream = (await artifact.open(new AbortController().signal))._unsafeUnwrap();
     await expect(collect(stream)).rejects.toMatchObject({
-      error: { _tag: 'InvalidInput', message: 'file changed since it was validated: its SHA-256 differs' },
+      error: {
+        _tag: 'Permanent',
+        message:
+          'file changed since it was validated (its SHA-256 differs): the next run validates it afresh',
+      },
     });
     await writeFile(file, Buffer.concat([original, Buffer.from('appended')]));
     const longer = (await artifact.open(new AbortController().signal))._unsafeUnwrap();
     await expect(collect(longer)).rejects.toMatchObject({
-      error: { _tag: 'InvalidInput', message: expect.stringContaining('more than the') },
+      error: { _tag: 'Permanent', message: expect.stringContaining('more than the') },
     });
   });
 });

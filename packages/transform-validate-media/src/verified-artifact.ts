@@ -20,7 +20,11 @@ export const verifiedArtifact = (
       const hash = createHash('sha256');
       let size = 0;
       const changed = (what: string) =>
-        new PluginFailure(PluginErrors.invalidInput(`file changed since it was validated: ${what}`));
+        new PluginFailure(
+          PluginErrors.permanent(
+            `file changed since it was validated (${what}): the next run validates it afresh`,
+          ),
+        );
       const check = new Transform({
         transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
           size += chunk.length;

@@ -38,9 +38,55 @@ describe('thinEvent', () => {
     });
   });
 
+  it('of an attachment event, keeps the contact by its ids, the file by its digest and the destination ids; never its name, size or URL', () => {
+    const contact = { channelId: 'chat_1', contactNumber: '4711', secretNote: 'x' };
+    expect(
+      thinEvent({
+        type: 'attachment.sent',
+        ...base,
+        itemId: 'chat_1/contact-4711/forms/a.pdf',
+        contact,
+        fileName: 'passport-of-jane-doe.pdf',
+        sha256: 'ab'.repeat(32),
+        mimeType: 'application/pdf',
+        size: 1234,
+        attachmentId: 'att-1',
+        messageId: 'msg-1',
+        url: 'https://dfo.example.com/a?sig=1',
+      }),
+    ).toEqual({
+      type: 'attachment.sent',
+      ...base,
+      itemId: 'chat_1/contact-4711/forms/a.pdf',
+      contact: { channelId: 'chat_1', contactNumber: '4711' },
+      sha256: 'ab'.repeat(32),
+      mimeType: 'application/pdf',
+      attachmentId: 'att-1',
+      messageId: 'msg-1',
+    });
+    expect(
+      thinEvent({
+        type: 'attachment.refused',
+        ...base,
+        itemId: 'i',
+        contact,
+        fileName: 'x.pdf',
+        errorTag: 'InvalidInput',
+        reason: 'malware: Eicar-Signature',
+      }),
+    ).toEqual({
+      type: 'attachment.refused',
+      ...base,
+      itemId: 'i',
+      contact: { channelId: 'chat_1', contactNumber: '4711' },
+      errorTag: 'InvalidInput',
+      reason: 'malware: Eicar-Signature',
+    });
+  });
+
   it('of an unknown event, keeps ids, keys, checksums, statuses and counts found by name, nothing else', () => {
     const thin = thinEvent({
-      type: 'attachment.sent',
+      type: 'attachment.uploaded',
       ...base,
       contactId: 4711,
       messageId: 'm-1',
@@ -53,7 +99,7 @@ describe('thinEvent', () => {
       attemptsText: 'x',
     });
     expect(thin).toEqual({
-      type: 'attachment.sent',
+      type: 'attachment.uploaded',
       ...base,
       contactId: 4711,
       messageId: 'm-1',

@@ -60,6 +60,12 @@ const error = (value: unknown): JsonValue | undefined =>
     ? fields(value as Record<string, unknown>, ['errorTag', 'reason'])
     : undefined;
 
+/** A digital contact by its ids only. */
+const contactOf = (value: unknown): JsonValue | undefined =>
+  typeof value === 'object' && value !== null
+    ? fields(value as Record<string, unknown>, ['channelId', 'contactNumber', 'threadId'])
+    : undefined;
+
 /**
  * For an event type this version does not know (the attach flow's, added later): ids, keys,
  * checksums, statuses, reasons and counts only, found by name; never a URL, never content.
@@ -114,6 +120,24 @@ export const thinEvent = (input: PipelineEvent | AnyEvent): JsonObject => {
       return { ...base, ...fields(event, ['itemId', 'reason', 'retryAt']) };
     case 'item.skipped':
       return { ...base, ...fields(event, ['itemId', 'reason']) };
+    // The attach flow: the contact by its ids and the file by its digest (its name and size are
+    // the customer's business: not sent), the destination's ids, why it was refused or failed.
+    case 'attachment.sent': {
+      const out: JsonObject = {
+        ...base,
+        ...fields(event, ['itemId', 'sha256', 'mimeType', 'attachmentId', 'messageId', 'threadId']),
+      };
+      const contact = contactOf(event.contact);
+      if (contact !== undefined) out.contact = contact;
+      return out;
+    }
+    case 'attachment.refused':
+    case 'attachment.failed': {
+      const out: JsonObject = { ...base, ...fields(event, ['itemId', 'sha256', 'errorTag', 'reason']) };
+      const contact = contactOf(event.contact);
+      if (contact !== undefined) out.contact = contact;
+      return out;
+    }
     default:
       return { ...base, ...generic(event) };
   }

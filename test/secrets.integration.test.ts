@@ -433,9 +433,16 @@ const placesOf = async (outcome: RunOutcome) => {
 
 /**
  * The signed recording URLs the simulator hands out (its clock stands still: the very URLs the
- * source was given), with their signatures, for every contact that has a recording.
+ * source was given), with their signatures, for every contact that has a recording. Asked once:
+ * they never change, and the simulator's Media Playback budget (150 per 5 minutes of its clock)
+ * never refills while its clock stands still.
  */
-const signedUrls = async (): Promise<Map<string, string>> => {
+let signedUrlsOnce: Promise<Map<string, string>> | undefined;
+const signedUrls = (): Promise<Map<string, string>> => {
+  signedUrlsOnce ??= askSignedUrls();
+  return signedUrlsOnce;
+};
+const askSignedUrls = async (): Promise<Map<string, string>> => {
   const form = new URLSearchParams({
     grant_type: 'password',
     username: CANARIES.cxoneAccessKeyId,

@@ -129,6 +129,12 @@ export const pipelineSchema: JsonSchema = {
             pattern: DURATION_PATTERN,
             description: 'The window, e.g. 5m.',
           },
+          margin: {
+            type: 'string',
+            pattern: DURATION_PATTERN,
+            description:
+              'How much longer than per the run waits before a request takes the place of one sent a window earlier (requests reaching the server late, clocks drifting apart). Default: 0.5 % of per, at least 250ms.',
+          },
         },
       },
     },
@@ -250,7 +256,9 @@ export interface PipelineConfig {
     readonly maxElapsed: string;
     readonly maxWait: string;
   };
-  readonly budgets: Readonly<Record<string, { readonly requests: number; readonly per: string }>>;
+  readonly budgets: Readonly<
+    Record<string, { readonly requests: number; readonly per: string; readonly margin?: string }>
+  >;
   readonly retention?: { readonly mode: 'governance' | 'compliance'; readonly period: string };
   readonly acknowledge?: { readonly drainFor?: string };
   readonly layout?: { readonly records?: 'per-item' | 'batch'; readonly batchSize?: number };

@@ -13,6 +13,7 @@ import type { Checkpoint } from '../plugin/types.js';
 import { archiveFlow, itemsFlow } from './archive-flow.js';
 import { attachItem } from './attach-item.js';
 import { InFlight } from './boundary.js';
+import { BudgetStateFile } from './budget-state.js';
 import { resolveBudgets } from './budgets.js';
 import { createEventBus } from './event-bus.js';
 import type { FlowContext } from './flow-context.js';
@@ -167,6 +168,8 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
   const inflight = new InFlight();
   const created: Closable[] = [];
   let lease: HeldLease | undefined;
+  // The tenant's budgets as the last run left them (budget-state.ts): read once the lease is held.
+  let budgetState: BudgetStateFile | undefined;
   try {
     try {
       lease = await acquireLease(
@@ -189,6 +192,12 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       (family) =>
         `budgets.${family}: no plugin of this pipeline declares the API family ${family}; the budget is not used`,
     );
+    budgetState = new BudgetStateFile(path.join(stateDir, `${tenant}.budgets.json`));
+    const stateWarning = await budgetState.attach(budgets);
+    if (stateWarning !== undefined) {
+      logger.warn(stateWarning);
+      warnings.push(stateWarning);
+    }
     const plugins = await createPlugins(
       prepared,
       { logger, now, budgets, inflight, scrubber, ledger },
@@ -255,6 +264,9 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
     // A stopped run's operations were aborted: wait for them, so nothing writes after we return.
     for (const where of await inflight.settle(options.settleTimeoutMs ?? 10_000))
       warnings.push(`${where} did not stop within the time allowed after the run was stopped`);
+    // No request goes out after this: the budgets' last state is what the next run starts from.
+    const savedWarning = await budgetState.close();
+    if (savedWarning !== undefined) warnings.push(savedWarning);
     await ledger.flush();
     const judged = judgeExit(exit, stop.signal.aborted, stopReason, (t) => scrubber.scrub(t));
     if (judged.defect) logger.error('the run failed unexpectedly', { reason: judged.defect });
@@ -321,6 +333,7 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     await closePlugins(created, inflight, logger);
+    await budgetState?.close();
     await lease
       ?.release()
       .catch((error: unknown) => logger.warn('could not release the run lease', { reason: describe(error) }));

@@ -43,6 +43,8 @@ const GOAL_RSS_MIB = 100;
 const CONCURRENCY = Number(process.env.BENCH_S3_CONCURRENCY ?? 8); // the pipeline default
 // More sink options for cxarchive, as YAML flow-map entries (e.g. `partBuffers: 2, queueSize: 4`).
 const SINK_WITH = process.env.BENCH_S3_SINK_WITH ?? '';
+// Node flags for the cxarchive process (e.g. `--max-semi-space-size=1`), to measure a proposal.
+const NODE_FLAGS = (process.env.BENCH_S3_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
 const TRANSFERS = Number(process.env.BENCH_S3_TRANSFERS ?? 4); // rclone's default
 const APT_LOCK = path.join(tmpdir(), 'cxarchive-apt-install.lock'); // the testkit fixtures' lock
 const CX_BUCKET = 'cxarchive-bench';
@@ -127,6 +129,7 @@ concurrency: ${CONCURRENCY}
     // What the process holds before the first byte (runtime, plugins and the AWS SDK loaded, the
     // pipeline prepared): the part of the peak no upload adds.
     const rssBeforeKb = process.memoryUsage().rss / 1024;
+    const before = process.resourceUsage();
     const started = performance.now();
     const report = await runPipeline({ prepared, scrubber });
     const seconds = (performance.now() - started) / 1000;
@@ -143,6 +146,7 @@ concurrency: ${CONCURRENCY}
         cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
         maxRssKb: usage.maxRSS,
         rssBeforeKb,
+        cpuBeforeSeconds: (before.userCPUTime + before.systemCPUTime) / 1e6,
       }),
     );
   } finally {
@@ -229,6 +233,7 @@ const runCxarchive = async (rgw, dataDir, prefix) => {
   const { stdout } = await run(
     process.execPath,
     [
+      ...NODE_FLAGS,
       fileURLToPath(import.meta.url),
       '--cxarchive',
       dataDir,
@@ -248,6 +253,7 @@ const runCxarchive = async (rgw, dataDir, prefix) => {
     cpu: r.cpuSeconds,
     rssMb: r.maxRssKb / 1024,
     rssBeforeMb: r.rssBeforeKb / 1024,
+    cpuBefore: r.cpuBeforeSeconds,
   };
 };
 
@@ -494,7 +500,13 @@ const bench = async (scratch) => {
           met: cx.rssMb < GOAL_RSS_MIB,
           beforeFirstByte: cx.rssBeforeMb,
         },
-        { name: `${set.name}: cxarchive CPU seconds`, value: cx.cpu, unit: 's', ...peer((r) => r.cpu) },
+        {
+          name: `${set.name}: cxarchive CPU seconds`,
+          value: cx.cpu,
+          unit: 's',
+          ...peer((r) => r.cpu),
+          beforeFirstByte: cx.cpuBefore,
+        },
         {
           name: `${set.name}: cxarchive S3 requests per file`,
           value: cx.requests / set.files,
@@ -510,11 +522,11 @@ const bench = async (scratch) => {
       return;
     }
     say(
-      'tool           set                files      MiB   seconds    MiB/s   CPU s   peak RSS MiB (before 1st byte)   RGW CPU s   requests (per file)   stored objects   load',
+      'tool           set                files      MiB   seconds    MiB/s   CPU s (before 1st byte)   peak RSS MiB (before 1st byte)   RGW CPU s   requests (per file)   stored objects   load',
     );
     for (const r of rows) {
       say(
-        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${`${r.rssMb.toFixed(0)}${r.rssBeforeMb === undefined ? '' : ` (${r.rssBeforeMb.toFixed(0)})`}`.padStart(32)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${`${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`.padEnd(16)} ${r.load.toFixed(2).padStart(6)}`,
+        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${`${r.cpu.toFixed(2)}${r.cpuBefore === undefined ? '' : ` (${r.cpuBefore.toFixed(2)})`}`.padStart(25)} ${`${r.rssMb.toFixed(0)}${r.rssBeforeMb === undefined ? '' : ` (${r.rssBeforeMb.toFixed(0)})`}`.padStart(32)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${`${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`.padEnd(16)} ${r.load.toFixed(2).padStart(6)}`,
       );
     }
     say(
@@ -523,7 +535,7 @@ const bench = async (scratch) => {
         .map((r) => `${r.inRun.toFixed(2)} s for ${r.set.name}`)
         .join(
           ', ',
-        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part (the runtime's own part MD5s: the bytes are hashed once) and verifies each object by the ETag RGW computed (from the PutObject answer; a HEAD after a multipart upload; no read-back); it also stores one record JSON per item. Peak RSS in brackets: what the cxarchive process held just before runPipeline (runtime, plugins, AWS SDK loaded), which no upload adds. Load: the 1-minute load average as each run began (the machine is shared). rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Requests: all S3 requests RGW answered during the run (its own counter), per file archived. The smaller sets ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
+        )}). cxarchive encrypts (AES-256-GCM chunks; compression auto leaves audio/wav ungzipped, gzips the small JSON record), uploads create-only with a Content-MD5 on every part (the runtime's own part MD5s: the bytes are hashed once) and verifies each object by the ETag RGW computed (from the PutObject answer; a HEAD after a multipart upload; no read-back); it also stores one record JSON per item. CPU s and peak RSS in brackets: what the cxarchive process had used and held just before runPipeline (runtime, plugins, AWS SDK loaded), which no upload adds. Load: the 1-minute load average as each run began (the machine is shared). rclone stores the crypt objects only${rcloneVersion ? ` (${rcloneVersion})` : ''}. Requests: all S3 requests RGW answered during the run (its own counter), per file archived. The smaller sets ran after an untimed warm-up write of the same data (${warmSeconds.toFixed(1)} s): a fresh RGW is slow for its first few hundred MiB.`,
     );
     for (const set of sets) {
       const speed = figures.find((f) => f.name === `${set.name}: cxarchive MiB/s`);

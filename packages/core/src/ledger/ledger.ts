@@ -225,6 +225,36 @@ export type LeaseResult =
   | { readonly ok: true; readonly tookOverFrom?: LeaseHolder }
   | { readonly ok: false; readonly holder: LeaseHolder };
 
+/** A run as the `runs` table records it. */
+export interface LedgerRun {
+  readonly runId: string;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  /** `running`, `abandoned`, or the status of the report the run finished with. */
+  readonly status: string;
+  /** From the report the run recorded; absent while it runs, or when it was abandoned. */
+  readonly counts?: {
+    readonly archived: number;
+    readonly failed: number;
+    readonly awaiting: number;
+    readonly skipped: number;
+  };
+}
+
+/** A run with the report it recorded, as JSON text (absent when it did not finish). */
+export interface LedgerRunRecord extends LedgerRun {
+  readonly report?: string;
+}
+
+/** A failed item as the ledger holds it: its last error and the run that failed it. */
+export interface FailedItem {
+  readonly itemId: string;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly runId: string;
+  readonly updatedAt: string;
+}
+
 /**
  * The record of truth: what is archived, what failed, where each source stands. Every method is
  * async so a networked store (PostgreSQL) can implement it. Writes apply in the order they were
@@ -436,6 +466,21 @@ export interface Ledger {
   breakLease(tenant: string, at: Date): Promise<LeaseHolder | undefined>;
   recordRun(runId: string, tenant: string, startedAt: Date): Promise<void>;
   finishRun(runId: string, finishedAt: Date, status: string, report: unknown): Promise<void>;
+  /** The tenant's latest runs, newest first (read-only: `cxarchive status`). */
+  recentRuns(tenant: string, limit: number): Promise<LedgerRun[]>;
+  /** One run of the tenant with the report it recorded, if any (read-only: `cxarchive report`). */
+  getRun(tenant: string, runId: string): Promise<LedgerRunRecord | undefined>;
+  /** One page of the failed items in item id order after `afterItemId`, with their last error (read-only). */
+  failedPage(
+    tenant: string,
+    source: string,
+    afterItemId: string | undefined,
+    limit: number,
+  ): Promise<{ items: FailedItem[]; next?: string }>;
+  /** Who holds the tenant's run lease, expired or not; undefined when nobody does (read-only). */
+  leaseHolder(tenant: string): Promise<LeaseHolder | undefined>;
+  /** How many jobs `owner` keeps, by the `state` field of their state (read-only). */
+  jobStateCounts(tenant: string, owner: string): Promise<Record<string, number>>;
   /** Waits until every write made so far is durable. */
   flush(): Promise<void>;
   close(): Promise<void>;

@@ -21,6 +21,7 @@ import type {
 } from './ledger.js';
 import { batchItemId } from './ledger.js';
 import { LedgerError, ledgerProblem } from './ledger-error.js';
+import { statusReads } from './sqlite-ledger-status.js';
 import { walSync } from './wal-sync.js';
 
 const SCHEMA_VERSION = 2;
@@ -625,6 +626,9 @@ export const openSqliteLedger = (file: string): Ledger => {
     ),
     finishRun: db.prepare('UPDATE runs SET finished_at = ?, status = ?, report = ? WHERE run_id = ?'),
   };
+
+  /** The read-only queries of `status` and `report`. */
+  const statusQ = statusReads(db);
 
   const toObject = (o: ObjectRow): LedgerObject => ({
     artifact: o.artifact,
@@ -1364,6 +1368,12 @@ export const openSqliteLedger = (file: string): Ledger => {
       write(() => {
         q.finishRun.run(finishedAt.toISOString(), status, JSON.stringify(report), runId);
       }, true),
+    recentRuns: (tenant, limit) => read(() => statusQ.recentRuns(tenant, limit)),
+    getRun: (tenant, runId) => read(() => statusQ.getRun(tenant, runId)),
+    failedPage: (tenant, source, afterItemId, limit) =>
+      read(() => statusQ.failedPage(tenant, source, afterItemId, limit)),
+    leaseHolder: (tenant) => read(() => statusQ.leaseHolder(tenant)),
+    jobStateCounts: (tenant, owner) => read(() => statusQ.jobStateCounts(tenant, owner)),
     flush: async () => {
       const refused = refuse();
       if (refused) throw refused;

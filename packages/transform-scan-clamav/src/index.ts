@@ -37,6 +37,9 @@ export const FILE_ARTIFACT = 'file';
 /** How long a clamd version (it changes when freshclam loads new databases) is reused. */
 export const VERSION_TTL_MS = 5 * 60_000;
 
+/** Most time to wait for VERSION after a verdict (a clamd slow to tell its version does not hold the item). */
+export const VERSION_TIMEOUT_MS = 5000;
+
 /** What scan-clamav adds to the record: `record.scan`. */
 export interface ScanFacts {
   readonly engine: 'clamav';
@@ -66,7 +69,8 @@ export const createScanClamav = (settings: ScanSettings): Transform => {
     const at = now().getTime();
     if (cached !== undefined && at - cached.at < VERSION_TTL_MS) return cached.version;
     try {
-      cached = { version: await clamdVersion(settings.address, options(signal)), at };
+      const asked = { ...options(signal), timeoutMs: Math.min(settings.timeoutMs, VERSION_TIMEOUT_MS) };
+      cached = { version: await clamdVersion(settings.address, asked), at };
       return cached.version;
     } catch {
       return undefined;

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { errAsync, okAsync, PluginErrors } from '@cxarchive/core';
+import { stallingStream } from '@cxarchive/testkit';
 import { afterEach, describe, expect, test } from 'vitest';
 import { attachItem, bytesItem, countingStream, fakeClamd, pdfWith } from '../test-support/items.js';
 import { createScanClamav, parseScanAnswer, scanClamavOf } from './index.js';
@@ -140,4 +141,41 @@ describe('options', () => {
     )._unsafeUnwrapErr();
     expect(error.message).toContain('clamd at unix:/srv/tenant/run/none.sock is unreachable');
   });
+});
+
+describe('a file stream that stalls', () => {
+  test('the scan times out and the stream is ended', async () => {
+    const { port } = await serve((socket) => socket.resume());
+    const stalled = stallingStream(200_000);
+    const error = (
+      await scanOn(port, 400).apply(
+        attachItem('a.pdf', () => okAsync(stalled.stream)),
+        new AbortController().signal,
+      )
+    )._unsafeUnwrapErr();
+    expect(error._tag).toBe('Transient');
+    expect(error.message).toMatch(/no answer after 400 ms/);
+    expect(stalled.stream.destroyed).toBe(true);
+  });
+});
+
+describe('the version', () => {
+  test('a clamd slow to tell its version does not hold a clean file for the whole timeout', async () => {
+    let connections = 0;
+    const { port } = await serve((socket) => {
+      // The scan is answered; VERSION never is.
+      if (connections++ === 0)
+        socket.on('data', (chunk) => {
+          if (chunk.subarray(-4).equals(Buffer.alloc(4))) socket.end('stream: OK\0');
+        });
+    });
+    // With a 60 s scan timeout, VERSION gives up after 5 s: this test's own 20 s limit would fail otherwise.
+    const answer = (
+      await scanOn(port, 60_000).apply(bytesItem('a.pdf', pdfWith()), new AbortController().signal)
+    )._unsafeUnwrap();
+    expect(answer !== null && 'record' in answer ? answer.record.scan : undefined).toEqual({
+      engine: 'clamav',
+      clean: true,
+    });
+  }, 20_000);
 });

@@ -112,6 +112,9 @@ export const readMedia = async (stream: Readable, options: ReadMediaOptions): Pr
     return chunk;
   };
 
+  // A stream that stalls is ended by an abort too (not only at the next chunk).
+  const onAbort = () => stream.destroy(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     let sniffed = 0;
     const sample = new ReadableStream<Uint8Array>(
@@ -146,6 +149,7 @@ export const readMedia = async (stream: Readable, options: ReadMediaOptions): Pr
       ...(text === undefined ? {} : { text: text.end() }),
     };
   } finally {
+    signal.removeEventListener('abort', onAbort);
     // Ends the stream when it was not read to its end (past the cap, a failure, an abort).
     if (!ended) await chunks.return?.();
   }

@@ -11,7 +11,7 @@ import {
   PluginFailure,
   type ResultAsync,
 } from '@cxarchive/core';
-import { collect, failingStream } from '@cxarchive/testkit';
+import { collect, failingStream, stallingStream } from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { attachItem, countingStream, fileItem, sha256 } from '../test-support/items.js';
 import * as media from '../test-support/media.js';
@@ -322,5 +322,19 @@ describe('options', () => {
   test('a type outside the catalog that file-type detects can be allowed by its extension', async () => {
     const exe = (await validate('tool.exe', media.exe(), { allow: ['exe'] }))._unsafeUnwrap();
     expect(validationOf(exe)).toMatchObject({ mimeType: 'application/x-msdownload', extension: 'exe' });
+  });
+});
+
+describe('a stream that stalls', () => {
+  test('an abort ends it even while no chunk comes', async () => {
+    const stalled = stallingStream(100_000);
+    const controller = new AbortController();
+    const item = attachItem('form.pdf', () => okAsync(stalled.stream));
+    const pending = transform().apply(item, controller.signal);
+    await stalled.stalled;
+    controller.abort();
+    const error = (await pending)._unsafeUnwrapErr();
+    expect(error).toMatchObject({ _tag: 'Transient', message: 'validate-media was cancelled' });
+    expect(stalled.stream.destroyed).toBe(true);
   });
 });

@@ -18,6 +18,7 @@ import {
   ResultAsync,
   type SentAttachment,
   type Sink,
+  summarize,
   type UploadedAttachment,
 } from '@cxarchive/core/host';
 import { collect, createMemorySink, createMemorySource, type MemoryItemSpec } from '@cxarchive/testkit';
@@ -129,6 +130,8 @@ describe('the attach flow', () => {
     const report = await f.run();
     expect(report.status).toBe('succeeded');
     expect(report.counts).toMatchObject({ archived: 2, failed: 0 });
+    expect(report.flow).toBe('attach');
+    expect(summarize(report)).toContain('sent 2, refused or failed 0');
     expect(d.messages.map((m) => [m.contactNumber, m.fileName])).toEqual([
       ['1001', 'f1.pdf'],
       ['1002', 'f2.pdf'],

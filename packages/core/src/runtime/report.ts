@@ -26,6 +26,8 @@ export interface RunReport {
   readonly runId: string;
   readonly tenant: string;
   readonly pipelineFile: string;
+  /** What the run did: `archive`, or `attach` (then `archived` counts the files sent and confirmed). */
+  readonly flow: 'archive' | 'attach';
   readonly status: RunStatus;
   readonly startedAt: string;
   readonly finishedAt: string;
@@ -98,12 +100,14 @@ export const summarize = (report: RunReport): string => {
       : `${(report.successRate * 100).toFixed(1)}% succeeded`;
   const lines = [
     `cxarchive run ${report.runId} for tenant ${report.tenant}: ${report.status.replace(/_/g, ' ')}`,
-    `  archived ${counts.archived}, failed ${counts.failed}, skipped ${counts.skipped}` +
+    `  ${report.flow === 'attach' ? 'sent' : 'archived'} ${counts.archived}, ${report.flow === 'attach' ? 'refused or failed' : 'failed'} ${counts.failed}, skipped ${counts.skipped}` +
       (counts.awaiting ? `, awaiting ${counts.awaiting}` : '') +
       (counts.duplicates ? `, duplicates ${counts.duplicates}` : '') +
       ` (${rate})`,
-    `  ${report.objects} objects, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
-      `${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`,
+    report.flow === 'attach'
+      ? `  ${formatBytes(report.bytes.plaintext)} sent, ${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`
+      : `  ${report.objects} objects, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
+        `${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`,
   ];
   if (counts.awaiting)
     lines.push(

@@ -50,6 +50,7 @@ export const buildReport = (r: {
     runId: r.runId,
     tenant: r.prepared.loaded.config.tenant,
     pipelineFile: r.prepared.loaded.file,
+    flow: r.prepared.loaded.config.flow ?? 'archive',
     status: r.status,
     startedAt: r.startedAt.toISOString(),
     finishedAt: r.finishedAt.toISOString(),

@@ -99,12 +99,19 @@ export const CXONE_BUDGETS = {
     description:
       "CXone Business Data API (write-back): 1 call per 30 seconds, after a staging copy of NICE's page (unconfirmed)",
   },
-  // No public rate limit for the digital (DFO) API; 120 a minute is this project's conservative choice.
+  // NICE documents the Digital Engagement API's throttling per tenant and action
+  // (developer.niceincontact.com/API/DigitalEngagementAPI, "Digital Engagement Throttling Limits"):
+  // update contact 1,000,000 an hour, send outbound message 6,000 a minute, get contact (its messages
+  // included) 120,000 an hour, and per contact 250 updates in a burst refilled at 17 a minute. One
+  // `dfo` budget covers every call, so it takes the lowest tenant-wide limit, 120,000 reads an hour,
+  // as 2,000 a minute (a sliding minute never lets more than 120,000 through in an hour, nor more than
+  // 6,000 sends in a minute). The per-contact limit is CXone's own: its 429 comes back `Throttled`.
   dfo: {
     family: 'dfo',
-    requests: 120,
+    requests: 2000,
     per: '1m',
-    description: 'CXone digital (DFO 3.0) API: no documented limit; 120 per minute chosen conservatively',
+    description:
+      'CXone Digital Engagement (DFO 3.0) API: 120,000 contact reads an hour per tenant (developer.niceincontact.com/API/DigitalEngagementAPI), the lowest documented tenant-wide limit, as 2,000 a minute',
   },
 } as const satisfies Readonly<Record<CxoneFamily, BudgetDeclaration>>;
 

@@ -81,6 +81,27 @@ describe('a scanner that misbehaves never lets a file through', () => {
     expect(error.message).toMatch(pattern);
   });
 
+  test('one that drops the connection mid-stream without an answer is transient, and the file is not read on', async () => {
+    const { port } = await serve((socket) => {
+      let taken = 0;
+      socket.on('data', (chunk) => {
+        taken += chunk.length;
+        if (taken > 256 * 1024) socket.destroy();
+      });
+    });
+    const body = countingStream(64 * 1024 * 1024);
+    const error = (
+      await scanOn(port, 5000).apply(
+        attachItem('big.wav', () => okAsync(body.stream)),
+        new AbortController().signal,
+      )
+    )._unsafeUnwrapErr();
+    expect(error._tag).toBe('Transient');
+    expect(error.message).toMatch(/closed the connection/);
+    expect(body.destroyed()).toBe(true);
+    expect(body.produced()).toBeLessThan(64 * 1024 * 1024);
+  });
+
   test('what it receives is INSTREAM framing: the command, length-prefixed chunks, a zero-length end', async () => {
     const received: Buffer[] = [];
     let connections = 0;

@@ -12,7 +12,7 @@
 // planted canaries are found in every encoding, and a non-secret value put beside the secrets (the
 // storage prefix) is found where the run writes object keys.
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -408,6 +408,8 @@ const placesOf = async (outcome: RunOutcome) => {
   const objects = await objectsOf(outcome);
   const codec = objects.size > 0 ? await decoder() : undefined;
   let decodedRecords = 0;
+  /** The KEKs the codec derived from the passphrase (one per run: the salt is in the key id). */
+  const derivedKeks = new Map<string, Buffer>();
   for (const [key, bytes] of objects) {
     places.set(`object ${key}`, bytes);
     if (!key.endsWith('.cxar') || !codec) continue;
@@ -415,6 +417,13 @@ const placesOf = async (outcome: RunOutcome) => {
     if (header.isErr()) throw new Error(`${key}: ${header.error.message}`);
     header.value.rest.destroy();
     places.set(`object ${key} (header)`, header.value.header.contextBytes);
+    const keyId = header.value.header.keySlot.keyId;
+    const pw = /^pw:(\d+):([0-9a-f]{32}):/.exec(keyId);
+    if (pw && !derivedKeks.has(keyId))
+      derivedKeks.set(
+        keyId,
+        pbkdf2Sync(Buffer.from(CANARIES.passphrase), Buffer.from(pw[2]!, 'hex'), Number(pw[1]), 32, 'sha256'),
+      );
     const { v: _v, ...context } = header.value.header.context;
     if (!String(context.contentType ?? '').includes('json')) continue;
     const decoded = await codec.decode(Readable.from([bytes]), context, new AbortController().signal);
@@ -428,7 +437,7 @@ const placesOf = async (outcome: RunOutcome) => {
     places.set(`webhook ${i} body`, d.body);
     places.set(`webhook ${i} headers`, Buffer.from(JSON.stringify(d.headers)));
   }
-  return { places, objects, decodedRecords };
+  return { places, objects, decodedRecords, derivedKeks };
 };
 
 /**
@@ -482,6 +491,9 @@ const JWT = /eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\./;
 const expectNothingLeaked = async (outcome: RunOutcome) => {
   const found = await placesOf(outcome);
   expect(findCanaries(found.places, CANARIES)).toEqual([]);
+  // The objects are under keys derived from the passphrase (one per run that wrote), found nowhere.
+  if (found.objects.size > 0) expect(found.derivedKeks.size).toBeGreaterThan(0);
+  expect(findCanaries(found.places, Object.fromEntries(found.derivedKeks))).toEqual([]);
   const urls = await signedUrls();
   expect(findCanaries(found.places, Object.fromEntries(urls))).toEqual([]);
   for (const [where, bytes] of found.places)

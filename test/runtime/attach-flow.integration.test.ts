@@ -11,6 +11,7 @@ import {
   type AttachmentSink,
   type AttachmentTarget,
   errAsync,
+  InjectedFault,
   type JsonObject,
   okAsync,
   type PluginError,
@@ -18,6 +19,7 @@ import {
   ResultAsync,
   type SentAttachment,
   type Sink,
+  setFaultHook,
   summarize,
   type UploadedAttachment,
 } from '@cxarchive/core/host';
@@ -239,6 +241,28 @@ describe('the attach flow', () => {
     expect(d.messages).toHaveLength(1);
     expect(d.uploads).toHaveLength(1);
   });
+
+  for (const step of ['after-upload', 'after-send'] as const)
+    it(`a run that fails at ${step} is taken on by the next run: the file is sent once`, async () => {
+      const d = destination();
+      const source = createMemorySource([file('f1', 'PDF', '1001')]);
+      const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-attach-'));
+      setFaultHook((at) => {
+        if (at === step) throw new InjectedFault(at, 'f1');
+      });
+      try {
+        const first = await fixture({ source, sinks: [asSink(d.sink)], config: ATTACH, dir }).run();
+        expect(first.counts.archived).toBe(0);
+      } finally {
+        setFaultHook(undefined);
+      }
+      expect(d.messages).toHaveLength(step === 'after-send' ? 1 : 0);
+      const second = await fixture({ source, sinks: [asSink(d.sink)], config: ATTACH, dir }).run();
+      expect(second.counts).toMatchObject({ archived: 1, failed: 0 });
+      expect(d.messages).toHaveLength(1);
+      // The recorded upload was used again (not expired): one upload in all.
+      expect(d.uploads).toHaveLength(1);
+    });
 
   it('uploads again when the upload expired before it was sent', async () => {
     const expired: PluginError = {

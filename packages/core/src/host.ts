@@ -28,6 +28,7 @@ export {
   resolveBudgets,
 } from './runtime/budgets.js';
 export {
+  ATTACH_FAULT_STEPS,
   FAULT_STEPS,
   type FaultHook,
   type FaultStep,

@@ -14,6 +14,7 @@ import type {
   UploadedAttachment,
 } from '../plugin/types.js';
 import { invoke, type PluginHandle, streamFailure } from './boundary.js';
+import { faultPoint } from './faults.js';
 import type { FlowContext } from './flow-context.js';
 import type { ItemOutcome } from './outcome.js';
 import {
@@ -295,6 +296,7 @@ const deliver = (
         if (!fresh) {
           uploaded = yield* call('upload', (signal) => uploadChecked(item, target, destination, signal));
           yield* put({ state: 'sending', itemId: target.itemId, uploaded });
+          faultPoint('after-upload', target.itemId);
         }
         const current = uploaded as UploadedAttachment;
         const answer = yield* Effect.result(
@@ -304,6 +306,7 @@ const deliver = (
         );
         if (answer._tag === 'Success') {
           sent = answer.success;
+          faultPoint('after-send', target.itemId);
           break;
         }
         if (isExpired(answer.failure) && round < 2) {

@@ -1,5 +1,5 @@
 /**
- * Test-only fault injection at named steps of the archive flow. Inert unless a test enables it:
+ * Test-only fault injection at named steps of the archive and attach flows. Inert unless a test enables it:
  * in-process with `setFaultHook`, or in a child process through the environment variable
  * `CXARCHIVE_TEST_FAULT=<step>:<itemId|*>:<kill|throw>[:<nth>]`, which is read only when
  * `CXARCHIVE_TEST_HOOKS=1` is also set. Never set either in production.
@@ -12,6 +12,10 @@ export type FaultStep =
   | 'after-verify'
   | 'after-commit';
 
+/** The attach flow's steps: an upload recorded (the job `sending`), a send answered (before `sent` is recorded). */
+export type AttachFaultStep = 'after-upload' | 'after-send';
+
+/** The archive flow's steps, in the order an item reaches them. */
 export const FAULT_STEPS: readonly FaultStep[] = [
   'after-fetch',
   'after-encode',
@@ -21,7 +25,10 @@ export const FAULT_STEPS: readonly FaultStep[] = [
   'after-commit',
 ];
 
-export type FaultHook = (step: FaultStep, itemId: string) => void;
+/** The attach flow's steps (attach-item.ts). */
+export const ATTACH_FAULT_STEPS: readonly AttachFaultStep[] = ['after-upload', 'after-send'];
+
+export type FaultHook = (step: FaultStep | AttachFaultStep, itemId: string) => void;
 
 let hook: FaultHook | undefined;
 
@@ -32,7 +39,7 @@ export const setFaultHook = (next: FaultHook | undefined): void => {
 
 /** A fault the hook threw on purpose. */
 export class InjectedFault extends Error {
-  constructor(step: FaultStep, itemId: string) {
+  constructor(step: FaultStep | AttachFaultStep, itemId: string) {
     super(`injected fault at ${step} for ${itemId}`);
     this.name = 'InjectedFault';
   }
@@ -57,7 +64,7 @@ const fromEnvironment = (): FaultHook | undefined => {
 const environmentHook = fromEnvironment();
 
 /** Called by the flow at each named step. */
-export const faultPoint = (step: FaultStep, itemId: string): void => {
+export const faultPoint = (step: FaultStep | AttachFaultStep, itemId: string): void => {
   hook?.(step, itemId);
   environmentHook?.(step, itemId);
 };

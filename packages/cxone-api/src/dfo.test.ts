@@ -232,6 +232,7 @@ describe('attachments and messages against the simulator', () => {
       signal,
     );
     expect(longer._unsafeUnwrapErr()).toMatchObject({ _tag: 'InvalidInput' });
+    expect(longer._unsafeUnwrapErr().message).toMatch(/content was more than the 20 bytes given/);
   });
 
   it('writes only defined custom fields and deletes them', async () => {
@@ -265,6 +266,71 @@ describe('attachments and messages against the simulator', () => {
     ).toMatchObject({
       _tag: 'NotFound',
     });
+  });
+});
+
+describe('an upload cut midway', () => {
+  const SIZE = 8 * 1024 * 1024;
+  const CHUNK = 64 * 1024;
+  /** A source of SIZE bytes read slowly, counting what was read; `onChunk` runs before each chunk. */
+  const slowSource = (onChunk: (n: number) => void = () => {}) => {
+    const read = { chunks: 0 };
+    const source = Readable.from(
+      (async function* () {
+        for (let sent = 0; sent < SIZE; sent += CHUNK) {
+          read.chunks++;
+          onChunk(read.chunks);
+          yield Buffer.alloc(CHUNK, read.chunks);
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      })(),
+    );
+    return { source, read };
+  };
+  const uploadsStored = () =>
+    sim.requests.filter((r) => r.path === '/dfo/3.0/attachments/temporary' && r.status === 201).length;
+
+  it('is the abort (Transient) when the signal aborts mid-body, not a size that lied', async () => {
+    const { dfo } = connect();
+    const controller = new AbortController();
+    const { source, read } = slowSource((n) => {
+      if (n === 4) controller.abort();
+    });
+    const stored = uploadsStored();
+    const result = await dfo.uploadTemporaryAttachment(
+      { content: source, mimeType: 'application/pdf', size: SIZE },
+      controller.signal,
+    );
+    const error = result._unsafeUnwrapErr();
+    expect(error._tag).toBe('Transient');
+    expect(error.message).toMatch(/aborted/);
+    expect(error.message).not.toMatch(/given as its size/);
+    expect(read.chunks * CHUNK).toBeLessThan(SIZE);
+    expect(source.destroyed).toBe(true);
+    expect(uploadsStored()).toBe(stored);
+  });
+
+  it("is the transport's error (Transient) when the connection is cut mid-body", async () => {
+    const { dfo } = connect();
+    // Authenticated first, so the cut falls on the upload itself.
+    expect((await dfo.getContact(native().contactNumber, signal)).isOk()).toBe(true);
+    sim.faults.add({ route: 'dfo-attachment-upload', kind: 'reset' });
+    try {
+      const { source, read } = slowSource();
+      const stored = uploadsStored();
+      const result = await dfo.uploadTemporaryAttachment(
+        { content: source, mimeType: 'application/pdf', size: SIZE },
+        signal,
+      );
+      const error = result._unsafeUnwrapErr();
+      expect(error._tag).toBe('Transient');
+      expect(error.message).not.toMatch(/given as its size/);
+      expect(read.chunks * CHUNK).toBeLessThan(SIZE);
+      expect(source.destroyed).toBe(true);
+      expect(uploadsStored()).toBe(stored);
+    } finally {
+      sim.faults.clear();
+    }
   });
 });
 

@@ -180,6 +180,13 @@ const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 /** The base64 length of `size` bytes. */
 const base64Length = (size: number) => 4 * Math.ceil(size / 3);
 
+/** What the upload body counted: the source's bytes, and whether the source ended at another size. */
+interface BodyCount {
+  bytes: number;
+  /** Set only once the source itself ran past `size` (`long`) or ended short of it (`short`). */
+  mismatch?: 'long' | 'short';
+}
+
 /**
  * The upload body as a stream: the JSON prefix, the base64 of `source` as it is read (three bytes
  * at a time carried between chunks), the suffix. Counts the bytes read into `counted`.
@@ -188,7 +195,7 @@ async function* uploadBody(
   source: Readable,
   prefix: Buffer,
   suffix: Buffer,
-  counted: { bytes: number },
+  counted: BodyCount,
   size: number | undefined,
 ): AsyncGenerator<Uint8Array> {
   try {
@@ -197,7 +204,10 @@ async function* uploadBody(
     for await (const chunk of source as AsyncIterable<Buffer | string>) {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       counted.bytes += bytes.length;
-      if (size !== undefined && counted.bytes > size) throw new RangeError('more bytes than the size given');
+      if (size !== undefined && counted.bytes > size) {
+        counted.mismatch = 'long';
+        throw new RangeError('more bytes than the size given');
+      }
       const joined = carry.length === 0 ? bytes : Buffer.concat([carry, bytes]);
       const whole = joined.length - (joined.length % 3);
       if (whole > 0) yield Buffer.from(joined.subarray(0, whole).toString('base64'), 'latin1');
@@ -205,12 +215,26 @@ async function* uploadBody(
     }
     if (carry.length > 0) yield Buffer.from(carry.toString('base64'), 'latin1');
     // The request announced a Content-Length from `size`: a shorter body must fail, not hang.
-    if (size !== undefined && counted.bytes !== size) throw new RangeError('fewer bytes than the size given');
+    if (size !== undefined && counted.bytes !== size) {
+      counted.mismatch = 'short';
+      throw new RangeError('fewer bytes than the size given');
+    }
     yield suffix;
   } finally {
     source.destroy();
   }
 }
+
+/**
+ * The caller's content did not match the size it gave: only said when the source itself ran past
+ * the size or ended short of it, never of a body cut midway by the transport or an abort.
+ */
+const sizeMismatch = (counted: BodyCount, size: number): PluginError =>
+  PluginErrors.invalidInput(
+    counted.mismatch === 'long'
+      ? `the attachment's content was more than the ${size} bytes given as its size`
+      : `the attachment's content was ${counted.bytes} bytes, not the ${size} given as its size`,
+  );
 
 const asObject = (value: unknown): Record<string, unknown> | undefined =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -293,7 +317,7 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
       const url = `${root.value}/attachments/temporary`;
       const prefix = Buffer.from(`{"mimeType":${JSON.stringify(input.mimeType)},"content":"`);
       const suffix = Buffer.from('"}');
-      const counted = { bytes: 0 };
+      const counted: BodyCount = { bytes: 0 };
       let opened: Readable | undefined;
       let used = false;
       const open = (): AsyncIterable<Uint8Array> | undefined => {
@@ -306,6 +330,7 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
         }
         used = true;
         counted.bytes = 0;
+        delete counted.mismatch;
         return uploadBody(opened, prefix, suffix, counted, input.size);
       };
       try {
@@ -321,12 +346,10 @@ export const createDfoApi = (client: CxoneClient, options: DfoApiOptions = {}): 
           ...(options.uploadTimeoutMs === undefined ? {} : { timeoutMs: options.uploadTimeoutMs }),
           signal,
         });
-        if (input.size !== undefined && used && counted.bytes !== input.size && answer.isErr()) {
-          return err(
-            PluginErrors.invalidInput(
-              `the attachment's content was ${counted.bytes} bytes, not the ${input.size} given as its size`,
-            ),
-          );
+        // A body cut midway (the connection failed, the signal aborted, the server answered early)
+        // is the transport's error or the server's answer, not a size that lied.
+        if (input.size !== undefined && counted.mismatch !== undefined && answer.isErr()) {
+          return err(sizeMismatch(counted, input.size));
         }
         if (answer.isErr()) return err(answer.error);
         const body = answer.value.body ?? {};

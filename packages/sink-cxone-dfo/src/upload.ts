@@ -16,9 +16,6 @@ export interface UploadDeps {
   readonly maxAttachmentBytes: number;
 }
 
-/** `cxone-api`'s words for a body of another length than the size given. */
-const SIZE_MISMATCH = /bytes, not the \d+ given as its size/;
-
 /** RFC 6838 `type/subtype` (parameters allowed): what DFO's `mimeType` takes. */
 const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}(?:\s*;\s*[^;]+)*$/i;
 
@@ -29,7 +26,8 @@ const MIME = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126
  * body is read and streamed out by `cxone-api` (node:http with backpressure, a `Content-Length` from
  * `target.size`): the file is never in memory. Every error comes decoded through the `dfo` family:
  * 400/413 `InvalidInput` with the API's own words, 429 `Throttled` (family `dfo`, Retry-After),
- * 5xx and network failures `Transient`, a 401 after one token renewal `Auth`.
+ * 5xx, network failures and an upload aborted or cut midway `Transient`, a 401 after one token
+ * renewal `Auth`.
  */
 export const uploadAttachment = async (
   deps: UploadDeps,
@@ -57,25 +55,12 @@ export const uploadAttachment = async (
   if (!MIME.test(target.mimeType)) {
     return refuse(`${target.fileName}: "${target.mimeType.slice(0, 80)}" is not a MIME type`, 'mimeType');
   }
-  // Whether the body was read to its end: `cxone-api` reports a body that differs from `size` as
-  // InvalidInput, which is only true of a body that ended short, not of an upload cut midway.
-  let ended = false;
-  body.once('end', () => {
-    ended = true;
-  });
   const answer = await deps.dfo.uploadTemporaryAttachment(
     { content: body, mimeType: target.mimeType, size: target.size },
     signal,
   );
   if (answer.isErr()) {
     if (isRenewedTokenRetry(answer.error)) return err(await afterRenewal(deps.dfo, answer.error, signal));
-    if (answer.error._tag === 'InvalidInput' && !ended && SIZE_MISMATCH.test(answer.error.message)) {
-      return err(
-        PluginErrors.transient(
-          `${target.fileName}: the upload was ${signal.aborted ? 'aborted' : 'cut'} before the whole file was sent`,
-        ),
-      );
-    }
     return err(answer.error);
   }
   const { id, url, expireAt } = answer.value;

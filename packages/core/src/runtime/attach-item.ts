@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PassThrough, Transform } from 'node:stream';
-import { Effect } from 'effect';
+import { Effect, Semaphore } from 'effect';
 import { err, type Result } from 'neverthrow';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type {
@@ -257,8 +257,57 @@ type Delivered =
   | { readonly kind: 'sent'; readonly uploaded: UploadedAttachment; readonly sent: SentAttachment }
   | { readonly kind: 'sent-before'; readonly note: string };
 
+/**
+ * One job at a time per key within a run: two manifest rows with the same file for the same contact,
+ * processed at once, would both find no job and both send. The second waits for the first, then
+ * reads the job it left. Entries go when no item holds or waits for them.
+ */
+const jobLocks = new WeakMap<
+  FlowContext['ledger'],
+  Map<string, { permits: Semaphore.Semaphore; users: number }>
+>();
+
+const oneJobAtATime = <A, E>(
+  ctx: FlowContext,
+  key: string,
+  effect: Effect.Effect<A, E>,
+): Effect.Effect<A, E> =>
+  Effect.suspend(() => {
+    let locks = jobLocks.get(ctx.ledger);
+    if (!locks) {
+      locks = new Map();
+      jobLocks.set(ctx.ledger, locks);
+    }
+    let lock = locks.get(key);
+    if (!lock) {
+      lock = { permits: Semaphore.makeUnsafe(1), users: 0 };
+      locks.set(key, lock);
+    }
+    const held = lock;
+    const all = locks;
+    held.users++;
+    return held.permits
+      .withPermits(1)(effect)
+      .pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            held.users--;
+            if (held.users === 0) all.delete(key);
+          }),
+        ),
+      );
+  });
+
 /** The job's steps from what the ledger says was done; each step recorded (durably) before the next. */
 const deliver = (
+  ctx: FlowContext,
+  item: Item,
+  target: AttachmentTarget,
+  hooks: RetryHooks,
+): Effect.Effect<Delivered, PluginError> =>
+  oneJobAtATime(ctx, attachmentJobKey(target), deliverNow(ctx, item, target, hooks));
+
+const deliverNow = (
   ctx: FlowContext,
   item: Item,
   target: AttachmentTarget,

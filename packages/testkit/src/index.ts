@@ -56,6 +56,12 @@ export {
 export { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, type Azurite, startAzurite } from './servers/azurite.js';
 export { type CephRgw, cephRgwUnavailable, installCephRgw, startCephRgw } from './servers/ceph-rgw.js';
 export {
+  chromiumUnavailable,
+  type HeadlessPage,
+  installChromium,
+  openInChromium,
+} from './servers/chromium.js';
+export {
   CLAMD_CUSTOM_SIGNATURE,
   CLAMD_EICAR_SIGNATURE,
   type Clamd,

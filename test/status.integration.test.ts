@@ -85,7 +85,9 @@ describe('cxarchive status', () => {
     );
     // Every failed item of the report, with its reason, as the ledger recorded it.
     for (const f of first.failures.slice(0, 10))
-      expect(stdout).toMatch(new RegExp(`  ${f.itemId}  attempts 1  run ${first.runId}: .*500`));
+      expect(stdout).toMatch(
+        new RegExp(`  ${f.itemId}  attempts 1  run ${first.runId}: \\[${f.errorTag}\\] .*HTTP 500`),
+      );
     expect(stdout).toContain(`the latest report: \`cxarchive report\` (run ${first.runId})`);
   });
 

@@ -1,7 +1,7 @@
 // `cxarchive report` driven through its oclif entry point against a tenant archived from the
 // simulator with sink-fs: the latest run's report or --run's, as text, JSON and one self-contained
 // HTML page, which a real headless Chromium renders (screenshot, DOM read over the DevTools protocol).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { openSqliteLedger, type RunReport, summarize } from '@cxarchive/core/host';
@@ -135,6 +135,15 @@ describe('cxarchive report', () => {
     expect(written.stderr).toBe(`wrote the json report to ${target}\n`);
     expect(readFileSync(target, 'utf8')).toBe(readFileSync(reportFileOf(t, second.runId), 'utf8'));
     expect(statSync(target).mode & 0o777).toBe(0o600);
+    // Without the audit log the page is still made, and says why it has no chart.
+    rmSync(path.join(stateOf(t), 'e2e.audit.jsonl'));
+    const page = await runCommand(Report, [t.file, '--format', 'html']);
+    expect(page.exit).toBeUndefined();
+    expect(page.stdout).toContain(
+      `No audit log at ${path.join(stateOf(t), 'e2e.audit.jsonl')}: the chart is made from it.`,
+    );
+    expect(page.stdout).not.toContain('<svg');
+    expect(page.stdout).toContain(`<span id="run-id">${second.runId}</span>`);
     const nowhere = await runCommand(Report, [
       t.file,
       '--out',

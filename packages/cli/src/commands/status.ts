@@ -30,7 +30,7 @@ Exit status: 0 printed; 2 the pipeline file or an option is invalid; 3 the ledge
     runs: Flags.integer({
       description: 'How many of the latest runs to show.',
       default: 5,
-      min: 0,
+      min: 1,
       max: 1000,
       helpValue: '<n>',
     }),

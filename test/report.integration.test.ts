@@ -252,5 +252,7 @@ describe('cxarchive report', () => {
         await browser.close();
       }
     },
+    // Chromium is installed with apt on first use (as the other test servers are): allow for it.
+    600_000,
   );
 });

@@ -1,5 +1,11 @@
 import { durationSchema, type JsonSchema, type Redacted } from '@cxarchive/core';
-import type { ClientAuth } from '@cxarchive/cxone-api';
+import {
+  type ClientAuth,
+  CONNECTION_DEFAULTS,
+  CONNECTION_REQUIRED,
+  type CxoneConnectionInput,
+  connectionOptionsSchema,
+} from '@cxarchive/cxone-api';
 import { type DetailKind, detailsOptionsSchema } from './details.js';
 import { mediaOptionsSchema } from './media-options.js';
 import { type RecordingCheck, type RecordingsMode, recordingPathsSchema } from './recording-paths.js';
@@ -11,15 +17,8 @@ export type { ClientAuth, RecordingCheck, RecordingsMode };
 export type MediaKind = 'voice' | 'chat' | 'email';
 export const MEDIA_KINDS: readonly MediaKind[] = ['voice', 'chat', 'email'];
 
-/** Options as a pipeline file writes them (`source.with`). */
-export interface CxoneSourceOptionsInput {
-  readonly issuer?: string;
-  readonly apiBaseUrl?: string;
-  readonly accessKeyId: string;
-  readonly accessKeySecret: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly clientAuth?: ClientAuth;
+/** Options as a pipeline file writes them (`source.with`): the connection options, then the source's. */
+export interface CxoneSourceOptionsInput extends CxoneConnectionInput {
   readonly since: string;
   readonly settleLag?: string;
   readonly overlap?: string;
@@ -32,8 +31,6 @@ export interface CxoneSourceOptionsInput {
   readonly campaigns?: readonly number[];
   readonly teams?: readonly number[];
   readonly pageSize?: number;
-  readonly requestTimeout?: string;
-  readonly tokenRefreshSkew?: string;
   readonly details?: readonly DetailKind[];
   readonly recordingCheck?: RecordingCheck;
   readonly recordings?: RecordingsMode;
@@ -76,24 +73,14 @@ export interface CxoneSourceOptions {
 }
 
 export const DEFAULTS = {
-  issuer: 'https://cxone.niceincontact.com',
-  clientAuth: 'basic',
+  ...CONNECTION_DEFAULTS,
   settleLag: '30m',
   overlap: '15m',
   recordingLag: '30m',
   media: ['voice'],
   apiVersion: DEFAULT_API_VERSION,
   pageSize: 100,
-  requestTimeout: '30s',
-  tokenRefreshSkew: '5m',
 } as const satisfies Partial<CxoneSourceOptions>;
-
-const secret = (description: string) => ({
-  description,
-  type: 'string',
-  minLength: 1,
-  'x-cxarchive-secret': true,
-});
 
 /**
  * A filter option: contacts/completed filters on one id per parameter, so a single id is sent to
@@ -108,43 +95,17 @@ const idList = (description: string) => ({
   uniqueItems: true,
 });
 
+const { requestTimeout: _sharedTimeout, tokenRefreshSkew, ...connection } = connectionOptionsSchema;
+
 /** JSON Schema (draft-07) of `source.with`: the single source of the option docs. */
 export const configSchema: JsonSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['accessKeyId', 'accessKeySecret', 'clientId', 'clientSecret', 'since'],
+  required: [...CONNECTION_REQUIRED, 'since'],
   properties: {
-    issuer: {
-      description:
-        'CXone OpenID issuer; the token endpoint is discovered from {issuer}/.well-known/openid-configuration. ' +
-        'Must be https (http only to a loopback host). FedRAMP: https://cxone-gov.niceincontact.com.',
-      type: 'string',
-      format: 'uri',
-      default: DEFAULTS.issuer,
-    },
-    apiBaseUrl: {
-      description:
-        'API base URL (e.g. https://api-na1.niceincontact.com). When set, the tenant discovery ' +
-        '({issuer}/.well-known/cxone-configuration) is skipped. Must be https (http only to a loopback host).',
-      type: 'string',
-      format: 'uri',
-    },
-    accessKeyId: secret('Access key id of the CXone API user (sent as the password-grant username).'),
-    accessKeySecret: secret('Access key secret of the CXone API user (sent as the password-grant password).'),
-    clientId: {
-      description: 'Client id of the back-end application registered with NICE.',
-      type: 'string',
-      minLength: 1,
-    },
-    clientSecret: secret('Client secret of the back-end application registered with NICE.'),
-    clientAuth: {
-      description:
-        'How the client id/secret are sent to the token endpoint: "basic" (HTTP Basic, client_secret_basic) ' +
-        'or "post" (form fields, client_secret_post), as chosen when the application was registered.',
-      type: 'string',
-      enum: ['basic', 'post'],
-      default: DEFAULTS.clientAuth,
-    },
+    // issuer, apiBaseUrl, the access key, the client id/secret and clientAuth, shared with every
+    // plugin that talks to CXone; requestTimeout and tokenRefreshSkew come later in the table.
+    ...connection,
     since: {
       description:
         'Earliest lastUpdateTime to archive (ISO 8601 date-time, e.g. 2026-11-01T00:00:00Z). ' +
@@ -205,14 +166,12 @@ export const configSchema: JsonSchema = {
       maximum: 10000,
       default: DEFAULTS.pageSize,
     },
+    // The shared option, with what it means for a recording download.
     requestTimeout: durationSchema(
       'Timeout of one API request (for a recording download: until the response starts, then between chunks).',
-      DEFAULTS.requestTimeout,
+      CONNECTION_DEFAULTS.requestTimeout,
     ),
-    tokenRefreshSkew: durationSchema(
-      'The access token is renewed this long before it expires.',
-      DEFAULTS.tokenRefreshSkew,
-    ),
+    tokenRefreshSkew,
     ...detailsOptionsSchema,
     ...recordingPathsSchema,
     ...writeBackOptionsSchema,

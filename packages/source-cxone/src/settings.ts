@@ -1,5 +1,5 @@
-import { err, ok, type PluginError, PluginErrors, parseDuration, Redacted, Result } from '@cxarchive/core';
-import { type CxoneCredentials, trimBase, urlProblem } from '@cxarchive/cxone-api';
+import { err, ok, type PluginError, PluginErrors, parseDuration, Result } from '@cxarchive/core';
+import { type CxoneCredentials, resolveConnection } from '@cxarchive/cxone-api';
 import type { ContactFilter } from './contact-filter.js';
 import { type DetailKind, resolveDetails } from './details.js';
 import { resolveRecordingHorizon } from './media-options.js';
@@ -34,33 +34,12 @@ export interface Settings {
   readonly paths: RecordingPathSettings;
 }
 
-type Secret = Redacted<string> | string;
-const wrap = (value: Secret): Redacted<string> => (Redacted.is(value) ? value : Redacted.make(value));
-
-const baseUrl = (name: string, raw: unknown): Result<string, PluginError> => {
-  if (typeof raw !== 'string') return err(PluginErrors.invalidInput(`${name} must be a URL`, name));
-  const problem = urlProblem(raw);
-  if (problem !== undefined) return err(PluginErrors.invalidInput(`${name} ${problem}`, name));
-  const url = new URL(raw);
-  if (url.search !== '' || url.hash !== '') {
-    return err(PluginErrors.invalidInput(`${name} must not have a query string or fragment`, name));
-  }
-  return ok(trimBase(`${url.origin}${url.pathname}`));
-};
-
 const duration = (name: string, raw: string): Result<number, PluginError> => {
   try {
     return ok(parseDuration(raw));
   } catch (cause) {
     return err(PluginErrors.invalidInput(`${name}: ${(cause as Error).message}`, name));
   }
-};
-
-const nonEmpty = (name: string, value: Secret | undefined): Result<Secret, PluginError> => {
-  const raw = value === undefined ? '' : Redacted.is(value) ? Redacted.value(value) : value;
-  return typeof raw === 'string' && raw.length > 0
-    ? ok(value as Secret)
-    : err(PluginErrors.invalidInput(`${name} is required`, name));
 };
 
 const FILTER_OPTIONS = ['mediaTypes', 'skills', 'campaigns', 'teams'] as const;
@@ -83,8 +62,10 @@ const resolveFilter = (o: CxoneSourceOptions): Result<ContactFilter, PluginError
 };
 
 /**
- * Checks what the schema cannot (URL scheme rule, parseable dates and durations) and converts.
- * Defaults are applied again so a direct create() call without core's validation still works.
+ * Checks what the schema cannot (URL scheme rule, parseable dates and durations) and converts; the
+ * connection options (issuer, API base, credentials, timeouts) as `cxone-api` resolves them for
+ * every plugin. Defaults are applied again so a direct create() call without core's validation
+ * still works.
  */
 export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, PluginError> => {
   const o = { ...DEFAULTS, ...options };
@@ -105,9 +86,6 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   }
   const filter = resolveFilter(o);
   if (filter.isErr()) return err(filter.error);
-  if (o.clientAuth !== 'basic' && o.clientAuth !== 'post') {
-    return err(PluginErrors.invalidInput('clientAuth must be "basic" or "post"', 'clientAuth'));
-  }
   for (const kind of o.media) {
     if (!MEDIA_KINDS.includes(kind)) {
       return err(
@@ -118,16 +96,12 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
       );
     }
   }
-  const issuer = baseUrl('issuer', o.issuer);
-  if (issuer.isErr()) return err(issuer.error);
-  const apiBaseUrl = o.apiBaseUrl === undefined ? ok(undefined) : baseUrl('apiBaseUrl', o.apiBaseUrl);
-  if (apiBaseUrl.isErr()) return err(apiBaseUrl.error);
+  const connection = resolveConnection(o);
+  if (connection.isErr()) return err(connection.error);
   const durations = Result.combine([
     duration('settleLag', o.settleLag),
     duration('overlap', o.overlap),
     duration('recordingLag', o.recordingLag),
-    duration('requestTimeout', o.requestTimeout),
-    duration('tokenRefreshSkew', o.tokenRefreshSkew),
   ]);
   if (durations.isErr()) return err(durations.error);
   const recordingHorizonMs = resolveRecordingHorizon(o);
@@ -138,39 +112,12 @@ export const resolveSettings = (options: CxoneSourceOptions): Result<Settings, P
   if (writeBack.isErr()) return err(writeBack.error);
   const paths = resolveRecordingPaths(o);
   if (paths.isErr()) return err(paths.error);
-  const [settleLagMs, overlapMs, recordingLagMs, requestTimeoutMs, tokenRefreshSkewMs] = durations.value as [
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (requestTimeoutMs <= 0) {
-    return err(PluginErrors.invalidInput('requestTimeout must be longer than 0', 'requestTimeout'));
-  }
-  const secrets = Result.combine([
-    nonEmpty('accessKeyId', o.accessKeyId),
-    nonEmpty('accessKeySecret', o.accessKeySecret),
-    nonEmpty('clientId', o.clientId),
-    nonEmpty('clientSecret', o.clientSecret),
-  ]);
-  if (secrets.isErr()) return err(secrets.error);
-  const [accessKeyId, accessKeySecret, clientId, clientSecret] = secrets.value as [
-    Secret,
-    Secret,
-    Secret,
-    Secret,
-  ];
+  const [settleLagMs, overlapMs, recordingLagMs] = durations.value as [number, number, number];
+  const { issuer, apiBaseUrl, credentials, requestTimeoutMs, tokenRefreshSkewMs } = connection.value;
   return ok({
-    issuer: issuer.value,
-    apiBaseUrl: apiBaseUrl.value,
-    credentials: {
-      accessKeyId: wrap(accessKeyId),
-      accessKeySecret: wrap(accessKeySecret),
-      clientId: Redacted.is(clientId) ? Redacted.value(clientId) : clientId,
-      clientSecret: wrap(clientSecret),
-      clientAuth: o.clientAuth,
-    },
+    issuer,
+    apiBaseUrl,
+    credentials,
     sinceMs,
     settleLagMs,
     overlapMs,

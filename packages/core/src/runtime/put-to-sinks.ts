@@ -1,6 +1,6 @@
 import { finished, PassThrough, type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { Effect } from 'effect';
+import * as Effect from 'effect/Effect';
 import { ChecksumStream, type CompositeSpec, sha256OfStream } from '../hashing.js';
 import { isRetryable, type PluginError, PluginErrors } from '../plugin/errors.js';
 import type { Checksum, Stored } from '../plugin/types.js';

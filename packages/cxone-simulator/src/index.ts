@@ -40,6 +40,7 @@ export {
   dfoContactNumberOf,
   listDfoContacts,
 } from './dfo-data.js';
+export { DFO_TAGS, type DfoTag } from './dfo-tags.js';
 export { describeFault, FAULT_FLAG_FORMAT, parseFaultFlag, parseFaultFlags } from './fault-flag.js';
 export { FAULT_KINDS, type FaultKind, type FaultSpec, type FaultState } from './faults.js';
 export {

@@ -98,6 +98,7 @@ export const reportProblem = (value: unknown, runId: string): string | undefined
  */
 const complete = (value: Record<string, unknown>): RunReport =>
   ({
+    flow: 'archive',
     notes: [],
     notesTotal: 0,
     skips: [],

@@ -192,8 +192,12 @@ export function zipArchive(entries: readonly ZipEntry[], options: ZipOptions = {
   };
 }
 
-/** Bytes `from..to` (inclusive) of a lazily generated body, generating no more than needed. */
-async function* sliceBody(body: Readable, from: number, to: number): AsyncGenerator<Buffer> {
+/**
+ * Bytes `from..to` (inclusive) of a lazily generated body, generating no more than needed; the body
+ * is destroyed once the slice is read or abandoned. Also serves a recording's byte range
+ * (routes/media-files.ts).
+ */
+export async function* sliceBody(body: Readable, from: number, to: number): AsyncGenerator<Buffer> {
   let offset = 0;
   try {
     for await (const chunk of body as AsyncIterable<Buffer>) {

@@ -5,6 +5,7 @@ import type { SimRecording } from '../dataset.js';
 import { mp4Recording } from '../mp4.js';
 import type { RouteHandler } from '../route.js';
 import { checkMediaUrl } from '../url-signing.js';
+import { sliceBody } from '../zip.js';
 
 /** `/media/files/{recordingId}` with or without `.mp4`: real signed media URLs need not carry one. */
 export const MEDIA_FILE_PATH = /^\/media\/files\/([0-9a-f-]{36})(?:\.mp4)?$/;
@@ -61,22 +62,6 @@ export function parseRange(header: string | undefined, size: number): RangeAnswe
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
-}
-
-/** The bytes `start..end` (inclusive) of a lazily generated body, generating no more than needed. */
-async function* slice(body: Readable, start: number, end: number): AsyncGenerator<Buffer> {
-  let offset = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      const from = Math.max(0, start - offset);
-      const to = Math.min(chunk.length, end + 1 - offset);
-      if (to > from) yield chunk.subarray(from, to);
-      offset += chunk.length;
-      if (offset > end) return;
-    }
-  } finally {
-    body.destroy();
-  }
 }
 
 const headersOf = (recording: SimRecording, presentation: MediaPresentation) => ({
@@ -137,5 +122,5 @@ export const mediaFile: RouteHandler = async ({ req, url, reply, ctx }) => {
     'content-range': `bytes ${range.start}-${range.end}/${file.size}`,
   };
   if (req.method === 'HEAD') reply.empty(206, part);
-  else await reply.stream(206, part, Readable.from(slice(file.open(), range.start, range.end)));
+  else await reply.stream(206, part, Readable.from(sliceBody(file.open(), range.start, range.end)));
 };

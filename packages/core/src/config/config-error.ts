@@ -10,7 +10,16 @@ export interface ConfigIssue {
   readonly path: string;
   readonly message: string;
   readonly hint?: string;
+  /**
+   * Stable code of the kind of problem (`schema.unknown-key`, `env.unset`, …), for scripts and
+   * for looking it up in docs/configuration.md ("Problem codes"). Codes are never renamed.
+   */
+  readonly code?: string;
 }
+
+/** Longest message or hint line shown; text from the file past it is cut (the location shows it). */
+const MAX_LINE = 400;
+const cut = (text: string): string => (text.length > MAX_LINE ? `${text.slice(0, MAX_LINE - 1)}…` : text);
 
 /**
  * One issue as people read it. Values, keys and paths come from the file, so control characters
@@ -21,8 +30,13 @@ export const formatIssue = (issue: ConfigIssue): string => {
   const file = escapeControl(issue.file);
   const where = issue.line === undefined ? file : `${file}:${issue.line}:${issue.column ?? 1}`;
   const at = issue.path === '' ? '' : ` (at ${escapeControl(issue.path)})`;
-  const hint = issue.hint ? `\n    ${issue.hint.split('\n').map(escapeControl).join('\n')}` : '';
-  return `${where}: ${escapeControl(issue.message)}${at}${hint}`;
+  const hint = issue.hint
+    ? `\n    ${issue.hint
+        .split('\n')
+        .map((line) => escapeControl(cut(line)))
+        .join('\n')}`
+    : '';
+  return `${where}: ${escapeControl(cut(issue.message))}${cut(at)}${hint}`;
 };
 
 /** A pipeline file that cannot be used, with every problem found (not just the first). */

@@ -1,12 +1,14 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
+import { type Node, visit } from 'yaml';
 import { ConfigError, type ConfigIssue } from './config-error.js';
 import { type Environment, interpolate } from './interpolate.js';
 import { type PipelineConfig, pipelineSchema } from './pipeline-schema.js';
 import { readPipelineFile } from './read-pipeline-file.js';
+import { statePathIssues } from './state-path.js';
 import { validateAt } from './validate.js';
-import { parseYamlSource, type YamlSource } from './yaml-source.js';
+import { parseYamlSource, positionOf, type YamlSource } from './yaml-source.js';
 
 export const PIPELINE_FILE_NAMES = [
   'archive.pipeline.yaml',
@@ -54,7 +56,37 @@ const OUTSIDE_ARCHIVE_SCOPE = /^(source\.with|transforms|notifiers)(\.|\[|$)/;
 export const outsideArchiveScope = (issue: ConfigIssue): boolean => OUTSIDE_ARCHIVE_SCOPE.test(issue.path);
 
 const notFound = (file: string, message: string, hint: string): ConfigError =>
-  new ConfigError([{ file, path: '', message, hint }]);
+  new ConfigError([{ file, path: '', message, hint, code: 'file.not-found' }]);
+
+/** Nodes an alias may expand to in all: a few hundred in a real file; a "billion laughs" file is far over. */
+const MAX_ALIAS_COUNT = 100;
+
+/** The file as plain data; an alias bomb is an issue at its first alias, not a ReferenceError. */
+const toPlain = (source: YamlSource): unknown => {
+  try {
+    return source.doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    let first: Node | undefined;
+    visit(source.doc, {
+      Alias(_, node) {
+        first = node;
+        return visit.BREAK;
+      },
+    });
+    const pos = positionOf(source, first);
+    throw new ConfigError([
+      {
+        file: source.file,
+        ...(pos ? { line: pos.line, column: pos.column } : {}),
+        path: '',
+        code: 'yaml.alias-limit',
+        message: `YAML aliases (*name) here expand to too many nodes (over ${MAX_ALIAS_COUNT}): refused as a resource exhaustion ("billion laughs") file`,
+        hint: 'write the values out, or use fewer aliases of aliases',
+      },
+    ]);
+  }
+};
 
 /** Finds the pipeline file: the given path, or the nearest default name searched upward. */
 export const findPipelineFile = async (options: LoadOptions): Promise<string> => {
@@ -116,14 +148,26 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
         ? !OUTSIDE_MIGRATE_SCOPE.test(issue.path)
         : true,
   );
-  const value: unknown = source.doc.toJS({ maxAliasCount: 100 });
+  const value: unknown = toPlain(source);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError([
-      { file, line: 1, column: 1, path: '', message: 'the file must be a YAML mapping (key: value lines)' },
+      {
+        file,
+        line: 1,
+        column: 1,
+        path: '',
+        code: 'yaml.not-mapping',
+        message: 'the file must be a YAML mapping (key: value lines)',
+      },
     ]);
   }
   const schemaIssues: ConfigIssue[] = validateAt(pipelineSchema, value, source, []);
-  const all = [...envIssues, ...schemaIssues];
+  const stateIssues = statePathIssues(
+    source,
+    path.dirname(file),
+    (value as { state?: { path?: string; auditLog?: string } }).state,
+  );
+  const all = [...envIssues, ...schemaIssues, ...stateIssues];
   const loaded: LoadedPipeline = { file, dir: path.dirname(file), config: value as PipelineConfig, source };
   if (all.length > 0) {
     const error = new ConfigError(all);

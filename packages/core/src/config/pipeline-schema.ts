@@ -32,6 +32,7 @@ export const pipelineSchema: JsonSchema = {
   required: ['version', 'tenant', 'source', 'sinks'],
   // The archive flow encodes every object: it needs a codec. The attach flow stores nothing.
   if: { properties: { flow: { const: 'attach' } }, required: ['flow'] },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then/else keyword, not a thenable
   then: {},
   else: { required: ['codec'] },
   properties: {

@@ -82,6 +82,29 @@ const shown = (error: ErrorObject, source: YamlSource, at: readonly (string | nu
   return { text: describe(error.data), hidden: false };
 };
 
+/** Stable codes of the other schema keywords (docs/configuration.md, "Problem codes"). */
+const CODES: Readonly<Record<string, string>> = {
+  type: 'schema.type',
+  pattern: 'schema.pattern',
+  format: 'schema.format',
+  minimum: 'schema.range',
+  maximum: 'schema.range',
+  exclusiveMinimum: 'schema.range',
+  exclusiveMaximum: 'schema.range',
+  minLength: 'schema.size',
+  maxLength: 'schema.size',
+  minItems: 'schema.size',
+  maxItems: 'schema.size',
+  minProperties: 'schema.size',
+  maxProperties: 'schema.size',
+};
+
+/**
+ * At most this many problems are listed for one block: each is located by a walk of its mapping,
+ * and a file with 40,000 unknown keys needs its first few named, not all of them.
+ */
+export const MAX_SCHEMA_ISSUES = 50;
+
 const issueFor = (
   error: ErrorObject,
   source: YamlSource,
@@ -97,7 +120,8 @@ const issueFor = (
       return {
         ...locate(source, at, key),
         path: formatPath([...at, key]),
-        message: `unknown key "${key}"`,
+        code: 'schema.unknown-key',
+        message: `unknown key "${key.length > MAX_SHOWN ? `${key.slice(0, MAX_SHOWN - 1)}…` : key}"`,
         hint: guess
           ? `did you mean "${guess}"?`
           : known.length
@@ -111,6 +135,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
+        code: 'schema.missing-key',
         message: `missing required key "${key}"`,
         ...(property?.description ? { hint: `${key}: ${property.description}` } : {}),
       };
@@ -126,6 +151,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
+        code: 'schema.not-allowed',
         message: `${value.text} is not one of ${allowed.map(describe).join(', ')}`,
         ...(guess ? { hint: `did you mean ${describe(guess)}?` } : {}),
       };
@@ -134,6 +160,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
+        code: 'schema.not-allowed',
         message: `must be ${describe((error.params as { allowedValue: unknown }).allowedValue)}`,
       };
     default: {
@@ -141,6 +168,7 @@ const issueFor = (
       return {
         ...locate(source, at),
         path: formatPath(at),
+        code: CODES[error.keyword] ?? 'schema.invalid',
         message: `${shown(error, source, at).text} ${error.message ?? 'is invalid'}`,
         ...(description ? { hint: description } : {}),
       };
@@ -162,9 +190,22 @@ export const validateAt = (
   if (validate(value)) return [];
   const seen = new Set<string>();
   const issues: ConfigIssue[] = [];
-  for (const error of validate.errors ?? []) {
+  const errors = validate.errors ?? [];
+  for (const [index, error] of errors.entries()) {
     // oneOf/anyOf summaries repeat what the branch errors already say.
     if (error.keyword === 'oneOf' || error.keyword === 'anyOf' || error.keyword === 'if') continue;
+    if (issues.length >= MAX_SCHEMA_ISSUES) {
+      const rest = errors.length - index;
+      issues.push({
+        file: source.file,
+        ...locate(source, base),
+        path: formatPath(base),
+        code: 'schema.too-many',
+        message: `and up to ${rest} more problem${rest === 1 ? '' : 's'} (only the first ${MAX_SCHEMA_ISSUES} are listed)`,
+        hint: 'fix these first: is this the right file?',
+      });
+      break;
+    }
     const issue = { file: source.file, ...issueFor(error, source, base) };
     const id = `${issue.path}|${issue.message}`;
     if (seen.has(id)) continue;

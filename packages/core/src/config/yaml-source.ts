@@ -8,6 +8,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
 } from 'yaml';
 import type { ConfigIssue } from './config-error.js';
 
@@ -30,30 +31,104 @@ export interface YamlSource {
   readonly interpolated: Map<Node, Interpolation>;
 }
 
+/**
+ * Keys repeated in one mapping, each located at its second (and later) occurrence. The yaml
+ * package's own check compares every key with every other (40,000 keys: 16 s); this one is a set
+ * per mapping.
+ */
+const duplicateKeys = (source: YamlSource): ConfigIssue[] => {
+  const issues: ConfigIssue[] = [];
+  visit(source.doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const key = String(pair.key.value);
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const pos = positionOf(source, pair.key as Node);
+        issues.push({
+          file: source.file,
+          ...(pos ? { line: pos.line, column: pos.column } : {}),
+          path: '',
+          code: 'yaml.duplicate-key',
+          message: `YAML: duplicate key "${key.length > 80 ? `${key.slice(0, 79)}…` : key}" (map keys must be unique)`,
+          hint: 'remove one of them, or merge their values',
+        });
+        if (issues.length >= MAX_YAML_ISSUES) return visit.BREAK;
+      }
+      return undefined;
+    },
+  });
+  return issues;
+};
+
+/** At most this many YAML problems are listed; a file with more is not worth reading further. */
+const MAX_YAML_ISSUES = 20;
+
+/**
+ * A line where YAML stumbled over an unquoted `${...}`: in a flow mapping (`{ a: ${A} }`) YAML
+ * reads `{` as the start of a mapping, after `key: ` a `${A}: x` reads as a nested mapping. Every
+ * raw error on such a line becomes one message saying to quote the value.
+ */
+const quoteHint = (file: string, lineText: string, line: number): ConfigIssue => {
+  const column = lineText.indexOf('${') + 1;
+  return {
+    file,
+    line,
+    column,
+    path: '',
+    code: 'yaml.quote-reference',
+    message: 'YAML cannot read an unquoted ${...} here: put the value in quotes',
+    hint: 'e.g. key: "${A}:${B}" or { key: "${A}" }. In flow style ({ ... }, [ ... ]) and wherever a value has ": " or starts with { or [, a ${...} reference must be quoted',
+  };
+};
+
+/** Whether a line has `${` outside quoted strings (a rough cut: enough to name the likely cause). */
+const unquotedReference = (line: string): boolean =>
+  line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '').includes('${');
+
 export const parseYamlSource = (
   file: string,
   text: string,
 ): { source: YamlSource; issues: ConfigIssue[] } => {
   const lines = new LineCounter();
-  // Core schema: no custom tags, no language-specific types; a bounded alias count stops alias bombs.
+  // Core schema: no custom tags, no language-specific types. Duplicate keys are found below.
   const doc = parseDocument(text, {
     lineCounter: lines,
     schema: 'core',
     prettyErrors: false,
-    uniqueKeys: true,
+    uniqueKeys: false,
   });
   const source: YamlSource = { file, doc, lines, interpolated: new Map() };
-  const issues: ConfigIssue[] = [];
+  const raw: ConfigIssue[] = [];
+  const quoting = new Map<number, ConfigIssue>();
+  let textLines: string[] | undefined;
   for (const error of [...doc.errors, ...doc.warnings]) {
     const pos = lines.linePos(error.pos[0]);
-    issues.push({
+    if (pos) {
+      textLines ??= text.split('\n');
+      const lineText = textLines[pos.line - 1] ?? '';
+      if (unquotedReference(lineText)) {
+        if (!quoting.has(pos.line)) quoting.set(pos.line, quoteHint(file, lineText, pos.line));
+        continue;
+      }
+    }
+    if (raw.length >= MAX_YAML_ISSUES) continue;
+    raw.push({
       file,
       ...(pos ? { line: pos.line, column: pos.col } : {}),
       path: '',
+      code: 'yaml.syntax',
       message: `YAML: ${error.message.split('\n')[0]}`,
     });
   }
-  return { source, issues };
+  // The raw errors after an unquoted reference are mostly its consequences: quoting comes first.
+  if (quoting.size > 0) return { source, issues: [...quoting.values()] };
+  if (raw.length > 0) return { source, issues: raw };
+  return { source, issues: duplicateKeys(source) };
 };
 
 /** Line and column (1-based) of a node's start. */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -116,8 +116,43 @@ interface PackageJson {
   cxarchive?: { kind?: string; name?: string; apiVersion?: number };
 }
 
-const readPackageJson = (dir: string): PackageJson =>
-  JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as PackageJson;
+/** A package's package.json; one that is missing, unreadable or not JSON is a resolution error. */
+const readPackageJson = (dir: string, tried: readonly string[], shown: Shown): PackageJson => {
+  const file = path.join(dir, 'package.json');
+  const where = shown.text(file);
+  let text: string;
+  try {
+    const info = statSync(file);
+    if (!info.isFile()) throw Object.assign(new Error('not a regular file'), { code: 'ENOTFILE' });
+    if (info.size > 1024 * 1024) throw Object.assign(new Error('over 1 MiB'), { code: 'EFBIG' });
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT')
+      throw new PluginResolutionError(
+        `${shown.hidden ? 'the directory' : `directory "${shown.text(dir)}"`} has no package.json: it is not a plugin package`,
+        tried,
+        'point `use` at a plugin package directory (with a package.json naming its entry and "cxarchive": { "kind", "apiVersion" }), or at its .js/.mjs file',
+      );
+    throw new PluginResolutionError(
+      `cannot read ${where}: ${code === 'ENOTFILE' || code === 'EFBIG' ? (e as Error).message : (code ?? String(e))}`,
+      tried,
+      'check the plugin package (reinstall it)',
+    );
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new Error('not an object');
+    return parsed as PackageJson;
+  } catch {
+    throw new PluginResolutionError(
+      `${where} is not valid JSON`,
+      tried,
+      'the plugin package is damaged: reinstall it',
+    );
+  }
+};
 
 const pickCondition = (target: unknown, conditions: readonly string[]): string | undefined => {
   if (typeof target === 'string') return target;
@@ -180,6 +215,80 @@ const apiMismatch = (prefix: string, version: unknown): string => {
   return `${prefix}, this cxarchive speaks ${PLUGIN_API_VERSION}${changes ? `: ${changes}` : ''}`;
 };
 
+const kindOf = (info: Stats): string =>
+  info.isCharacterDevice()
+    ? 'a character device'
+    : info.isBlockDevice()
+      ? 'a block device'
+      : info.isFIFO()
+        ? 'a named pipe (FIFO)'
+        : info.isSocket()
+          ? 'a socket'
+          : 'not a regular file';
+
+/** How long importing one plugin may take: its module code runs once, and should be quick. */
+const importTimeoutMs = (): number => {
+  const value = Number(process.env.CXARCHIVE_PLUGIN_LOAD_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : 15_000;
+};
+
+class ImportGuardError extends Error {
+  readonly hint: string;
+  constructor(message: string, hint: string) {
+    super(message);
+    this.hint = hint;
+  }
+}
+
+/** Imports under way: while any is, `process.exit` is refused (a plugin must not end the process). */
+let importing = 0;
+let realExit: typeof process.exit | undefined;
+
+/**
+ * Imports a plugin module with two guards: a module that calls `process.exit` while it loads
+ * (its top-level code, awaits included) fails to load instead of ending cxarchive (exit 0 would
+ * read as success): the call throws, which fails that module's import alone; and one that never
+ * finishes loading (a top-level await that never settles) fails after CXARCHIVE_PLUGIN_LOAD_TIMEOUT_MS
+ * (15 s by default). Code a module leaves running after that is not stopped; the command ends
+ * the process when it is done.
+ */
+const guardedImport = async (entry: string): Promise<unknown> => {
+  if (importing++ === 0) {
+    realExit = process.exit;
+    process.exit = ((code?: unknown) => {
+      // Unwinds the plugin's module code; the import is reported as failed.
+      throw new ImportGuardError(
+        `called process.exit(${String(code ?? '')}) while loading`,
+        'a plugin must not end the process: report it to its authors',
+      );
+    }) as typeof process.exit;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const ms = importTimeoutMs();
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new ImportGuardError(
+            `did not finish loading within ${ms / 1000} s`,
+            'its module code waits on something that never ends (a top-level await?): report it to its authors (CXARCHIVE_PLUGIN_LOAD_TIMEOUT_MS sets the limit)',
+          ),
+        ),
+      ms,
+    );
+    timer.unref();
+  });
+  try {
+    return await Promise.race([import(pathToFileURL(entry).href), timedOut]);
+  } finally {
+    clearTimeout(timer);
+    if (--importing === 0) {
+      if (realExit) process.exit = realExit;
+      realExit = undefined;
+    }
+  }
+};
+
 const shapeProblem = (value: unknown, kind: PluginKind): string | undefined => {
   if (!value || typeof value !== 'object')
     return 'its default export is not a plugin (use definePlugin from @cxarchive/core)';
@@ -204,8 +313,10 @@ const loadDefinition = async <K extends PluginKind>(
 ): Promise<PluginDefinition<K>> => {
   let mod: { default?: unknown };
   try {
-    mod = (await import(pathToFileURL(entry).href)) as { default?: unknown };
+    mod = (await guardedImport(entry)) as { default?: unknown };
   } catch (e) {
+    if (e instanceof ImportGuardError)
+      throw new PluginResolutionError(`${label} ${shown.text(e.message)}`, [shown.text(entry)], e.hint);
     throw new PluginResolutionError(
       `${label} failed to load: ${shown.text(e instanceof Error ? e.message : String(e))}`,
       [shown.text(entry)],
@@ -249,8 +360,16 @@ export const resolvePlugin = async <K extends PluginKind>(
         `no file or directory at ${where}`,
       );
     }
-    if (statSync(target).isDirectory())
+    const info = statSync(target);
+    if (info.isDirectory())
       return fromPackageDir(kind, { name: use, shownName: shown.value }, target, conditions, tried, shown);
+    // `/dev/zero` would be read until memory runs out, a FIFO would block the import forever.
+    if (!info.isFile())
+      throw new PluginResolutionError(
+        `${kind} plugin ${shown.phrase} is ${kindOf(info)}, not a plugin file`,
+        tried,
+        "point `use` at the plugin's .js/.mjs file or at its package directory",
+      );
     const label = shown.hidden ? `the ${kind} plugin ${shown.phrase}` : `"${use}"`;
     const definition = await loadDefinition(target, kind, label, shown);
     return { definition, packageName: use, version: '0.0.0', entry: target };
@@ -269,7 +388,7 @@ export const resolvePlugin = async <K extends PluginKind>(
         if (!existsSync(path.join(pkgDir, 'package.json'))) continue;
         // The bare name is a last resort: a package of that name that is no cxarchive plugin at all
         // (an unrelated dependency) is passed over rather than shadowing the plugin searched for.
-        if (name === use && readPackageJson(pkgDir).cxarchive === undefined) {
+        if (name === use && readPackageJson(pkgDir, tried, shown).cxarchive === undefined) {
           tried[tried.length - 1] = `${where} (not a cxarchive plugin, passed over)`;
           continue;
         }
@@ -292,7 +411,7 @@ const fromPackageDir = async <K extends PluginKind>(
   tried: readonly string[],
   shown: Shown,
 ): Promise<ResolvedPlugin<K>> => {
-  const pkg = readPackageJson(pkgDir);
+  const pkg = readPackageJson(pkgDir, tried, shown);
   const declared = pkg.cxarchive;
   // A package found by a hidden value goes by the name it was looked for under, not its own
   // (which most likely repeats the value).

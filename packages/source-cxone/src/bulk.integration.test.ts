@@ -8,40 +8,27 @@ import {
   type JobStore,
   memoryJobStore,
   PluginFailure,
-  Redacted,
   type Source,
   sha256OfStream,
 } from '@cxarchive/core';
-import {
-  DEMO_CREDENTIALS,
-  openRecording,
-  type RunningSimulator,
-  type SimulatorOptions,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
+import { openRecording, type RunningSimulator } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { configureMediaDownload } from '../../cxone-simulator/src/media-download.js';
 import { live, testContext } from '../test-support/context.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import { BULK_JOB_PREFIX } from './bulk-jobs.js';
-import type { CxoneSourceOptions } from './schema.js';
 import { createCxoneSource } from './source.js';
 
 const START = Date.parse('2026-11-01T00:00:00Z');
 let clockMs = START;
 const now = () => new Date(clockMs);
-const running: RunningSimulator[] = [];
+// Registered first, so its simulators are stopped after the resets below (after-hooks run as a stack).
+const start = simulatorStarter({ contacts: 30, seed: 5, recordingSeconds: [2, 8], now });
 const resets: (() => void)[] = [];
-afterEach(async () => {
+afterEach(() => {
   for (const reset of resets.splice(0)) reset();
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
   clockMs = START;
 });
-
-const start = async (options: SimulatorOptions = {}) => {
-  const sim = await startSimulator({ contacts: 30, seed: 5, recordingSeconds: [2, 8], now, ...options });
-  running.push(sim);
-  return sim;
-};
 
 const create = (
   sim: RunningSimulator,
@@ -49,18 +36,13 @@ const create = (
   extra: Partial<Record<string, unknown>> = {},
   fetchImpl?: typeof fetch,
 ): Source => {
-  const options = {
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+  const options = optionsOn(sim, {
     since: '2026-01-01T00:00:00Z',
     pageSize: 10,
     requestTimeout: '10s',
     recordings: 'bulk',
     ...extra,
-  } as unknown as CxoneSourceOptions;
+  });
   return createCxoneSource(options, { ...testContext(now), jobs }, fetchImpl)._unsafeUnwrap();
 };
 

@@ -4,40 +4,28 @@ import {
   openRecording,
   type RunningSimulator,
   type SimContact,
-  type SimulatorOptions,
-  startSimulator,
 } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, type TestContext, testContext } from '../test-support/context.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import plugin from './index.js';
 import { CONTACT_FIELDS } from './record.js';
 import type { CxoneSourceOptions } from './schema.js';
 
 const MIN = 60_000;
 let clockMs = Date.parse('2026-11-01T00:00:00Z');
-const running: RunningSimulator[] = [];
 
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
+afterEach(() => {
   clockMs = Date.parse('2026-11-01T00:00:00Z');
 });
 
-const start = async (options: SimulatorOptions = {}) => {
-  const sim = await startSimulator({ contacts: 30, seed: 7, now: () => new Date(clockMs), ...options });
-  running.push(sim);
-  return sim;
-};
+const start = simulatorStarter({ contacts: 30, seed: 7, now: () => new Date(clockMs) });
 
 const config = (
   sim: RunningSimulator,
   overrides: Partial<Record<keyof CxoneSourceOptions, unknown>> = {},
 ): CxoneSourceOptions =>
-  ({
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+  optionsOn(sim, {
     clientAuth: 'basic',
     since: '2026-09-01T00:00:00Z',
     settleLag: '30m',
@@ -49,7 +37,7 @@ const config = (
     requestTimeout: '10s',
     tokenRefreshSkew: '5m',
     ...overrides,
-  }) as CxoneSourceOptions;
+  });
 
 const create = async (
   sim: RunningSimulator,

@@ -6,23 +6,14 @@ import {
   type ItemRef,
   type JobStore,
   memoryJobStore,
-  Redacted,
   type Source,
   sha256OfStream,
 } from '@cxarchive/core';
-import {
-  DEMO_CREDENTIALS,
-  demoToken,
-  openRecording,
-  type RunningSimulator,
-  type SimContact,
-  type SimulatorOptions,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
+import { demoToken, openRecording, type RunningSimulator, type SimContact } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, testContext } from '../test-support/context.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import { DAY_MS, dayOf, JOB_PREFIX } from './data-extraction-days.js';
-import type { CxoneSourceOptions } from './schema.js';
 import { createCxoneSource } from './source.js';
 
 const MIN = 60_000;
@@ -30,39 +21,27 @@ const HOUR = 60 * MIN;
 const AFTER = Date.parse('2026-11-01T00:00:00Z');
 let clockMs = AFTER;
 const now = () => new Date(clockMs);
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
+afterEach(() => {
   clockMs = AFTER;
 });
 
 // Source-level tests call without the runtime's budgets, so the simulator's Data Extraction budget
 // is lifted here; test/recording-paths.integration.test.ts keeps it through the runtime.
-const start = async (options: SimulatorOptions = {}) => {
-  const sim = await startSimulator({
-    contacts: 24,
-    seed: 3,
-    recordingSeconds: [2, 6],
-    now,
-    budgets: { 'data-extraction': false },
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-};
+const start = simulatorStarter({
+  contacts: 24,
+  seed: 3,
+  recordingSeconds: [2, 6],
+  now,
+  budgets: { 'data-extraction': false },
+});
 
 const create = (sim: RunningSimulator, jobs: JobStore, extra: Record<string, unknown> = {}): Source => {
-  const options = {
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+  const options = optionsOn(sim, {
     since: '2026-01-01T00:00:00Z',
     requestTimeout: '10s',
     recordingCheck: 'dataExtraction',
     ...extra,
-  } as unknown as CxoneSourceOptions;
+  });
   return createCxoneSource(options, { ...testContext(now), jobs })._unsafeUnwrap();
 };
 

@@ -1,27 +1,13 @@
 import { type Page, Redacted, type Source } from '@cxarchive/core';
-import {
-  DEMO_CREDENTIALS,
-  type RunningSimulator,
-  type SimContact,
-  type SimulatorOptions,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
-import { afterEach, describe, expect, it } from 'vitest';
+import type { RunningSimulator, SimContact } from '@cxarchive/cxone-simulator';
+import { describe, expect, it } from 'vitest';
 import { live, testContext } from '../test-support/context.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { createCxoneSource } from './source.js';
 
 const NOW = Date.parse('2026-11-01T00:00:00Z');
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
-});
-
-const start = async (options: SimulatorOptions = {}) => {
-  const sim = await startSimulator({ contacts: 40, seed: 12, now: () => new Date(NOW), ...options });
-  running.push(sim);
-  return sim;
-};
+const start = simulatorStarter({ contacts: 40, seed: 12, now: () => new Date(NOW) });
 
 interface Seen {
   readonly url: string;
@@ -61,12 +47,7 @@ const source = (
       error() {},
     },
   };
-  const config = {
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+  const config = optionsOn(sim, {
     clientAuth: 'basic',
     since: '2026-09-01T00:00:00Z',
     settleLag: '30m',
@@ -78,7 +59,7 @@ const source = (
     requestTimeout: '10s',
     tokenRefreshSkew: '5m',
     ...options,
-  } as CxoneSourceOptions;
+  });
   return { source: createCxoneSource(config, ctx, fetchImpl)._unsafeUnwrap(), requests, warnings };
 };
 

@@ -1,55 +1,29 @@
 // Recordings as the simulator serves them like CXone (MP4 on a signed, short-lived URL, with or
 // without an extension, typed by Content-Type or Content-Disposition), a body cut short, a
 // recording that appears late, and a 403 for a user without "Play Any".
-import {
-  type Item,
-  type ItemRef,
-  PluginFailure,
-  Redacted,
-  type Source,
-  sha256OfStream,
-} from '@cxarchive/core';
-import {
-  DEMO_CREDENTIALS,
-  openRecording,
-  type RunningSimulator,
-  type SimContact,
-  type SimulatorOptions,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
+import { type Item, type ItemRef, PluginFailure, type Source, sha256OfStream } from '@cxarchive/core';
+import { openRecording, type RunningSimulator, type SimContact } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, testContext } from '../test-support/context.js';
-import type { CxoneSourceOptions } from './schema.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import { createCxoneSource } from './source.js';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 let clockMs = Date.parse('2026-11-01T00:00:00Z');
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
+afterEach(() => {
   clockMs = Date.parse('2026-11-01T00:00:00Z');
 });
 
-const start = async (options: SimulatorOptions = {}) => {
-  const sim = await startSimulator({
-    contacts: 40,
-    seed: 11,
-    recordingSeconds: [5, 20],
-    now: () => new Date(clockMs),
-    ...options,
-  });
-  running.push(sim);
-  return sim;
-};
+const start = simulatorStarter({
+  contacts: 40,
+  seed: 11,
+  recordingSeconds: [5, 20],
+  now: () => new Date(clockMs),
+});
 
 const create = (sim: RunningSimulator, fetchImpl?: typeof fetch): Source => {
-  const options = {
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
+  const options = optionsOn(sim, {
     clientAuth: 'basic',
     since: '2026-01-01T00:00:00Z',
     settleLag: '30m',
@@ -60,7 +34,7 @@ const create = (sim: RunningSimulator, fetchImpl?: typeof fetch): Source => {
     pageSize: 10,
     requestTimeout: '10s',
     tokenRefreshSkew: '5m',
-  } as unknown as CxoneSourceOptions;
+  });
   return createCxoneSource(
     options,
     testContext(() => new Date(clockMs)),

@@ -1,47 +1,28 @@
 // Chat and email transcripts against the simulator, with `media` asking for them.
-import { type ItemRef, type PluginError, Redacted, SecretScrubber } from '@cxarchive/core';
+import { type ItemRef, type PluginError, SecretScrubber } from '@cxarchive/core';
 import { createCxoneClient } from '@cxarchive/cxone-api';
-import {
-  DEMO_CREDENTIALS,
-  type RunningSimulator,
-  type SimContact,
-  startSimulator,
-} from '@cxarchive/cxone-simulator';
+import type { RunningSimulator, SimContact } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { live, testContext } from '../test-support/context.js';
+import { optionsOn, simulatorStarter } from '../test-support/simulator.js';
 import { fetchContact } from './fetch-contact.js';
 import plugin from './index.js';
 import { RecordCache } from './record-cache.js';
-import type { CxoneSourceOptions } from './schema.js';
 import { resolveSettings } from './settings.js';
 
 const MIN = 60_000;
 let clockMs = Date.parse('2026-11-01T00:00:00Z');
-const running: RunningSimulator[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sim) => sim.stop()));
+afterEach(() => {
   clockMs = Date.parse('2026-11-01T00:00:00Z');
 });
 
+const start = simulatorStarter({ contacts: 40, seed: 3, now: () => new Date(clockMs) });
+
 const optionsFor = (sim: RunningSimulator, media: readonly string[]) =>
-  ({
-    issuer: sim.url,
-    accessKeyId: Redacted.make(DEMO_CREDENTIALS.accessKeyId),
-    accessKeySecret: Redacted.make(DEMO_CREDENTIALS.accessKeySecret),
-    clientId: DEMO_CREDENTIALS.clientId,
-    clientSecret: Redacted.make(DEMO_CREDENTIALS.clientSecret),
-    since: '2026-01-01T00:00:00Z',
-    media,
-  }) as unknown as CxoneSourceOptions;
+  optionsOn(sim, { since: '2026-01-01T00:00:00Z', media });
 
 const setup = async (media: readonly string[], recordingDelaySeconds = 0) => {
-  const sim = await startSimulator({
-    contacts: 40,
-    seed: 3,
-    recordingDelaySeconds,
-    now: () => new Date(clockMs),
-  });
-  running.push(sim);
+  const sim = await start({ recordingDelaySeconds });
   const settings = resolveSettings(optionsFor(sim, media))._unsafeUnwrap();
   const now = () => new Date(clockMs);
   const scrubber = new SecretScrubber();
@@ -95,8 +76,7 @@ describe('chat and email transcripts as artifacts', () => {
   });
 
   it('archives a chat transcript through the plugin with media: [chat], and no voice recording', async () => {
-    const sim = await startSimulator({ contacts: 40, seed: 3, now: () => new Date(clockMs) });
-    running.push(sim);
+    const sim = await start();
     const source = (
       await plugin.create(
         optionsFor(sim, ['chat']),

@@ -28,17 +28,17 @@ import { buildPipelineSchema } from '../schema-build.js';
 export default class Init extends Command {
   static override summary = 'Make a tenant directory: a pipeline file, its key, and what to set.';
   static override description = `Writes into DIR (created when missing; default: the current directory):
-  archive.pipeline.yaml  the pipeline, commented, with the CXone issuer written out and the chosen sink
-  .env.example           every \${VAR} the pipeline reads, without values
-  keys/<tenant>.key      a new random key for the gzip-aes codec, as \`cxarchive keys generate\` makes it (keys/ 0700, the key 0600)
-  .gitignore             keys/, .cxarchive/ (the ledger), .env (and archive/ for the fs sink)
-  cxarchive.schema.json  the JSON Schema for editors (\`cxarchive schema\`), named by the pipeline's first line
+- archive.pipeline.yaml: the pipeline, commented, with the CXone issuer written out and the chosen sink;
+- .env.example: every \${VAR} the pipeline reads, without values;
+- keys/<tenant>.key: a new random key for the gzip-aes codec, made as \`cxarchive keys generate\` makes it (keys/ 0700, the key 0600);
+- .gitignore: keys/, .cxarchive/ (the ledger), .env (and archive/ for the fs sink);
+- cxarchive.schema.json: the JSON Schema for editors (\`cxarchive schema\`), named by the pipeline's first line.
 
 On a terminal it asks for the tenant, the sink and the CXone issuer that no flag gave. Elsewhere (a script, CI) it never asks: --tenant is needed (or --yes to take DIR's name), the sink defaults to fs and the issuer to global. --yes asks nothing on a terminal either.
 
-Nothing is overwritten: when any of these files exists, none is written and the command names them (exit 2). --force replaces the text files, but an existing key file is always kept (a new key would leave everything archived under the old one unreadable).
+Nothing is overwritten: when any of these files exists, none is written and the command names them (exit ${EXIT.invalidPipeline}). --force replaces the text files, but an existing key file is always kept (a new key would leave everything archived under the old one unreadable).
 
-Exit status: 0 written; 1 DIR could not be written; 2 a flag is invalid, --tenant is missing, DIR is not a directory, or files exist (without --force); 130 the questions were cancelled.`;
+Exit status: ${EXIT.ok} written; ${EXIT.runFailed} DIR could not be written; ${EXIT.invalidPipeline} a flag is invalid, --tenant is missing, DIR is not a directory, or files exist (without --force); ${EXIT.interrupted} the questions were cancelled (Ctrl-C).`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> tenants/acme             # asks on a terminal',
     '<%= config.bin %> <%= command.id %> tenants/acme --tenant acme --sink s3 --issuer global',

@@ -17,7 +17,7 @@ export default class Schema extends Command {
 
 of a pipeline file makes the editor check it and complete keys, plugin names and their options. Regenerate the file after installing or upgrading a plugin.
 
-Exit status: 0 printed or written; 1 --out could not be written; 2 DIR does not exist.`;
+Exit status: ${EXIT.ok} printed or written; ${EXIT.runFailed} --out could not be written; ${EXIT.invalidPipeline} DIR does not exist.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --out cxarchive.schema.json',
     '<%= config.bin %> <%= command.id %> tenants/acme --out tenants/acme/cxarchive.schema.json',

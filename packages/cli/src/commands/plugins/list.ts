@@ -9,7 +9,7 @@ export default class PluginsList extends Command {
   static override description =
     `Lists every installed cxarchive plugin a pipeline file in DIR could name in \`use:\`: the packages with a "cxarchive" manifest in the node_modules directories searched from DIR (beside the pipeline file) and then from this command line's own installation, in the order a pipeline resolves them. Each is resolved and loaded the way a run does it, so the listing shows its kind, the \`use:\` name, package, version, plugin API version and where it resolved from; a package hidden by another one found first is marked shadowed, and one that cannot be used (a wrong API version, a failing import) is marked broken with the reason. Path plugins (use: ./plugin.mjs) are not installed packages and are not listed.
 
-Exit status: 0 listed (broken plugins included); 2 DIR does not exist.`;
+Exit status: ${EXIT.ok} listed (broken plugins included); ${EXIT.invalidPipeline} DIR does not exist.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> tenants/acme',

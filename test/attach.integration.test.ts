@@ -413,6 +413,11 @@ suite(`the attach flow through the CLI${unavailable ? ` (skipped: ${unavailable}
         expect.stringMatching(/no manifest row/),
       ]),
     );
+    // A file a check refused is told with the contact its row named; one without a row has none.
+    const refusedBy = (pattern: RegExp) => refused.find((e) => pattern.test(String(e.reason)));
+    expect(refusedBy(/MIME mismatch/)?.contact).toMatchObject({ contactNumber: chat.contactNumber });
+    expect(refusedBy(/malware/)?.contact).toMatchObject({ contactNumber: custom.contactNumber });
+    expect(refusedBy(/no manifest row/)?.contact).toBeUndefined();
     expect(events.filter((e) => e.type === 'run.completed')).toHaveLength(1);
     expect(rejected).toEqual([]);
 

@@ -197,7 +197,11 @@ describe('the attach flow', () => {
     expect(reasons.unscanned).toContain('not scanned for malware');
     expect(reasons.changed).toContain('changed since it was validated');
     expect(d.messages).toHaveLength(0);
-    expect(f.audit().filter((e) => e.type === 'attachment.refused')).toHaveLength(3);
+    const refusals = f.audit().filter((e) => e.type === 'attachment.refused');
+    expect(refusals).toHaveLength(3);
+    // Whom each was for, as the source's record said, though no check let it through.
+    for (const entry of refusals)
+      expect(entry).toMatchObject({ attachment: { contact: { contactNumber: '1', channelId: 'chat_1' } } });
   });
 
   it('a send whose answer was lost is not sent again: the retry finds the message carrying its upload', async () => {

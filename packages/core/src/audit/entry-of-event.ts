@@ -34,8 +34,10 @@ const contactOf = (c: {
   readonly contactNumber?: string;
   readonly threadId?: string;
   readonly channelId: string;
-}): NonNullable<AuditFields['attachment']>['contact'] => {
-  const out: Mutable<NonNullable<AuditFields['attachment']>['contact']> = { channelId: c.channelId };
+}): NonNullable<NonNullable<AuditFields['attachment']>['contact']> => {
+  const out: Mutable<NonNullable<NonNullable<AuditFields['attachment']>['contact']>> = {
+    channelId: c.channelId,
+  };
   if (c.contactNumber !== undefined) out.contactNumber = c.contactNumber;
   if (c.threadId !== undefined) out.threadId = c.threadId;
   return out;
@@ -87,9 +89,8 @@ export const entryOfEvent = (event: PipelineEvent, who: AuditWho): AuditFields =
     case 'attachment.refused':
     case 'attachment.failed': {
       out.itemId = event.itemId;
-      const attachment: Mutable<NonNullable<AuditFields['attachment']>> = {
-        contact: contactOf(event.contact),
-      };
+      const attachment: Mutable<NonNullable<AuditFields['attachment']>> = {};
+      if (event.contact !== undefined) attachment.contact = contactOf(event.contact);
       if (event.fileName !== undefined) attachment.fileName = event.fileName;
       if (event.sha256 !== undefined) attachment.sha256 = event.sha256;
       if (event.type === 'attachment.sent') {

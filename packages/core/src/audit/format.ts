@@ -63,7 +63,7 @@ export interface AuditFields {
   readonly error?: { readonly errorTag: string; readonly reason: string };
   /** The attach flow: where an attachment went and what it was (ids and digests only). */
   readonly attachment?: {
-    readonly contact: {
+    readonly contact?: {
       readonly contactNumber?: string;
       readonly threadId?: string;
       readonly channelId: string;

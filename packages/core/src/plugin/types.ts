@@ -24,6 +24,42 @@ export interface ItemRef {
 export interface Page {
   readonly items: readonly ItemRef[];
   readonly checkpoint: Checkpoint;
+  /**
+   * Optional: how many items the whole listing holds, as the source's API tells it (an estimate:
+   * the API may count items the source then leaves out). Shown as the progress total.
+   */
+  readonly total?: number;
+}
+
+/**
+ * A window of the source's own dates to list instead of resuming from the checkpoint (`run
+ * --since/--until`): from `since` (inclusive) to `until` (exclusive; absent: as far as the source
+ * lists now).
+ */
+export interface ListingWindow {
+  readonly since: Date;
+  readonly until?: Date;
+}
+
+/** How `Source.pages` is asked to list, beyond the checkpoint. */
+export interface PageOptions {
+  /** List this window instead of resuming from the checkpoint (only a source with `window`). */
+  readonly window?: ListingWindow;
+  /**
+   * Only list (`cxarchive plan`): start nothing at the source that a run would start with the
+   * listing (such as requests that prepare downloads); the pages are read and thrown away.
+   */
+  readonly preview?: boolean;
+}
+
+/** What a listing queries, in the source's own terms, for operators (`run` and `plan` print it). */
+export interface QueriedWindow {
+  /** ISO 8601: the first instant listed. */
+  readonly from: string;
+  /** ISO 8601: the last instant listed (items later than this are left for a later run). */
+  readonly to: string;
+  /** Which date of an item the window is of, e.g. `lastUpdateTime`. */
+  readonly field: string;
 }
 
 /** A lazily opened byte stream belonging to an item (a recording). Opening it again starts from byte 0. */
@@ -95,16 +131,59 @@ export interface PluginLimits {
   readonly maxInFlight?: number;
 }
 
+/**
+ * What a plugin's health check found (`cxarchive validate --connect`): short lines for people
+ * (never a secret, a signed URL or content), and for a codec the ids of the keys it holds.
+ */
+export interface CheckResult {
+  /** What was checked and how it went, one short line each ("token obtained", "listed 1 contact"). */
+  readonly checked: readonly string[];
+  /**
+   * A codec's key ids (never key material): `write` for the key new objects get, `read` for every
+   * fixed key it opens objects with (the write key included). A key that is derived per run (a
+   * passphrase under a fresh salt) has no fixed id and is left out; `derived` says there is one.
+   */
+  readonly keyIds?: { readonly write?: string; readonly read: readonly string[]; readonly derived?: boolean };
+}
+
+/**
+ * The optional health check every plugin instance may offer: proves, with the configured
+ * credentials and as few calls as it can, that the plugin can do its work (a token and a one-item
+ * listing, a `head` of a key that does not exist, a key that loads), changing nothing. An `Err`
+ * says what failed and what to do. A codec's check is local (no network): `validate` runs it
+ * without `--connect`.
+ */
+export type HealthCheck = (signal: AbortSignal) => ResultAsync<CheckResult, PluginError>;
+
 export interface Source {
   readonly limits?: PluginLimits;
   /** Base name of the metadata object (`contact` → `contact.json`). Defaults to `record`. */
   readonly recordName?: string;
   /**
    * Lists what changed after `checkpoint` (or from the configured start), one page at a time.
-   * Stops (returns) when `signal` aborts.
+   * Stops (returns) when `signal` aborts. `options` is optional for a source to honour: `window`
+   * only for a source with `window`, `preview` by any source that starts work while listing.
    */
-  pages(checkpoint: Checkpoint | undefined, signal: AbortSignal): AsyncIterable<Result<Page, PluginError>>;
+  pages(
+    checkpoint: Checkpoint | undefined,
+    signal: AbortSignal,
+    options?: PageOptions,
+  ): AsyncIterable<Result<Page, PluginError>>;
+  /**
+   * Optional: what `pages(checkpoint, signal, { window })` would query now. A source that has it
+   * lists `window` when `pages` is given one (ignoring `checkpoint`); its pages' checkpoints are
+   * then not stored. A source without it cannot list a window (`run --since` refuses it).
+   */
+  window?(checkpoint: Checkpoint | undefined, window?: ListingWindow): Result<QueriedWindow, PluginError>;
+  /**
+   * Optional: the reference of an item known by its id alone (`run --item`), for a source whose
+   * `fetch` can find an item without what its listing put in the reference. Invalid ids fail with
+   * `InvalidInput`.
+   */
+  refOf?(id: string): Result<ItemRef, PluginError>;
   fetch(ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError>;
+  /** Optional health check (see HealthCheck). */
+  check?: HealthCheck;
   /** Told once the item is settled in the ledger (never before). Best-effort: a failure is logged. */
   acknowledge?(ref: ItemRef, outcome: Outcome, signal: AbortSignal): ResultAsync<void, PluginError>;
   close?(): Promise<void>;
@@ -126,6 +205,8 @@ export interface Transform {
    * dropped item is counted as skipped. Must keep `item.id`.
    */
   apply(item: Item, signal: AbortSignal): ResultAsync<Item | Dropped | null, PluginError>;
+  /** Optional health check (see HealthCheck). */
+  check?: HealthCheck;
   close?(): Promise<void>;
 }
 
@@ -158,6 +239,8 @@ export interface Codec {
    * (authentication, truncation) destroys the returned stream with a `PluginFailure`.
    */
   decode(input: Readable, ctx: CodecContext, signal: AbortSignal): ResultAsync<Readable, PluginError>;
+  /** Optional health check (see HealthCheck). */
+  check?: HealthCheck;
   close?(): Promise<void>;
 }
 
@@ -271,6 +354,8 @@ export interface Sink {
    * holds. A sink that cannot enumerate its objects leaves `list` out.
    */
   list?(prefix: string, options: ListOptions): ResultAsync<ListPage, PluginError>;
+  /** Optional health check (see HealthCheck). */
+  check?: HealthCheck;
   close?(): Promise<void>;
 }
 
@@ -357,7 +442,8 @@ interface EventBase {
 /** What the attach flow tells about an attachment: ids and digests, never content or URLs. */
 interface AttachmentEventBase extends EventBase {
   readonly itemId: string;
-  readonly contact: AttachmentTarget['contact'];
+  /** Whom it was for, when known (a file refused before its manifest row was read has none). */
+  readonly contact?: AttachmentTarget['contact'];
   readonly fileName?: string;
   readonly sha256?: string;
 }
@@ -423,5 +509,7 @@ export type PipelineEvent =
 
 export interface Notifier {
   notify(event: PipelineEvent, signal: AbortSignal): ResultAsync<void, PluginError>;
+  /** Optional health check (see HealthCheck). */
+  check?: HealthCheck;
   close?(): Promise<void>;
 }

@@ -156,10 +156,11 @@ export const attachItem = (
       },
     };
     let target: AttachmentTarget | undefined;
+    const seen: { item?: Item } = {};
     const result = yield* Effect.result(
       Effect.gen(function* () {
         if (problem) return yield* Effect.fail(PluginErrors.invalidInput(problem));
-        const item = yield* prepareItem(ctx, ref, hooks, handover?.prepared as Prepared | undefined);
+        const item = yield* prepareItem(ctx, ref, hooks, handover?.prepared as Prepared | undefined, seen);
         if ('droppedBecause' in item) return item;
         const t = attachmentTargetOf(item);
         if ('_tag' in t) return yield* Effect.fail(t);
@@ -167,10 +168,11 @@ export const attachItem = (
         return yield* deliver(ctx, item, t, hooks);
       }),
     );
-    const contact = target?.contact ?? contactOfRecord(ref);
+    // Whom it was for: as checked, else as the source gave it (a file a check refused), else unknown.
+    const contact = target?.contact ?? contactOf(seen.item?.record) ?? contactOf(ref.data);
     const about = {
       ...eventBase(ctx, ref.id),
-      contact,
+      ...(contact ? { contact } : {}),
       ...(target ? { fileName: target.fileName, sha256: target.sha256 } : {}),
     };
     if (result._tag === 'Failure') {
@@ -243,13 +245,17 @@ export const attachItem = (
     );
   });
 
-/** The contact an item was meant for, from its listed ref (for events about items that failed early). */
-const contactOfRecord = (ref: ItemRef): AttachmentTarget['contact'] => {
-  const target = obj((ref.data as Record<string, unknown>).target);
+/** The contact a record (or a listed ref's data) names in `target`, by its ids; none when it names none. */
+const contactOf = (record: unknown): AttachmentTarget['contact'] | undefined => {
+  const target = obj(obj(record)?.target);
+  const channelId = str(target?.channelId);
+  if (channelId === undefined) return undefined;
+  const contactNumber = str(target?.contactNumber);
+  const threadId = str(target?.threadId);
   return {
-    channelId: str(target?.channelId) ?? '',
-    ...(str(target?.contactNumber) ? { contactNumber: str(target?.contactNumber)! } : {}),
-    ...(str(target?.threadId) ? { threadId: str(target?.threadId)! } : {}),
+    channelId,
+    ...(contactNumber === undefined ? {} : { contactNumber }),
+    ...(threadId === undefined ? {} : { threadId }),
   };
 };
 

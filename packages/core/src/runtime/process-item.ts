@@ -124,8 +124,11 @@ export const prepareItem = (
   ref: ItemRef,
   hooks: RetryHooks,
   prepared?: Prepared,
+  /** Told the item as each operation gives it (what a caller reports about an item that failed later). */
+  seen?: { item?: Item },
 ): Effect.Effect<Item | DroppedItem, PluginError> =>
   Effect.gen(function* () {
+    if (prepared?.item && seen) seen.item = prepared.item;
     if (prepared?.dropped !== undefined) return { droppedBecause: prepared.dropped };
     const source = ctx.source;
     let item = prepared?.item;
@@ -144,6 +147,7 @@ export const prepareItem = (
       if (wrong) return yield* Effect.fail(wrong);
       faultPoint('after-fetch', ref.id);
       item = fetched;
+      if (seen) seen.item = fetched;
     }
     for (let k = Math.max(0, from - 1); k < ctx.transforms.length; k++) {
       const transform = ctx.transforms[k]!;
@@ -156,6 +160,7 @@ export const prepareItem = (
       const wrong = idProblem(transform.label, 'apply', ref.id, next);
       if (wrong) return yield* Effect.fail(wrong);
       item = next;
+      if (seen) seen.item = next;
     }
     return item as Item;
   });

@@ -43,6 +43,9 @@ const GOAL_RSS_MIB = 100;
 const CONCURRENCY = Number(process.env.BENCH_S3_CONCURRENCY ?? 8); // the pipeline default
 // More sink options for cxarchive, as YAML flow-map entries (e.g. `partBuffers: 2, queueSize: 4`).
 const SINK_WITH = process.env.BENCH_S3_SINK_WITH ?? '';
+// Runs of each tool per set (alternating which goes first); each figure is that of the run of median
+// speed. More than one evens out a shared machine's load.
+const REPEAT = Math.max(1, Math.floor(Number(process.env.BENCH_S3_REPEAT ?? 1)) || 1);
 // Node flags for the cxarchive process (e.g. `--max-semi-space-size=1`), to measure a proposal.
 const NODE_FLAGS = (process.env.BENCH_S3_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f !== '');
 const TRANSFERS = Number(process.env.BENCH_S3_TRANSFERS ?? 4); // rclone's default
@@ -356,7 +359,8 @@ const rgwRequests = (rgw) => {
 
 /** Starts RGW with a store large enough for every copy the bench writes (the fixture holds 2 GiB). */
 const startRgw = async (sets) => {
-  const written = sets.reduce((sum, set) => sum + set.files * set.mib * (set.warm ? 3 : 2), 0) * MiB;
+  const written =
+    sets.reduce((sum, set) => sum + set.files * set.mib * (2 * REPEAT + (set.warm ? 1 : 0)), 0) * MiB;
   const bytes = Math.max(2 * 1024 * MiB, written + 1024 * MiB);
   const before = process.env.CEPH_ARGS;
   process.env.CEPH_ARGS = `${before ?? ''} --memstore_device_bytes=${bytes}`.trim();
@@ -444,36 +448,55 @@ const bench = async (scratch) => {
     const rows = [];
     for (const set of sets) {
       const mib = set.files * set.mib;
-      const cxServer = serverCpuSeconds(rgw);
-      const cxRequests = rgwRequests(rgw);
-      const cxLoad = loadavg()[0];
-      const cx = await runCxarchive(rgw, set.dir, set.prefix);
-      cx.load = cxLoad;
-      cx.server = serverCpuSeconds(rgw) - cxServer;
-      cx.requests = rgwRequests(rgw) - cxRequests;
-      const cxStored = await storedUnder(client, CX_BUCKET, set.prefix);
-      rows.push({ tool: 'cxarchive', set, mib, ...cx, stored: cxStored });
-      if (rclone) {
-        // crypt encrypts the directory name too: count what this copy added to the bucket.
-        const before = await storedUnder(client, RCLONE_BUCKET, '');
-        const rcServer = serverCpuSeconds(rgw);
-        const rcRequests = rgwRequests(rgw);
-        const rcLoad = loadavg()[0];
-        const rc = await runRclone(rclone, config, set.dir, set.prefix.slice(0, -1), scratch);
-        rc.load = rcLoad;
-        rc.server = serverCpuSeconds(rgw) - rcServer;
-        rc.requests = rgwRequests(rgw) - rcRequests;
-        const after = await storedUnder(client, RCLONE_BUCKET, '');
-        const rcStored = { count: after.count - before.count, bytes: after.bytes - before.bytes };
-        rows.push({ tool: 'rclone crypt', set, mib, ...rc, stored: rcStored });
+      for (let rep = 0; rep < REPEAT; rep++) {
+        // Every run writes new keys (create-only); which tool goes first alternates.
+        const prefix = REPEAT === 1 ? set.prefix : `${set.prefix}${rep}/`;
+        const runCx = async () => {
+          const cxServer = serverCpuSeconds(rgw);
+          const cxRequests = rgwRequests(rgw);
+          const cxLoad = loadavg()[0];
+          const cx = await runCxarchive(rgw, set.dir, prefix);
+          cx.load = cxLoad;
+          cx.server = serverCpuSeconds(rgw) - cxServer;
+          cx.requests = rgwRequests(rgw) - cxRequests;
+          const cxStored = await storedUnder(client, CX_BUCKET, prefix);
+          rows.push({ tool: 'cxarchive', set, rep, mib, ...cx, stored: cxStored });
+        };
+        const runRc = async () => {
+          if (!rclone) return;
+          // crypt encrypts the directory name too: count what this copy added to the bucket.
+          const before = await storedUnder(client, RCLONE_BUCKET, '');
+          const rcServer = serverCpuSeconds(rgw);
+          const rcRequests = rgwRequests(rgw);
+          const rcLoad = loadavg()[0];
+          const rc = await runRclone(rclone, config, set.dir, prefix.slice(0, -1), scratch);
+          rc.load = rcLoad;
+          rc.server = serverCpuSeconds(rgw) - rcServer;
+          rc.requests = rgwRequests(rgw) - rcRequests;
+          const after = await storedUnder(client, RCLONE_BUCKET, '');
+          const rcStored = { count: after.count - before.count, bytes: after.bytes - before.bytes };
+          rows.push({ tool: 'rclone crypt', set, rep, mib, ...rc, stored: rcStored });
+        };
+        if (rep % 2 === 0) {
+          await runCx();
+          await runRc();
+        } else {
+          await runRc();
+          await runCx();
+        }
       }
     }
 
+    const rate = (r) => r.mib / r.seconds;
+    /** The run of median speed of `tool` on `set` (the slower middle one of an even count). */
+    const median = (tool, set) => {
+      const runs = rows.filter((r) => r.tool === tool && r.set === set).sort((a, b) => rate(a) - rate(b));
+      return runs[Math.floor((runs.length - 1) / 2)];
+    };
     const figures = [];
     for (const set of sets) {
-      const cx = rows.find((r) => r.tool === 'cxarchive' && r.set === set);
-      const rc = rows.find((r) => r.tool === 'rclone crypt' && r.set === set);
-      const rate = (r) => r.mib / r.seconds;
+      const cx = median('cxarchive', set);
+      const rc = median('rclone crypt', set);
       const ratio = rc ? rate(cx) / rate(rc) : undefined;
       // The machine's 1-minute load average as each tool's run began: figures are comparable only
       // at similar loads (the machine is shared).
@@ -487,6 +510,12 @@ const bench = async (scratch) => {
           value: rate(cx),
           unit: 'MiB/s',
           ...peer(rate),
+          ...(REPEAT > 1
+            ? {
+                runs: rows.filter((r) => r.tool === 'cxarchive' && r.set === set).map(rate),
+                peerRuns: rows.filter((r) => r.tool === 'rclone crypt' && r.set === set).map(rate),
+              }
+            : {}),
           ...(ratio === undefined
             ? {}
             : { ratio, goal: `≥ ${GOAL_RATIO} × rclone crypt`, met: ratio >= GOAL_RATIO }),
@@ -526,7 +555,7 @@ const bench = async (scratch) => {
     );
     for (const r of rows) {
       say(
-        `${r.tool.padEnd(14)} ${r.set.name.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${`${r.cpu.toFixed(2)}${r.cpuBefore === undefined ? '' : ` (${r.cpuBefore.toFixed(2)})`}`.padStart(25)} ${`${r.rssMb.toFixed(0)}${r.rssBeforeMb === undefined ? '' : ` (${r.rssBeforeMb.toFixed(0)})`}`.padStart(32)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${`${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`.padEnd(16)} ${r.load.toFixed(2).padStart(6)}`,
+        `${r.tool.padEnd(14)} ${`${r.set.name}${REPEAT > 1 ? ` #${r.rep + 1}` : ''}`.padEnd(18)} ${String(r.set.files).padStart(5)} ${String(r.mib).padStart(8)} ${r.seconds.toFixed(2).padStart(9)} ${(r.mib / r.seconds).toFixed(1).padStart(8)} ${`${r.cpu.toFixed(2)}${r.cpuBefore === undefined ? '' : ` (${r.cpuBefore.toFixed(2)})`}`.padStart(25)} ${`${r.rssMb.toFixed(0)}${r.rssBeforeMb === undefined ? '' : ` (${r.rssBeforeMb.toFixed(0)})`}`.padStart(32)} ${r.server.toFixed(2).padStart(11)}   ${`${r.requests} (${(r.requests / r.set.files).toFixed(1)})`.padStart(19)}   ${`${r.stored.count} (${(r.stored.bytes / MiB).toFixed(1)} MiB)`.padEnd(16)} ${r.load.toFixed(2).padStart(6)}`,
       );
     }
     say(
@@ -543,7 +572,7 @@ const bench = async (scratch) => {
       say(
         speed.ratio === undefined
           ? `goal (issue 9) — ${set.name}: ≥ ${GOAL_RATIO} × rclone crypt's MiB/s not measurable without rclone; peak RSS ${rss.value.toFixed(0)} MiB (goal < ${GOAL_RSS_MIB} MiB: ${rss.met ? 'met' : 'NOT met'})`
-          : `goal (issue 9) — ${set.name}: ${speed.ratio.toFixed(2)} × rclone crypt's MiB/s (goal ≥ ${GOAL_RATIO}: ${speed.met ? 'met' : 'NOT met'}), peak RSS ${rss.value.toFixed(0)} MiB (goal < ${GOAL_RSS_MIB} MiB: ${rss.met ? 'met' : 'NOT met'})`,
+          : `goal (issue 9) — ${set.name}${REPEAT > 1 ? ` (the runs of median speed of ${REPEAT})` : ''}: ${speed.ratio.toFixed(2)} × rclone crypt's MiB/s (goal ≥ ${GOAL_RATIO}: ${speed.met ? 'met' : 'NOT met'}), peak RSS ${rss.value.toFixed(0)} MiB (goal < ${GOAL_RSS_MIB} MiB: ${rss.met ? 'met' : 'NOT met'})`,
       );
     }
     client.destroy();

@@ -322,7 +322,7 @@ describe('damage to the log is found at its line', () => {
       new RegExp(`line ${n} is incomplete \\(120 bytes, no end of line\\)`),
     );
     const cli1 = await cli(['audit', t.file, '--verify']);
-    expect(cli1.code).toBe(4);
+    expect(cli1.code).toBe(5);
     expect(cli1.stdout).toContain(`the chain breaks at line ${n}`);
 
     const next = await runTenant(t);
@@ -553,11 +553,11 @@ describe('cxarchive audit', () => {
     [lines[1], lines[2]] = [lines[2]!, lines[1]!];
     writeLines(logOf(t), lines);
     const broken = await cli(['audit', t.file, '--verify']);
-    expect(broken.code).toBe(4);
+    expect(broken.code).toBe(5);
     expect(broken.stdout).toContain('the chain breaks at line 2');
     expect(broken.stdout).toMatch(/line 2 does not follow the entry before it \(line 1\)/);
     const json = await cli(['audit', t.file, '--verify', '--json']);
-    expect(json.code).toBe(4);
+    expect(json.code).toBe(5);
     expect(JSON.parse(json.stdout)).toMatchObject({ lines: 2, entries: 1, break: { line: 2 } });
     // Printing still works on a broken log.
     expect((await cli(['audit', t.file])).code).toBe(0);

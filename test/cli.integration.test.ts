@@ -156,14 +156,14 @@ describe('cxarchive run', () => {
     expect((JSON.parse(after.stdout).warnings as string[]).filter((w) => w.includes('lacks'))).toEqual([]);
   });
 
-  it('exits 1 and reports the item when the source refuses the credentials', async () => {
+  it('exits 3 (could not start) and reports why when the source refuses the credentials', async () => {
     const t = await makeTenant('  - use: fs\n    with: { root: ./archive }', { contacts: 2 });
     tenants.push(t);
     const { code, stdout } = await cli(['run', t.file, '--json'], {
       ...t.env,
       CXONE_ACCESS_KEY_SECRET: 'wrong-secret-canary',
     });
-    expect(code).toBe(1);
+    expect(code).toBe(3);
     const report = JSON.parse(stdout);
     expect(report.status).toBe('failed');
     expect(report.error.errorTag).toBe('Auth');

@@ -55,7 +55,7 @@ describe('cxarchive verify in the batch layout', () => {
     const damaged = batches[1]!;
     flipByte(path.join(archive, damaged));
     const deep = await cli(['verify', a.file, '--deep']);
-    expect(deep.code).toBe(4);
+    expect(deep.code).toBe(5);
     const row = deep.stdout.split('\n').find((l) => l.includes(damaged))!;
     expect(row).toContain(`batch ${batchIdOfKey(damaged)}`);
     expect(row).toContain('fails authentication');
@@ -112,7 +112,7 @@ describe('cxarchive verify in the batch layout', () => {
     await ledger.close();
 
     const result = await cli(['verify', a.file, '--json']);
-    expect(result.code).toBe(4);
+    expect(result.code).toBe(5);
     const json = JSON.parse(result.stdout);
     expect(json.kinds.unknown).toBe(2);
     const byKey = new Map(json.problems.map((p: { key: string }) => [p.key, p]));

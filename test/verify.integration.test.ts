@@ -85,11 +85,11 @@ describe('cxarchive verify', () => {
     expect(result.sinks[0]).toMatchObject({ sink: 'sinks[0]', checked: objects, byLevel: { deep: objects } });
   });
 
-  it('names a deleted, a flipped, a truncated, a moved and an unknown object, and exits 4', async () => {
+  it('names a deleted, a flipped, a truncated, a moved and an unknown object, and exits 5', async () => {
     const { t, archive } = await archived();
     const d = damage(archive);
     const { code, stdout } = await cli(['verify', t.file, '--json']);
-    expect(code).toBe(4);
+    expect(code).toBe(5);
     const result = JSON.parse(stdout);
     const found = byKey(result.problems);
     expect(found.get(d.deleted)?.kinds).toEqual(['missing']);
@@ -107,7 +107,7 @@ describe('cxarchive verify', () => {
 
     // The table names each bad object: sink, key, item, what.
     const table = await cli(['verify', t.file, '--deep']);
-    expect(table.code).toBe(4);
+    expect(table.code).toBe(5);
     const row = (key: string) => table.stdout.split('\n').find((l) => l.includes(key)) ?? '';
     expect(row(d.deleted)).toMatch(/^sinks\[0\] +\S+ +\S+ +missing$/);
     expect(row(d.flipped)).toContain('altered (checksum), fails authentication');

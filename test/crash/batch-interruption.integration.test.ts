@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../packages/cli/src/exit-codes.js';
 import { checkScenario, type Reference, rootsOf } from './check-archive.js';
 import { BATCH_LAYOUT, describeExit, waitFor } from './children.js';
 import { readLedger } from './ledger-rows.js';
@@ -44,7 +45,7 @@ describe('SIGINT during batch uploads', () => {
       },
     );
     const exit = interrupted.exit;
-    expect(exit.code, describeExit(exit)).toBe(130);
+    expect(exit.code, describeExit(exit)).toBe(EXIT.interrupted);
     expect(exit.report?.status).toBe('interrupted');
     expect(exit.report?.counts?.archived).toBe(0);
     // nothing partial, nothing written after runPipeline returned, nor after exit

@@ -17,8 +17,8 @@
 //
 // It prints `run.started <runId>` on stdout when the run starts, and when `runPipeline` returns
 // (or refuses to start) writes `resultFile`: the report's status, counts and error, and a
-// snapshot of the sink roots taken at that moment. Exit code: 0 succeeded, 130 interrupted,
-// 3 refused to start, 1 anything else.
+// snapshot of the sink roots taken at that moment. Exit code: the one `cxarchive run` gives
+// (exit-codes.ts of the built CLI): 0 succeeded, 4 interrupted, 3 refused to start, 1 failed.
 import { appendFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -34,6 +34,7 @@ import {
   SecretScrubber,
 } from '@cxarchive/core/host';
 import fsSink from '@cxarchive/sink-fs';
+import { EXIT, exitCodeOfReport } from '../../packages/cli/dist/exit-codes.js';
 import { installChildFaults } from './child-faults.mjs';
 import { seededSourcePlugin } from './seeded-source.mjs';
 import { snapshotTree } from './tree-snapshot.mjs';
@@ -226,14 +227,14 @@ try {
     retries: report.retries,
     roots,
   });
-  process.exitCode = report.status === 'succeeded' ? 0 : report.status === 'interrupted' ? 130 : 1;
+  process.exitCode = exitCodeOfReport(report);
 } catch (error) {
   writeResult(
     error instanceof RunSetupError
       ? { setupError: error.message }
       : { crash: error instanceof Error ? (error.stack ?? error.message) : String(error) },
   );
-  process.exitCode = error instanceof RunSetupError ? 3 : 1;
+  process.exitCode = error instanceof RunSetupError ? EXIT.cannotStart : EXIT.runFailed;
 }
 // Stay alive a little (when asked): anything still running in this process would write now.
 if (lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, lingerMs));

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import { openSqliteLedger } from '@cxarchive/core/host';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../packages/cli/src/exit-codes.js';
 import {
   checkScenario,
   type Reference,
@@ -80,7 +81,7 @@ describe('SIGINT mid-run', () => {
       },
     );
     const exit = interrupted.exit;
-    expect(exit.code, describeExit(exit)).toBe(130);
+    expect(exit.code, describeExit(exit)).toBe(EXIT.interrupted);
     expect(exit.report?.status).toBe('interrupted');
     expect(exit.report?.error?.errorTag).toBe('Interrupted');
     expect(exit.report?.counts?.archived).toBe(4);
@@ -152,11 +153,11 @@ describe('SIGINT while the sinks have not taken recordings the source already de
   // Node's stream.pipeline never settles when its source had already ended (push(null) done, the
   // tail unread) and is then destroyed without an error. The interruption stops at that finalizer:
   // the other items' puts are never aborted, no report is written, the lease is never released.
-  it('the run stops within its settle timeout, writes its report and exits 130', async () => {
+  it('the run stops within its settle timeout, writes its report and exits 4 (EXIT.interrupted)', async () => {
     const { steps, stoppedInTime } = await scenario();
     const exit = steps[0]!.exit;
     expect(stoppedInTime, 'the run did not stop within 10 s of SIGINT').toBe(true);
-    expect(exit.code, describeExit(exit)).toBe(130);
+    expect(exit.code, describeExit(exit)).toBe(EXIT.interrupted);
     expect(exit.report?.status).toBe('interrupted');
   });
 });
@@ -189,7 +190,7 @@ describe('SIGINT while the source is being told an item is archived', () => {
   it('the acknowledgement is cancelled, the run stops, and the next run completes without archiving c03 again', async () => {
     const { dir, steps } = await scenario();
     const [interrupted, rerun] = steps;
-    expect(interrupted!.exit.code, describeExit(interrupted!.exit)).toBe(130);
+    expect(interrupted!.exit.code, describeExit(interrupted!.exit)).toBe(EXIT.interrupted);
     expect(interrupted!.archivedAfter.has('c03')).toBe(true);
     expect((await checkScenario(dir, reference, steps)).problems).toEqual([]);
     expect(rerun!.exit.report?.counts?.archived).toBe(4);

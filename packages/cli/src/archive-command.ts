@@ -6,7 +6,8 @@ import {
   type SecretScrubber,
 } from '@cxarchive/core/host';
 import type { Command } from '@oclif/core';
-import { EXIT } from './exit-codes.js';
+import { registerScrubber } from './errors-render.js';
+import { EXIT, signalExitCode } from './exit-codes.js';
 import { CLI_PACKAGE_DIR } from './pipeline-setup.js';
 
 /**
@@ -19,6 +20,7 @@ export const openArchiveOf = async (
   pipeline: string | undefined,
   scrubber: SecretScrubber,
 ): Promise<PreparedArchive> => {
+  registerScrubber(scrubber);
   try {
     return await openArchive(
       () => loadPipeline({ ...(pipeline === undefined ? {} : { file: pipeline }), scope: 'archive' }),
@@ -35,12 +37,12 @@ export const openArchiveOf = async (
 
 /**
  * Ctrl-C and SIGTERM for a command: the first aborts `signal` (saying `stopping`), the second
- * quits at once (exit 130). `dispose` removes the handlers.
+ * quits at once (exit 130 for SIGINT, 143 for SIGTERM). `dispose` removes the handlers.
  */
 export const stopOnSignals = (stopping: string): { signal: AbortSignal; dispose(): void } => {
   const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(EXIT.interrupted);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signalExitCode(signal));
     process.stderr.write(`\n${stopping} (Ctrl-C again to quit now)\n`);
     stop.abort();
   };

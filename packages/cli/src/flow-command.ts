@@ -7,7 +7,8 @@ import {
   summarize,
 } from '@cxarchive/core/host';
 import { Args, type Command, Flags } from '@oclif/core';
-import { EXIT } from './exit-codes.js';
+import { bugAdvice } from './errors-render.js';
+import { EXIT, exitCodeOfReport, signalExitCode } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { setUpPipeline } from './pipeline-setup.js';
 import { createProgress } from './progress.js';
@@ -61,8 +62,8 @@ export const runFlowCommand = async (
   const logger = createCliLogger(scrubber, flags.verbose);
   const progress = createProgress(process.stderr);
   const stop = new AbortController();
-  const onSignal = () => {
-    if (stop.signal.aborted) process.exit(EXIT.interrupted);
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stop.signal.aborted) process.exit(signalExitCode(signal));
     process.stderr.write(
       '\nstopping: operations in flight are cancelled and resume on the next run (Ctrl-C again to quit now)\n',
     );
@@ -81,8 +82,9 @@ export const runFlowCommand = async (
     });
     progress.finish();
     command.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
-    if (report.status === 'interrupted') command.exit(EXIT.interrupted);
-    if (report.status !== 'succeeded') command.exit(EXIT.runFailed);
+    const code = exitCodeOfReport(report);
+    if (code === EXIT.bug) process.stderr.write(`${bugAdvice()}\n`);
+    if (code !== EXIT.ok) command.exit(code);
   } catch (error) {
     progress.finish();
     if (error instanceof RunSetupError) {

@@ -13,7 +13,8 @@ import {
   summarize,
 } from '@cxarchive/core/host';
 import { Command, Flags } from '@oclif/core';
-import { EXIT } from '../exit-codes.js';
+import { registerScrubber } from '../errors-render.js';
+import { EXIT, exitCodeOfReport, signalExitCode } from '../exit-codes.js';
 import { flowFlags, pipelineArg } from '../flow-command.js';
 import { createCliLogger } from '../logger.js';
 import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
@@ -98,6 +99,7 @@ Exit status: 0 every record is archived; 1 some records failed, or an envelope c
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Migrate);
     const scrubber = new SecretScrubber();
+    registerScrubber(scrubber);
     let prepared: PreparedPipeline;
     try {
       prepared = await prepareLegacyMigration(
@@ -113,8 +115,8 @@ Exit status: 0 every record is archived; 1 some records failed, or an envelope c
     }
     const progress = createProgress(process.stderr);
     const stop = new AbortController();
-    const onSignal = () => {
-      if (stop.signal.aborted) process.exit(EXIT.interrupted);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stop.signal.aborted) process.exit(signalExitCode(signal));
       process.stderr.write('\nstopping: the next migrate resumes (Ctrl-C again to quit now)\n');
       stop.abort();
     };
@@ -131,8 +133,8 @@ Exit status: 0 every record is archived; 1 some records failed, or an envelope c
       });
       progress.finish();
       this.log(flags.json ? JSON.stringify(report, null, 2) : summarize(report));
-      if (report.status === 'interrupted') this.exit(EXIT.interrupted);
-      if (report.status !== 'succeeded') this.exit(EXIT.runFailed);
+      const code = exitCodeOfReport(report);
+      if (code !== EXIT.ok) this.exit(code);
     } catch (error) {
       progress.finish();
       if (error instanceof RunSetupError) {

@@ -1,4 +1,5 @@
 import { definePlugin, errAsync } from '@cxarchive/core';
+import { codecCheck } from './check.js';
 import { createCodec } from './codec.js';
 import { type GzipAesOptions, resolveOptions } from './options.js';
 import { configSchema } from './schema.js';
@@ -12,7 +13,11 @@ const plugin = definePlugin<'codec', GzipAesOptions>({
   configSchema,
   create: (config, context) => {
     const options = resolveOptions(config);
-    return options.isErr() ? errAsync(options.error) : createCodec(options.value, context.baseDir);
+    if (options.isErr()) return errAsync(options.error);
+    const resolved = options.value;
+    return createCodec(resolved, context.baseDir).map((codec) =>
+      Object.assign(codec, { check: codecCheck(resolved, context.baseDir) }),
+    );
   },
 });
 export default plugin;

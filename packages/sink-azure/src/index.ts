@@ -1,4 +1,5 @@
 import { definePlugin, errAsync, type PluginError, type ResultAsync, type Sink } from '@cxarchive/core';
+import { headCheck } from './check.js';
 import { openAzureSink } from './open.js';
 import { type AzureSinkOptions, configSchema, resolveOptions } from './schema.js';
 
@@ -29,6 +30,6 @@ export default definePlugin<'sink', AzureSinkOptions>({
   create(config): ResultAsync<Sink, PluginError> {
     const resolved = resolveOptions(config);
     if (resolved.isErr()) return errAsync(resolved.error);
-    return openAzureSink(resolved.value);
+    return openAzureSink(resolved.value).map((sink) => ({ ...sink, check: headCheck(sink) }));
   },
 });

@@ -6,6 +6,7 @@ import {
   type ResultAsync,
   type Sink,
 } from '@cxarchive/core';
+import { fsCheck } from './check.js';
 import { openFsSink } from './open.js';
 import { configSchema, type FsSinkOptions, resolveOptions } from './schema.js';
 
@@ -38,6 +39,10 @@ export default definePlugin<'sink', FsSinkOptions>({
   create(config, context): ResultAsync<Sink, PluginError> {
     const resolved = resolveOptions(config, context.baseDir);
     if (resolved.isErr()) return errAsync(resolved.error);
-    return openFsSink(resolved.value, { logger: context.logger });
+    const options = resolved.value;
+    return openFsSink(options, { logger: context.logger }).map((sink) => ({
+      ...sink,
+      check: fsCheck(sink, options),
+    }));
   },
 });

@@ -8,6 +8,7 @@ import {
   type Result,
   type Sink,
 } from '@cxarchive/core';
+import { headCheck } from './check.js';
 import { createStorage } from './client.js';
 import { createGcsSink } from './gcs-sink.js';
 import { configSchema, type GcsSinkOptions, resolveOptions } from './schema.js';
@@ -36,6 +37,7 @@ export default definePlugin<'sink', GcsSinkOptions>({
     const resolved = resolveOptions({ ...config, ...keyFile });
     if (resolved.isErr()) return err(resolved.error);
     const storage = createStorage(resolved.value);
-    return ok(createGcsSink(storage.bucket(resolved.value.bucket), resolved.value));
+    const sink = createGcsSink(storage.bucket(resolved.value.bucket), resolved.value);
+    return ok({ ...sink, check: headCheck(sink) });
   },
 });

@@ -7,6 +7,7 @@ import {
   type ResultAsync,
   type Sink,
 } from '@cxarchive/core';
+import { headCheck } from './check.js';
 import { createS3Client } from './client.js';
 import { createS3Sink } from './s3-sink.js';
 import { configSchema, resolveOptions, type S3SinkOptions } from './schema.js';
@@ -32,6 +33,7 @@ export default definePlugin<'sink', S3SinkOptions>({
   create(config): ResultAsync<Sink, PluginError> {
     const resolved = resolveOptions(config);
     if (resolved.isErr()) return errAsync(resolved.error);
-    return okAsync(createS3Sink(createS3Client(resolved.value), resolved.value));
+    const sink = createS3Sink(createS3Client(resolved.value), resolved.value);
+    return okAsync({ ...sink, check: headCheck(sink) });
   },
 });

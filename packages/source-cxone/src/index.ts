@@ -1,5 +1,6 @@
 import { definePlugin, PLUGIN_API_VERSION } from '@cxarchive/core';
 import { CXONE_BUDGETS } from '@cxarchive/cxone-api';
+import { cxoneCheck } from './check.js';
 import { type CxoneSourceOptions, configSchema } from './schema.js';
 import { createCxoneSource } from './source.js';
 
@@ -35,5 +36,6 @@ export default definePlugin<'source', CxoneSourceOptions>({
     CXONE_BUDGETS['data-extraction'],
     CXONE_BUDGETS['media-download'],
   ],
-  create: (config, context) => createCxoneSource(config, context),
+  create: (config, context) =>
+    createCxoneSource(config, context).map((source) => ({ ...source, check: cxoneCheck(config, context) })),
 });

@@ -7,9 +7,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CLI_PACKAGE_DIR } from '../pipeline-setup.js';
 import Validate from './validate.js';
 
-// Local plugins: plain definitions, so the test needs no built package.
+// Local plugins: plain definitions, so the test needs no built package; create() answers with an
+// object shaped like an Ok Result of an instance without a health check.
 const plugin = (kind: string, name: string) =>
-  `export default { kind: '${kind}', name: '${name}', apiVersion: 2, configSchema: { type: 'object' }, create() {} };\n`;
+  `export default { kind: '${kind}', name: '${name}', apiVersion: 2, configSchema: { type: 'object' }, create() { return { isErr: () => false, isOk: () => true, value: {} }; } };\n`;
 
 /** A pipeline directory whose path, plugin path and plugin package carry control characters. */
 const hostileTenant = () => {

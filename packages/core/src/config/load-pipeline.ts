@@ -176,3 +176,8 @@ export const loadPipeline = async (options: LoadOptions = {}): Promise<LoadedPip
   }
   return loaded;
 };
+
+// What `cxarchive validate` uses beyond loading (exported with the loader through `@cxarchive/core/host`).
+export { type LedgerFacts, readLedgerFacts } from './ledger-facts.js';
+export { type CheckOptions, type CheckOutcome, checkPlugins } from './plugin-checks.js';
+export { locate } from './yaml-source.js';

@@ -75,12 +75,12 @@ describe('unknown commands and flags', () => {
     );
   });
 
-  it('on a terminal, asks "Did you mean …?" and runs the command on yes', async () => {
-    const dir = tempDir();
-    const screen = await new Promise<{ code: number | null; text: string }>((resolve, reject) => {
+  /** `cxarchive valdate` on a pseudo-terminal (util-linux `script`), answering `answer` when asked. */
+  const onTerminal = (answer: string) =>
+    new Promise<{ code: number | null; text: string }>((resolve, reject) => {
       const command = `stty cols 100 rows 40; exec '${process.execPath}' '${BIN}' valdate`;
       const child = spawn('script', ['-qfec', command, '/dev/null'], {
-        cwd: dir,
+        cwd: tempDir(),
         stdio: ['pipe', 'pipe', 'pipe'],
       });
       let text = '';
@@ -89,7 +89,7 @@ describe('unknown commands and flags', () => {
         text += d;
         if (!answered && text.includes('Did you mean')) {
           answered = true;
-          child.stdin.write('y\r');
+          child.stdin.write(answer);
         }
       });
       const timer = setTimeout(() => {
@@ -98,16 +98,23 @@ describe('unknown commands and flags', () => {
       }, 30_000);
       child.on('exit', (code) => {
         clearTimeout(timer);
-        resolve({ code, text });
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: removing escape sequences is the point.
+        resolve({ code, text: text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') });
       });
     });
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: removing escape sequences is the point.
-    const text = screen.text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
-    expect(text).toContain('valdate is not a cxarchive command');
-    expect(text).toContain('Did you mean validate?');
+
+  it('on a terminal, asks "Did you mean …?": yes runs the command, no exits 2', async () => {
+    const yes = await onTerminal('y\r');
+    expect(yes.text).toContain('valdate is not a cxarchive command');
+    expect(yes.text).toContain('Did you mean validate?');
     // validate ran: no pipeline file in an empty directory.
-    expect(text).toContain('no pipeline file found here or in any parent directory');
-    expect(screen.code).toBe(2);
+    expect(yes.text).toContain('no pipeline file found here or in any parent directory');
+    expect(yes.code).toBe(2);
+    const no = await onTerminal('n\r');
+    expect(no.text).toContain('Did you mean validate?');
+    expect(no.text).not.toContain('no pipeline file found');
+    expect(no.text).toContain('Run `cxarchive help` for the list of commands.');
+    expect(no.code).toBe(2);
   });
 
   it('an unknown flag is named with the nearest flag, or the flags the command has (exit 2)', async () => {

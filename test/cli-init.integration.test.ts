@@ -99,6 +99,12 @@ describe('cxarchive init (flags, not on a terminal)', () => {
       });
       expect(missing.code).toBe(2);
       expect(missing.stderr).toContain(`environment variable ${first} is not set`);
+      // validate --no-env (where the command has it) checks the file without any variable set.
+      if ((await cli(['validate', '--help'])).stdout.includes('--no-env')) {
+        const unset = Object.fromEntries(listedVariables(dir).map((n) => [n, '']));
+        const noEnv = await cli(['validate', dir, '--no-env'], { env: unset });
+        expect(noEnv.code).toBe(0);
+      }
     },
   );
 

@@ -50,7 +50,14 @@ export const closestName = (typed: string, known: readonly string[]): string | u
  */
 const hook: Hook.CommandNotFound = async function (opts) {
   if (process.stdin.isTTY && process.stderr.isTTY) {
-    return notFound.call(this, opts);
+    try {
+      return await notFound.call(this, opts);
+    } catch (error) {
+      // Declined (or no answer in its 10 s): it exits 127; a usage error is 2 here as everywhere.
+      if ((error as { oclif?: { exit?: number } }).oclif?.exit !== 127) throw error;
+      process.stderr.write(`Run \`${opts.config.bin} help\` for the list of commands.\n`);
+      return this.exit(EXIT.invalidPipeline);
+    }
   }
   const hidden = new Set(opts.config.commands.filter((c) => c.hidden).map((c) => c.id));
   const ids = [...opts.config.commandIDs, ...opts.config.commands.flatMap((c) => c.aliases)].filter(

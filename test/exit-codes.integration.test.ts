@@ -295,6 +295,18 @@ describe('exit codes of the other commands', () => {
   });
 });
 
+describe('a reader that goes away', () => {
+  it('`cxarchive --help | head -1` ends quietly with 0', async () => {
+    const child = spawn(process.execPath, [BIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT.ok);
+  });
+});
+
 describe('colour', () => {
   const colour = new RegExp(`${String.fromCharCode(27)}\\[`);
   it('none when stderr is not a terminal', async () => {

@@ -156,31 +156,12 @@ describe('@cxarchive/cli installed with npm outside the repository', () => {
     expect(stdout).toMatch(/^@cxarchive\/cli\/0\.1\.0 \S+ node-v22\./);
   });
 
-  it('generates a key, validates the pipeline and archives from the simulator into sink-fs', async (ctx) => {
+  it('makes a tenant directory with init, validates it and archives from the simulator into sink-fs', async (ctx) => {
     if (skipReason || !simulator) return ctx.skip(skipReason ?? 'no simulator');
-    const key = await cxarchive(['keys', 'generate', 'keys/tenant.key']);
-    expect(key.code, key.stderr).toBe(0);
-    writeFileSync(
-      path.join(app, 'archive.pipeline.yaml'),
-      `version: 1
-tenant: installed
-source:
-  use: cxone
-  with:
-    issuer: \${CXONE_ISSUER}
-    accessKeyId: \${CXONE_ACCESS_KEY_ID}
-    accessKeySecret: \${CXONE_ACCESS_KEY_SECRET}
-    clientId: \${CXONE_CLIENT_ID}
-    clientSecret: \${CXONE_CLIENT_SECRET}
-    since: 2026-01-01T00:00:00Z
-codec:
-  use: gzip-aes
-  with: { key: { provider: file, path: ./keys/tenant.key } }
-sinks:
-  - use: fs
-    with: { root: ./archive }
-`,
-    );
+    const init = await cxarchive(['init', '--tenant', 'installed', '--sink', 'fs', '--since', '2026-01-01']);
+    expect(init.code, init.stderr).toBe(0);
+    expect(existsSync(path.join(app, 'keys', 'installed.key'))).toBe(true);
+    expect(readFileSync(path.join(app, 'archive.pipeline.yaml'), 'utf8')).toContain('use: fs');
     const env = simulatorEnv(simulator);
     const valid = await cxarchive(['validate'], env);
     expect(valid.stderr).toBe('');

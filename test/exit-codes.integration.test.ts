@@ -38,6 +38,8 @@ export default {
   create(config) {
     const { mode = 'items', items = 0, fail = [], marker } = config;
     if (mode === 'leak-create') throw new Error('cannot use token ' + Redacted.value(config.token));
+    // a bug outside every call the runtime guards: a stray timer that throws
+    if (mode === 'stray') setTimeout(() => { throw new TypeError('stray use of ' + Redacted.value(config.token)); }, 50);
     const ids = Array.from({ length: items }, (_, i) => 'c' + String(i + 1).padStart(2, '0'));
     return okAsync({
       recordName: 'record',
@@ -46,7 +48,7 @@ export default {
         if (mode === 'auth') { yield err(PluginErrors.auth('the token request was refused (401)')); return; }
         // a timer stands for the connection a real source would hold while it waits
         const held = setInterval(() => undefined, 60_000);
-        if (mode === 'stop') await new Promise((resolve) => signal.addEventListener('abort', resolve));
+        if (mode === 'stop' || mode === 'stray') await new Promise((resolve) => signal.addEventListener('abort', resolve));
         clearInterval(held);
         if (mode === 'leak-pages') throw new TypeError('token ' + Redacted.value(config.token) + ' is not usable');
         if (!checkpoint) yield ok({ items: ids.map((id) => ({ id, data: { id } })), checkpoint: { done: true } });
@@ -221,6 +223,30 @@ describe('exit codes of run', () => {
     noCanary(exit);
     const reports = path.join(t.dir, '.cxarchive', 'reports');
     expect(existsSync(reports)).toBe(true);
+  });
+
+  it('70 for a bug that escaped every guard: one line and where to report it, the stack only with --debug, never the secret', async () => {
+    const t = await tenant({ mode: 'stray' });
+    const plain = await cli(['run', t.file], t.dir);
+    expect(plain.code, plain.stderr).toBe(EXIT.bug);
+    expect(plain.stderr).toContain(
+      'error: cxarchive stopped on an unexpected error (a bug): TypeError: stray use of [redacted]',
+    );
+    expect(plain.stderr).toContain('Please report it');
+    expect(plain.stderr).not.toMatch(/\n\s+at /);
+    noCanary(plain);
+    for (const debug of [['--debug'], ['--json', '--debug']]) {
+      const exit = await cli(['run', t.file, ...debug], t.dir);
+      expect(exit.code, exit.stderr).toBe(EXIT.bug);
+      expect(exit.stderr).toMatch(/\n\s+at /);
+      noCanary(exit);
+    }
+    const viaEnv = await cli(['run', t.file, '--json'], t.dir, { CXARCHIVE_DEBUG: '1' });
+    expect(viaEnv.stderr).toMatch(/\n\s+at /);
+    const error = JSON.parse(viaEnv.stdout.trim().split('\n').at(-1) ?? '').error;
+    expect(error).toMatchObject({ exitCode: EXIT.bug, kind: 'bug' });
+    expect(error.message).toContain('stray use of [redacted]');
+    noCanary(viaEnv);
   });
 
   it('4 when stopped by SIGINT or SIGTERM, with the report written; the next run resumes', async () => {

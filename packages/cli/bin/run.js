@@ -18,6 +18,12 @@ process.stdout.on('error', (error) => {
 const { argv, debug } = takeGlobalFlags(process.argv.slice(2));
 if (debug) process.env.CXARCHIVE_DEBUG = '1';
 
+// An exception nothing caught (a plugin's stray timer or promise) is a bug like any other: shown
+// the same way, scrubbed, instead of Node's raw stack.
+const crash = (error) => process.exit(renderFailure(error, argv));
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+
 let code = 0;
 try {
   await run(argv, import.meta.url);

@@ -68,6 +68,9 @@ describe('unknown commands and flags', () => {
     expect(topic.stderr).toContain(
       '"keys genrate" is not a cxarchive command; did you mean "keys generate"?',
     );
+    const flag = await cli(['--hlp'], { timeoutMs: 20_000 });
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('"--hlp" is not a cxarchive command; did you mean "--help"?');
     const far = await cli(['archive-everything-now'], { timeoutMs: 20_000 });
     expect(far.code).toBe(2);
     expect(far.stderr).toBe(

@@ -189,6 +189,8 @@ describe('cxarchive plugins list', () => {
         path: path.join(ROOT, 'packages', 'cli', 'node_modules', pkg),
       });
     }
+    expect(byUse('sink', 'fs')?.name).toBe('fs');
+    expect(byUse('codec', 'gzip-aes')?.name).toBe('gzip-aes');
     const text = await cli(['plugins', 'list'], { cwd: tempDir() });
     expect(text.code).toBe(0);
     const lines = text.stdout.split('\n');
@@ -216,7 +218,7 @@ describe('cxarchive plugins list', () => {
       expect.objectContaining({ version: '0.1.0', status: 'shadowed', origin: 'cli', shadowedBy: local }),
     ]);
     const old = rows.find((p) => p.use === 'old');
-    expect(old).toMatchObject({ status: 'broken', apiVersion: 1, origin: 'tenant' });
+    expect(old).toMatchObject({ status: 'broken', apiVersion: 1, origin: 'tenant', name: null });
     expect(old?.problem).toContain('was built for plugin API 1, this cxarchive speaks 2');
 
     const text = await cli(['plugins', 'list', dir]);

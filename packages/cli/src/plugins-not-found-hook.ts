@@ -64,7 +64,10 @@ const hook: Hook.CommandNotFound = async function (opts) {
     (id) => !hidden.has(id),
   );
   const typed = toConfiguredId(opts.id, opts.config);
-  const guess = closestName(opts.id, ids);
+  // `cxarchive --hlp`: a mistyped flag of cxarchive itself arrives here as a command id.
+  const guess = opts.id.startsWith('-')
+    ? closestName(opts.id, ['--help', '--version'])
+    : closestName(opts.id, ids);
   const shown = `"${escapeControl(typed.slice(0, 64))}${typed.length > 64 ? '…' : ''}"`;
   const lines = [
     `${shown} is not a ${opts.config.bin} command${guess ? `; did you mean "${toConfiguredId(guess, opts.config)}"?` : '.'}`,

@@ -5,6 +5,8 @@ import type { FoundPlugin } from './plugins-discover.js';
 export interface PluginRow {
   readonly kind: string;
   readonly use: string;
+  /** The name the plugin gives itself (definePlugin's `name`), once loaded. */
+  readonly name: string | null;
   readonly package: string;
   readonly version: string;
   readonly apiVersion: number | null;
@@ -20,6 +22,7 @@ export const pluginRows = (found: readonly FoundPlugin[]): PluginRow[] =>
   found.map((p) => ({
     kind: p.kind,
     use: p.use,
+    name: typeof p.definition?.name === 'string' ? p.definition.name : null,
     package: p.packageName,
     version: p.version,
     apiVersion: p.apiVersion ?? null,

@@ -74,6 +74,12 @@ describe('cxarchive validate --connect', () => {
     expect(stdout).toMatch(/sinks\[0\]\s+ok: head of a missing key answered "not found"/);
     // Nothing was written to the sink.
     expect(readdirSync(path.join(t.dir, 'archive')).filter((n) => !n.startsWith('.'))).toEqual([]);
+    // No credential in the machine output either.
+    const json = await cli(['validate', t.file, '--connect', '--format', 'json'], t.env);
+    expect((JSON.parse(json.stdout) as JsonOut).checks.map((c) => c.status)).toEqual(['ok', 'ok', 'ok']);
+    for (const name of ['CXONE_ACCESS_KEY_ID', 'CXONE_ACCESS_KEY_SECRET', 'CXONE_CLIENT_SECRET'])
+      expect(json.stdout).not.toContain(t.env[name]!);
+    expect(json.stdout).not.toContain(readFileSync(t.keyFile, 'utf8').trim());
   });
 
   it('exits 3 naming the source when CXone refuses the credentials, without printing them', async () => {

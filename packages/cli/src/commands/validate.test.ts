@@ -97,3 +97,60 @@ describe('cxarchive validate output', () => {
     expect(stderr).toContain('/dev/null: is a character device, not a pipeline file');
   });
 });
+
+describe('cxarchive validate: codes, JSON and hostile plugins (in process)', () => {
+  const tenantWith = (source: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cxarchive-validate-'));
+    writeFileSync(path.join(dir, 'codec.mjs'), plugin('codec', 'codec'));
+    writeFileSync(path.join(dir, 'sink.mjs'), plugin('sink', 'sink'));
+    const file = path.join(dir, 'archive.pipeline.yaml');
+    writeFileSync(
+      file,
+      `version: 1\ntenant: acme\nsource: { use: ${source} }\ncodec: { use: ./codec.mjs }\nsinks: [{ use: ./sink.mjs }]\nconcurency: 3\n`,
+    );
+    return { dir, file };
+  };
+
+  it('prints every finding as JSON with its code and place, and exits 2', async () => {
+    const { dir, file } = tenantWith('./source.mjs');
+    writeFileSync(path.join(dir, 'source.mjs'), plugin('source', 'src'));
+    const { stdout, exit } = await run([file, '--format', 'json']);
+    expect(exit).toBe(2);
+    const out = JSON.parse(stdout) as { valid: boolean; exitCode: number; findings: unknown[] };
+    expect(out).toMatchObject({ valid: false, exitCode: 2 });
+    expect(out.findings).toEqual([
+      {
+        severity: 'error',
+        code: 'schema.unknown-key',
+        file,
+        line: 6,
+        column: 1,
+        path: 'concurency',
+        message: 'unknown key "concurency"',
+        hint: 'did you mean "concurrency"?',
+      },
+    ]);
+  });
+
+  it('puts the severity and the code around each line of text', async () => {
+    const { dir, file } = tenantWith('./source.mjs');
+    writeFileSync(path.join(dir, 'source.mjs'), plugin('source', 'src'));
+    const { stderr, exit } = await run([file]);
+    expect(exit).toBe(2);
+    expect(stderr).toContain(
+      `1 problem in the pipeline file:\n  error: ${escapeControl(file)}:6:1: unknown key "concurency" (at concurency) [schema.unknown-key]\n    did you mean "concurrency"?`,
+    );
+  });
+
+  it('survives a plugin that calls process.exit(0) while loading, and reports it with the other problems', async () => {
+    const { dir, file } = tenantWith('./exit.mjs');
+    writeFileSync(path.join(dir, 'exit.mjs'), 'process.exit(0);\n');
+    const { stderr, exit } = await run([file]);
+    expect(exit).toBe(2);
+    expect(stderr).toContain('2 problems in the pipeline file:');
+    expect(stderr).toContain(
+      ':3:16: "./exit.mjs" called process.exit(0) while loading (at source.use) [plugin.unresolved]',
+    );
+    expect(stderr).toContain('[schema.unknown-key]');
+  });
+});

@@ -228,37 +228,45 @@ describe('cxarchive init (flags, not on a terminal)', () => {
   });
 });
 
-/** Runs the CLI on a pseudo-terminal (util-linux `script`), typing `keys` one step at a time. */
-const onTerminal = (args: string[], cwd: string, keys: readonly string[]) =>
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing escape sequences is the point.
+const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/**
+ * Runs the CLI on a pseudo-terminal (util-linux `script`). Each step waits until the screen shows
+ * its text (escape sequences removed), then types its keys.
+ */
+const onTerminal = (args: string[], cwd: string, steps: readonly (readonly [string, string])[]) =>
   new Promise<{ code: number | null; screen: string }>((resolve, reject) => {
     const command = [process.execPath, BIN, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
     // A terminal of a known size: clack lays its prompts out by the terminal's width.
     const child = spawn('script', ['-qfec', `stty cols 100 rows 40; exec ${command}`, '/dev/null'], {
       cwd,
-      env: { ...process.env, TERM: 'xterm', COLUMNS: '100', LINES: '40' },
+      env: { ...process.env, TERM: 'xterm' },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let screen = '';
-    child.stdout.on('data', (d) => (screen += d));
-    child.stderr.on('data', (d) => (screen += d));
-    const pending = [...keys];
-    // Each key once the prompt has drawn something new since the last one.
-    let seen = 0;
-    const tick = setInterval(() => {
-      if (pending.length === 0 || screen.length === seen) return;
-      seen = screen.length;
-      child.stdin.write(pending.shift() as string);
-    }, 300);
+    let from = 0;
+    const pending = [...steps];
+    const onData = (d: Buffer) => {
+      screen += d;
+      const step = pending[0];
+      if (!step) return;
+      const shown = screen.slice(from).replace(ESCAPES, '');
+      if (!shown.includes(step[0])) return;
+      pending.shift();
+      from = screen.length;
+      child.stdin.write(step[1]);
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`no answer on the terminal:\n${screen}`));
+      reject(new Error(`no answer on the terminal:\n${screen.replace(ESCAPES, '')}`));
     }, 45_000);
     child.on('exit', (code) => {
-      clearInterval(tick);
       clearTimeout(timer);
-      // Escape sequences (colours, cursor moves) removed: the text the user read.
-      // biome-ignore lint/suspicious/noControlCharactersInRegex: removing escape sequences is the point.
-      resolve({ code, screen: screen.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '') });
+      // The text the user read.
+      resolve({ code, screen: screen.replace(ESCAPES, '') });
     });
   });
 
@@ -266,8 +274,12 @@ describe('cxarchive init on a terminal', () => {
   it('asks for the tenant, the sink and the issuer, then writes them', async () => {
     const dir = tempDir();
     const DOWN = '\u001b[B';
-    // tenant "globex", Enter; sink: down once (s3), Enter; issuer: down once (fedramp), Enter.
-    const { code, screen } = await onTerminal(['init', '.'], dir, ['globex\r', DOWN, '\r', DOWN, '\r']);
+    // tenant "globex"; sink: down once (s3); issuer: down once (fedramp).
+    const { code, screen } = await onTerminal(['init', '.'], dir, [
+      ['Tenant name', 'globex\r'],
+      ['Where should the archive be stored?', `${DOWN}\r`],
+      ['Which CXone does the tenant live on?', `${DOWN}\r`],
+    ]);
     expect(screen).toContain('Tenant name');
     expect(screen).toContain('Where should the archive be stored?');
     expect(screen).toContain('Which CXone does the tenant live on?');
@@ -287,7 +299,9 @@ describe('cxarchive init on a terminal', () => {
     expect(quiet.screen).not.toContain('Tenant name');
     expect(readFileSync(path.join(dir, 'archive.pipeline.yaml'), 'utf8')).toContain('tenant: initech ');
     const other = tempDir();
-    const partly = await onTerminal(['init', '.', '--tenant', 'umbrella', '--sink', 'gcs'], other, ['\r']);
+    const partly = await onTerminal(['init', '.', '--tenant', 'umbrella', '--sink', 'gcs'], other, [
+      ['Which CXone does the tenant live on?', '\r'],
+    ]);
     expect(partly.code).toBe(0);
     expect(partly.screen).not.toContain('Tenant name');
     expect(partly.screen).not.toContain('Where should the archive be stored?');
@@ -297,7 +311,7 @@ describe('cxarchive init on a terminal', () => {
 
   it('Ctrl-C at a question writes nothing and exits as stopped', async () => {
     const dir = tempDir();
-    const { code, screen } = await onTerminal(['init', '.'], dir, ['\u0003']);
+    const { code, screen } = await onTerminal(['init', '.'], dir, [['Tenant name', '\u0003']]);
     expect(screen).toContain('cancelled: nothing was written');
     expect(code).toBe(EXIT.interrupted);
     expect(listFiles(dir)).toEqual([]);

@@ -155,30 +155,6 @@ export interface CheckResult {
  */
 export type HealthCheck = (signal: AbortSignal) => ResultAsync<CheckResult, PluginError>;
 
-/**
- * What a plugin's health check found (`cxarchive validate --connect`): short lines for people
- * (never a secret, a signed URL or content), and for a codec the ids of the keys it holds.
- */
-export interface CheckResult {
-  /** What was checked and how it went, one short line each ("token obtained", "listed 1 contact"). */
-  readonly checked: readonly string[];
-  /**
-   * A codec's key ids (never key material): `write` for the key new objects get, `read` for every
-   * fixed key it opens objects with (the write key included). A key that is derived per run (a
-   * passphrase under a fresh salt) has no fixed id and is left out; `derived` says there is one.
-   */
-  readonly keyIds?: { readonly write?: string; readonly read: readonly string[]; readonly derived?: boolean };
-}
-
-/**
- * The optional health check every plugin instance may offer: proves, with the configured
- * credentials and as few calls as it can, that the plugin can do its work (a token and a one-item
- * listing, a `head` of a key that does not exist, a key that loads), changing nothing. An `Err`
- * says what failed and what to do. A codec's check is local (no network): `validate` runs it
- * without `--connect`.
- */
-export type HealthCheck = (signal: AbortSignal) => ResultAsync<CheckResult, PluginError>;
-
 export interface Source {
   readonly limits?: PluginLimits;
   /** Base name of the metadata object (`contact` → `contact.json`). Defaults to `record`. */
@@ -208,8 +184,6 @@ export interface Source {
   fetch(ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError>;
   /** Optional health check (see HealthCheck). */
   check?: HealthCheck;
-  /** Optional health check (see HealthCheck). */
-  check?: HealthCheck;
   /** Told once the item is settled in the ledger (never before). Best-effort: a failure is logged. */
   acknowledge?(ref: ItemRef, outcome: Outcome, signal: AbortSignal): ResultAsync<void, PluginError>;
   close?(): Promise<void>;
@@ -231,8 +205,6 @@ export interface Transform {
    * dropped item is counted as skipped. Must keep `item.id`.
    */
   apply(item: Item, signal: AbortSignal): ResultAsync<Item | Dropped | null, PluginError>;
-  /** Optional health check (see HealthCheck). */
-  check?: HealthCheck;
   /** Optional health check (see HealthCheck). */
   check?: HealthCheck;
   close?(): Promise<void>;
@@ -267,8 +239,6 @@ export interface Codec {
    * (authentication, truncation) destroys the returned stream with a `PluginFailure`.
    */
   decode(input: Readable, ctx: CodecContext, signal: AbortSignal): ResultAsync<Readable, PluginError>;
-  /** Optional health check (see HealthCheck). */
-  check?: HealthCheck;
   /** Optional health check (see HealthCheck). */
   check?: HealthCheck;
   close?(): Promise<void>;
@@ -384,8 +354,6 @@ export interface Sink {
    * holds. A sink that cannot enumerate its objects leaves `list` out.
    */
   list?(prefix: string, options: ListOptions): ResultAsync<ListPage, PluginError>;
-  /** Optional health check (see HealthCheck). */
-  check?: HealthCheck;
   /** Optional health check (see HealthCheck). */
   check?: HealthCheck;
   close?(): Promise<void>;
@@ -541,8 +509,6 @@ export type PipelineEvent =
 
 export interface Notifier {
   notify(event: PipelineEvent, signal: AbortSignal): ResultAsync<void, PluginError>;
-  /** Optional health check (see HealthCheck). */
-  check?: HealthCheck;
   /** Optional health check (see HealthCheck). */
   check?: HealthCheck;
   close?(): Promise<void>;

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT } from './helpers.js';
 
@@ -48,3 +49,26 @@ export const cli = (
     });
     if (input !== undefined) child.stdin.end(input);
   });
+
+// Schemas are checked with the ajv core compiles its own with (draft-07, ajv-formats, strict off
+// for the x-cxarchive-secret keyword), as an editor's validator would.
+const fromCore = createRequire(path.join(ROOT, 'packages', 'core', 'package.json'));
+interface AjvError {
+  readonly instancePath: string;
+  readonly keyword: string;
+  readonly params: Record<string, unknown>;
+}
+export type Validator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
+type AjvInstance = { compile(schema: object): Validator };
+const { Ajv } = fromCore('ajv') as { Ajv: new (options: object) => AjvInstance };
+const addFormats = fromCore('ajv-formats') as { default: (ajv: AjvInstance) => void };
+// biome-ignore lint/suspicious/noExplicitAny: a parsed pipeline file, changed by each test as it needs.
+export type Pipeline = Record<string, any>;
+/** The YAML parser core reads pipeline files with. */
+export const YAML = fromCore('yaml') as { parse(text: string): Pipeline };
+
+export const compile = (schema: object): Validator => {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  addFormats.default(ajv);
+  return ajv.compile(schema);
+};

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { EXIT } from '@cxarchive/cli';
 import { type RunningSimulator, startSimulator } from '@cxarchive/cxone-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, cli } from './cli-init-helpers.js';
+import { BIN, cli, compile, YAML } from './cli-init-helpers.js';
 import { listFiles, simulatorEnv } from './helpers.js';
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'cxarchive-init-'));
@@ -86,6 +86,13 @@ describe('cxarchive init (flags, not on a terminal)', () => {
       expect(made.code).toBe(0);
       const pipeline = readFileSync(path.join(dir, 'archive.pipeline.yaml'), 'utf8');
       expect(pipeline).toContain(`- use: ${sink}`);
+      // As an editor sees it through the modeline: the file, as written, fits its schema.
+      const schema = JSON.parse(readFileSync(path.join(dir, 'cxarchive.schema.json'), 'utf8'));
+      const fits = compile(schema);
+      expect({ ok: fits(YAML.parse(pipeline)), errors: fits.errors ?? null }).toEqual({
+        ok: true,
+        errors: null,
+      });
       const env = placeholders(listedVariables(dir));
       const valid = await cli(['validate', dir], { env: { ...env, CXONE_ISSUER: '' } });
       expect(valid.stderr).toBe('');

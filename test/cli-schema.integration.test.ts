@@ -1,32 +1,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli } from './cli-init-helpers.js';
+import { cli, compile, YAML } from './cli-init-helpers.js';
 import { ROOT } from './helpers.js';
-
-// The schema is checked with the ajv core compiles its own schemas with (draft-07, ajv-formats,
-// strict off for the x-cxarchive-secret keyword), as an editor's validator would.
-const fromCore = createRequire(path.join(ROOT, 'packages', 'core', 'package.json'));
-interface AjvError {
-  readonly instancePath: string;
-  readonly keyword: string;
-  readonly params: Record<string, unknown>;
-}
-type Validator = ((data: unknown) => boolean) & { errors?: AjvError[] | null };
-type AjvInstance = { compile(schema: object): Validator };
-const { Ajv } = fromCore('ajv') as { Ajv: new (options: object) => AjvInstance };
-const addFormats = fromCore('ajv-formats') as { default: (ajv: AjvInstance) => void };
-// biome-ignore lint/suspicious/noExplicitAny: a parsed pipeline file, changed by each test as it needs.
-type Pipeline = Record<string, any>;
-const YAML = fromCore('yaml') as { parse(text: string): Pipeline };
-
-const compile = (schema: object): Validator => {
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  addFormats.default(ajv);
-  return ajv.compile(schema);
-};
 
 const tempDir = () => mkdtempSync(path.join(tmpdir(), 'cxarchive-schema-'));
 

@@ -7,13 +7,17 @@ const VERSION = 1;
 interface Saved {
   readonly version: typeof VERSION;
   readonly savedAt: number;
+  /** The run's own clock when saved (`runNow`): how much later the next run says it is. */
+  readonly runAt?: number;
   readonly families: Readonly<Record<string, BudgetState>>;
 }
 
 const isTime = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
 
 /** The saved families, or why the content is not a budget state this version can read. */
-const parse = (text: string): { families: Record<string, BudgetState> } | { problem: string } => {
+const parse = (
+  text: string,
+): { families: Record<string, BudgetState>; savedAt?: number; runAt?: number } | { problem: string } => {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -31,7 +35,22 @@ const parse = (text: string): { families: Record<string, BudgetState> } | { prob
       return { problem: `family ${family} has no list of times (heldUntil) and no blockedUntil` };
     families[family] = { heldUntil: s.heldUntil, blockedUntil: s.blockedUntil };
   }
-  return { families };
+  return {
+    families,
+    ...(isTime(saved.savedAt) ? { savedAt: saved.savedAt } : {}),
+    ...(isTime(saved.runAt) ? { runAt: saved.runAt } : {}),
+  };
+};
+
+/** The state as it is `ms` later: every time moved that much earlier. */
+const aged = (families: Readonly<Record<string, BudgetState>>, ms: number): Record<string, BudgetState> => {
+  const out: Record<string, BudgetState> = {};
+  for (const [family, s] of Object.entries(families))
+    out[family] = {
+      heldUntil: s.heldUntil.map((t) => t - ms),
+      blockedUntil: s.blockedUntil === 0 ? 0 : s.blockedUntil - ms,
+    };
+  return out;
 };
 
 /**
@@ -52,14 +71,22 @@ const parse = (text: string): { families: Record<string, BudgetState> } | { prob
 export class BudgetStateFile {
   readonly file: string;
   readonly #now: () => number;
+  readonly #runNow: () => number;
   #budgets: Budgets | undefined;
   #writing: Promise<void> | undefined;
   #dirty = false;
   #failure: string | undefined;
 
-  constructor(file: string, now: () => number = Date.now) {
+  /**
+   * `now` is the clock the budgets count with; `runNow` the run's own clock (the same outside
+   * tests). When the run's clock says more time passed since the save than `now` does (a test
+   * starting a run "a day later"), the saved state is aged by the difference, as a later run would
+   * find it.
+   */
+  constructor(file: string, now: () => number = Date.now, runNow: () => number = now) {
     this.file = file;
     this.#now = now;
+    this.#runNow = runNow;
   }
 
   /**
@@ -81,7 +108,14 @@ export class BudgetStateFile {
       const parsed = parse(text);
       if ('problem' in parsed)
         warning = `${this.file}: the last run's API budget state is ignored (${parsed.problem}); this run starts from empty budgets and rewrites the file`;
-      else budgets.restore(parsed.families, this.#now());
+      else {
+        const now = this.#now();
+        const ahead =
+          parsed.runAt === undefined || parsed.savedAt === undefined
+            ? 0
+            : this.#runNow() - parsed.runAt - (now - parsed.savedAt);
+        budgets.restore(ahead > 0 ? aged(parsed.families, ahead) : parsed.families, now);
+      }
     }
     budgets.onChange = () => this.#changed();
     return warning;
@@ -108,7 +142,12 @@ export class BudgetStateFile {
     const budgets = this.#budgets;
     if (budgets === undefined) return;
     const now = this.#now();
-    const saved: Saved = { version: VERSION, savedAt: now, families: budgets.state(now) };
+    const saved: Saved = {
+      version: VERSION,
+      savedAt: now,
+      runAt: this.#runNow(),
+      families: budgets.state(now),
+    };
     const temporary = `${this.file}.${process.pid}.tmp`;
     try {
       await writeFile(temporary, `${JSON.stringify(saved)}\n`);

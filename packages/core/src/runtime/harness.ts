@@ -9,7 +9,7 @@ import { openSqliteLedger } from '../ledger/sqlite-ledger.js';
 import { silentLogger } from '../logger.js';
 import { pluginsOf } from '../pipeline/prepare-pipeline.js';
 import type { PluginError } from '../plugin/errors.js';
-import type { Checkpoint } from '../plugin/types.js';
+import type { Checkpoint, QueriedWindow } from '../plugin/types.js';
 import { archiveFlow, itemsFlow } from './archive-flow.js';
 import { attachItem } from './attach-item.js';
 import { InFlight } from './boundary.js';
@@ -24,6 +24,7 @@ import type { RunReport } from './report.js';
 import { retryPolicyFrom } from './retry.js';
 import { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
 import { buildReport, busWarnings, statusOf, writeReports } from './run-report.js';
+import { checkWindowSupport, itemRefFor, scopedLedger, scopedSource } from './run-scope.js';
 import { syncFlow } from './sync-flow.js';
 
 /**
@@ -95,6 +96,21 @@ const newRunId = (at: Date): string =>
     .toISOString()
     .replace(/[-:]/g, '')
     .replace(/\.\d+Z$/, 'Z')}-${randomBytes(3).toString('hex')}`;
+
+/** What the source says its listing queries; undefined when it does not say (or fails to). */
+const queriedWindow = (
+  source: FlowContext['source']['instance'],
+  checkpoint: Checkpoint | null,
+  window: RunOptions['window'],
+): QueriedWindow | undefined => {
+  if (typeof source.window !== 'function') return undefined;
+  try {
+    const said = source.window(checkpoint ?? undefined, window);
+    return said?.isOk?.() ? said.value : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const describe = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
@@ -192,7 +208,10 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
       (family) =>
         `budgets.${family}: no plugin of this pipeline declares the API family ${family}; the budget is not used`,
     );
-    budgetState = new BudgetStateFile(path.join(stateDir, `${tenant}.budgets.json`));
+    // Counted with the budgets' clock, aged by the run's (the same outside tests).
+    budgetState = new BudgetStateFile(path.join(stateDir, `${tenant}.budgets.json`), Date.now, () =>
+      now().getTime(),
+    );
     const stateWarning = await budgetState.attach(budgets);
     if (stateWarning !== undefined) {
       logger.warn(stateWarning);
@@ -211,6 +230,27 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
             `${sink.label} (${sink.packageName}) cannot keep objects under retention, which this pipeline asks for (retention: ${config.retention.mode}, ${config.retention.period}): use a sink that can (s3 with Object Lock), or remove retention from the pipeline`,
           );
     sinksFor(plugins.sinks, flow.name === 'attach');
+    const before = (await ledger.getCheckpoint(tenant, sourceId)) ?? null;
+    // `run --since/--until`, `--limit`, `--item` (run-scope.ts): refused before anything is
+    // recorded when the source cannot do what they ask.
+    const origin = plugins.source;
+    if (options.window !== undefined) checkWindowSupport(origin.instance, origin.label, sourceId);
+    const item =
+      options.item === undefined
+        ? undefined
+        : await itemRefFor(ledger, tenant, sourceId, origin.instance, origin.label, options.item);
+    const scope = {
+      ...(options.window === undefined ? {} : { window: options.window }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+      ...(item === undefined ? {} : { item }),
+      ...(options.onListed === undefined ? {} : { onListed: options.onListed }),
+    };
+    const source = { ...origin, instance: scopedSource(origin.instance, scope, before ?? undefined) };
+    if (options.onWindow !== undefined)
+      options.onWindow(
+        item === undefined ? queriedWindow(origin.instance, before, options.window) : undefined,
+      );
+    options.onBudgets?.(() => budgets.stats());
     const policy = retryPolicyFrom(config.retry);
     const bus = createEventBus({
       // `state.auditLog` when the pipeline names one; beside the ledger the run opened otherwise.
@@ -227,14 +267,14 @@ export const runWith = async (flow: Flow, options: RunOptions): Promise<RunRepor
 
     await ledger.recordRun(runId, tenant, startedAt);
     bus.emit({ type: 'run.started', runId, tenant, at: startedAt.toISOString() });
-    const before = (await ledger.getCheckpoint(tenant, sourceId)) ?? null;
     const tally = Ref.makeUnsafe<Tally>(emptyTally);
     const ctx: FlowContext = {
       runId,
       tenant,
       sourceId,
       ...plugins,
-      ledger,
+      source,
+      ledger: scopedLedger(ledger, scope),
       policy,
       budgets,
       inflight,

@@ -108,6 +108,35 @@ describe('API budgets kept between runs of a tenant', () => {
     await secondFile.close();
   });
 
+  it('a run whose own clock says a day passed (a later run in a test) finds the windows passed and the block gone', async () => {
+    const file = stateFile();
+    const now = 4_000_000;
+    let runNow = 1_000_000_000;
+    const first = new Budgets([MP]);
+    const firstFile = new BudgetStateFile(
+      file,
+      () => now,
+      () => runNow,
+    );
+    await firstFile.attach(first);
+    await takeAt(first, MP.family, 3, now);
+    first.get(MP.family)!.throttled(now, 20_000);
+    await firstFile.close();
+    // The same budgets' clock, the run's clock a day later.
+    runNow += 86_400_000;
+    const later = new Budgets([MP]);
+    await new BudgetStateFile(
+      file,
+      () => now,
+      () => runNow,
+    ).attach(later);
+    expect(later.state(now)[MP.family]).toEqual({ heldUntil: [], blockedUntil: 0 });
+    // Both clocks the same: kept (the control).
+    const same = new Budgets([MP]);
+    await new BudgetStateFile(file, () => now).attach(same);
+    expect(same.state(now)[MP.family]?.heldUntil).toHaveLength(3);
+  });
+
   it('a throttle the server put on a family holds the next run back too', async () => {
     const file = stateFile();
     const now = 3_000_000;

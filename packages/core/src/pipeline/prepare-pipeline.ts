@@ -35,7 +35,8 @@ export interface PreparedPipeline {
 export const pluginsOf = (prepared: PreparedPipeline): readonly PreparedPlugin[] => [
   prepared.source,
   ...prepared.transforms,
-  prepared.codec,
+  // An attach pipeline's stand-in is not a plugin of the file.
+  ...(prepared.codec === NO_CODEC ? [] : [prepared.codec]),
   ...prepared.sinks,
   ...prepared.notifiers,
 ];

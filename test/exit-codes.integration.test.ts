@@ -314,6 +314,22 @@ describe('exit codes of the other commands', () => {
     expect(exit.code, exit.stderr).toBe(EXIT.problemsFound);
   });
 
+  it('with --json, a failure a command knows is also one error line on stdout, scrubbed', async () => {
+    const t = await tenant({ items: 1 });
+    writeFileSync(t.file, readFileSync(t.file, 'utf8').replace('tenant: exits', 'tenant: exits\ntenat: x'));
+    for (const command of ['verify', 'sync', 'audit']) {
+      const exit = await cli([command, t.file, '--json'], t.dir);
+      expect(exit.code, `${command}: ${exit.stderr}`).toBe(EXIT.invalidPipeline);
+      expect(exit.stderr).toContain('unknown key "tenat"');
+      const { error } = JSON.parse(exit.stdout) as { error: { exitCode: number; message: string } };
+      expect(error.exitCode).toBe(EXIT.invalidPipeline);
+      expect(error.message).toContain('unknown key "tenat"');
+      noCanary(exit);
+    }
+    const plain = await cli(['verify', t.file], t.dir);
+    expect(plain.stdout).toBe('');
+  });
+
   it('unlock on a tenant that never ran: 0', async () => {
     const t = await tenant({ items: 1 });
     const exit = await cli(['unlock', t.file], t.dir);

@@ -611,7 +611,8 @@ describe('secrets never appear in what a run leaves', () => {
       args: ['--verbose'],
       env: { CXONE_ACCESS_KEY_SECRET: CANARIES.wrongCxoneSecret },
     });
-    expect(outcome.code).toBe(1);
+    // credentials rejected before any item: could not start (exit-codes.ts)
+    expect(outcome.code).toBe(3);
     expect(outcome.stdout).toContain('run error: [Auth] source.pages: POST');
     // The wrong secret was sent, and refused.
     expect(simulator.requestLog().some((r) => r.path === '/auth/token' && r.status === 400)).toBe(true);

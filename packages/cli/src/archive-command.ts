@@ -6,7 +6,7 @@ import {
   type SecretScrubber,
 } from '@cxarchive/core/host';
 import type { Command } from '@oclif/core';
-import { registerScrubber } from './errors-render.js';
+import { failCommand, registerScrubber } from './errors-render.js';
 import { EXIT, signalExitCode } from './exit-codes.js';
 import { CLI_PACKAGE_DIR } from './pipeline-setup.js';
 
@@ -27,10 +27,8 @@ export const openArchiveOf = async (
       { fallbackFrom: [CLI_PACKAGE_DIR], scrubber },
     );
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      command.exit(EXIT.invalidPipeline);
-    }
+    if (error instanceof ConfigError)
+      failCommand(command, EXIT.invalidPipeline, error.message, { lines: true });
     throw error;
   }
 };

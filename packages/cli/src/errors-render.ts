@@ -25,11 +25,15 @@ const scrubberOfEnv = (env: NodeJS.ProcessEnv): SecretScrubber => {
   return scrubber;
 };
 
-/** `text` without any secret known to this process, and with control characters escaped line by line. */
-export const safeText = (text: string, env: NodeJS.ProcessEnv = process.env): string => {
+/**
+ * `text` without any secret known to this process, with its control characters escaped: line by
+ * line for a text whose line breaks are its own (`lines`: a pipeline file's problems), else all of
+ * them, line breaks included (a message from outside cannot forge a line).
+ */
+export const safeText = (text: string, env: NodeJS.ProcessEnv = process.env, lines = true): string => {
   let scrubbed = text;
   for (const scrubber of [...scrubbers, scrubberOfEnv(env)]) scrubbed = scrubber.scrub(scrubbed);
-  return scrubbed.split('\n').map(escapeControl).join('\n');
+  return lines ? scrubbed.split('\n').map(escapeControl).join('\n') : escapeControl(scrubbed);
 };
 
 /** `--debug` anywhere before `--`, or CXARCHIVE_DEBUG=1. */
@@ -104,6 +108,28 @@ const linesOf = (failure: Classified, error: unknown, debug: boolean): string[] 
   }
   return [failure.message, ...failure.next.map((step) => `  next: ${step}`)];
 };
+
+/**
+ * A command's catch path for a failure it knows: the message on stderr (scrubbed of every known
+ * secret, control characters escaped; `lines` keeps the line breaks of a text made of lines, as
+ * ConfigError's list of problems) and, when the command was given `--json`, the same as one
+ * error line on stdout for programs; then the command ends with `code`.
+ */
+export function failCommand(
+  command: { readonly argv: readonly string[]; exit(code?: number): never },
+  code: number,
+  message: string,
+  { lines = false }: { readonly lines?: boolean } = {},
+): never {
+  const text = safeText(message, process.env, lines);
+  process.stderr.write(`${text}\n`);
+  if (flagGiven(command.argv, '--json')) {
+    process.stdout.write(
+      `${JSON.stringify({ error: { exitCode: code, kind: 'user', message: text, next: [] } })}\n`,
+    );
+  }
+  return command.exit(code);
+}
 
 export interface Streams {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };

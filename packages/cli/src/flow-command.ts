@@ -1,13 +1,6 @@
-import {
-  ConfigError,
-  escapeControl,
-  type RunOptions,
-  type RunReport,
-  RunSetupError,
-  summarize,
-} from '@cxarchive/core/host';
+import { ConfigError, type RunOptions, type RunReport, RunSetupError, summarize } from '@cxarchive/core/host';
 import { Args, type Command, Flags } from '@oclif/core';
-import { bugAdvice } from './errors-render.js';
+import { bugAdvice, failCommand } from './errors-render.js';
 import { EXIT, exitCodeOfReport, signalExitCode } from './exit-codes.js';
 import { createCliLogger } from './logger.js';
 import { setUpPipeline } from './pipeline-setup.js';
@@ -52,10 +45,8 @@ export const runFlowCommand = async (
   try {
     setup = await setUpPipeline(pipeline);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      command.exit(EXIT.invalidPipeline);
-    }
+    if (error instanceof ConfigError)
+      failCommand(command, EXIT.invalidPipeline, error.message, { lines: true });
     throw error;
   }
   const { prepared, scrubber } = setup;
@@ -89,8 +80,11 @@ export const runFlowCommand = async (
     progress.finish();
     if (error instanceof RunSetupError) {
       const what = error.phase === 'start' ? 'cannot start' : 'the run failed';
-      process.stderr.write(`${what}: ${escapeControl(scrubber.scrub(error.message))}\n`);
-      command.exit(error.phase === 'start' ? EXIT.cannotStart : EXIT.runFailed);
+      failCommand(
+        command,
+        error.phase === 'start' ? EXIT.cannotStart : EXIT.runFailed,
+        `${what}: ${scrubber.scrub(error.message)}`,
+      );
     }
     throw error;
   } finally {

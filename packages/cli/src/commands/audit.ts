@@ -12,6 +12,7 @@ import {
   verifyAuditLog,
 } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
+import { failCommand } from '../errors-render.js';
 import { EXIT } from '../exit-codes.js';
 
 /** Writes a line to stdout, waiting when the pipe is full: a large log never piles up in memory. */
@@ -94,10 +95,8 @@ const loadForAudit = async (command: Command, file: string | undefined): Promise
       error.partial !== undefined &&
       error.issues.every((issue) => /\.with(\.|\[|$)/.test(issue.path));
     if (usable) return error.partial as LoadedPipeline;
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      command.exit(EXIT.invalidPipeline);
-    }
+    if (error instanceof ConfigError)
+      failCommand(command, EXIT.invalidPipeline, error.message, { lines: true });
     throw error;
   }
 };
@@ -185,8 +184,7 @@ Exit status: 0 printed, or the chain is intact; 4 --verify found a break (line a
     } catch (error) {
       // A file system error (EACCES, EISDIR…), not oclif's exit.
       if (typeof (error as NodeJS.ErrnoException).syscall === 'string') {
-        process.stderr.write(`cannot read the audit log ${e(file)}: ${e((error as Error).message)}\n`);
-        this.exit(EXIT.cannotStart);
+        failCommand(this, EXIT.cannotStart, `cannot read the audit log ${file}: ${(error as Error).message}`);
       }
       throw error;
     }

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import {
   ConfigError,
-  escapeControl,
   type LoadedPipeline,
   type LoadOptions,
   loadPipeline,
@@ -13,7 +12,7 @@ import {
   summarize,
 } from '@cxarchive/core/host';
 import { Command, Flags } from '@oclif/core';
-import { registerScrubber } from '../errors-render.js';
+import { failCommand, registerScrubber } from '../errors-render.js';
 import { EXIT, exitCodeOfReport, signalExitCode } from '../exit-codes.js';
 import { flowFlags, pipelineArg } from '../flow-command.js';
 import { createCliLogger } from '../logger.js';
@@ -107,10 +106,8 @@ Exit status: 0 every record is archived; 1 some records failed, or an envelope c
         scrubber,
       );
     } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        this.exit(EXIT.invalidPipeline);
-      }
+      if (error instanceof ConfigError)
+        failCommand(this, EXIT.invalidPipeline, error.message, { lines: true });
       throw error;
     }
     const progress = createProgress(process.stderr);
@@ -139,8 +136,11 @@ Exit status: 0 every record is archived; 1 some records failed, or an envelope c
       progress.finish();
       if (error instanceof RunSetupError) {
         const what = error.phase === 'start' ? 'cannot start' : 'the migration failed';
-        process.stderr.write(`${what}: ${escapeControl(scrubber.scrub(error.message))}\n`);
-        this.exit(error.phase === 'start' ? EXIT.cannotStart : EXIT.runFailed);
+        failCommand(
+          this,
+          error.phase === 'start' ? EXIT.cannotStart : EXIT.runFailed,
+          `${what}: ${scrubber.scrub(error.message)}`,
+        );
       }
       throw error;
     } finally {

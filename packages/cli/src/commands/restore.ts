@@ -12,6 +12,7 @@ import {
 import { LegacyEnvelopeError, restoreLegacyEnvelope } from '@cxarchive/legacy-envelope';
 import { Args, Command, Flags } from '@oclif/core';
 import { openArchiveOf, stopOnSignals } from '../archive-command.js';
+import { failCommand } from '../errors-render.js';
 import { EXIT } from '../exit-codes.js';
 
 /**
@@ -187,10 +188,8 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
       });
     } catch (error) {
       if (error instanceof RangeError) this.fail(error.message);
-      if (error instanceof RunSetupError) {
-        process.stderr.write(`cannot restore: ${escapeControl(scrubber.scrub(error.message))}\n`);
-        this.exit(EXIT.cannotStart);
-      }
+      if (error instanceof RunSetupError)
+        failCommand(this, EXIT.cannotStart, `cannot restore: ${scrubber.scrub(error.message)}`);
       throw error;
     } finally {
       stop.dispose();
@@ -250,7 +249,6 @@ Exit status: 0 every object was restored; 1 some were not (each named), an item 
 
   /** A bad option: the message, and exit 2. */
   private fail(message: string): never {
-    process.stderr.write(`${escapeControl(message)}\n`);
-    return this.exit(EXIT.invalidPipeline);
+    return failCommand(this, EXIT.invalidPipeline, message);
   }
 }

@@ -1,5 +1,6 @@
-import { ConfigError, escapeControl, LedgerError, loadPipeline, unlockTenant } from '@cxarchive/core/host';
+import { ConfigError, LedgerError, loadPipeline, unlockTenant } from '@cxarchive/core/host';
 import { Args, Command } from '@oclif/core';
+import { failCommand } from '../errors-render.js';
 import { EXIT } from '../exit-codes.js';
 
 export default class Unlock extends Command {
@@ -27,18 +28,16 @@ export default class Unlock extends Command {
         error.partial !== undefined &&
         error.issues.every((issue) => /\.with(\.|\[|$)/.test(issue.path));
       if (usable) loaded = error.partial as typeof loaded;
-      else if (error instanceof ConfigError) {
-        process.stderr.write(`${error.message}\n`);
-        this.exit(EXIT.invalidPipeline);
-      } else throw error;
+      else if (error instanceof ConfigError)
+        failCommand(this, EXIT.invalidPipeline, error.message, { lines: true });
+      else throw error;
     }
     let holder: Awaited<ReturnType<typeof unlockTenant>>;
     try {
       holder = await unlockTenant({ loaded });
     } catch (error) {
       if (error instanceof LedgerError) {
-        process.stderr.write(`cannot unlock: ${escapeControl(error.message)}\n`);
-        this.exit(EXIT.cannotStart);
+        failCommand(this, EXIT.cannotStart, `cannot unlock: ${error.message}`);
       }
       throw error;
     }

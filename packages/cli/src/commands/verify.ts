@@ -9,6 +9,7 @@ import {
 } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { openArchiveOf, stopOnSignals } from '../archive-command.js';
+import { failCommand } from '../errors-render.js';
 import { EXIT } from '../exit-codes.js';
 
 const WHAT: Record<VerifyProblem['kinds'][number], string> = {
@@ -132,14 +133,9 @@ Exit status: 0 no problems; 4 problems found (each object named); 1 verification
         },
       });
     } catch (error) {
-      if (error instanceof RangeError) {
-        process.stderr.write(`${escapeControl(error.message)}\n`);
-        this.exit(EXIT.invalidPipeline);
-      }
-      if (error instanceof RunSetupError) {
-        process.stderr.write(`cannot verify: ${escapeControl(scrubber.scrub(error.message))}\n`);
-        this.exit(EXIT.cannotStart);
-      }
+      if (error instanceof RangeError) failCommand(this, EXIT.invalidPipeline, error.message);
+      if (error instanceof RunSetupError)
+        failCommand(this, EXIT.cannotStart, `cannot verify: ${scrubber.scrub(error.message)}`);
       throw error;
     } finally {
       if (tty) process.stderr.write('\r\x1b[2K');

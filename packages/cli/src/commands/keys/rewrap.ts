@@ -13,6 +13,7 @@ import {
 } from '@cxarchive/core/host';
 import { Args, Command, Flags } from '@oclif/core';
 import { openArchiveOf, stopOnSignals } from '../../archive-command.js';
+import { failCommand } from '../../errors-render.js';
 import { EXIT } from '../../exit-codes.js';
 
 const canRewrap = (codec: unknown): codec is GzipAesCodec =>
@@ -50,10 +51,8 @@ Exit status: 0 every object is under the new key; 1 some objects could not be re
   async run(): Promise<void> {
     const { args, flags } = await this.parse(KeysRewrap);
     const scrubber = new SecretScrubber();
-    const invalid = (message: string): never => {
-      process.stderr.write(`${escapeControl(scrubber.scrub(message))}\n`);
-      return this.exit(EXIT.invalidPipeline);
-    };
+    const invalid = (message: string): never =>
+      failCommand(this, EXIT.invalidPipeline, scrubber.scrub(message));
     const prepared = await openArchiveOf(this, args.pipeline, scrubber);
     const target = await loadKek({ provider: 'file', path: flags.to }, process.cwd());
     if (target.isErr()) invalid(`--to ${flags.to}: ${target.error.message}`);
@@ -101,8 +100,7 @@ Exit status: 0 every object is under the new key; 1 some objects could not be re
       }
     } catch (error) {
       if (error instanceof RunSetupError || (error instanceof Error && error.name === 'LeaseHeldError')) {
-        process.stderr.write(`cannot rewrap: ${escapeControl(scrubber.scrub(error.message))}\n`);
-        this.exit(EXIT.cannotStart);
+        failCommand(this, EXIT.cannotStart, `cannot rewrap: ${scrubber.scrub(error.message)}`);
       }
       throw error;
     } finally {

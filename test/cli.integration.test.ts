@@ -22,6 +22,9 @@ const cli = (args: string[], env: Record<string, string> = {}, cwd = ROOT) =>
     child.on('exit', (code) => resolve({ code, stdout, stderr }));
   });
 
+/** The report line `run --json` ends with (JSON Lines: every event first). */
+const reportLine = (stdout: string) => JSON.parse(stdout.trimEnd().split('\n').at(-1)!);
+
 const tenants: Tenant[] = [];
 afterEach(async () => {
   await Promise.all(tenants.splice(0).map((t) => t.simulator.stop()));
@@ -131,7 +134,7 @@ describe('cxarchive run', () => {
     expect((await cli(['unlock', t.file], {})).stdout).toContain('tenant e2e was not locked');
     const { code, stdout } = await cli(['run', t.file, '--json'], t.env);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).counts.archived).toBe(2);
+    expect(reportLine(stdout).counts.archived).toBe(2);
   });
 
   it('sync fills a sink added after the tenant was archived, which run warns about until then', async () => {
@@ -147,13 +150,13 @@ describe('cxarchive run', () => {
     );
     const lagging = await cli(['run', t.file, '--json'], t.env);
     expect(lagging.code).toBe(0);
-    const warning = (JSON.parse(lagging.stdout).warnings as string[]).find((w) => w.startsWith('sinks[1]'));
+    const warning = (reportLine(lagging.stdout).warnings as string[]).find((w) => w.startsWith('sinks[1]'));
     expect(warning).toMatch(/lacks \d+ objects .*cxarchive sync/);
     const synced = await cli(['sync', t.file], t.env);
     expect(synced.code).toBe(0);
     expect(listFiles(path.join(t.dir, 'second'))).toEqual(listFiles(path.join(t.dir, 'archive')));
     const after = await cli(['run', t.file, '--json'], t.env);
-    expect((JSON.parse(after.stdout).warnings as string[]).filter((w) => w.includes('lacks'))).toEqual([]);
+    expect((reportLine(after.stdout).warnings as string[]).filter((w) => w.includes('lacks'))).toEqual([]);
   });
 
   it('exits 3 (could not start) and reports why when the source refuses the credentials', async () => {
@@ -164,7 +167,7 @@ describe('cxarchive run', () => {
       CXONE_ACCESS_KEY_SECRET: 'wrong-secret-canary',
     });
     expect(code).toBe(3);
-    const report = JSON.parse(stdout);
+    const report = reportLine(stdout);
     expect(report.status).toBe('failed');
     expect(report.error.errorTag).toBe('Auth');
     expect(stdout).not.toContain('wrong-secret-canary');

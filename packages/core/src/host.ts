@@ -36,6 +36,13 @@ export {
   setFaultHook,
 } from './runtime/faults.js';
 export { LeaseHeldError } from './runtime/lease.js';
+export {
+  DEFAULT_PLAN_MAX,
+  type Plan,
+  type PlanListing,
+  type PlanOptions,
+  planPipeline,
+} from './runtime/plan.js';
 export * from './runtime/report.js';
 export {
   backoffCeiling,
@@ -52,6 +59,7 @@ export {
   ledgerPath,
   type RunOptions,
   RunSetupError,
+  RunUsageError,
   runPipeline,
   runWith,
   SYNC_FLOW,

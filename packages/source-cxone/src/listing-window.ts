@@ -1,4 +1,13 @@
-import { type Checkpoint, err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
+import {
+  type ListingWindow as AskedWindow,
+  type Checkpoint,
+  err,
+  ok,
+  type PluginError,
+  PluginErrors,
+  type QueriedWindow,
+  type Result,
+} from '@cxarchive/core';
 
 /**
  * The arithmetic of one listing run. CXone data arrives late (reporting lags 15+ minutes), so:
@@ -48,6 +57,44 @@ export const listingWindow = (
     floorMs: fromCheckpointMs === undefined ? startMs : Math.max(startMs, fromCheckpointMs),
   };
 };
+
+/**
+ * The window asked for (`run --since/--until`) instead of the checkpoint's: from `since`, up to
+ * `until` (exclusive) or the settle cutoff, whichever is earlier. Pages' checkpoints start at
+ * `since`; the runtime does not store them.
+ */
+export const askedListingWindow = (
+  settings: WindowSettings,
+  asked: AskedWindow,
+  nowMs: number,
+): ListingWindow => {
+  const startMs = asked.since.getTime();
+  const settled = nowMs - settings.settleLagMs;
+  return {
+    startMs,
+    cutoffMs: asked.until === undefined ? settled : Math.min(settled, asked.until.getTime() - 1),
+    floorMs: startMs,
+  };
+};
+
+/** The window a listing queries, as `run` and `plan` print it (lastUpdateTime, as CXone filters). */
+export const queriedWindow = (
+  settings: WindowSettings,
+  checkpoint: Checkpoint | undefined,
+  asked: AskedWindow | undefined,
+  nowMs: number,
+): Result<QueriedWindow, PluginError> => {
+  if (asked !== undefined) return ok(describeWindow(askedListingWindow(settings, asked, nowMs)));
+  const from = checkpointMs(checkpoint);
+  if (from.isErr()) return err(from.error);
+  return ok(describeWindow(listingWindow(settings, from.value, nowMs)));
+};
+
+const describeWindow = (window: ListingWindow): QueriedWindow => ({
+  from: new Date(Math.floor(window.startMs / 1000) * 1000).toISOString(),
+  to: new Date(window.cutoffMs).toISOString(),
+  field: 'lastUpdateTime',
+});
 
 /**
  * `updatedSince` as CXone wants it: ISO 8601 with a literal `Z` and whole seconds (reference §2).

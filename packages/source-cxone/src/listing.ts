@@ -1,4 +1,5 @@
 import {
+  type ListingWindow as AskedWindow,
   type Checkpoint,
   err,
   type ItemRef,
@@ -14,6 +15,7 @@ import { type ContactFilter, filterParams, isFiltering, passesFilter } from './c
 import { SourceErrors } from './errors.js';
 import { makeRef } from './item-ref.js';
 import {
+  askedListingWindow,
   checkpointMs,
   formatUpdatedSince,
   listingWindow,
@@ -91,11 +93,17 @@ export const nextLink = (body: Readonly<Record<string, unknown>>, currentUrl: st
  * A `_links.next` on another origin than the API base is never followed (the bearer token would go
  * to that host; which host real CXone puts there is not documented, fidelity §2.4): the listing
  * warns once and pages on by `skip` from the number of records read so far.
+ *
+ * With `asked` (`run --since/--until`), the window asked for is listed instead of resuming from
+ * the checkpoint (askedListingWindow). The first page carries the answer's `totalRecords` as the
+ * listing's total: an estimate, since CXone counts every contact updated since the start, also
+ * those after the settle cutoff and those the filters leave out (reference §2).
  */
 export async function* listContacts(
   deps: ListingDeps,
   checkpoint: Checkpoint | undefined,
   signal: AbortSignal,
+  asked?: AskedWindow,
 ): AsyncGenerator<Result<Page, PluginError>> {
   const { settings, client } = deps;
   const from = checkpointMs(checkpoint);
@@ -103,7 +111,11 @@ export async function* listContacts(
     yield err(from.error);
     return;
   }
-  const window = listingWindow(settings, from.value, deps.now().getTime());
+  const nowMs = deps.now().getTime();
+  const window =
+    asked === undefined
+      ? listingWindow(settings, from.value, nowMs)
+      : askedListingWindow(settings, asked, nowMs);
   if (window.startMs > window.cutoffMs || signal.aborted) return; // nothing has settled since the last run
   const base = await client.apiBase(signal);
   if (signal.aborted) return;
@@ -136,6 +148,8 @@ export async function* listContacts(
   /** Whether the page being read was asked for by `skip` (not by a `_links.next`). */
   let pagedBySkip = false;
   let url = pageUrl(0);
+  let total: number | undefined;
+  let first = true;
 
   for (;;) {
     const answer = await client.requestJson({ family: 'cxone-acd', url, empty: [204], signal });
@@ -152,6 +166,9 @@ export async function* listContacts(
       return;
     }
 
+    if (first && typeof body.totalRecords === 'number' && Number.isSafeInteger(body.totalRecords))
+      total = Math.max(0, body.totalRecords);
+    first = false;
     const items: ItemRef[] = [];
     let pastCutoff = false;
     let skipped = false;
@@ -185,7 +202,10 @@ export async function* listContacts(
       items.push(makeRef(record, settings.apiVersion));
     }
     // A page whose contacts were all filtered out still moves the checkpoint on.
-    if (items.length > 0 || skipped) yield ok({ items, checkpoint: makeCheckpoint(high) });
+    if (items.length > 0 || skipped) {
+      yield ok({ items, checkpoint: makeCheckpoint(high), ...(total === undefined ? {} : { total }) });
+      total = undefined; // told once
+    }
     read += contacts.length;
     if (pastCutoff || contacts.length === 0 || signal.aborted) return;
     if (!fresh && pagedBySkip) {

@@ -4,6 +4,7 @@ import {
   type Page,
   type PluginContext,
   type PluginError,
+  PluginErrors,
   type Result,
   ResultAsync,
   SecretScrubber,
@@ -14,12 +15,19 @@ import { forgetOldBulkJobs, withBulkRequests } from './bulk-jobs.js';
 import { BulkRecordings } from './bulk-recording.js';
 import { ExtractionDays } from './data-extraction-days.js';
 import { fetchContact } from './fetch-contact.js';
-import { readRef } from './item-ref.js';
+import { makeRef, readRef } from './item-ref.js';
 import { listContacts } from './listing.js';
+import { queriedWindow } from './listing-window.js';
 import { cacheCapacity, RecordCache } from './record-cache.js';
 import type { CxoneSourceOptions } from './schema.js';
 import { resolveSettings } from './settings.js';
 import { writeBackAcknowledge } from './write-back.js';
+
+/**
+ * A contact id as `contacts/{contactId}` takes it: CXone's contactId is an integer (reference §2,
+ * the generated record type). A contact known by its id alone is read from there by `fetch`.
+ */
+const CONTACT_ID = /^[0-9]{1,20}$/;
 
 /** The source instance: lists completed contacts, fetches each with its call recordings. */
 export const createCxoneSource = (
@@ -69,10 +77,12 @@ export const createCxoneSource = (
   async function* pages(
     checkpoint: Parameters<Source['pages']>[0],
     signal: AbortSignal,
+    asked?: Parameters<Source['pages']>[2],
   ): AsyncGenerator<Result<Page, PluginError>> {
     const listing = { settings, client, cache, now, logger: context.logger };
+    // A preview (`cxarchive plan`) only lists: no media-download request is made.
     const bulkJobs =
-      bulk === undefined || !settings.media.has('voice')
+      bulk === undefined || !settings.media.has('voice') || asked?.preview === true
         ? undefined
         : {
             client,
@@ -83,7 +93,7 @@ export const createCxoneSource = (
             batchSize: settings.paths.bulkBatchSize,
           };
     if (bulkJobs !== undefined) await forgetOldBulkJobs(context.jobs, now().getTime());
-    for await (const page of listContacts(listing, checkpoint, signal)) {
+    for await (const page of listContacts(listing, checkpoint, signal, asked?.window)) {
       if (page.isOk() && bulkJobs !== undefined)
         yield ok(await withBulkRequests(bulkJobs, page.value, signal));
       else yield page.mapErr(scrub);
@@ -113,6 +123,16 @@ export const createCxoneSource = (
     limits: { maxInFlight: 4 },
     recordName: 'contact',
     pages,
+    window: (checkpoint, asked) => queriedWindow(settings, checkpoint, asked, now().getTime()).mapErr(scrub),
+    refOf: (id) =>
+      CONTACT_ID.test(id)
+        ? ok(makeRef({ contactId: id }, settings.apiVersion))
+        : err(
+            PluginErrors.invalidInput(
+              `"${id.slice(0, 40)}" is not a CXone contact id (a contactId is a number)`,
+              'item id',
+            ),
+          ),
     fetch: (ref, signal) =>
       new ResultAsync(
         fetchContact(

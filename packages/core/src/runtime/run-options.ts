@@ -1,8 +1,9 @@
 import path from 'node:path';
 import type { Logger } from '../logger.js';
 import type { PreparedPipeline } from '../pipeline/prepare-pipeline.js';
-import type { PipelineEvent } from '../plugin/types.js';
+import type { ListingWindow, PipelineEvent, QueriedWindow } from '../plugin/types.js';
 import type { SecretScrubber } from '../redacted.js';
+import type { BudgetStats } from './budgets.js';
 
 export interface RunOptions {
   readonly prepared: PreparedPipeline;
@@ -19,6 +20,25 @@ export interface RunOptions {
   readonly settleTimeoutMs?: number;
   /** Events queued per notifier before new ones are dropped and counted. Default 1000. */
   readonly notifierQueueSize?: number;
+  /**
+   * Lists this window of the source's dates instead of resuming from the stored checkpoint (a
+   * backfill), and leaves the stored checkpoint where it is. The source must be able to (it has
+   * `Source.window`); otherwise the run refuses to start with a `RunUsageError`.
+   */
+  readonly window?: ListingWindow;
+  /** Stops the listing after this many items; the checkpoint covers only the items settled. */
+  readonly limit?: number;
+  /**
+   * Archives this one item only (by its id): its reference from the ledger, or the source's
+   * `refOf`. No other item is looked at and no checkpoint is stored.
+   */
+  readonly item?: string;
+  /** Told, before anything is listed, what the listing queries (undefined: the source does not say). */
+  readonly onWindow?: (window: QueriedWindow | undefined) => void;
+  /** Told of every page listed: its items and the listing's total when the source knows it. */
+  readonly onListed?: (listed: { readonly items: number; readonly total?: number }) => void;
+  /** Given, once the run has started, a way to read its request budgets' waits by API family. */
+  readonly onBudgets?: (stats: () => Readonly<Record<string, BudgetStats>>) => void;
 }
 
 /**
@@ -31,6 +51,17 @@ export class RunSetupError extends Error {
     super(message);
     this.name = 'RunSetupError';
     this.phase = phase;
+  }
+}
+
+/**
+ * A run asked for something the pipeline cannot do (a window from a source that cannot list one,
+ * an item it cannot fetch by id): nothing was listed nor written; the request must change.
+ */
+export class RunUsageError extends RunSetupError {
+  constructor(message: string) {
+    super(message, 'start');
+    this.name = 'RunUsageError';
   }
 }
 

@@ -3,7 +3,7 @@ import type { RunReport } from './report.js';
 import type { RunOptions } from './run-options.js';
 
 export { ARCHIVE_FLOW, ATTACH_FLOW, type Flow, runWith, SYNC_FLOW } from './harness.js';
-export { ledgerPath, type RunOptions, RunSetupError } from './run-options.js';
+export { ledgerPath, type RunOptions, RunSetupError, RunUsageError } from './run-options.js';
 
 /**
  * Runs a prepared pipeline once: first the items earlier runs left unsettled, then what the

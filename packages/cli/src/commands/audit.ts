@@ -108,7 +108,7 @@ export default class Audit extends Command {
 Without --verify, the entries are printed in order, one per line (an archived item's objects indented below it), filtered by --item and --since; --json prints the matching entries as stored (JSON Lines). A line that is not an intact entry is printed as such.
 With --verify, the whole log is checked from its first line to its last and the first break is reported: its line number and what is wrong. A line torn by a run cut off while writing it (a full disk, a power loss, a kill in the middle of a write) is accepted where the next run recorded it (a chain.repaired entry), and listed. --json prints the result as one JSON object.
 The log is read as a stream, whatever its size. Only the pipeline file's tenant and state are used: no plugin is loaded, and no credential is needed.
-Exit status: 0 printed, or the chain is intact; 4 --verify found a break (line and problem printed); 2 the pipeline file or an option is invalid; 3 the audit log cannot be read.`;
+Exit status: 0 printed, or the chain is intact; ${EXIT.problemsFound} --verify found a break (line and problem printed); 2 the pipeline file or an option is invalid; 3 the audit log cannot be read.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml',
     '<%= config.bin %> <%= command.id %> --item 712345678 --since 2026-11-01',

@@ -75,7 +75,7 @@ export default class Migrate extends Command {
 
 The pipeline's own source is not used, so its variables (CXONE_*) need not be set. Re-running stores nothing twice: the ledger skips archived records and the checkpoint skips envelopes already listed. A record without a contactId or start time fails with its file and line; a wrong passphrase or an altered envelope fails the run naming the envelope.
 
-Exit status: 0 every record is archived; 1 some records failed, or an envelope could not be read; 2 the pipeline file is invalid; 3 the run could not start (another run holds the tenant, a plugin refused to start: a missing passphrase file, no envelope at the path); 130 the run was stopped.`;
+Exit status: 0 every record is archived; 1 some records failed, or an envelope could not be read; 2 the pipeline file is invalid; 3 the run could not start (another run holds the tenant, a plugin refused to start: a missing passphrase file, no envelope at the path); ${EXIT.interrupted} the run was stopped.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> --legacy old-archives/ tenants/acme/archive.pipeline.yaml --passphrase-file tutorial.pass',
     '<%= config.bin %> <%= command.id %> --legacy contacts-2024-03.json --passphrase-file tutorial.pass --json',

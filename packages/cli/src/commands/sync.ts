@@ -1,5 +1,6 @@
 import { syncPipeline } from '@cxarchive/core/host';
 import { Command } from '@oclif/core';
+import { EXIT } from '../exit-codes.js';
 import { flowFlags, pipelineArg, runFlowCommand } from '../flow-command.js';
 
 export default class Sync extends Command {
@@ -9,7 +10,7 @@ export default class Sync extends Command {
 
 It takes the tenant's lease like a run; Ctrl-C stops it cleanly and the next sync goes on. The summary counts each object copied as archived.
 
-Exit status: 0 every missing object was copied; 1 some could not be (each with its reason); 2 the pipeline file is invalid; 3 it could not start; 130 it was stopped.`;
+Exit status: 0 every missing object was copied; 1 some could not be (each with its reason); 2 the pipeline file is invalid; 3 it could not start; ${EXIT.interrupted} it was stopped.`;
   static override examples = [
     '<%= config.bin %> <%= command.id %> tenants/acme/archive.pipeline.yaml',
     '<%= config.bin %> <%= command.id %> --json > sync-report.json',

@@ -252,7 +252,11 @@ describe('cxarchive plan', () => {
     );
     const text = await cli(['plan', t.file, '--max', '3'], t.env);
     expect(text.code).toBe(0);
-    expect(text.stdout).toContain('listed the first 3 items (stopped at --max)');
+    // The simulator answers totalRecords, as CXone does: the plan estimates from it.
+    expect(text.stdout).toContain(
+      'listed the first 3 items (stopped at --max); the source counts ~12 in all',
+    );
+    expect(text.stdout).toMatch(/estimate for the whole window: ~\d+ new/);
     expect(text.stdout).toContain('window queried: lastUpdateTime from 2026-01-01T00:00:00.000Z');
     // --offline: the ledger alone, with none of the source's variables set.
     const offline = await cli(['plan', t.file, '--offline', '--json']);

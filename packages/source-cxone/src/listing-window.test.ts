@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  askedListingWindow,
   checkpointMs,
   formatUpdatedSince,
   listingWindow,
   makeCheckpoint,
+  queriedWindow,
   RecentIds,
 } from './listing-window.js';
 
@@ -85,5 +87,51 @@ describe('RecentIds', () => {
     const ids = new RecentIds(MIN);
     for (let i = 0; i < 50_000; i++) ids.add(String(i), i * 1000);
     expect(ids.size).toBeLessThan(1100);
+  });
+});
+
+describe('the window asked for (run --since/--until)', () => {
+  const now = t('2026-10-10T12:00:00Z');
+
+  it('lists [since, until) whatever the checkpoint, and no further than the settle cutoff', () => {
+    const w = askedListingWindow(
+      settings,
+      { since: new Date('2026-09-01T00:00:00Z'), until: new Date('2026-09-08T00:00:00Z') },
+      now,
+    );
+    expect(w).toEqual({
+      startMs: t('2026-09-01T00:00:00Z'),
+      cutoffMs: t('2026-09-08T00:00:00Z') - 1,
+      floorMs: t('2026-09-01T00:00:00Z'),
+    });
+    const open = askedListingWindow(settings, { since: new Date('2026-09-01T00:00:00Z') }, now);
+    expect(open.cutoffMs).toBe(t('2026-10-10T11:30:00Z'));
+    const late = askedListingWindow(
+      settings,
+      { since: new Date('2026-10-10T00:00:00Z'), until: new Date('2026-10-11T00:00:00Z') },
+      now,
+    );
+    expect(late.cutoffMs).toBe(t('2026-10-10T11:30:00Z'));
+  });
+
+  it('says what a listing queries: the asked window, or the checkpoint less the overlap', () => {
+    const asked = queriedWindow(
+      settings,
+      makeCheckpoint(t('2026-10-05T10:00:00Z')),
+      { since: new Date('2026-09-01T00:00:00Z'), until: new Date('2026-09-08T00:00:00Z') },
+      now,
+    );
+    expect(asked._unsafeUnwrap()).toEqual({
+      from: '2026-09-01T00:00:00.000Z',
+      to: '2026-09-07T23:59:59.999Z',
+      field: 'lastUpdateTime',
+    });
+    const resumed = queriedWindow(settings, makeCheckpoint(t('2026-10-05T10:00:00Z')), undefined, now);
+    expect(resumed._unsafeUnwrap()).toEqual({
+      from: '2026-10-05T09:45:00.000Z',
+      to: '2026-10-10T11:30:00.000Z',
+      field: 'lastUpdateTime',
+    });
+    expect(queriedWindow(settings, { updatedSince: 'soon' }, undefined, now).isErr()).toBe(true);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createProgress, formatBytes, formatDuration } from './progress.js';
 
 const streamOf = (isTTY: boolean) => {
@@ -81,6 +81,30 @@ describe('createProgress', () => {
     expect(chunks[1]).toContain('· throttled: cxone-media 2s');
     expect(chunks[1]).not.toContain('cxone-acd');
     expect(chunks[2]).not.toContain('throttled');
+  });
+
+  it('live: redraws every second while nothing settles (a throttled wait shows), until finished', () => {
+    vi.useFakeTimers();
+    try {
+      const { chunks, stream } = streamOf(true);
+      const c = clock();
+      const progress = createProgress(stream, 25, { now: c.now, live: true });
+      const waits = { 'cxone-media': { waits: 0, waitedMs: 0 } };
+      progress.onBudgets(() => waits);
+      c.advance(1000);
+      vi.advanceTimersByTime(1000);
+      waits['cxone-media'] = { waits: 1, waitedMs: 4000 };
+      c.advance(1000);
+      vi.advanceTimersByTime(1000);
+      expect(chunks).toHaveLength(2);
+      expect(chunks[1]).toContain('throttled: cxone-media 4s');
+      progress.finish();
+      vi.advanceTimersByTime(5000);
+      expect(chunks).toHaveLength(3);
+      expect(chunks[2]).toBe('\r\u001b[2K');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('formats bytes and durations', () => {

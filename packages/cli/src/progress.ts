@@ -6,6 +6,11 @@ export interface ProgressOptions {
   readonly now?: () => number;
   /** Elsewhere than a terminal: also a line when this long has passed since the last one. Default 10 s. */
   readonly everyMs?: number;
+  /**
+   * Redraw every second even when no item settles (a run waiting on a throttled API still shows
+   * it, and off a terminal still writes its line every `everyMs`), until `finish`.
+   */
+  readonly live?: boolean;
 }
 
 /** Throttling waits by API family, as the run's budgets count them (cumulative). */
@@ -56,6 +61,7 @@ export const createProgress = (stream: NodeJS.WriteStream, every = 25, options: 
   let lastWaits = new Map<string, number>();
   let lastDrawnAt = Number.NEGATIVE_INFINITY;
   let lastLineAt = startedAt;
+  let lastDone = 0;
   let drawn = false;
 
   /** Families whose waited time grew since the last line, with the time they waited in all. */
@@ -101,11 +107,15 @@ export const createProgress = (stream: NodeJS.WriteStream, every = 25, options: 
       stream.write(`\r\x1b[2K${line(at)}`);
       return;
     }
-    if (force || (done > 0 && done % every === 0) || at - lastLineAt >= everyMs) {
+    if (force || (done > 0 && done % every === 0 && done !== lastDone) || at - lastLineAt >= everyMs) {
+      lastDone = done;
       lastLineAt = at;
       stream.write(`${new Date(at).toISOString()} ${line(at)}\n`);
     }
   };
+
+  // Not kept alive by it: the command ends when its work does, `finish` or not.
+  const ticker = options.live === true ? setInterval(() => draw(false), 1000).unref() : undefined;
 
   return {
     onEvent(event: PipelineEvent) {
@@ -130,6 +140,7 @@ export const createProgress = (stream: NodeJS.WriteStream, every = 25, options: 
       budgets = stats;
     },
     finish() {
+      if (ticker !== undefined) clearInterval(ticker);
       if (tty && drawn) stream.write('\r\x1b[2K');
     },
   };

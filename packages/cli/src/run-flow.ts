@@ -95,7 +95,7 @@ export const runArchive = async (command: Command, pipeline: string | undefined,
   const logger = createRunLogger(scrubber, { verbose: flags.verbose, format: flags['log-format'] });
   // JSON logs are for machines: no progress line among them.
   const showProgress = flags['log-format'] !== 'json';
-  const progress = createProgress(process.stderr);
+  const progress = createProgress(process.stderr, 25, { live: showProgress });
   const stop = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
     if (stop.signal.aborted) process.exit(signalExitCode(signal));

@@ -15,7 +15,7 @@ import type { ResolvedFile } from './paths.js';
 /** The name of the one artifact of an attachment item. */
 export const ARTIFACT_NAME = 'file';
 
-const changed = (label: string, detail: string): PluginError =>
+export const changed = (label: string, detail: string): PluginError =>
   PluginErrors.permanent(
     `${label} changed after it was fetched (${detail}): a file is attached exactly as fetched or not at all; the next run fetches it again`,
   );
@@ -65,7 +65,7 @@ export const fileArtifact = (file: ResolvedFile, label: string): Artifact => ({
 });
 
 /** Passes the bytes through, failing the stream when they are not exactly `size`. */
-const countBytes = (source: Readable, size: number, label: string, signal: AbortSignal): Readable => {
+export const countBytes = (source: Readable, size: number, label: string, signal: AbortSignal): Readable => {
   let seen = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -1,4 +1,3 @@
-import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   escapeControl,
@@ -9,10 +8,9 @@ import {
   PluginErrors,
   PluginFailure,
 } from '@cxarchive/core';
-import { fileArtifact } from './artifact.js';
 import { locateRow } from './find-row.js';
 import { attachmentId, rowDigest } from './item-id.js';
-import { resolveInside } from './paths.js';
+import type { Place } from './place.js';
 import { type RefData, refData } from './refs.js';
 import { checkRow, type ManifestRow } from './row.js';
 import type { ResolvedFilesSourceOptions } from './schema.js';
@@ -40,7 +38,7 @@ export const attachmentRecord = (row: ManifestRow, size: number): JsonObject => 
 
 const fetchRow = async (
   options: ResolvedFilesSourceOptions,
-  root: string,
+  place: Place,
   ref: ItemRef,
   data: Extract<RefData, { kind: 'row' }>,
   signal: AbortSignal,
@@ -63,19 +61,19 @@ const fetchRow = async (
     );
   const row = located.found;
   const label = `manifest ${options.manifestLabel} line ${located.row.line}: file ${quoted(row.file)}`;
-  const file = await resolveInside(root, row.file, label);
+  const file = await place.resolve(row.file, label, signal);
   if ('_tag' in file) throw new PluginFailure(file);
   return {
     id: ref.id,
-    occurredAt: row.time ?? file.mtime,
+    occurredAt: row.time ?? file.modified,
     record: attachmentRecord(row, file.size),
-    artifacts: [fileArtifact(file, `file ${quoted(row.file)}`)],
+    artifacts: [file.artifact],
   };
 };
 
 const refuseUnmatched = async (
   options: ResolvedFilesSourceOptions,
-  root: string,
+  place: Place,
   ref: ItemRef,
   file: string,
   signal: AbortSignal,
@@ -93,21 +91,12 @@ const refuseUnmatched = async (
     return PluginErrors.invalidInput(
       `file ${quoted(file)} was refused for having no manifest row; manifest ${options.manifestLabel} line ${named.row.line} names it now, so it is listed under that row: this refusal (${ref.id}) is superseded`,
     );
-  try {
-    await lstat(path.join(root, ...file.split('/')));
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR')
-      return PluginErrors.notFound(
-        `file ${quoted(file)} had no manifest row and is no longer in the directory: nothing to attach`,
-      );
-    return PluginErrors.transient(
-      `file ${quoted(file)} could not be looked up (${code ?? String(cause)})`,
-      cause,
+  if (!(await place.has(file, signal)))
+    return PluginErrors.notFound(
+      `file ${quoted(file)} had no manifest row and is no longer in ${place.where}: nothing to attach`,
     );
-  }
   return PluginErrors.invalidInput(
-    `no manifest row for file ${quoted(file)}: add a row naming it (with its contact and channel) to ${options.manifestLabel}, or remove it from the directory; a file without a row is never guessed`,
+    `no manifest row for file ${quoted(file)}: add a row naming it (with its contact and channel) to ${options.manifestLabel}, or remove it from ${place.where}; a file without a row is never guessed`,
   );
 };
 
@@ -141,7 +130,7 @@ const refuseInvalid = async (
  */
 export const fetchItem = async (
   options: ResolvedFilesSourceOptions,
-  root: string,
+  place: Place,
   ref: ItemRef,
   signal: AbortSignal,
 ): Promise<Item> => {
@@ -150,9 +139,9 @@ export const fetchItem = async (
     throw new PluginFailure(PluginErrors.invalidInput(`item ${ref.id} was not listed by a files source`));
   switch (data.kind) {
     case 'row':
-      return fetchRow(options, root, ref, data, signal);
+      return fetchRow(options, place, ref, data, signal);
     case 'unmatched':
-      throw new PluginFailure(await refuseUnmatched(options, root, ref, data.file, signal));
+      throw new PluginFailure(await refuseUnmatched(options, place, ref, data.file, signal));
     case 'invalid':
       throw new PluginFailure(await refuseInvalid(options, data, signal));
   }

@@ -6,15 +6,16 @@ import {
   type Page,
   type PluginError,
   PluginErrors,
+  PluginFailure,
   type Result,
 } from '@cxarchive/core';
 import { attachmentId, refusedRowId, rowDigest, unmatchedFileId } from './item-id.js';
 import { ManifestError, readManifest } from './manifest.js';
 import { filePathProblem } from './paths.js';
+import type { Place } from './place.js';
 import { toRef } from './refs.js';
 import { checkRow } from './row.js';
 import type { ResolvedFilesSourceOptions } from './schema.js';
-import { type OpenDir, walkFiles } from './walk.js';
 
 /**
  * The listing holds nothing between runs: the directory and the manifest are listed whole every
@@ -22,14 +23,6 @@ import { type OpenDir, walkFiles } from './walk.js';
  * processed again). The checkpoint is therefore a constant.
  */
 export const CHECKPOINT: Checkpoint = { listing: 'whole' };
-
-export interface ListingPlace {
-  /** Real path of the directory. */
-  readonly root: string;
-  /** The manifest's path relative to the directory, when it lies inside it (it is no attachment). */
-  readonly manifestInside?: string;
-  readonly opendir?: OpenDir;
-}
 
 const ioError = (what: string, cause: unknown): PluginError => {
   const code = (cause as NodeJS.ErrnoException).code;
@@ -41,13 +34,15 @@ const ioError = (what: string, cause: unknown): PluginError => {
 
 /**
  * Lists the manifest's rows (an item per valid row; a refused item per invalid row), then the
- * directory's files that no row names (a refused item each), in pages of `pageSize`. Memory: the
- * file path of each row (at most `maxRows`, to match the directory against), one page, one row.
+ * directory's (or bucket prefix's) files that no row names (a refused item each), in pages of
+ * `pageSize`. Memory: the file path of each row (at most `maxRows`, to match the files against),
+ * one page, one row, and what the place holds while listing (a directory handle per level of
+ * depth, or one page of the store's listing).
  * An id listed twice within a page is listed once (the ledger takes repeats across pages as one).
  */
 export async function* listPages(
   options: ResolvedFilesSourceOptions,
-  place: ListingPlace,
+  place: Place,
   signal: AbortSignal,
 ): AsyncGenerator<Result<Page, PluginError>> {
   const named = new Set<string>();
@@ -117,18 +112,14 @@ export async function* listPages(
   }
 
   try {
-    for await (const file of walkFiles(place.root, {
-      signal,
-      ...(place.manifestInside === undefined ? {} : { skip: place.manifestInside }),
-      ...(place.opendir === undefined ? {} : { opendir: place.opendir }),
-    })) {
+    for await (const file of place.files(signal)) {
       if (signal.aborted) return;
       if (named.has(file)) continue;
       if (add(toRef(unmatchedFileId(file), { kind: 'unmatched', file }))) yield ok(take());
     }
   } catch (cause) {
     if (signal.aborted) return;
-    yield err(ioError('the directory', cause));
+    yield err(cause instanceof PluginFailure ? cause.error : ioError(place.where, cause));
     return;
   }
   if (page.length > 0 || pages === 0) yield ok(take());

@@ -1,18 +1,22 @@
 import path from 'node:path';
 import { err, ok, type PluginError, PluginErrors, type Result } from '@cxarchive/core';
+import { type BucketOptions, bucketSchema, type ResolvedBucket, resolveBucket } from './bucket/options.js';
 import { type ManifestFormat, manifestFormat } from './manifest.js';
 
 /** The `with` block of a `files` source, as the user writes it (after schema defaults). */
 export interface FilesSourceOptions {
-  readonly directory: string;
+  readonly directory?: string;
+  readonly bucket?: BucketOptions;
   readonly manifest: string;
   readonly pageSize?: number;
   readonly maxRows?: number;
 }
 
 export interface ResolvedFilesSourceOptions {
-  /** Absolute path of the directory. */
-  readonly directory: string;
+  /** Absolute path of the directory, or undefined for a bucket prefix. */
+  readonly directory?: string;
+  /** The bucket prefix, or undefined for a directory. */
+  readonly bucket?: ResolvedBucket;
   /** Absolute path of the manifest. */
   readonly manifest: string;
   /** The manifest as the user wrote it, for messages. */
@@ -30,22 +34,23 @@ export const DEFAULTS = {
 export const configSchema = {
   title: 'files source options',
   description:
-    'Lists files to attach to CXone digital contacts: the files of a directory, each mapped to its contact by a manifest row.',
+    'Lists files to attach to CXone digital contacts: the files of a directory or of a bucket prefix (S3, GCS, Azure), each mapped to its contact by a manifest row.',
   type: 'object',
   additionalProperties: false,
-  required: ['directory', 'manifest'],
+  required: ['manifest'],
   properties: {
     directory: {
       type: 'string',
       minLength: 1,
       description:
-        'Directory that holds the files to attach (subdirectories included). Relative paths resolve against the pipeline file. Every file in it needs a manifest row; one without is refused.',
+        'Directory that holds the files to attach (subdirectories included). Relative paths resolve against the pipeline file. Every file in it needs a manifest row; one without is refused. Exactly one of directory and bucket.',
     },
+    bucket: bucketSchema,
     manifest: {
       type: 'string',
       minLength: 1,
       description:
-        'The manifest mapping each file to its contact: CSV with a header row (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`), told apart by the extension. Relative paths resolve against the pipeline file. Columns: file, contactNumber or threadId, channelId, and optionally friendlyName, text, tags, time.',
+        'The manifest mapping each file to its contact: a local file, CSV with a header row (`.csv`) or JSON Lines (`.jsonl`, `.ndjson`), told apart by the extension; also with a bucket, the manifest is a file beside the pipeline, not an object. Relative paths resolve against the pipeline file. Columns: file (the path relative to the directory, or the key relative to the bucket prefix), contactNumber or threadId, channelId, and optionally friendlyName, text, tags, time.',
     },
     pageSize: {
       type: 'integer',
@@ -70,8 +75,25 @@ export const resolveOptions = (
   options: FilesSourceOptions,
   baseDir: string,
 ): Result<ResolvedFilesSourceOptions, PluginError> => {
-  if (typeof options.directory !== 'string' || options.directory.length === 0)
+  const hasDirectory = options.directory !== undefined;
+  const hasBucket = options.bucket !== undefined;
+  if (hasDirectory === hasBucket)
+    return err(
+      PluginErrors.invalidInput(
+        hasDirectory
+          ? 'the files source takes a directory or a bucket, not both: remove one'
+          : 'the files source needs where the files are: a directory, or a bucket ({ store: s3 | gcs | azure, … })',
+        'directory',
+      ),
+    );
+  if (hasDirectory && (typeof options.directory !== 'string' || options.directory.length === 0))
     return err(PluginErrors.invalidInput('the files source needs a directory', 'directory'));
+  let bucket: ResolvedBucket | undefined;
+  if (options.bucket !== undefined) {
+    const resolved = resolveBucket(options.bucket, baseDir);
+    if (resolved.isErr()) return err(resolved.error);
+    bucket = resolved.value;
+  }
   if (typeof options.manifest !== 'string' || options.manifest.length === 0)
     return err(PluginErrors.invalidInput('the files source needs a manifest', 'manifest'));
   const format = manifestFormat(options.manifest);
@@ -83,7 +105,8 @@ export const resolveOptions = (
       ),
     );
   return ok({
-    directory: path.resolve(baseDir, options.directory),
+    ...(options.directory === undefined ? {} : { directory: path.resolve(baseDir, options.directory) }),
+    ...(bucket === undefined ? {} : { bucket }),
     manifest: path.resolve(baseDir, options.manifest),
     manifestLabel: options.manifest,
     format,

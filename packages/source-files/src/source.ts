@@ -1,5 +1,4 @@
 import { realpath, stat } from 'node:fs/promises';
-import path from 'node:path';
 import {
   errAsync,
   type Item,
@@ -11,8 +10,12 @@ import {
   type Source,
   tryAsync,
 } from '@cxarchive/core';
+import { bucketPlace } from './bucket/place.js';
+import { storeFor } from './bucket/stores.js';
+import { directoryPlace, realDirectory } from './directory-place.js';
 import { fetchItem } from './fetch.js';
-import { type ListingPlace, listPages } from './listing.js';
+import { listPages } from './listing.js';
+import type { Place } from './place.js';
 import type { ResolvedFilesSourceOptions } from './schema.js';
 import type { OpenDir } from './walk.js';
 
@@ -30,27 +33,12 @@ const classify = (cause: unknown): PluginError => {
 const invalid = (message: string, option: string): PluginFailure =>
   new PluginFailure(PluginErrors.invalidInput(message, option));
 
-const checkPlace = async (options: ResolvedFilesSourceOptions): Promise<ListingPlace> => {
-  let root: string;
+/** The manifest's real path; fails `InvalidInput` when it is no readable file. */
+const realManifest = async (options: ResolvedFilesSourceOptions): Promise<string> => {
   try {
-    root = await realpath(options.directory);
-    if (!(await stat(root)).isDirectory())
-      throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw invalid(
-      code === 'ENOENT'
-        ? `directory ${options.directory} does not exist`
-        : code === 'ENOTDIR'
-          ? `directory ${options.directory} is not a directory`
-          : `directory ${options.directory} cannot be read (${code ?? String(cause)})`,
-      'directory',
-    );
-  }
-  let manifest: string;
-  try {
-    manifest = await realpath(options.manifest);
+    const manifest = await realpath(options.manifest);
     if (!(await stat(manifest)).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
+    return manifest;
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw invalid(
@@ -60,31 +48,39 @@ const checkPlace = async (options: ResolvedFilesSourceOptions): Promise<ListingP
       'manifest',
     );
   }
-  const relative = path.relative(root, manifest);
-  const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  return { root, ...(inside ? { manifestInside: relative.split(path.sep).join('/') } : {}) };
+};
+
+/** The directory or the bucket prefix, checked: it exists (and a bucket takes the credentials). */
+const openPlace = async (
+  options: ResolvedFilesSourceOptions,
+  dependencies: FilesSourceDependencies,
+): Promise<Place> => {
+  if (options.bucket !== undefined) {
+    await realManifest(options);
+    return bucketPlace(options.bucket, storeFor(options.bucket), AbortSignal.timeout(60_000));
+  }
+  if (options.directory === undefined) throw invalid('the files source needs a directory', 'directory');
+  const root = await realDirectory(options.directory);
+  return directoryPlace(root, await realManifest(options), dependencies.opendir);
 };
 
 /**
- * The files source: checks that the directory and the manifest exist, then lists and fetches
- * (see `listPages` and `fetchItem`).
+ * The files source: checks that the directory or the bucket prefix and the manifest exist, then
+ * lists and fetches (see `listPages` and `fetchItem`).
  */
 export const createFilesSource = (
   options: ResolvedFilesSourceOptions,
   dependencies: FilesSourceDependencies = {},
 ): ResultAsync<Source, PluginError> =>
   tryAsync(async () => {
-    const place: ListingPlace = {
-      ...(await checkPlace(options)),
-      ...(dependencies.opendir ? { opendir: dependencies.opendir } : {}),
-    };
+    const place = await openPlace(options, dependencies);
     const source: Source = {
       recordName: 'attachment',
       pages: (_checkpoint, signal) => listPages(options, place, signal),
       fetch: (ref: ItemRef, signal: AbortSignal): ResultAsync<Item, PluginError> =>
         signal.aborted
           ? errAsync(PluginErrors.transient(`fetching ${ref.id} was cancelled`))
-          : tryAsync(() => fetchItem(options, place.root, ref, signal), classify),
+          : tryAsync(() => fetchItem(options, place, ref, signal), classify),
     };
     return source;
   }, classify);

@@ -1,0 +1,36 @@
+import { freePort, type GcsEmulator, startGcsEmulator } from '@cxarchive/testkit';
+import { Storage } from '@google-cloud/storage';
+import { describeBucketSource } from '../test-support/bucket-cases.js';
+
+let emulator: GcsEmulator;
+let admin: Storage;
+const connection = () => ({
+  store: 'gcs' as const,
+  bucket: 'outbox',
+  apiEndpoint: emulator.apiEndpoint,
+  projectId: emulator.projectId,
+});
+
+// The storage emulator checks no credentials (any or none are taken) and makes a bucket on its
+// first write (listing a bucket never written is an empty listing), so the Auth and missing-bucket
+// cases cannot run here; real GCS answers 401/403 and 404 to the listing, which map as the S3 and
+// Azure cases prove (errors.test.ts covers GCS's error shapes).
+describeBucketSource('the GCS storage emulator', {
+  async start() {
+    emulator = await startGcsEmulator();
+    admin = new Storage({ apiEndpoint: emulator.apiEndpoint, projectId: emulator.projectId });
+  },
+  async stop() {
+    await emulator?.stop();
+  },
+  options: (prefix, extra = {}) => ({ ...connection(), prefix, ...extra }),
+  unreachable: async (prefix) => ({
+    ...connection(),
+    apiEndpoint: `http://127.0.0.1:${await freePort()}`,
+    prefix,
+  }),
+  put: async (key, body) => {
+    await admin.bucket('outbox').file(key).save(body, { resumable: false });
+  },
+  secrets: [],
+});

@@ -276,6 +276,14 @@ describe('cxarchive plan', () => {
 
     const ran = await cli(['run', t.file, '--json'], t.env);
     expect(jsonLines(ran.stdout).at(-1)).toMatchObject({ counts: { archived: 8, failed: 0 } });
+
+    // A broken file offline is still a plan line with --json (exit 2).
+    const broken = readFileSync(t.file, 'utf8');
+    writeFileSync(t.file, broken.replace('concurrency: 3', 'concurency: 3'));
+    const invalid = await cli(['plan', t.file, '--offline', '--json']);
+    expect(invalid.code).toBe(2);
+    expect(jsonLines(invalid.stdout)).toMatchObject([{ type: 'plan', exitCode: 2, status: 'invalid' }]);
+    writeFileSync(t.file, broken);
   });
 
   it('creates no ledger for a tenant that never ran', async () => {

@@ -1,6 +1,8 @@
 import {
   ConfigError,
   escapeControl,
+  type LoadedPipeline,
+  loadPipeline,
   type Plan,
   planPipeline,
   RunSetupError,
@@ -15,7 +17,24 @@ import { renderPlan } from './plan-render.js';
 import { jsonLine } from './run-json.js';
 import { createRunLogger } from './run-log.js';
 import { FlagError, parseWindow } from './run-window.js';
-import { loadForLedger } from './status-pipeline.js';
+
+/**
+ * The pipeline for an offline plan: the tenant, the source's name and the state's place are all it
+ * needs, so problems inside plugin options (an unset credential) do not stand in its way, as for
+ * `status`. Anything else throws the ConfigError.
+ */
+const loadForLedger = async (file: string | undefined): Promise<LoadedPipeline> => {
+  try {
+    return await loadPipeline(file === undefined ? {} : { file });
+  } catch (error) {
+    const usable =
+      error instanceof ConfigError &&
+      error.partial !== undefined &&
+      error.issues.every((issue) => /\.with(\.|\[|$)/.test(issue.path));
+    if (usable) return error.partial as LoadedPipeline;
+    throw error;
+  }
+};
 
 export interface PlanFlags {
   readonly since?: string | undefined;
@@ -60,7 +79,7 @@ export const runPlan = async (command: Command, pipeline: string | undefined, fl
   let scrubber = new SecretScrubber();
   try {
     if (flags.offline === true) {
-      const loaded = await loadForLedger(command, pipeline);
+      const loaded = await loadForLedger(pipeline);
       plan = await planPipeline({ loaded, scrubber, offline: true });
     } else {
       const setup = await setUpPipeline(pipeline);

@@ -2,6 +2,11 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { type Azurite, freePort, startAzurite } from '@cxarchive/testkit';
 import { describeBucketSource } from '../test-support/bucket-cases.js';
 
+const hostPort = (url: string) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+};
+
 let azurite: Azurite;
 let container: ContainerClient;
 /** A well-formed account key (base64) that is not the account's. */
@@ -16,6 +21,14 @@ describeBucketSource('Azurite (Azure Blob)', {
   async stop() {
     await azurite?.stop();
   },
+  target: () => hostPort(azurite.url),
+  via: (prefix, url) => ({
+    store: 'azure',
+    container: 'outbox',
+    accountUrl: `${url}/devstoreaccount1`,
+    accountKey: azurite.accountKey,
+    prefix,
+  }),
   options: (prefix, extra = {}) => ({
     store: 'azure',
     container: 'outbox',

@@ -2,6 +2,11 @@ import { freePort, type GcsEmulator, startGcsEmulator } from '@cxarchive/testkit
 import { Storage } from '@google-cloud/storage';
 import { describeBucketSource } from '../test-support/bucket-cases.js';
 
+const hostPort = (url: string) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+};
+
 let emulator: GcsEmulator;
 let admin: Storage;
 const connection = () => ({
@@ -23,6 +28,8 @@ describeBucketSource('the GCS storage emulator', {
   async stop() {
     await emulator?.stop();
   },
+  target: () => hostPort(emulator.apiEndpoint),
+  via: (prefix, url) => ({ ...connection(), apiEndpoint: url, prefix }),
   options: (prefix, extra = {}) => ({ ...connection(), prefix, ...extra }),
   unreachable: async (prefix) => ({
     ...connection(),

@@ -3,6 +3,11 @@ import { type CephRgw, cephRgwUnavailable, freePort, startCephRgw } from '@cxarc
 import { describe, it } from 'vitest';
 import { describeBucketSource } from '../test-support/bucket-cases.js';
 
+const hostPort = (url: string) => {
+  const u = new URL(url);
+  return { host: u.hostname, port: Number(u.port) };
+};
+
 const unavailable = cephRgwUnavailable();
 const WRONG_SECRET = 'not-the-secret-0123456789';
 
@@ -39,6 +44,8 @@ if (unavailable !== undefined) {
       admin?.destroy();
       await rgw?.stop();
     },
+    target: () => hostPort(rgw.endpoint),
+    via: (prefix, url) => ({ ...connection(url), prefix }),
     options: (prefix, extra = {}) => ({ ...connection(rgw.endpoint), prefix, ...extra }),
     wrongCredentials: (prefix) => ({ ...connection(rgw.endpoint), prefix, secretAccessKey: WRONG_SECRET }),
     unreachable: async (prefix) => ({ ...connection(`http://127.0.0.1:${await freePort()}`), prefix }),

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PluginError, Source } from '@cxarchive/core';
+import { isPluginFailure, type PluginError, type Source } from '@cxarchive/core';
+import { startTcpFaultProxy } from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BucketOptions } from '../src/bucket/options.js';
 import { resolveOptions } from '../src/schema.js';
@@ -18,6 +19,10 @@ export interface BucketHarness {
   options(prefix: string, extra?: Record<string, unknown>): BucketOptions;
   /** The same with credentials the server refuses; undefined when it checks none (said in `why`). */
   wrongCredentials?(prefix: string): BucketOptions;
+  /** Host and port of the test server, for a fault proxy in front of it. */
+  target(): { host: string; port: number };
+  /** The options for `prefix` with the endpoint replaced by `url` (a proxy in front of the server). */
+  via(prefix: string, url: string): BucketOptions;
   /** The same pointed at a loopback port where nothing listens. */
   unreachable(prefix: string): Promise<BucketOptions>;
   /** The same on a bucket (container) that does not exist; absent when the server makes buckets on demand. */
@@ -133,6 +138,32 @@ export const describeBucketSource = (name: string, harness: BucketHarness): void
       // The next fetch takes the object as it is now.
       const again = await fetchOk(source!, refs[0]!);
       expect((await again.artifacts[0]!.open(live())).isOk()).toBe(true);
+    });
+
+    it('fails a read cut off mid-body Transient, the error classified and free of secrets', async () => {
+      const p = prefix();
+      const body = randomBytes(1024 * 1024);
+      await harness.put(`${p}big.wav`, body);
+      await manifest('big.wav,1001,,chat_1\n');
+      // Listing and HEAD answers are a few KiB: the connection is reset inside the GET's body.
+      const proxy = await startTcpFaultProxy(harness.target(), { resetAfterBytes: 256 * 1024 });
+      try {
+        const { source } = await create(base, harness.via(p, proxy.url));
+        const { refs } = await listAll(source!);
+        const item = await fetchOk(source!, refs[0]!);
+        const stream = (await item.artifacts[0]!.open(live()))._unsafeUnwrap();
+        const failure = await readAll(stream).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(isPluginFailure(failure)).toBe(true);
+        const error = (failure as { error: PluginError }).error;
+        expect(error._tag).toBe('Transient');
+        expect(error.message).toContain('reading file "big.wav" from');
+        noSecrets(error);
+      } finally {
+        await proxy.stop();
+      }
     });
 
     it('follows the listing across many pages, one page of the store at a time', async () => {

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   type Artifact,
   errAsync,
@@ -11,6 +11,18 @@ import {
 import { ARTIFACT_NAME, changed, countBytes } from '../artifact.js';
 import { mapStoreError } from './errors.js';
 import { Changed, type ObjectStore, type StoredObject } from './store.js';
+
+/**
+ * The body with its failures classified: a connection lost mid-body fails the stream with the
+ * store error mapped (Transient), named by what was read, never with the SDK's own message.
+ */
+const classified = (body: Readable, what: string): Readable => {
+  const out = new PassThrough({ highWaterMark: 64 * 1024 });
+  body.on('error', (error) => out.destroy(new PluginFailure(mapStoreError(error, what))));
+  out.on('close', () => body.destroy());
+  body.pipe(out);
+  return out;
+};
 
 /**
  * An object as a lazy artifact: nothing is read until `open`. Each `open` GETs the object from
@@ -31,7 +43,13 @@ export const objectArtifact = (
   open: (signal: AbortSignal): ResultAsync<Readable, PluginError> => {
     if (signal.aborted) return errAsync(PluginErrors.transient(`opening ${label} was cancelled`));
     return tryAsync(
-      async () => countBytes(await store.get(key, seen, signal), seen.size, label, signal),
+      async () =>
+        countBytes(
+          classified(await store.get(key, seen, signal), `reading ${label} from ${where}`),
+          seen.size,
+          label,
+          signal,
+        ),
       (cause) =>
         cause instanceof Changed
           ? changed(label, cause.detail)

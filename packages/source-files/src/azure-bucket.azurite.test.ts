@@ -21,6 +21,7 @@ describeBucketSource('Azurite (Azure Blob)', {
   async stop() {
     await azurite?.stop();
   },
+  listingRequest: /^GET \/devstoreaccount1\/outbox\?.*comp=list/,
   target: () => hostPort(azurite.url),
   via: (prefix, url) => ({
     store: 'azure',

@@ -28,6 +28,7 @@ describeBucketSource('the GCS storage emulator', {
   async stop() {
     await emulator?.stop();
   },
+  listingRequest: /^GET \/storage\/v1\/b\/outbox\/o\?/,
   target: () => hostPort(emulator.apiEndpoint),
   via: (prefix, url) => ({ ...connection(), apiEndpoint: url, prefix }),
   options: (prefix, extra = {}) => ({ ...connection(), prefix, ...extra }),

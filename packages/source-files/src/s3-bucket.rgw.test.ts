@@ -44,6 +44,7 @@ if (unavailable !== undefined) {
       admin?.destroy();
       await rgw?.stop();
     },
+    listingRequest: /^GET \/outbox\/?\?.*list-type=2/,
     target: () => hostPort(rgw.endpoint),
     via: (prefix, url) => ({ ...connection(url), prefix }),
     options: (prefix, extra = {}) => ({ ...connection(rgw.endpoint), prefix, ...extra }),

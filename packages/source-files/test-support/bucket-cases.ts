@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { isPluginFailure, type PluginError, type Source } from '@cxarchive/core';
-import { startTcpFaultProxy } from '@cxarchive/testkit';
+import { type ItemRef, isPluginFailure, type PluginError, type Source } from '@cxarchive/core';
+import { startHttpFaultProxy, startTcpFaultProxy } from '@cxarchive/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BucketOptions } from '../src/bucket/options.js';
 import { resolveOptions } from '../src/schema.js';
@@ -23,6 +23,8 @@ export interface BucketHarness {
   target(): { host: string; port: number };
   /** The options for `prefix` with the endpoint replaced by `url` (a proxy in front of the server). */
   via(prefix: string, url: string): BucketOptions;
+  /** Matches the proxy log line (`GET /path?query`) of a listing request. */
+  readonly listingRequest: RegExp;
   /** The same pointed at a loopback port where nothing listens. */
   unreachable(prefix: string): Promise<BucketOptions>;
   /** The same on a bucket (container) that does not exist; absent when the server makes buckets on demand. */
@@ -166,26 +168,63 @@ export const describeBucketSource = (name: string, harness: BucketHarness): void
       }
     });
 
-    it('follows the listing across many pages, one page of the store at a time', async () => {
+    it('follows the listing across many pages, asking for the next page only when it is needed', async () => {
       const p = prefix();
       const names = Array.from({ length: 11 }, (_, i) => `f${String(i).padStart(2, '0')}.pdf`);
       for (const n of names) await harness.put(`${p}${n}`, Buffer.from(n));
       await manifest('f03.pdf,1001,,chat_1\n');
-      const resolved = resolveOptions(
-        { bucket: harness.options(p, { listPageSize: 2 }), manifest: 'm.csv', pageSize: 4 },
-        base,
-      )._unsafeUnwrap();
-      const source = (await createFilesSource(resolved))._unsafeUnwrap();
-      const { refs, pages } = await listAll(source);
-      expect(refs.map((r) => r.id)).toEqual([
-        'chat_1/contact-1001/f03.pdf',
-        ...names.filter((n) => n !== 'f03.pdf').map((n) => `refused/file/${n}`),
-      ]);
-      expect(pages).toEqual([4, 4, 3]);
-      const item = await fetchOk(source, byId(refs, 'chat_1/contact-1001/f03.pdf'));
-      expect((await readAll((await item.artifacts[0]!.open(live()))._unsafeUnwrap())).toString()).toBe(
-        'f03.pdf',
-      );
+      const proxy = await startHttpFaultProxy(harness.target(), {}, { keepHost: true });
+      const listings = () => proxy.log().filter((line) => harness.listingRequest.test(line)).length;
+      try {
+        const resolved = resolveOptions(
+          { bucket: { ...harness.via(p, proxy.url), listPageSize: 2 }, manifest: 'm.csv', pageSize: 4 },
+          base,
+        )._unsafeUnwrap();
+        const source = (await createFilesSource(resolved))._unsafeUnwrap();
+        expect(listings()).toBe(1); // the probe at start
+        const pages = source.pages(undefined, live())[Symbol.asyncIterator]();
+        const first = (await pages.next()).value!._unsafeUnwrap();
+        // The row, then f00–f02: two listing pages of 2 keys, not the whole prefix.
+        expect(first.items.length).toBe(4);
+        expect(listings()).toBe(3);
+        const rest: string[] = [];
+        for (let next = await pages.next(); next.done !== true; next = await pages.next())
+          rest.push(...next.value._unsafeUnwrap().items.map((r) => r.id));
+        expect(listings()).toBe(7); // 11 keys, 2 a page: 6 pages, and the probe
+        expect([...first.items.map((r: ItemRef) => r.id), ...rest]).toEqual([
+          'chat_1/contact-1001/f03.pdf',
+          ...names.filter((n) => n !== 'f03.pdf').map((n) => `refused/file/${n}`),
+        ]);
+        const item = await fetchOk(source, byId(first.items, 'chat_1/contact-1001/f03.pdf'));
+        expect((await readAll((await item.artifacts[0]!.open(live()))._unsafeUnwrap())).toString()).toBe(
+          'f03.pdf',
+        );
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    it('fails the listing Throttled when the store answers 503 to a page', async () => {
+      const p = prefix();
+      for (const n of ['a.pdf', 'b.pdf', 'c.pdf']) await harness.put(`${p}${n}`, Buffer.from(n));
+      await manifest('a.pdf,1001,,chat_1\n');
+      const proxy = await startHttpFaultProxy(harness.target(), {}, { keepHost: true });
+      try {
+        const resolved = resolveOptions(
+          { bucket: { ...harness.via(p, proxy.url), listPageSize: 1 }, manifest: 'm.csv' },
+          base,
+        )._unsafeUnwrap();
+        const source = (await createFilesSource(resolved))._unsafeUnwrap();
+        // Request 1 was the probe; the listing's second page (request 3) is refused.
+        proxy.setFaults({ respond: [{ nth: 3, status: 503, headers: { 'retry-after': '2' } }] });
+        let failure: PluginError | undefined;
+        for await (const page of source.pages(undefined, live())) if (page.isErr()) failure = page.error;
+        expect(failure?._tag).toBe('Throttled');
+        expect(failure?.message).toContain('listing');
+        noSecrets(failure!);
+      } finally {
+        await proxy.stop();
+      }
     });
 
     const missingBucket = harness.missingBucket;

@@ -229,6 +229,15 @@ const azureSchema = {
 export const bucketSchema = {
   description:
     'Instead of directory: the bucket prefix that holds the files to attach, read through the store\'s own SDK (listed a page at a time, each file streamed when it is sent). "store" says which kind; the other options are those of the sink for that store. Every object under the prefix needs a manifest row; one without is refused.',
+  type: 'object',
+  required: ['store'],
+  properties: {
+    store: {
+      enum: ['s3', 'gcs', 'azure'],
+      description: 'Which store holds the files; the options of that store (below) apply.',
+    },
+  },
+  discriminator: { propertyName: 'store' },
   oneOf: [s3Schema, gcsSchema, azureSchema],
 } as const;
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import {
   appendFileSync,
   existsSync,
+  mkdirSync,
   mkdtempSync,
   readFileSync,
   rmSync,
@@ -600,19 +601,27 @@ describe('cxarchive audit', () => {
   it('a log that cannot be read exits 3', async () => {
     const t = await tenant(2);
     await runTenant(t);
-    // A directory where the log should be: unreadable as a file, whoever runs the test.
+    // A directory where the log is (at its default place, which the pipeline file does not name:
+    // a state.auditLog naming a directory is refused as an invalid file, exit 2): unreadable as a
+    // file, whoever runs the test.
     const file = logOf(t);
-    writeFileSync(
-      t.file,
-      readFileSync(t.file, 'utf8').replace(
-        'concurrency: 3',
-        'concurrency: 3\nstate: { auditLog: ./archive }',
-      ),
-    );
+    rmSync(file);
+    mkdirSync(file);
     const r = await cli(['audit', t.file, '--verify']);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain('cannot read the audit log');
     expect(existsSync(file)).toBe(true);
+  });
+
+  it('a state.auditLog naming a directory is refused as an invalid pipeline file (exit 2), naming the option', async () => {
+    const t = await tenant(2);
+    writeFileSync(
+      t.file,
+      readFileSync(t.file, 'utf8').replace('concurrency: 3', 'concurrency: 3\nstate: { auditLog: ./keys }'),
+    );
+    const r = await cli(['audit', t.file, '--verify']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('state.auditLog');
   });
 });
 

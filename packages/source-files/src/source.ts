@@ -22,7 +22,12 @@ import type { OpenDir } from './walk.js';
 export interface FilesSourceDependencies {
   /** Opens a directory for the listing (tests count what is read). */
   readonly opendir?: OpenDir;
+  /** How long a bucket's first listing request may take at start (default 60 s). */
+  readonly probeTimeoutMs?: number;
 }
+
+/** How long the first listing request of a bucket may take at start. */
+const PROBE_TIMEOUT_MS = 60_000;
 
 const classify = (cause: unknown): PluginError => {
   const code = (cause as NodeJS.ErrnoException).code;
@@ -57,7 +62,11 @@ const openPlace = async (
 ): Promise<Place> => {
   if (options.bucket !== undefined) {
     await realManifest(options);
-    return bucketPlace(options.bucket, storeFor(options.bucket), AbortSignal.timeout(60_000));
+    return bucketPlace(
+      options.bucket,
+      storeFor(options.bucket),
+      dependencies.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
+    );
   }
   if (options.directory === undefined) throw invalid('the files source needs a directory', 'directory');
   const root = await realDirectory(options.directory);

@@ -37,6 +37,28 @@ const storageFor = (options: ResolvedGcsBucket): Storage => {
   return new Storage(config);
 };
 
+/**
+ * The SDK's calls take no AbortSignal: this stops waiting for `work` when `signal` aborts (the
+ * request itself runs on and its answer is dropped).
+ */
+const untilAborted = <T>(work: Promise<T>, signal: AbortSignal): Promise<T> => {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+};
+
 const seenOf = (file: File): StoredObject => ({
   size: Number(file.metadata.size ?? 0),
   version: String(file.metadata.generation ?? ''),
@@ -73,8 +95,8 @@ export const gcsStore = (options: ResolvedGcsBucket): ObjectStore => {
     return seenOf(file);
   };
   return {
-    async probe() {
-      await list(1);
+    async probe(signal) {
+      await untilAborted(list(1), signal);
     },
     async *keys(signal) {
       let token: string | undefined;

@@ -1,4 +1,4 @@
-import { escapeControl, PluginErrors } from '@cxarchive/core';
+import { escapeControl, PluginErrors, PluginFailure } from '@cxarchive/core';
 import type { Place } from '../place.js';
 import { objectArtifact } from './artifact.js';
 import { bucketLabel, type ResolvedBucket } from './options.js';
@@ -9,15 +9,27 @@ const isFolderMarker = (key: string): boolean => key === '' || key.endsWith('/')
 
 /**
  * A bucket prefix as the place of the files to attach: the keys under the prefix (relative to it)
- * are the files; `resolve` HEADs the object (its size, time and version), `has` likewise.
+ * are the files; `resolve` HEADs the object (its size, time and version), `has` likewise. At
+ * start, one listing request (`probe`) checks the bucket and the credentials, within
+ * `probeTimeoutMs`.
  */
 export const bucketPlace = async (
   bucket: ResolvedBucket,
   store: ObjectStore,
-  signal: AbortSignal,
+  probeTimeoutMs: number,
 ): Promise<Place> => {
-  await store.probe(signal);
   const where = bucketLabel(bucket);
+  const probe = AbortSignal.timeout(probeTimeoutMs);
+  try {
+    await store.probe(probe);
+  } catch (error) {
+    if (!probe.aborted) throw error;
+    throw new PluginFailure(
+      PluginErrors.transient(
+        `files source: ${where} did not answer a listing within ${probeTimeoutMs / 1000} s: check the endpoint and the network`,
+      ),
+    );
+  }
   return {
     where,
     async *files(listing) {

@@ -24,6 +24,7 @@ import {
   type Handover,
   type Prepared,
   prepareItem,
+  retryCounter,
   skippedOutcome,
   usableRef,
 } from './process-item.js';
@@ -142,19 +143,8 @@ export const attachItem = (
       ));
     const skipped = skippedOutcome(ctx, ref, begin);
     if (skipped) return yield* conclude(undefined, skipped);
-    let retries = 0;
-    const hooks: RetryHooks = {
-      onRetry(info) {
-        retries++;
-        ctx.logger.debug(info.budgetWait ? 'waiting for the API budget' : 'retrying', {
-          itemId: ref.id,
-          attempt: info.attempt,
-          errorTag: info.error._tag,
-          delayMs: info.delayMs,
-          reason: ctx.scrubber.scrub(info.error.message),
-        });
-      },
-    };
+    const counted = retryCounter(ctx, ref.id);
+    const hooks = counted.hooks;
     let target: AttachmentTarget | undefined;
     const seen: { item?: Item } = {};
     const result = yield* Effect.result(
@@ -183,7 +173,13 @@ export const attachItem = (
           error.retryAt instanceof Date ? error.retryAt : new Date(ctx.now().getTime() + CONFIRM_AGAIN_MS);
         return yield* conclude(
           { status: 'awaiting', reason, retryAt },
-          { status: 'awaiting', itemId: ref.id, reason, retryAt: retryAt.toISOString(), retries },
+          {
+            status: 'awaiting',
+            itemId: ref.id,
+            reason,
+            retryAt: retryAt.toISOString(),
+            retries: counted.count(),
+          },
           { type: 'item.awaiting', ...eventBase(ctx, ref.id), reason, retryAt: retryAt.toISOString() },
         );
       }
@@ -199,7 +195,7 @@ export const attachItem = (
           itemId: ref.id,
           errorTag: error._tag,
           reason,
-          retries,
+          retries: counted.count(),
           newObjects: 0,
           storedBytes: 0,
         },
@@ -231,7 +227,7 @@ export const attachItem = (
         newObjects: 0,
         plaintextBytes: t.size,
         storedBytes: 0,
-        retries,
+        retries: counted.count(),
       },
       {
         type: 'attachment.sent',

@@ -290,6 +290,29 @@ export const skippedOutcome = (
   }
 };
 
+/** An item's retry hooks: each retry logged (debug) and counted for its outcome. */
+export const retryCounter = (
+  ctx: FlowContext,
+  itemId: string,
+): { readonly hooks: RetryHooks; readonly count: () => number } => {
+  let retries = 0;
+  return {
+    hooks: {
+      onRetry(info) {
+        retries++;
+        ctx.logger.debug(info.budgetWait ? 'waiting for the API budget' : 'retrying', {
+          itemId,
+          attempt: info.attempt,
+          errorTag: info.error._tag,
+          delayMs: info.delayMs,
+          reason: ctx.scrubber.scrub(info.error.message),
+        });
+      },
+    },
+    count: () => retries,
+  };
+};
+
 /** Counts an outcome in the run's tally. */
 export type Count = (outcome: ItemOutcome) => Effect.Effect<void>;
 
@@ -424,19 +447,8 @@ export const processItem = (
     const skipped = skippedOutcome(ctx, ref, begin);
     if (skipped) return yield* conclude(undefined, skipped);
     const known = begin.state === 'begun' ? begin.objects : [];
-    let retries = 0;
-    const hooks: RetryHooks = {
-      onRetry(info) {
-        retries++;
-        ctx.logger.debug(info.budgetWait ? 'waiting for the API budget' : 'retrying', {
-          itemId: ref.id,
-          attempt: info.attempt,
-          errorTag: info.error._tag,
-          delayMs: info.delayMs,
-          reason: ctx.scrubber.scrub(info.error.message),
-        });
-      },
-    };
+    const counted = retryCounter(ctx, ref.id);
+    const hooks = counted.hooks;
     const progress: Progress = { recorded: [], plaintextBytes: 0 };
     const result = yield* Effect.result(
       problem
@@ -455,7 +467,13 @@ export const processItem = (
             : new Date(ctx.now().getTime() + DEFAULT_NOT_YET_MS);
         return yield* conclude(
           { status: 'awaiting', reason, retryAt },
-          { status: 'awaiting', itemId: ref.id, reason, retryAt: retryAt.toISOString(), retries },
+          {
+            status: 'awaiting',
+            itemId: ref.id,
+            reason,
+            retryAt: retryAt.toISOString(),
+            retries: counted.count(),
+          },
           { type: 'item.awaiting', ...base(), reason, retryAt: retryAt.toISOString() },
         );
       }
@@ -466,7 +484,7 @@ export const processItem = (
           itemId: ref.id,
           errorTag: error._tag,
           reason,
-          retries,
+          retries: counted.count(),
           newObjects: progress.recorded.length,
           storedBytes,
         },
@@ -495,7 +513,7 @@ export const processItem = (
         newObjects: progress.recorded.length,
         plaintextBytes: progress.plaintextBytes,
         storedBytes,
-        retries,
+        retries: counted.count(),
       });
       yield* ctx.batcher.add(member);
       return batched;
@@ -509,7 +527,7 @@ export const processItem = (
         newObjects: progress.recorded.length,
         plaintextBytes: progress.plaintextBytes,
         storedBytes,
-        retries,
+        retries: counted.count(),
         ...(note === undefined ? {} : { note }),
       },
       { type: 'item.archived', ...base(), objects, ...(note === undefined ? {} : { note }) },

@@ -12,6 +12,9 @@
 //   its README.md;
 // - the pipeline file's own schema (`pipelineSchema`, packages/core/dist/config/pipeline-schema.js)
 //   goes into docs/configuration.md.
+// - docs/cli.md: each command's reference block (usage, summary, arguments, flags, examples),
+//   generated from the built oclif commands by scripts/gen-cli-docs.mjs, between
+//   `<!-- cli:<id>:start -->` and `<!-- cli:<id>:end -->`.
 // The table replaces whatever lies between the lines `<!-- options:start -->` and
 // `<!-- options:end -->`. The output is deterministic and already in the layout Biome's Markdown
 // formatter gives tables, so formatting a README never makes its table stale.
@@ -21,6 +24,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CLI_DOC, loadCommands, withCommandBlocks } from './gen-cli-docs.mjs';
 
 const START = '<!-- options:start -->';
 const END = '<!-- options:end -->';
@@ -282,6 +286,26 @@ const targets = async (root) => {
 
 const sourceOf = (from) => from.replace(/\/dist\//, '/src/').replace(/\.js$/, '.ts');
 
+/** docs/cli.md's command blocks: `{ stale, broken }`, or `{ problem }` when the CLI is not built. */
+const cliReference = async (root, check) => {
+  let commands;
+  try {
+    commands = await loadCommands(root);
+  } catch (error) {
+    return { problem: error instanceof Error ? error.message : String(error) };
+  }
+  if (commands === undefined) return { stale: [], broken: [] };
+  const file = path.join(root, CLI_DOC);
+  const name = rel(root, file);
+  if (!existsSync(file)) return { stale: [], broken: [`${name}: missing (it must hold the command blocks)`] };
+  const text = readFileSync(file, 'utf8');
+  const next = withCommandBlocks(text, commands);
+  if (next.errors) return { stale: [], broken: next.errors.map((e) => `${name}: ${e}`) };
+  if (next.text === text) return { stale: [], broken: [] };
+  if (!check) writeFileSync(file, next.text);
+  return { stale: [name], broken: [] };
+};
+
 const main = async () => {
   const { check, root } = parseArgs(process.argv.slice(2));
   const found = await targets(root);
@@ -307,12 +331,21 @@ const main = async () => {
     stale.push(name);
     if (!check) writeFileSync(target.file, next.text);
   }
+  const cli = await cliReference(root, check);
+  if (cli.problem) {
+    process.stderr.write(`gen-docs: ${cli.problem}\n`);
+    process.exit(2);
+  }
+  broken.push(...cli.broken);
   for (const b of broken) process.stderr.write(`gen-docs: ${b}\n`);
   if (check) {
     for (const s of stale) process.stderr.write(`gen-docs: stale options table: ${s}\n`);
+    for (const s of cli.stale) process.stderr.write(`gen-docs: stale command reference: ${s}\n`);
+    stale.push(...cli.stale);
     if (stale.length > 0)
       process.stderr.write('gen-docs: regenerate with `pnpm exec node scripts/gen-docs.mjs` and commit\n');
   } else {
+    stale.push(...cli.stale);
     for (const s of stale) process.stdout.write(`gen-docs: updated ${s}\n`);
     if (stale.length === 0 && broken.length === 0)
       process.stdout.write(`gen-docs: ${found.targets.length} tables up to date\n`);

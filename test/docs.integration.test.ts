@@ -1,15 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import {
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PLUGIN_API_VERSION } from '@cxarchive/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.js';
@@ -190,5 +193,128 @@ describe('gen-docs on a scratch repository', () => {
     const r = genDocs(['--check', '--root', s.root]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('packages/sink-demo: no built schema');
+  });
+});
+
+// docs/cli.md: one generated block per command (scripts/gen-cli-docs.mjs, from the built oclif
+// classes), between `<!-- cli:<id>:start -->` and `<!-- cli:<id>:end -->`.
+interface CommandClass {
+  summary?: string;
+  hidden?: boolean;
+  flags?: Record<string, { hidden?: boolean; char?: string; default?: unknown }>;
+  args?: Record<string, unknown>;
+  examples?: unknown[];
+}
+
+const COMMANDS = path.join(ROOT, 'packages', 'cli', 'dist', 'commands');
+const CLI_MD = path.join(ROOT, 'docs', 'cli.md');
+
+const commandIds = (dir: string, prefix: string[] = []): Array<[string, string]> =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e): Array<[string, string]> => {
+    if (e.isDirectory()) return commandIds(path.join(dir, e.name), [...prefix, e.name]);
+    if (!e.name.endsWith('.js') || e.name.endsWith('.test.js')) return [];
+    return [[[...prefix, e.name.slice(0, -3)].join(':'), path.join(dir, e.name)]];
+  });
+
+const blockOf = (text: string, id: string): string | undefined => {
+  const start = text.indexOf(`<!-- cli:${id}:start -->`);
+  const end = text.indexOf(`<!-- cli:${id}:end -->`);
+  return start < 0 || end < start ? undefined : text.slice(start, end);
+};
+
+describe('docs/cli.md command reference', () => {
+  it('has a block for every command with its usage, summary, every flag and every argument', async () => {
+    const text = readFileSync(CLI_MD, 'utf8');
+    const ids = commandIds(COMMANDS);
+    expect(ids.map(([id]) => id)).toEqual(
+      expect.arrayContaining(['init', 'validate', 'plan', 'run', 'status', 'report']),
+    );
+    for (const [id, file] of ids) {
+      const cls = (await import(pathToFileURL(file).href)).default as CommandClass;
+      if (cls.hidden) continue;
+      const block = blockOf(text, id);
+      expect(block, `no block for ${id}`).toBeDefined();
+      expect(block).toContain(`cxarchive ${id.split(':').join(' ')}`);
+      expect(block).toContain((cls.summary ?? '').replace(/[<>*]/g, '').slice(0, 30));
+      for (const [name, flag] of Object.entries(cls.flags ?? {})) {
+        if (flag.hidden) continue;
+        expect(block, `${id} --${name}`).toMatch(
+          new RegExp(`\\| \`(-${flag.char ?? 'x'}, )?--(\\[no-\\])?${name}[ \`]`),
+        );
+        if (typeof flag.default === 'string' || typeof flag.default === 'number')
+          expect(block).toContain(`\`${flag.default}\``);
+      }
+      for (const name of Object.keys(cls.args ?? {})) expect(block).toContain(`| ${name.toUpperCase()} `);
+      if ((cls.examples ?? []).length > 0) expect(block).toContain('Examples:');
+      expect(block).not.toContain('<%=');
+    }
+  });
+
+  describe('on a copy of the repository', () => {
+    const roots: string[] = [];
+    afterEach(() => {
+      for (const r of roots.splice(0)) rmSync(r, { recursive: true, force: true });
+    });
+
+    /** A scratch root: the real built cli and core packages, copies of the docs. */
+    const copy = (edit: (cli: string) => string) => {
+      const root = mkdtempSync(path.join(tmpdir(), 'cxarchive-gen-cli-docs-'));
+      roots.push(root);
+      mkdirSync(path.join(root, 'packages'));
+      mkdirSync(path.join(root, 'docs'));
+      for (const pkg of ['cli', 'core'])
+        symlinkSync(path.join(ROOT, 'packages', pkg), path.join(root, 'packages', pkg));
+      for (const doc of ['cli.md', 'configuration.md'])
+        copyFileSync(path.join(ROOT, 'docs', doc), path.join(root, 'docs', doc));
+      const file = path.join(root, 'docs', 'cli.md');
+      writeFileSync(file, edit(readFileSync(file, 'utf8')));
+      return { root, file };
+    };
+
+    it('detects a stale block without writing, regenerates it and keeps the prose around it', () => {
+      const real = readFileSync(CLI_MD, 'utf8');
+      const s = copy((text) => text.replace(/(\| `--limit <n>` +\| )integer[^|]*\|/, '$1string |'));
+      const stale = readFileSync(s.file, 'utf8');
+      expect(stale).not.toBe(real);
+
+      const check = genDocs(['--check', '--root', s.root]);
+      expect(check.code).toBe(1);
+      expect(check.stderr).toContain('stale command reference: docs/cli.md');
+      expect(readFileSync(s.file, 'utf8')).toBe(stale);
+
+      expect(genDocs(['--root', s.root]).code).toBe(0);
+      expect(readFileSync(s.file, 'utf8')).toBe(real);
+      expect(genDocs(['--check', '--root', s.root])).toMatchObject({ code: 0, stderr: '' });
+    });
+
+    it('fails naming a command whose block is missing, and markers naming no command', () => {
+      const s = copy((text) =>
+        text
+          .replace('<!-- cli:status:start -->\n', '')
+          .replace(
+            '<!-- cli:status:end -->\n',
+            '<!-- cli:frobnicate:start -->\n<!-- cli:frobnicate:end -->\n',
+          ),
+      );
+      const before = readFileSync(s.file, 'utf8');
+      const r = genDocs(['--root', s.root]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('docs/cli.md: no block for the command `status`');
+      expect(r.stderr).toContain('docs/cli.md: markers for `frobnicate`, which is not a command');
+      expect(readFileSync(s.file, 'utf8')).toBe(before);
+    });
+
+    it('fails with exit 2 when the command line is not built', () => {
+      const root = mkdtempSync(path.join(tmpdir(), 'cxarchive-gen-cli-docs-'));
+      roots.push(root);
+      mkdirSync(path.join(root, 'packages', 'cli'), { recursive: true });
+      writeFileSync(path.join(root, 'packages', 'cli', 'package.json'), '{"name":"@cxarchive/cli"}');
+      symlinkSync(path.join(ROOT, 'packages', 'core'), path.join(root, 'packages', 'core'));
+      mkdirSync(path.join(root, 'docs'));
+      copyFileSync(path.join(ROOT, 'docs', 'configuration.md'), path.join(root, 'docs', 'configuration.md'));
+      const r = genDocs(['--check', '--root', root]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain('packages/cli/dist/commands is missing');
+    });
   });
 });

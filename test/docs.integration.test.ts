@@ -226,12 +226,15 @@ describe('docs/cli.md command reference', () => {
   it('has a block for every command with its usage, summary, every flag and every argument', async () => {
     const text = readFileSync(CLI_MD, 'utf8');
     const ids = commandIds(COMMANDS);
+    const index = blockOf(text, 'commands');
+    expect(index).toBeDefined();
     expect(ids.map(([id]) => id)).toEqual(
       expect.arrayContaining(['init', 'validate', 'plan', 'run', 'status', 'report']),
     );
     for (const [id, file] of ids) {
       const cls = (await import(pathToFileURL(file).href)).default as CommandClass;
       if (cls.hidden) continue;
+      expect(index).toMatch(new RegExp(`^\\| \`cxarchive ${id.split(':').join(' ')}\` +\\| \\S`, 'm'));
       const block = blockOf(text, id);
       expect(block, `no block for ${id}`).toBeDefined();
       expect(block).toContain(`cxarchive ${id.split(':').join(' ')}`);
@@ -290,6 +293,7 @@ describe('docs/cli.md command reference', () => {
     it('fails naming a command whose block is missing, and markers naming no command', () => {
       const s = copy((text) =>
         text
+          .replace('<!-- cli:commands:end -->\n', '')
           .replace('<!-- cli:status:start -->\n', '')
           .replace(
             '<!-- cli:status:end -->\n',
@@ -301,6 +305,7 @@ describe('docs/cli.md command reference', () => {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain('docs/cli.md: no block for the command `status`');
       expect(r.stderr).toContain('docs/cli.md: markers for `frobnicate`, which is not a command');
+      expect(r.stderr).toContain('docs/cli.md: needs one list of the commands');
       expect(readFileSync(s.file, 'utf8')).toBe(before);
     });
 

@@ -39,8 +39,15 @@ export interface BatchMember {
       | {
           readonly status: 'archived';
           readonly batchObjects: readonly LedgerObject[];
-          /** Objects and bytes the batch stored in this run, counted once (with its first member). */
-          readonly batchNew?: { readonly objects: number; readonly storedBytes: number };
+          /**
+           * Objects and bytes the batch stored in this run, counted once (with its first member);
+           * `adopted`: of those objects, the ones found already stored (same content) and adopted.
+           */
+          readonly batchNew?: {
+            readonly objects: number;
+            readonly adopted: number;
+            readonly storedBytes: number;
+          };
         }
       | { readonly status: 'failed'; readonly error: PluginError },
   ): Effect.Effect<void>;
@@ -74,7 +81,7 @@ export type StoreUnit = (
   unit: Unit,
   itemId: string,
   targets: readonly SinkTarget[],
-) => Effect.Effect<{ readonly recorded: readonly LedgerObject[] }, PluginError>;
+) => Effect.Effect<{ readonly recorded: readonly LedgerObject[]; readonly adopted: number }, PluginError>;
 
 const dayOf = (date: Date): string => date.toISOString().slice(0, 10);
 
@@ -213,7 +220,7 @@ export const makeBatcher = (
       const targets = ctx.sinks.filter((s) => !known.some((o) => o.sink === s.label));
       const stored =
         targets.length === 0
-          ? { _tag: 'Success' as const, success: { recorded: [] as LedgerObject[] } }
+          ? { _tag: 'Success' as const, success: { recorded: [] as LedgerObject[], adopted: 0 } }
           : yield* Effect.result(options.store(unitOf(batch), batchItemId(batch.batchId), targets));
       if (stored._tag === 'Failure') {
         const error = stored.failure;
@@ -272,6 +279,7 @@ export const makeBatcher = (
                 ? {
                     batchNew: {
                       objects: recorded.length,
+                      adopted: stored.success.adopted,
                       storedBytes: recordedBytes,
                     },
                   }

@@ -9,6 +9,11 @@ export type ItemOutcome =
       readonly objects: readonly StoredObject[];
       /** Objects stored (or adopted) in this run; the rest were already held. */
       readonly newObjects: number;
+      /**
+       * Of `newObjects`, those found already in a sink with the same content and taken as stored
+       * (left by a crash or a lost answer); none when absent.
+       */
+      readonly adoptedObjects?: number;
       readonly plaintextBytes: number;
       readonly storedBytes: number;
       readonly retries: number;
@@ -23,6 +28,8 @@ export type ItemOutcome =
       readonly retries: number;
       /** Objects stored before the failure (kept: the next run only adds the missing ones). */
       readonly newObjects: number;
+      /** Of `newObjects`, those adopted (see `archived`); none when absent. */
+      readonly adoptedObjects?: number;
       readonly storedBytes: number;
     }
   | {
@@ -73,7 +80,10 @@ export interface Tally {
   readonly awaiting: number;
   readonly skipped: number;
   readonly duplicates: number;
+  /** Objects stored or adopted. */
   readonly objects: number;
+  /** Of `objects`, those found already stored with the same content and adopted. */
+  readonly adopted: number;
   readonly plaintextBytes: number;
   readonly storedBytes: number;
   readonly retries: number;
@@ -102,6 +112,7 @@ export const emptyTally: Tally = {
   skipped: 0,
   duplicates: 0,
   objects: 0,
+  adopted: 0,
   plaintextBytes: 0,
   storedBytes: 0,
   retries: 0,
@@ -149,6 +160,7 @@ export const addOutcome = (t: Tally, o: ItemOutcome): Tally => {
         seen: t.seen + 1,
         archived: t.archived + 1,
         objects: t.objects + o.newObjects,
+        adopted: t.adopted + (o.adoptedObjects ?? 0),
         plaintextBytes: t.plaintextBytes + o.plaintextBytes,
         storedBytes: t.storedBytes + o.storedBytes,
         retries: t.retries + o.retries,
@@ -166,6 +178,7 @@ export const addOutcome = (t: Tally, o: ItemOutcome): Tally => {
         seen: t.seen + 1,
         failed: t.failed + 1,
         objects: t.objects + o.newObjects,
+        adopted: t.adopted + (o.adoptedObjects ?? 0),
         storedBytes: t.storedBytes + o.storedBytes,
         retries: t.retries + o.retries,
         failures:

@@ -107,6 +107,8 @@ export const asStored = (o: LedgerObject): StoredObject => ({
 
 interface Progress {
   readonly recorded: LedgerObject[];
+  /** Of `recorded`, the objects found already stored (same content) and adopted. */
+  adopted: number;
   plaintextBytes: number;
 }
 
@@ -179,6 +181,7 @@ const storeUnit = (
     const attempt = Effect.suspend(() => storeUnitOnce(ctx, unit, itemId, remaining)).pipe(
       Effect.flatMap((p) => {
         progress.recorded.push(...p.recorded);
+        progress.adopted += p.adopted;
         remaining = p.remaining;
         if (remaining.length === 0) progress.plaintextBytes += p.plaintextBytes;
         return p.failure ? Effect.fail(p.failure) : Effect.void;
@@ -193,11 +196,12 @@ export const storeUnitWithRetry = (
   unit: Unit,
   itemId: string,
   targets: readonly SinkTarget[],
-): Effect.Effect<{ readonly recorded: readonly LedgerObject[] }, PluginError> =>
+): Effect.Effect<{ readonly recorded: readonly LedgerObject[]; readonly adopted: number }, PluginError> =>
   Effect.suspend(() => {
-    const progress: Progress = { recorded: [], plaintextBytes: 0 };
+    const progress: Progress = { recorded: [], adopted: 0, plaintextBytes: 0 };
     return storeUnit(ctx, unit, itemId, targets, progress, {}).pipe(
-      Effect.as({ recorded: progress.recorded }),
+      // Read once it is done (the count is a number, not a reference).
+      Effect.map(() => ({ recorded: progress.recorded, adopted: progress.adopted })),
     );
   });
 
@@ -356,6 +360,8 @@ export const batchMemberOf = (
     /** Objects the item's own artifacts are in (none without artifacts). */
     readonly objects: readonly StoredObject[];
     readonly newObjects: number;
+    /** Of `newObjects`, those adopted (none when absent). */
+    readonly adoptedObjects?: number;
     readonly plaintextBytes: number;
     readonly storedBytes: number;
     readonly retries: number;
@@ -389,6 +395,7 @@ export const batchMemberOf = (
                 reason,
                 retries,
                 newObjects: done.newObjects,
+                adoptedObjects: done.adoptedObjects ?? 0,
                 storedBytes: done.storedBytes,
               },
               { type: 'item.failed', ...eventBase(ctx, ref.id), errorTag: error._tag, reason },
@@ -405,6 +412,7 @@ export const batchMemberOf = (
               itemId: ref.id,
               objects: all,
               newObjects: done.newObjects + (batched.batchNew?.objects ?? 0),
+              adoptedObjects: (done.adoptedObjects ?? 0) + (batched.batchNew?.adopted ?? 0),
               plaintextBytes: done.plaintextBytes + member.line.length,
               storedBytes: done.storedBytes + (batched.batchNew?.storedBytes ?? 0),
               retries,
@@ -449,7 +457,7 @@ export const processItem = (
     const known = begin.state === 'begun' ? begin.objects : [];
     const counted = retryCounter(ctx, ref.id);
     const hooks = counted.hooks;
-    const progress: Progress = { recorded: [], plaintextBytes: 0 };
+    const progress: Progress = { recorded: [], adopted: 0, plaintextBytes: 0 };
     const result = yield* Effect.result(
       problem
         ? Effect.fail(PluginErrors.invalidInput(problem))
@@ -486,6 +494,7 @@ export const processItem = (
           reason,
           retries: counted.count(),
           newObjects: progress.recorded.length,
+          adoptedObjects: progress.adopted,
           storedBytes,
         },
         { type: 'item.failed', ...base(), errorTag: error._tag, reason },
@@ -511,6 +520,7 @@ export const processItem = (
         firstAttempt: begin.state === 'begun' && begin.attempts === 1,
         objects,
         newObjects: progress.recorded.length,
+        adoptedObjects: progress.adopted,
         plaintextBytes: progress.plaintextBytes,
         storedBytes,
         retries: counted.count(),
@@ -525,6 +535,7 @@ export const processItem = (
         itemId: ref.id,
         objects,
         newObjects: progress.recorded.length,
+        adoptedObjects: progress.adopted,
         plaintextBytes: progress.plaintextBytes,
         storedBytes,
         retries: counted.count(),

@@ -4,7 +4,7 @@ import { escapeControl } from '../text.js';
 import type { BudgetStats } from './budgets.js';
 import type { NotifierStats } from './event-bus.js';
 
-export const REPORT_VERSION = 4;
+export const REPORT_VERSION = 5;
 
 export interface RunFailure {
   readonly itemId: string;
@@ -48,6 +48,11 @@ export interface RunReport {
   readonly successRate: number | null;
   /** Objects stored or adopted by this run. */
   readonly objects: number;
+  /**
+   * Of `objects`, those found already in a sink with the same content and taken as stored (left
+   * there by an interrupted run or a lost answer), not written again. Since report version 5.
+   */
+  readonly adopted: number;
   readonly bytes: { readonly plaintext: number; readonly stored: number };
   readonly retries: number;
   /** Per API family: the budget, requests counted, waits and the server's throttling. */
@@ -106,7 +111,7 @@ export const summarize = (report: RunReport): string => {
       ` (${rate})`,
     report.flow === 'attach'
       ? `  ${formatBytes(report.bytes.plaintext)} sent, ${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`
-      : `  ${report.objects} objects, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
+      : `  ${report.objects} objects${report.adopted ? ` (${report.adopted} adopted: already stored by an interrupted run)` : ''}, ${formatBytes(report.bytes.stored)} stored from ${formatBytes(report.bytes.plaintext)}, ` +
         `${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`,
   ];
   if (counts.awaiting)

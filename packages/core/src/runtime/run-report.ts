@@ -65,6 +65,7 @@ export const buildReport = (r: {
     },
     successRate: successRate(t.archived, t.failed),
     objects: t.objects,
+    adopted: t.adopted,
     bytes: { plaintext: t.plaintextBytes, stored: t.storedBytes },
     retries: t.retries,
     budgets: r.budgets.stats(),

@@ -22,6 +22,8 @@ import type { Unit } from './units.js';
 /** What one attempt at a unit achieved; objects are recorded in the ledger as they are verified. */
 export interface UnitProgress {
   readonly recorded: readonly LedgerObject[];
+  /** Of `recorded`, the objects found already in a sink with the same content and adopted. */
+  readonly adopted: number;
   readonly plaintextBytes: number;
   /** Sinks still missing the object. */
   readonly remaining: readonly SinkTarget[];
@@ -285,16 +287,20 @@ export const storeUnitOnce = (
       for (const r of outcome.stored) yield* record(r);
       const remaining: SinkTarget[] = [...outcome.failed];
       let failure = outcome.failure;
+      let adoptedCount = 0;
       for (const sink of outcome.existing) {
         const adopted = yield* Effect.result(adopt(ctx, unit, sink, plain));
-        if (adopted._tag === 'Success') yield* record(adopted.success);
-        else {
+        if (adopted._tag === 'Success') {
+          yield* record(adopted.success);
+          adoptedCount++;
+        } else {
           remaining.push(sink);
           if (!failure || (isRetryable(failure) && !isRetryable(adopted.failure))) failure = adopted.failure;
         }
       }
       const progress: UnitProgress = {
         recorded,
+        adopted: adoptedCount,
         plaintextBytes: plain.complete ? plain.size : 0,
         remaining,
         ...(failure ? { failure } : {}),

@@ -2,7 +2,7 @@
 // stored: left by an interrupted run or a lost answer) apart from the newly stored ones, in both
 // record layouts. In-memory plugins, the real harness, a real SQLite ledger.
 import { Readable } from 'node:stream';
-import { errAsync, okAsync, PluginErrors, type Sink, summarize } from '@cxarchive/core/host';
+import { errAsync, okAsync, PluginErrors, type Sink, summarize, syncPipeline } from '@cxarchive/core/host';
 import { collect, createMemorySink, createMemorySource, type MemoryItemSpec } from '@cxarchive/testkit';
 import { describe, expect, it } from 'vitest';
 import { fixture } from './fixture.js';
@@ -141,5 +141,23 @@ describe('adopted objects in the report', () => {
     }).run();
     expect(report.objects).toBe(8);
     expect(report.adopted).toBe(0);
+  });
+
+  it('sync: an object the new sink already holds (an interrupted sync) is adopted and counted apart', async () => {
+    const a = createMemorySink();
+    const source = createMemorySource(items(2));
+    const first = fixture({ source, sinks: [a] });
+    expect((await first.run()).objects).toBe(4);
+    const b = createMemorySink();
+    const key = a.keys().find((k) => k.includes('c001/recording'))!;
+    await preFill(b, key, await collect((await a.get(key, signal()))._unsafeUnwrap()));
+    const both = fixture({ source, sinks: [a, b], dir: first.dir });
+    const synced = await syncPipeline({ prepared: both.prepared, scrubber: both.scrubber });
+    expect(synced.status).toBe('succeeded');
+    expect(synced.objects).toBe(4);
+    expect(synced.adopted).toBe(1);
+    expect(b.keys()).toEqual(a.keys());
+    const again = await syncPipeline({ prepared: both.prepared, scrubber: both.scrubber });
+    expect(again).toMatchObject({ objects: 0, adopted: 0 });
   });
 });

@@ -28,7 +28,7 @@ const copyOnce = (
   holder: LedgerObject,
   from: SinkTarget,
   itemId: string,
-): Effect.Effect<LedgerObject, PluginError> =>
+): Effect.Effect<{ readonly object: LedgerObject; readonly adopted: boolean }, PluginError> =>
   Effect.gen(function* () {
     // Where the holder keeps it (a rewrapped object sits beside its original key): the same there.
     const key = storedKeyOf(holder);
@@ -55,12 +55,15 @@ const copyOnce = (
           ),
         );
       return {
-        ...holder,
-        sink: target.label,
-        physicalKey: stored.physicalKey,
-        checksum: stored.checksum,
-        runId: ctx.runId,
-        ...(stored.versionId ? { versionId: stored.versionId } : {}),
+        object: {
+          ...holder,
+          sink: target.label,
+          physicalKey: stored.physicalKey,
+          checksum: stored.checksum,
+          runId: ctx.runId,
+          ...(stored.versionId ? { versionId: stored.versionId } : {}),
+        },
+        adopted: false,
       };
     }
     // The target already has something at the key (an earlier sync that lost its ledger write).
@@ -73,11 +76,14 @@ const copyOnce = (
       );
     const info = yield* invoke(ctx.inflight, target, 'head', (signal) => target.instance.head(key, signal));
     return {
-      ...holder,
-      sink: target.label,
-      physicalKey: info?.key ?? key,
-      checksum: { algorithm: 'sha256', value: existing.sha256 },
-      runId: ctx.runId,
+      object: {
+        ...holder,
+        sink: target.label,
+        physicalKey: info?.key ?? key,
+        checksum: { algorithm: 'sha256', value: existing.sha256 },
+        runId: ctx.runId,
+      },
+      adopted: true,
     };
   });
 
@@ -124,17 +130,17 @@ const copyObject = (ctx: FlowContext, target: SinkTarget, m: MissingObject): Eff
         storedBytes: 0,
       };
     }
-    yield* Effect.promise(() =>
-      ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, m.itemId, copied.success, ctx.now()),
-    );
-    const { keyId: _k, unitId: _u, runId: _r, contentType: _c, ...stored } = copied.success;
+    const copy = copied.success.object;
+    yield* Effect.promise(() => ctx.ledger.recordObject(ctx.tenant, ctx.sourceId, m.itemId, copy, ctx.now()));
+    const { keyId: _k, unitId: _u, runId: _r, contentType: _c, ...stored } = copy;
     return {
       status: 'archived',
       itemId: what,
       objects: [stored],
       newObjects: 1,
+      adoptedObjects: copied.success.adopted ? 1 : 0,
       plaintextBytes: 0,
-      storedBytes: copied.success.size,
+      storedBytes: copy.size,
       retries,
     };
   });

@@ -213,7 +213,7 @@ export const reportHtml = (
 </header>
 ${report.error ? `<p class="error" id="run-error"><b>Run error</b> [${t(report.error.errorTag)}] ${t(report.error.reason)}</p>` : ''}
 <section id="counts" class="cards">
-${card(attach ? 'sent' : 'archived', n(c.archived))}${card(attach ? 'refused or failed' : 'failed', n(c.failed))}${card('awaiting', n(c.awaiting))}${card('skipped', n(c.skipped))}${card('seen', n(c.seen))}${card('duplicates', n(c.duplicates))}${card('success rate', t(rate))}${card('objects', n(report.objects))}${card('stored', bytes(report.bytes.stored))}${card('from plaintext', bytes(report.bytes.plaintext))}${card('retries', n(report.retries))}
+${card(attach ? 'sent' : 'archived', n(c.archived))}${card(attach ? 'refused or failed' : 'failed', n(c.failed))}${card('awaiting', n(c.awaiting))}${card('skipped', n(c.skipped))}${card('seen', n(c.seen))}${card('duplicates', n(c.duplicates))}${card('success rate', t(rate))}${card('objects', n(report.objects))}${report.adopted ? card('adopted', n(report.adopted)) : ''}${card('stored', bytes(report.bytes.stored))}${card('from plaintext', bytes(report.bytes.plaintext))}${card('retries', n(report.retries))}
 </section>
 ${throughputSection(report, throughput)}
 <section><h2>Failures (${n(report.failuresTotal)})</h2>

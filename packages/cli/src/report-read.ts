@@ -107,6 +107,7 @@ const complete = (value: Record<string, unknown>): RunReport =>
     budgets: {},
     notifiers: [],
     objects: 0,
+    adopted: 0,
     retries: 0,
     successRate: null,
     failuresTotal: (value.failures as unknown[]).length,

@@ -132,6 +132,35 @@ describe('preparePipeline', () => {
     expect(issue.hint).toContain(path.join(dir, 'node_modules', 'cxarchive-sink-s4'));
   });
 
+  it('names the nearest installed plugin of the kind for a typo, and shows only the places beside the file', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'fss'));
+    writePlugin(dir, '@cxarchive/sink-fs', { kind: 'sink' });
+    writePlugin(dir, 'cxarchive-sink-s3x', { kind: 'sink' });
+    const issue = (await configErrorOf(prepare(file))).issues[0]!;
+    expect(issue.message).toContain('cannot find sink plugin "fss": did you mean "fs"?');
+    // (A temp directory's parents may hold other test plugins: only these two are known to be there.)
+    expect(issue.hint).toMatch(/^use: fs \(installed sink plugins: [^)]*\bfs\b[^)]*\bs3x\b/);
+    // The three names beside the pipeline file, then a count, not every directory up to the root.
+    const places = issue.hint!.split('\n').filter((l) => l.startsWith('      '));
+    expect(places.slice(0, 3)).toEqual(
+      ['@cxarchive/sink-fss', 'cxarchive-sink-fss', 'fss'].map(
+        (n) => `      ${path.join(dir, 'node_modules', n)}`,
+      ),
+    );
+    expect(places[3]).toMatch(/^ {6}… and \d+ more places/);
+    expect(places).toHaveLength(4);
+  });
+
+  it('suggests nothing for a name far from every installed one, and lists what is installed', async () => {
+    const { dir, file } = setUp(pipelineText('{ bucket: b }', 'tape-library'));
+    writePlugin(dir, '@cxarchive/sink-fs', { kind: 'sink' });
+    const issue = (await configErrorOf(prepare(file))).issues[0]!;
+    expect(issue.message).not.toContain('did you mean');
+    expect(issue.hint).toMatch(
+      /^installed sink plugins: [^;]*\bfs\b[^;]*; install it beside the pipeline file/,
+    );
+  });
+
   it('refuses a plugin built for another API version before running any of its code', async () => {
     const { dir, file } = setUp(pipelineText('{ bucket: b }', 'future'));
     const marker = `cxarchive-test-imported-${Date.now()}`;

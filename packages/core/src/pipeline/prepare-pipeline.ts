@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { ConfigError, type ConfigIssue, formatPath } from '../config/config-error.js';
 import type { LoadedPipeline } from '../config/load-pipeline.js';
 import type { PluginRef } from '../config/pipeline-schema.js';
@@ -126,7 +127,7 @@ const pluginPreparer = (loaded: LoadedPipeline, options: PrepareOptions, issues:
         ...locate(loaded.source, [...at, 'use']),
         path: `${label}.use`,
         message: error.message,
-        hint: `${error.hint}\n    tried:\n${error.tried.map((t) => `      ${t}`).join('\n')}`,
+        hint: `${error.hint}\n    tried:\n${triedShown(error.tried, loaded.dir)}`,
       });
       return undefined;
     }
@@ -144,6 +145,18 @@ const pluginPreparer = (loaded: LoadedPipeline, options: PrepareOptions, issues:
   const maybe = <K extends PluginKind>(kind: K, r: unknown, at: (string | number)[]) =>
     isRef(r) ? prepare(kind, r, at) : Promise.resolve(undefined);
   return { maybe, list };
+};
+
+/**
+ * The places a failed lookup tried, as a problem shows them: those beside the pipeline file (each
+ * name once), then how many more (the same names in the directories above and in the CLI's own
+ * installation), not every one of them.
+ */
+const triedShown = (tried: readonly string[], dir: string): string => {
+  const beside = tried.filter((t) => t.startsWith(path.join(dir, 'node_modules') + path.sep));
+  const shown = beside.length > 0 ? beside : tried.slice(0, 3);
+  const more = tried.length - shown.length;
+  return `${shown.map((t) => `      ${t}`).join('\n')}${more > 0 ? `\n      … and ${more} more places (the same names in the directories above and in the CLI's installation)` : ''}`;
 };
 
 /**

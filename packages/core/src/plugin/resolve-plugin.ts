@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, type Stats, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -396,11 +396,71 @@ export const resolvePlugin = async <K extends PluginKind>(
       }
     }
   }
+  // A typo is likelier than a missing package: name the nearest installed plugin of this kind.
+  const installed = shown.hidden ? [] : installedNames(kind, options.from);
+  const nearest = shown.hidden ? undefined : nearestName(use, installed);
   throw new PluginResolutionError(
-    `cannot find ${kind} plugin ${shown.phrase} (looked for ${shownNames.length === 1 ? shownNames[0] : `${shownNames.slice(0, -1).join(', ')} and ${shownNames.at(-1)}`})`,
+    `cannot find ${kind} plugin ${shown.phrase}${nearest ? `: did you mean "${nearest}"?` : ''} (looked for ${shownNames.length === 1 ? shownNames[0] : `${shownNames.slice(0, -1).join(', ')} and ${shownNames.at(-1)}`})`,
     tried,
-    `install it beside the pipeline file (npm install ${shownNames[0]}), or check ${shown.check}`,
+    nearest
+      ? `use: ${nearest}${installed.length > 1 ? ` (installed ${kind} plugins: ${installed.join(', ')})` : ''}`
+      : `${installed.length > 0 ? `installed ${kind} plugins: ${installed.join(', ')}; ` : ''}install it beside the pipeline file (npm install ${shownNames[0]}), or check ${shown.check}`,
   );
+};
+
+/**
+ * The short names (`use:` values) of the plugins of `kind` installed where `use:` is looked up:
+ * `@cxarchive/<kind>-<name>` and `cxarchive-<kind>-<name>` packages, by directory name only (nothing
+ * is read or imported). At most a few hundred directories are listed.
+ */
+const installedNames = (kind: PluginKind, from: readonly string[]): string[] => {
+  const names = new Set<string>();
+  for (const start of from)
+    for (const dir of nodeModulesDirs(start)) {
+      for (const [where, prefix] of [
+        [path.join(dir, '@cxarchive'), `${kind}-`],
+        [dir, `cxarchive-${kind}-`],
+      ] as const) {
+        let entries: string[];
+        try {
+          entries = readdirSync(where);
+        } catch {
+          continue;
+        }
+        for (const entry of entries.slice(0, 500))
+          if (entry.startsWith(prefix) && entry.length > prefix.length) names.add(entry.slice(prefix.length));
+      }
+    }
+  return [...names].sort();
+};
+
+/** Edit distance, bounded: names longer than 64 characters are not compared. */
+const distance = (a: string, b: string): number => {
+  if (a.length > 64 || b.length > 64) return Number.POSITIVE_INFINITY;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++)
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    previous = current;
+  }
+  return previous[b.length]!;
+};
+
+/** The installed name nearest to `use`, when it is near enough to be a typo. */
+const nearestName = (use: string, installed: readonly string[]): string | undefined => {
+  const wanted = use.toLowerCase();
+  let best: { name: string; d: number } | undefined;
+  for (const name of installed) {
+    const d = distance(wanted, name.toLowerCase());
+    if (d <= Math.max(1, Math.floor(name.length / 3)) && (best === undefined || d < best.d))
+      best = { name, d };
+  }
+  return best?.name;
 };
 
 const fromPackageDir = async <K extends PluginKind>(

@@ -96,18 +96,22 @@ export const formatBytes = (n: number): string => {
   return `${value.toFixed(1)} ${units[unit]}`;
 };
 
+/**
+ * The share that succeeded, to one decimal, rounded down: a run with a failure never reads
+ * "100.0% succeeded" (1,999 of 2,000 is 99.9%).
+ */
+export const percentSucceeded = (rate: number): string => (Math.floor(rate * 1000) / 10).toFixed(1);
+
 /** The short human summary printed after a run. Text from the source is escaped for the terminal. */
 export const summarize = (report: RunReport): string => {
   const { counts } = report;
   const rate =
-    report.successRate === null
-      ? 'no items attempted'
-      : `${(report.successRate * 100).toFixed(1)}% succeeded`;
+    report.successRate === null ? 'no items attempted' : `${percentSucceeded(report.successRate)}% succeeded`;
   const lines = [
     `cxarchive run ${report.runId} for tenant ${report.tenant}: ${report.status.replace(/_/g, ' ')}`,
     `  ${report.flow === 'attach' ? 'sent' : 'archived'} ${counts.archived}, ${report.flow === 'attach' ? 'refused or failed' : 'failed'} ${counts.failed}, skipped ${counts.skipped}` +
       (counts.awaiting ? `, awaiting ${counts.awaiting}` : '') +
-      (counts.duplicates ? `, duplicates ${counts.duplicates}` : '') +
+      (counts.duplicates ? `, ${counts.duplicates} listed twice (processed once)` : '') +
       ` (${rate})`,
     report.flow === 'attach'
       ? `  ${formatBytes(report.bytes.plaintext)} sent, ${report.retries} retries, ${(report.durationMs / 1000).toFixed(1)} s`

@@ -9,18 +9,40 @@ import {
 } from './checksums.js';
 import type { Checksum, ChecksumAlgorithm } from './plugin/types.js';
 
-/** A pass-through stream that counts and SHA-256-hashes what flows through it. */
+/** What a `HashingStream` told to expect found instead: more bytes, or other bytes. */
+export class UnexpectedBytesError extends Error {
+  constructor(readonly found: 'longer' | 'different') {
+    super(found === 'longer' ? 'more bytes than expected' : 'not the bytes expected (size or SHA-256)');
+    this.name = 'UnexpectedBytesError';
+  }
+}
+
+/**
+ * A pass-through stream that counts and SHA-256-hashes what flows through it. Given `expected`, it
+ * fails (UnexpectedBytesError) as soon as more bytes pass, or at the end when the size or digest
+ * differ: what it feeds never completes with other bytes.
+ */
 export class HashingStream extends Transform {
   readonly #hash = createHash('sha256');
+  readonly #expected: { readonly size: number; readonly sha256: string } | undefined;
   #size = 0;
   #digest: string | undefined;
+  constructor(options: { readonly expected?: { readonly size: number; readonly sha256: string } } = {}) {
+    super();
+    this.#expected = options.expected;
+  }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
     this.#size += chunk.length;
+    if (this.#expected && this.#size > this.#expected.size)
+      return callback(new UnexpectedBytesError('longer'));
     callback(null, chunk);
   }
   override _flush(callback: TransformCallback): void {
     this.#digest = this.#hash.digest('hex');
+    const expected = this.#expected;
+    if (expected && (this.#size !== expected.size || this.#digest !== expected.sha256))
+      return callback(new UnexpectedBytesError('different'));
     callback();
   }
   get size(): number {

@@ -1,7 +1,6 @@
-import { createHash } from 'node:crypto';
-import { PassThrough, Transform } from 'node:stream';
 import { Effect, Semaphore } from 'effect';
 import { err, type Result } from 'neverthrow';
+import { HashingStream, UnexpectedBytesError } from '../hashing.js';
 import { type PluginError, PluginErrors } from '../plugin/errors.js';
 import type {
   AttachmentSink,
@@ -395,53 +394,38 @@ const uploadChecked = (
   const file = item.artifacts.find((a) => a.name === 'file') ?? item.artifacts[0];
   if (!file)
     return Promise.resolve(
-      errResult<UploadedAttachment>(PluginErrors.invalidInput(`item ${item.id} has no file to attach`)),
+      err<UploadedAttachment, PluginError>(
+        PluginErrors.invalidInput(`item ${item.id} has no file to attach`),
+      ),
     );
-  return Promise.resolve(file.open(signal)).then(async (opened) => {
-    if (opened.isErr()) return errResult<UploadedAttachment>(opened.error);
-    const hash = createHash('sha256');
-    let size = 0;
-    let changed: PluginError | undefined;
-    const checking = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        if (size > target.size) {
-          changed = PluginErrors.invalidInput(
-            `${target.fileName}: the file changed since it was validated (larger than ${target.size} bytes); not sent`,
-          );
-          return done(new Error(changed.message));
-        }
-        done(null, chunk);
-      },
-      flush(done) {
-        const digest = hash.digest('hex');
-        if (size !== target.size || digest !== target.sha256) {
-          changed = PluginErrors.invalidInput(
-            `${target.fileName}: the file changed since it was validated (its SHA-256 or size differs); not sent`,
-          );
-          return done(new Error(changed.message));
-        }
-        done();
-      },
-    });
-    const body = new PassThrough();
-    opened.value.on('error', (e) => checking.destroy(e));
-    opened.value.pipe(checking).pipe(body);
-    checking.on('error', (e) => body.destroy(e));
-    let result: Result<UploadedAttachment, PluginError>;
-    try {
-      result = await destination.instance.upload(target, body, signal);
-    } catch (cause) {
-      // A destination that failed because the body did: the body's reason, not a defect.
-      if (changed) return errResult<UploadedAttachment>(changed);
-      throw cause;
-    }
-    if (changed) return errResult<UploadedAttachment>(changed);
-    if (result.isErr() && body.errored)
-      return errResult<UploadedAttachment>(streamFailure(`${item.id}.file`, body.errored));
-    return result;
-  });
+  return Promise.resolve(file.open(signal)).then(
+    async (opened): Promise<Result<UploadedAttachment, PluginError>> => {
+      if (opened.isErr()) return err(opened.error);
+      const body = new HashingStream({ expected: { size: target.size, sha256: target.sha256 } });
+      opened.value.on('error', (e) => body.destroy(e));
+      opened.value.pipe(body);
+      // The bytes are not the ones validated: refused before anything is sent.
+      const changed = (): PluginError | undefined =>
+        body.errored instanceof UnexpectedBytesError
+          ? PluginErrors.invalidInput(
+              body.errored.found === 'longer'
+                ? `${target.fileName}: the file changed since it was validated (larger than ${target.size} bytes); not sent`
+                : `${target.fileName}: the file changed since it was validated (its SHA-256 or size differs); not sent`,
+            )
+          : undefined;
+      let result: Result<UploadedAttachment, PluginError>;
+      try {
+        result = await destination.instance.upload(target, body, signal);
+      } catch (cause) {
+        // A destination that failed because the body did: the body's reason, not a defect.
+        const refused = changed();
+        if (refused) return err(refused);
+        throw cause;
+      }
+      const refused = changed();
+      if (refused) return err(refused);
+      if (result.isErr() && body.errored) return err(streamFailure(`${item.id}.file`, body.errored));
+      return result;
+    },
+  );
 };
-
-const errResult = <A>(error: PluginError): Result<A, PluginError> => err(error);

@@ -34,16 +34,15 @@ export class HashingStream extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.#hash.update(chunk);
     this.#size += chunk.length;
-    if (this.#expected && this.#size > this.#expected.size)
-      return callback(new UnexpectedBytesError('longer'));
-    callback(null, chunk);
+    if (this.#expected && this.#size > this.#expected.size) callback(new UnexpectedBytesError('longer'));
+    else callback(null, chunk);
   }
   override _flush(callback: TransformCallback): void {
     this.#digest = this.#hash.digest('hex');
     const expected = this.#expected;
     if (expected && (this.#size !== expected.size || this.#digest !== expected.sha256))
-      return callback(new UnexpectedBytesError('different'));
-    callback();
+      callback(new UnexpectedBytesError('different'));
+    else callback();
   }
   get size(): number {
     return this.#size;
